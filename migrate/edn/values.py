@@ -1,0 +1,296 @@
+"""Value types for edn data and the Intermediary record model.
+
+The reader produces these, the writer consumes them, and the validator, mappers and anonymiser
+work on them. Plain Python types are used wherever edn has an obvious counterpart:
+
+=====================  ==========================================
+edn                    Python
+=====================  ==========================================
+string                 ``str``
+integer, ``N``         ``int``
+float                  ``float``
+``M`` decimal          ``decimal.Decimal``
+``true``/``false``     ``bool``
+``nil``                ``None``
+keyword                :class:`Keyword` (interned)
+symbol                 :class:`Symbol`
+character              :class:`Char`
+vector                 ``tuple``
+list                   :class:`EdnList` (a ``tuple`` subclass)
+map                    ``dict`` (:class:`FrozenMap` when used as a key or set element)
+set                    ``frozenset``
+``#inst``              timezone-aware ``datetime.datetime``
+``#uuid``              ``uuid.UUID`` (:class:`NonCanonicalUUID` when not written canonically)
+``#im/ref``            :class:`Ref`
+``#im/money``          :class:`Money`
+``#im/location``       :class:`Location`
+any other tag          :class:`Tagged`
+=====================  ==========================================
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+# edn symbol characters: alphanumerics and . * + ! - _ ? $ % & = < > (and : # inside).
+_SYMBOL_PART = r"[A-Za-z.*+!\-_?$%&=<>][A-Za-z0-9.*+!\-_?$%&=<>:#']*"
+_NAME_RE = re.compile(
+    r"(?:[.+\-](?![0-9])[A-Za-z0-9.*+!\-_?$%&=<>:#']*|[A-Za-z*!_?$%&=<>][A-Za-z0-9.*+!\-_?$%&=<>:#']*)\Z"
+)
+_CANONICAL_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+
+
+def is_legal_name_part(text: str) -> bool:
+    """True when ``text`` may stand as the namespace or name of an edn keyword or symbol.
+
+    Clojure's reader is the reference: a part may not be empty, may not start with a digit,
+    and may not start with ``+``, ``-`` or ``.`` followed by a digit (it would read as a number).
+    A part may not end with ``:`` either.
+    """
+    return bool(text) and not text.endswith(":") and _NAME_RE.match(text) is not None
+
+
+def keyword_problem(namespace: str | None, name: str) -> str | None:
+    """Why ``:namespace/name`` is not a legal edn keyword, or ``None`` when it is."""
+    if namespace is not None and not is_legal_name_part(namespace):
+        return f"namespace {namespace!r} is not a legal edn name"
+    if name == "/" and namespace is None:
+        return "':/' is not a legal keyword"
+    if not name:
+        return "the name part is empty"
+    if namespace is not None and name[0].isdigit():
+        return f"the name part {name!r} of a qualified keyword may not start with a digit"
+    if not (is_legal_name_part(name) or (namespace is None and name[0].isdigit())):
+        return f"name {name!r} is not a legal edn name"
+    if "/" in name:
+        return f"name {name!r} may not contain '/'"
+    return None
+
+
+class Keyword:
+    """An edn keyword such as ``:im.user/id``; instances are interned, compare by identity."""
+
+    __slots__ = ("namespace", "name", "text", "_hash", "__weakref__")
+
+    _cache: dict[str, Keyword] = {}
+
+    namespace: str | None
+    name: str
+    text: str  # without the leading colon: "im.user/id"
+
+    def __new__(cls, text: str) -> Keyword:
+        """Return the keyword for ``text`` (without the leading colon), e.g. ``"user/jane"``."""
+        cached = cls._cache.get(text)
+        if cached is not None:
+            return cached
+        self = object.__new__(cls)
+        slash = text.find("/")
+        if slash > 0 and text != "/":
+            self.namespace, self.name = text[:slash], text[slash + 1 :]
+        else:
+            self.namespace, self.name = None, text
+        self.text = text
+        self._hash = hash((Keyword, text))
+        cls._cache[text] = self
+        return self
+
+    @classmethod
+    def of(cls, namespace: str | None, name: str) -> Keyword:
+        """The keyword ``:namespace/name`` (or ``:name`` without a namespace)."""
+        return cls(f"{namespace}/{name}" if namespace is not None else name)
+
+    def __reduce__(self):
+        return (Keyword, (self.text,))
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __lt__(self, other: Keyword) -> bool:
+        return self.text < other.text
+
+    def __repr__(self) -> str:
+        return f":{self.text}"
+
+    __str__ = __repr__
+
+    @property
+    def problem(self) -> str | None:
+        """Why this keyword could not be written as edn, or ``None`` when it can."""
+        return keyword_problem(self.namespace, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """An edn symbol (never valid in Intermediary data, but the reader must carry it)."""
+
+    text: str
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Char:
+    """An edn character literal such as ``\\a`` or ``\\newline``."""
+
+    value: str
+
+
+class EdnList(tuple):
+    """An edn list ``( … )``; a tuple that remembers it was written with parentheses."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"EdnList({tuple.__repr__(self)})"
+
+
+class FrozenMap(dict):
+    """A hashable map, used only when an edn map is itself a map key or set element."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+    def _immutable(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("FrozenMap is immutable")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _immutable  # type: ignore[assignment]
+
+
+class NonCanonicalUUID(uuid.UUID):
+    """A ``#uuid`` that parsed but was not written in canonical lowercase 8-4-4-4-12 form."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        object.__setattr__(self, "text", text)
+
+
+def is_canonical_uuid_text(text: str) -> bool:
+    """True when ``text`` is a UUID in canonical lowercase 8-4-4-4-12 form."""
+    return _CANONICAL_UUID_RE.match(text) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Tagged:
+    """A tagged element whose tag has no reader here, or whose payload has the wrong shape."""
+
+    tag: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """``#im/ref``: a reference to another row, by alias or by ``[:im.X/id #uuid "…"]``."""
+
+    alias: Keyword | None = None
+    id_attr: Keyword | None = None
+    import_id: uuid.UUID | None = None
+
+    @classmethod
+    def to_alias(cls, alias: Keyword) -> Ref:
+        """A reference by alias, ``#im/ref :user/jane``."""
+        return cls(alias=alias)
+
+    @classmethod
+    def to_id(cls, id_attr: Keyword, import_id: uuid.UUID) -> Ref:
+        """A reference by import id, ``#im/ref [:im.user/id #uuid "…"]``."""
+        return cls(id_attr=id_attr, import_id=import_id)
+
+    @property
+    def key(self) -> Keyword | tuple[Keyword, uuid.UUID]:
+        """What the reference resolves by: the alias, or ``(id attribute, import id)``."""
+        return self.alias if self.alias is not None else (self.id_attr, self.import_id)  # type: ignore[return-value]
+
+    def __repr__(self) -> str:
+        if self.alias is not None:
+            return f"#im/ref {self.alias!r}"
+        return f'#im/ref [{self.id_attr!r} #uuid "{self.import_id}"]'
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """``#im/money [amount "CUR"]``; the amount is whatever number was read or given."""
+
+    amount: Decimal | int | float
+    currency: str
+
+    def __repr__(self) -> str:
+        return f'#im/money [{self.amount} "{self.currency}"]'
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """``#im/location [lat lng]``."""
+
+    lat: float | int | Decimal
+    lng: float | int | Decimal
+
+    def __repr__(self) -> str:
+        return f"#im/location [{self.lat} {self.lng}]"
+
+
+# The record model ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Row:
+    """One Intermediary data row: the id tuple (attribute, import id, alias) and its attributes.
+
+    ``id_attr`` names the row type (``:im.user/id``). ``import_id`` and ``alias`` are optional,
+    as in the spec's 1–3 element id tuple. ``attrs`` maps fully qualified attribute keywords to
+    values; nested maps (``:im.user/profile``) are plain dicts keyed by keywords.
+    """
+
+    id_attr: Keyword
+    import_id: uuid.UUID | None = None
+    alias: Keyword | None = None
+    attrs: dict[Keyword, Any] = field(default_factory=dict)
+
+    @property
+    def row_type(self) -> str:
+        """The row type's short name, e.g. ``"user"`` for ``:im.user/id``."""
+        ns = self.id_attr.namespace or ""
+        return ns[3:] if ns.startswith("im.") else ns
+
+    @property
+    def id_tuple(self) -> tuple[Any, ...]:
+        """The id tuple as written: ``(id_attr[, import_id][, alias])``."""
+        parts: list[Any] = [self.id_attr]
+        if self.import_id is not None:
+            parts.append(self.import_id)
+        if self.alias is not None:
+            parts.append(self.alias)
+        return tuple(parts)
+
+    @property
+    def label(self) -> str:
+        """How a message names this row: its alias, else its import id, else its type."""
+        if self.alias is not None:
+            return repr(self.alias)
+        if self.import_id is not None:
+            return f'#uuid "{self.import_id}"'
+        return f"[{self.id_attr!r}]"
+
+    def resolves(self) -> list[Keyword | tuple[Keyword, uuid.UUID]]:
+        """The reference keys under which other rows can point at this one."""
+        keys: list[Keyword | tuple[Keyword, uuid.UUID]] = []
+        if self.alias is not None:
+            keys.append(self.alias)
+        if self.import_id is not None:
+            keys.append((self.id_attr, self.import_id))
+        return keys
+
+
+def is_instant(value: Any) -> bool:
+    """True for a timezone-aware datetime, the only form an ``#inst`` takes here."""
+    return isinstance(value, datetime) and value.tzinfo is not None
