@@ -1,0 +1,292 @@
+"""The library entry of ``migrate anonymise``: a small, consistent, PII-free test export.
+
+Three reads of the input, none holding it in memory: the validator checks it (an invalid input
+is refused, since its anonymised subset could not be valid either), the graph pass records ids,
+references and the users' personal values, and the write pass rewrites the kept rows into a
+temporary file. That file is validated before it replaces the output, so a run either leaves a
+valid export or nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from os import PathLike
+from pathlib import Path
+
+from email_validator import EmailNotValidError, validate_email
+
+from migrate.anonymise.personal import PersonalValues
+from migrate.anonymise.policy import Policy, default_policy, load_policy
+from migrate.anonymise.pseudonyms import Pseudonyms, normalise
+from migrate.anonymise.report import TYPE_ORDER, AnonymiseReport
+from migrate.anonymise.scrub import Scrubber
+from migrate.anonymise.subset import (
+    STRATEGIES,
+    Graph,
+    choose_users,
+    read_user_list,
+    select,
+)
+from migrate.anonymise.transform import RowAnonymiser
+from migrate.edn.values import Keyword, Row
+from migrate.errors import ConfigError, MigrateError
+
+DEFAULT_EMAIL_TEMPLATE = "admin+{n}@example.com"
+
+PathArg = str | PathLike[str]
+
+
+class InputInvalid(MigrateError):
+    """The input file is not a valid Intermediary document (exit code 1)."""
+
+
+class OutputInvalid(MigrateError):
+    """The anonymised output failed validation; nothing was written (a bug, exit code 1)."""
+
+
+def anonymise(
+    in_path: PathArg,
+    out_path: PathArg,
+    *,
+    ident: Keyword | str,
+    sample_users: int | None = None,
+    users: PathArg | None = None,
+    seed: str | int | None = None,
+    email_template: str = DEFAULT_EMAIL_TEMPLATE,
+    policy: Policy | PathArg | None = None,
+    keep_stripe: bool = False,
+    strategy: str = "random",
+) -> AnonymiseReport:
+    """Write an anonymised subset of the Intermediary file ``in_path`` to ``out_path``.
+
+    ``ident`` is the target (dev) marketplace's ident. Users are chosen by ``sample_users``
+    (how many; ``strategy`` ``"random"`` or ``"connected"``), by ``users`` (a file of aliases or
+    import ids, one a line), or, with neither, all of them; a sample larger than the file takes
+    every user and says so in the report. ``seed`` keys every pseudonym: the same input and
+    seed give the same bytes; without it a random seed is used. Emails become
+    ``email_template`` with ``{n}`` a stable per-user number. ``policy`` is a :class:`Policy`, a
+    policy file, or ``None`` for the defaults. Stripe accounts are kept (with fake test-mode
+    ids) only with ``keep_stripe``.
+
+    Raises :class:`ConfigError` for bad options, policy or users file, :class:`InputInvalid`
+    for an input that does not validate, and ``OSError`` for unreadable or unwritable paths.
+    Nothing is written unless the whole run succeeds.
+    """
+    ident_keyword = parse_ident(ident)
+    check_email_template(email_template)
+    if sample_users is not None and users is not None:
+        raise ConfigError("choose users either by a sample size or by a users file, not both")
+    if sample_users is not None and (isinstance(sample_users, bool) or sample_users < 1):
+        raise ConfigError(f"the sample size must be at least 1, not {sample_users}")
+    if strategy not in STRATEGIES:
+        raise ConfigError(f"unknown strategy {strategy!r}; use 'random' or 'connected'")
+    active_policy = _policy(policy)
+    out_path = Path(out_path)
+    if not out_path.parent.is_dir():
+        raise ConfigError(f"cannot write {out_path}: no directory {out_path.parent}")
+    in_path = Path(in_path)
+    _check_input(in_path)
+
+    seed_text = str(seed) if seed is not None else secrets.token_hex(16)
+    pseudonyms = Pseudonyms(seed_text)
+    graph, personal, rows_in = _scan(in_path)
+    pseudonyms.forbid(personal.values)
+
+    rank = _rank(graph, pseudonyms)
+    chosen_list = read_user_list(users, graph) if users is not None else None
+    chosen, requested = choose_users(
+        graph, rank=rank, sample_users=sample_users, users=chosen_list, strategy=strategy
+    )
+    selection = select(
+        graph,
+        chosen,
+        users_requested=requested,
+        keep_stripe=keep_stripe,
+        keep_avatars=active_policy.action("im.userProfile/avatar") != "drop",
+    )
+
+    emails = {index: email_template.format(n=position + 1) for index, position in rank.items()}
+    scrubber = Scrubber(
+        pseudonyms,
+        first_names=frozenset(personal.first_names),
+        last_names=frozenset(personal.last_names),
+        emails={address: emails[index] for address, index in personal.emails.items()},
+    )
+    anonymiser = RowAnonymiser(
+        pseudonyms=pseudonyms,
+        scrubber=scrubber,
+        policy=active_policy,
+        graph=graph,
+        kept=selection.kept,
+        emails=emails,
+    )
+    rows_out: Counter[str] = Counter()
+    _write_verified(in_path, out_path, ident_keyword, anonymiser, selection.kept, rows_out)
+
+    notes = []
+    available = selection.users_available
+    if requested is not None and requested > available:
+        notes.append(
+            f"asked for {requested} users but the input has {available}: all of them were kept"
+        )
+    if seed is None:
+        notes.append("no seed given: a random one was used, so another run gives other fakes")
+    return AnonymiseReport(
+        output=str(out_path),
+        ident=repr(ident_keyword),
+        rows_in=_ordered(rows_in),
+        rows_out=_ordered(rows_out),
+        dropped=dict(sorted(selection.dropped.items(), key=_drop_order)),
+        users_requested=requested,
+        users_available=available,
+        seeded=seed is not None,
+        notes=tuple(notes),
+    )
+
+
+def parse_ident(ident: Keyword | str) -> Keyword:
+    """The marketplace ident as a keyword; ``":dev-marketplace"`` and ``"dev-marketplace"`` work."""
+    if isinstance(ident, Keyword):
+        keyword = ident
+    else:
+        text = ident.strip().removeprefix(":")
+        if not text or any(character.isspace() for character in text):
+            raise ConfigError(f"ident {ident!r} is not an edn keyword such as :my-marketplace-dev")
+        keyword = Keyword(text)
+    problem = keyword.problem
+    if problem is not None:
+        raise ConfigError(f"ident {ident!r} is not a legal edn keyword: {problem}")
+    return keyword
+
+
+def check_email_template(template: str) -> None:
+    """Raise :class:`ConfigError` unless ``template`` gives valid, distinct addresses."""
+    if "{n}" not in template:
+        raise ConfigError(
+            f"email template {template!r} must contain {{n}}, e.g. {DEFAULT_EMAIL_TEMPLATE}"
+        )
+    try:
+        address = template.format(n=1)
+    except (KeyError, IndexError, ValueError):
+        raise ConfigError(
+            f"email template {template!r} may contain no placeholder other than {{n}}"
+        ) from None
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ConfigError(
+            f"email template {template!r} gives {address!r}, not a valid address: {error}"
+        ) from None
+
+
+def _policy(policy: Policy | PathArg | None) -> Policy:
+    if policy is None:
+        return default_policy()
+    if isinstance(policy, Policy):
+        return policy
+    return load_policy(policy)
+
+
+def _check_input(path: Path) -> None:
+    from migrate.validate import validate_file
+
+    report = validate_file(path)
+    errors = [finding for finding in report.findings if finding.is_error]
+    if errors:
+        first = errors[0]
+        # Codes and positions only: a finding's message may quote personal data.
+        more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
+        raise InputInvalid(
+            f"{first.location()}: the input is not valid ({first.code}{more}); "
+            f"run `migrate validate {path}` for details"
+        )
+
+
+def _rows(path: Path) -> Iterator[tuple[int, Row]]:
+    from migrate.edn.reader import DocumentReader
+    from migrate.edn.rows import row_from_value
+
+    for entry in DocumentReader(path):
+        yield entry.index, row_from_value(entry.value)
+
+
+def _scan(path: Path) -> tuple[Graph, PersonalValues, Counter[str]]:
+    graph = Graph()
+    personal = PersonalValues()
+    rows_in: Counter[str] = Counter()
+    for index, row in _rows(path):
+        rows_in[row.row_type] += 1
+        graph.add(row, _sample_key(row) if row.row_type == "user" else None)
+        personal.add(index, row)
+    return graph, personal, rows_in
+
+
+def _sample_key(row: Row) -> str:
+    if row.alias is not None:
+        return f"alias:{row.alias.text}"
+    if row.import_id is not None:
+        return f"id:{row.import_id}"
+    email = row.attrs.get(Keyword("im.user/primaryEmail"))
+    address = email.get(Keyword("im.email/address")) if isinstance(email, dict) else None
+    return f"email:{normalise(address)}" if isinstance(address, str) else "user"
+
+
+def _rank(graph: Graph, pseudonyms: Pseudonyms) -> dict[int, int]:
+    """Each user's position in a seeded pseudo-random order: sampling order and email number."""
+    users = graph.users()
+    keyed = sorted(
+        users,
+        key=lambda index: (pseudonyms.number("user", graph.nodes[index].sample_key or ""), index),
+    )
+    return {index: position for position, index in enumerate(keyed)}
+
+
+def _write_verified(
+    in_path: Path,
+    out_path: Path,
+    ident: Keyword,
+    anonymiser: RowAnonymiser,
+    kept: set[int],
+    rows_out: Counter[str],
+) -> None:
+    from migrate.edn.writer import write_document
+    from migrate.validate import validate_file
+
+    def rows() -> Iterator[Row]:
+        for index, row in _rows(in_path):
+            if index in kept:
+                rows_out[row.row_type] += 1
+                yield anonymiser.row(index, row)
+
+    # A private directory beside the output: the file in it gets ordinary permissions, and
+    # os.replace stays on one file system.
+    work = Path(tempfile.mkdtemp(prefix=f".{out_path.name}.", dir=out_path.parent))
+    temp = work / out_path.name
+    try:
+        write_document(temp, ident, rows())
+        report = validate_file(temp)
+        errors = [finding for finding in report.findings if finding.is_error]
+        if errors:
+            raise OutputInvalid(
+                f"the anonymised output failed validation ({errors[0].code} and "
+                f"{len(errors) - 1} more); nothing was written to {out_path}"
+            )
+        os.replace(temp, out_path)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _ordered(counts: Counter[str]) -> dict[str, int]:
+    known = [t for t in TYPE_ORDER if counts.get(t)]
+    return {t: counts[t] for t in known + sorted(set(counts) - set(TYPE_ORDER))}
+
+
+def _drop_order(item: tuple[tuple[str, str], int]) -> tuple[int, str]:
+    (row_type, reason), _count = item
+    position = TYPE_ORDER.index(row_type) if row_type in TYPE_ORDER else len(TYPE_ORDER)
+    return position, reason

@@ -1,0 +1,108 @@
+"""``migrate anonymise IN.edn -o OUT.edn --ident :dev-marketplace``: a PII-free test export."""
+
+from __future__ import annotations
+
+import click
+
+from migrate.anonymise import (
+    DEFAULT_EMAIL_TEMPLATE,
+    InputInvalid,
+    OutputInvalid,
+    anonymise,
+    render_text,
+)
+from migrate.cli._common import emit_json, format_option, quiet_option, readable_file, user_errors
+from migrate.errors import ConfigError
+
+
+@click.command("anonymise")
+@click.argument("file", type=click.Path(path_type=str))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Where to write the anonymised export (replaced only when the run succeeds).",
+)
+@click.option(
+    "--ident", required=True, help="The dev marketplace's ident, e.g. :my-marketplace-dev."
+)
+@click.option(
+    "--sample-users",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep this many users (all of them when the file has fewer).",
+)
+@click.option(
+    "--users",
+    "users_file",
+    type=click.Path(path_type=str),
+    default=None,
+    help="Keep the users named in this file: one alias or import id a line.",
+)
+@click.option(
+    "--strategy",
+    type=click.Choice(["random", "connected"]),
+    default=None,
+    help="How --sample-users chooses: seeded random (default) or the most connected users.",
+)
+@click.option(
+    "--seed", default=None, help="Key of every pseudonym; the same seed, the same output."
+)
+@click.option(
+    "--email-template",
+    default=DEFAULT_EMAIL_TEMPLATE,
+    show_default=True,
+    help="Address every user gets, {n} a stable per-user number.",
+)
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(path_type=str),
+    default=None,
+    help="TOML file overriding the default action per attribute and extended-data key.",
+)
+@click.option("--keep-stripe", is_flag=True, help="Keep Stripe accounts, with fake test-mode ids.")
+@format_option
+@quiet_option
+def anonymise_command(
+    file: str,
+    output: str,
+    ident: str,
+    sample_users: int | None,
+    users_file: str | None,
+    strategy: str | None,
+    seed: str | None,
+    email_template: str,
+    policy_file: str | None,
+    keep_stripe: bool,
+    output_format: str,
+    quiet: bool,
+) -> None:
+    """Write a small, consistent, anonymised subset of FILE.edn for a dev marketplace."""
+    if sample_users is not None and users_file is not None:
+        raise click.UsageError("use either --sample-users or --users, not both")
+    if strategy is not None and sample_users is None:
+        raise click.UsageError("--strategy applies to --sample-users only")
+    path = readable_file(file)
+    users = readable_file(users_file) if users_file is not None else None
+    policy = readable_file(policy_file) if policy_file is not None else None
+    with user_errors(failed=(InputInvalid, OutputInvalid), usage=(ConfigError,)):
+        report = anonymise(
+            path,
+            output,
+            ident=ident,
+            sample_users=sample_users,
+            users=users,
+            seed=seed,
+            email_template=email_template,
+            policy=policy,
+            keep_stripe=keep_stripe,
+            strategy=strategy or "random",
+        )
+    if quiet:
+        return
+    if output_format == "json":
+        emit_json(report.to_dict())
+    else:
+        click.echo(render_text(report))

@@ -1,0 +1,123 @@
+"""``migrate convert JOB.toml``: run a conversion job and print its summary."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from migrate.cli._common import BadUsage as UsageFailed
+from migrate.cli._common import RunFailed, quiet_option, readable_file, user_errors
+
+EXIT_INTERRUPTED = 130
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split()) if "\n" in message or "\r" in message else message
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[object]:
+    """A rich progress display on stderr, or ``None`` when stderr is not a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        tasks: dict[str, object] = {}
+
+        def update(stage: str, done: int) -> None:
+            task = tasks.get(stage)
+            if task is None:
+                task = tasks[stage] = bar.add_task(stage, total=None)
+            bar.update(task, completed=done)
+
+        yield update
+
+
+@click.command("convert")
+@click.argument("job_file", metavar="JOB.toml", type=click.Path(path_type=Path))
+@click.option(
+    "--dry-run", is_flag=True, help="Read, map and check everything; write all but the .edn."
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Read at most N source rows per record spec (a quick trial run).",
+)
+@click.option(
+    "--fail-on-reject", is_flag=True, help="Exit with status 1 when any record is rejected."
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the outputs here instead of the job's [output] dir.",
+)
+@quiet_option
+@click.pass_context
+def convert_command(
+    ctx: click.Context,
+    job_file: Path,
+    dry_run: bool,
+    limit: int | None,
+    fail_on_reject: bool,
+    output_dir: Path | None,
+    quiet: bool,
+) -> None:
+    """Convert legacy exports into an Intermediary .edn file as JOB.toml describes.
+
+    Writes <name>.edn, <name>.rejects.csv (every source row not carried, and why) and
+    <name>.report.json into the output directory. Rejects do not fail the run unless
+    --fail-on-reject is given.
+    """
+    from migrate.convert.job import load_job
+    from migrate.convert.outputs import outputs_line, summary_table
+    from migrate.convert.pipeline import convert
+    from migrate.errors import ConfigError, MigrateError
+
+    path = readable_file(job_file)
+    try:
+        with user_errors():
+            try:
+                # Checking the job opens every source: a missing file or an unreachable
+                # database is a configuration problem (2), like a bad key.
+                job = load_job(path)
+            except MigrateError as error:
+                raise UsageFailed(_one_line(str(error))) from error
+            try:
+                with _progress(not quiet) as progress:
+                    report = convert(
+                        job,
+                        dry_run=dry_run,
+                        limit=limit,
+                        fail_on_reject=fail_on_reject,
+                        progress=progress,
+                        output_dir=output_dir,
+                    )
+            except ConfigError as error:
+                raise UsageFailed(_one_line(str(error))) from error
+            except MigrateError as error:  # a source could not be read to its end: 1
+                raise RunFailed(_one_line(str(error))) from error
+    except KeyboardInterrupt:
+        click.echo("Error: interrupted; no new output was written", err=True)
+        ctx.exit(EXIT_INTERRUPTED)
+    if not quiet:
+        click.echo(summary_table(report))
+        click.echo(outputs_line(report))
+    if report.failed:
+        raise RunFailed(
+            f"{report.rejected} records rejected (--fail-on-reject); see {report.rejects_path}"
+        )

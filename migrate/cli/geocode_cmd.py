@@ -1,0 +1,181 @@
+"""``migrate geocode`` and ``migrate geocode-cache``: fill listing locations, manage the cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from migrate.cli._common import (
+    BadUsage,
+    RunFailed,
+    emit_json,
+    format_option,
+    quiet_option,
+    readable_file,
+    user_errors,
+)
+from migrate.errors import ConfigError as LibraryConfigError
+from migrate.geocode.cache import CacheError, GeocodeCache, default_cache_path
+from migrate.geocode.fill import FillError, fill_file
+from migrate.geocode.providers import GeocodeServiceError
+from migrate.geocode.stage import GeocodeStage, geocode_options_config
+
+_USAGE_ERRORS = (LibraryConfigError, CacheError, GeocodeServiceError)
+
+
+def _cache_option(function):
+    return click.option(
+        "--cache",
+        "cache",
+        type=click.Path(dir_okay=False, path_type=str),
+        default=None,
+        help=f"Geocoding cache file (default: {default_cache_path()}).",
+    )(function)
+
+
+@click.command("geocode")
+@click.argument("file", type=click.Path(path_type=str))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Where to write the file with locations filled in (may be FILE itself).",
+)
+@click.option(
+    "--address-key",
+    default="location.address",
+    show_default=True,
+    help="Dotted path of the address inside each listing's publicData.",
+)
+@click.option(
+    "--provider",
+    default="offline",
+    show_default=True,
+    help="'offline' (GeoNames, no network) or a geopy geocoder name such as 'nominatim'.",
+)
+@click.option("--user-agent", help="Application name and contact (required by Nominatim).")
+@click.option("--api-key-env", metavar="VAR", help="Environment variable holding the API key.")
+@click.option("--domain", help="Provider host (and port), e.g. a self-hosted Nominatim.")
+@click.option("--scheme", type=click.Choice(["http", "https"]), help="Provider URL scheme.")
+@click.option("--timeout", type=float, help="Seconds to wait for one answer (default 10).")
+@click.option("--min-delay", type=float, help="Least seconds between two requests.")
+@click.option("--concurrency", type=int, help="Requests in flight, where the provider allows.")
+@click.option("--min-score", type=float, help="Lowest match score accepted, 0 to 1 (default 0.5).")
+@_cache_option
+@format_option
+@quiet_option
+def geocode_command(
+    file: str,
+    output: str,
+    address_key: str,
+    provider: str,
+    user_agent: str | None,
+    api_key_env: str | None,
+    domain: str | None,
+    scheme: str | None,
+    timeout: float | None,
+    min_delay: float | None,
+    concurrency: int | None,
+    min_score: float | None,
+    cache: str | None,
+    output_format: str,
+    quiet: bool,
+) -> None:
+    """Fill missing listing locations in an Intermediary FILE from their addresses.
+
+    Listings that have coordinates keep them. The address is read from publicData (see
+    --address-key). Exit status: 0 when every listing with an address has a location, 1 when
+    some address could not be geocoded (the output is still written) or FILE is not valid edn,
+    2 for a usage or configuration error.
+    """
+    source = readable_file(file)
+    path = tuple(step for step in address_key.split(".") if step)
+    if not path:
+        raise click.BadParameter(
+            "must name a key, e.g. location.address", param_hint="--address-key"
+        )
+    with user_errors(failed=(FillError,), usage=_USAGE_ERRORS):
+        config = geocode_options_config(
+            {
+                "provider": provider,
+                "user_agent": user_agent,
+                "api_key_env": api_key_env,
+                "domain": domain,
+                "scheme": scheme,
+                "timeout": timeout,
+                "min_delay": min_delay,
+                "concurrency": concurrency,
+                "min_score": min_score,
+                "cache": cache,
+            }
+        )
+        with GeocodeStage(config, address_path=path) as stage:
+            report = fill_file(source, output, stage)
+    if output_format == "json":
+        emit_json(report.to_dict())
+    elif not quiet:
+        for line in report.lines():
+            click.echo(line)
+    if report.failed_total:
+        raise RunFailed(
+            f"{report.failed_total} of {report.listings} listings could not be geocoded "
+            f"(written to {output} without a location)"
+        )
+
+
+@click.group("geocode-cache")
+def geocode_cache_group() -> None:
+    """Inspect or empty the geocoding cache."""
+
+
+@geocode_cache_group.command("stats")
+@_cache_option
+@format_option
+def cache_stats_command(cache: str | None, output_format: str) -> None:
+    """Show how many addresses the cache holds per provider."""
+    path = cache or default_cache_path()
+    if not _exists(path):
+        stats = None
+    else:
+        with user_errors(usage=(CacheError,)), GeocodeCache(path) as opened:
+            stats = opened.stats()
+    if output_format == "json":
+        emit_json(
+            {
+                "path": str(path),
+                "size_bytes": stats.size_bytes if stats else 0,
+                "providers": [
+                    {"provider": item.provider, "found": item.found, "not_found": item.not_found}
+                    for item in (stats.providers if stats else ())
+                ],
+            }
+        )
+        return
+    if stats is None or not stats.providers:
+        click.echo(f"{path}: empty")
+        return
+    click.echo(f"{path}: {stats.entries} addresses, {stats.size_bytes} bytes")
+    for item in stats.providers:
+        click.echo(f"  {item.provider:<30} {item.found:>8} found {item.not_found:>8} not found")
+
+
+@geocode_cache_group.command("clear")
+@_cache_option
+@click.option("--provider", help="Forget only this provider's answers (as listed by stats).")
+def cache_clear_command(cache: str | None, provider: str | None) -> None:
+    """Forget cached answers, all of them or one provider's."""
+    path = cache or default_cache_path()
+    removed = 0
+    if _exists(path):
+        with user_errors(usage=(CacheError,)), GeocodeCache(path) as opened:
+            removed = opened.clear(provider)
+    click.echo(f"{path}: removed {removed} cached addresses")
+
+
+def _exists(path: str | Path) -> bool:
+    candidate = Path(path)
+    if candidate.is_dir():
+        raise BadUsage(f"cannot use geocoding cache {candidate}: is a directory")
+    return candidate.exists()

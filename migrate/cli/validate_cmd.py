@@ -1,0 +1,126 @@
+"""``migrate validate FILE.edn``: check an Intermediary file against every rule."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from migrate.cli._common import RunFailed, format_option, readable_file, user_errors
+from migrate.rules.engine import UnknownRuleCode, parse_codes
+from migrate.rules.findings import Finding, Report, summarise
+from migrate.validate import validate_file
+
+
+def _codes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
+    if not values:
+        return None
+    try:
+        return parse_codes(code for value in values for code in value.split(","))
+    except UnknownRuleCode as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@click.command("validate")
+@click.argument("file", type=click.Path(path_type=str))
+@format_option
+@click.option(
+    "--max-examples",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Examples shown per rule in the summary.",
+)
+@click.option(
+    "--max-findings",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Stop checking after this many findings (the report then says it is partial).",
+)
+@click.option("--warnings-as-errors", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option(
+    "--select",
+    multiple=True,
+    callback=_codes,
+    metavar="CODES",
+    help="Report only these rule codes (comma-separated, repeatable).",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    callback=_codes,
+    metavar="CODES",
+    help="Do not report these rule codes (comma-separated, repeatable).",
+)
+def validate_command(
+    file: str,
+    output_format: str,
+    max_examples: int,
+    max_findings: int,
+    warnings_as_errors: bool,
+    select,
+    ignore,
+) -> None:
+    """Check an Intermediary FILE.edn against every rule of the format.
+
+    Exit status: 0 when there are no errors (warnings allowed), 1 when there is at least one
+    error (an edn syntax error included), 2 for a usage error or an unreadable file.
+    """
+    path = readable_file(file)
+    progress = _progress if sys.stderr.isatty() else None
+    with user_errors():
+        report = validate_file(
+            path,
+            select=select,
+            ignore=ignore,
+            max_findings=max_findings,
+            warnings_as_errors=warnings_as_errors,
+            progress=progress,
+        )
+    if progress is not None:
+        click.echo("\r\033[K", nl=False, err=True)
+    if output_format == "json":
+        click.echo(report.to_json(max_examples))
+    else:
+        click.echo(render_text(report, max_examples), nl=False)
+    if not report.valid:
+        raise SystemExit(RunFailed.exit_code)
+
+
+def _progress(rows: int) -> None:
+    click.echo(f"\r{rows:,} rows checked", nl=False, err=True)
+
+
+def finding_line(finding: Finding) -> str:
+    """``FILE:LINE:COL: severity code: message [row N alias]``."""
+    row = ""
+    if finding.row_index is not None:
+        label = f" {finding.row_label}" if finding.row_label else ""
+        row = f" [row {finding.row_index}{label}]"
+    return (
+        f"{finding.location()}: {finding.severity.value} {finding.code}: {finding.message}{row}"
+    )
+
+
+def render_text(report: Report, max_examples: int = 3) -> str:
+    """Every finding on its own line, then a per-rule summary, notes and the verdict."""
+    lines = [finding_line(finding) for finding in report.findings]
+    groups = summarise(report.findings, max_examples)
+    if groups:
+        lines += ["", "Summary by rule:"]
+        for group in groups:
+            lines.append(f"  {group['code']} ({group['severity']}): {group['count']}")
+            lines += [f"    {example}" for example in group["examples"]]
+    lines.append("")
+    for note in report.notes:
+        lines.append(f"NOTE: {note}")
+    rows = sum(report.rows_checked.values())
+    per_type = ", ".join(f"{count} {name}" for name, count in report.rows_checked.items())
+    verdict = "valid" if report.valid else "INVALID"
+    lines.append(
+        f"{report.file}: {verdict}: {report.errors} error{'s' if report.errors != 1 else ''}, "
+        f"{report.warnings} warning{'s' if report.warnings != 1 else ''} in {rows} row"
+        f"{'s' if rows != 1 else ''}" + (f" ({per_type})" if per_type else "")
+    )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,903 @@
+"""The job file of ``migrate convert``: what to read, and how each column becomes an attribute.
+
+A job is TOML. :func:`load_job` reads it, checks every key against :data:`KEYS` and the
+Intermediary schema (``schemas.load()``), compiles the transforms, and checks that every column
+it names exists in its source -- all before any row is read. Any mistake raises
+:class:`JobError` with one line naming the job file and the key, for example::
+
+    job.toml: records.user.mapping.emial: unknown attribute 'emial' for user (did you mean 'email'?)
+
+The result is an immutable :class:`Job`; :mod:`migrate.convert.mapping` turns its record specs
+into mappers. ``docs/job-file.md`` documents every key (its reference part is generated from
+:data:`KEYS` and the transform registry).
+"""
+
+from __future__ import annotations
+
+import importlib
+import string
+import sys
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import schemas
+from migrate.convert.transforms import (
+    Transform,
+    TransformContext,
+    TransformSpecError,
+    compile_transform,
+)
+from migrate.edn.values import Keyword, keyword_problem
+from migrate.errors import ConfigError
+from schemas import Attribute, RowType
+
+
+class JobError(ConfigError):
+    """The job file is wrong; the message is one line naming the file and the key."""
+
+
+# Every key a job file may hold, with a one-line meaning and an example (used for "did you mean"
+# hints and for the generated reference in docs/job-file.md).
+KEYS: dict[str, dict[str, tuple[str, str]]] = {
+    "": {
+        "ident": ("the marketplace ident written as `:ident` (required)", '"trailhop"'),
+        "output": ("where and how the edn file is written", "[output]"),
+        "defaults": ("job-wide defaults and web-template conventions", "[defaults]"),
+        "sources": ("the legacy data, one table per source", "[sources.users]"),
+        "records": ("how rows of each Intermediary type are made", "[records.user]"),
+        "geocode": ("coordinates for listings without them (geocoding stage)", "[geocode]"),
+    },
+    "output": {
+        "dir": ("output directory, relative to the job file (default `out`)", '"out"'),
+        "name": ("file name stem: NAME.edn, NAME.rejects.csv, NAME.report.json", '"trailhop"'),
+        "pretty": ("one attribute per line (default false)", "true"),
+        "aliases": ("give rows an alias such as `:user/u123` (default true)", "false"),
+    },
+    "defaults": {
+        "currency": ("ISO 4217 currency for money without one", '"USD"'),
+        "timezone": ("IANA zone of naive dates (default UTC)", '"America/Denver"'),
+        "listing_type": ("publicData.listingType of every listing", '"rent-gear"'),
+        "transaction_process_alias": (
+            "publicData.transactionProcessAlias of every listing",
+            '"default-booking/release-1"',
+        ),
+        "unit_type": ("publicData.unitType of every listing", '"day"'),
+        "roles": ("user roles (default both)", '["customer", "provider"]'),
+        "email_verified": ("im.email/verified when not mapped (default false)", "true"),
+    },
+    "record": {
+        "source": ("the `[sources.NAME]` rows come from (required)", '"users"'),
+        "each": ("dotted path of a nested array: one row per element", '"photos"'),
+        "id": ("column or `{template=…}` giving the source id (required)", '"id"'),
+        "mapping": ("attribute = column / value spec", '{ email = "email" }'),
+        "function": ("`module:function` returning extra attributes", '"mappers.custom:fn"'),
+    },
+    "value": {
+        "column": ("source column (dotted path into nested JSON)", '"email"'),
+        "const": ("a constant value", '"published"'),
+        "template": ("text with `{column}` placeholders", '"{street}, {city}"'),
+        "transform": ("transform name, table or array of them", '"trim"'),
+        "map": ("value mapping applied after the transform", '{ active = "published" }'),
+        "currency": ("money only: column holding the row's currency code", '"currency"'),
+    },
+    "ref": {
+        "ref": ("target row type of a reference", '"user"'),
+        "column": ("source column holding the target's source id", '"host_id"'),
+        "template": ("template giving the target's source id", '"{parent.id}"'),
+        "required": (
+            "reject the row when the target is rejected or missing (default true)",
+            "false",
+        ),
+    },
+    "location": {
+        "lat": ("latitude column", '"lat"'),
+        "lng": ("longitude column", '"lng"'),
+    },
+}
+
+# Row type -> module in mappers/ with its finishing touches (defaults and conventions).
+_FINISHERS = {
+    "user": "mappers.user",
+    "listing": "mappers.listing",
+    "image": "mappers.image",
+    "stripeAccount": "mappers.stripe_account",
+    "review": "mappers.review",
+}
+
+# Friendly names accepted in `mapping` besides each attribute's own short name.
+_EXTRA_NAMES = {
+    "user": {"email": "address", "emailVerified": "verified", "roles": "role"},
+}
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """``[output]``: the directory and file name stem of the outputs."""
+
+    dir: Path
+    name: str
+    pretty: bool = False
+    aliases: bool = True
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """``[defaults]``: job-wide defaults and the web template's listing conventions."""
+
+    currency: str | None = None
+    timezone: str = "UTC"
+    listing_type: str | None = None
+    transaction_process_alias: str | None = None
+    unit_type: str | None = None
+    roles: tuple[Keyword, ...] = (Keyword("user.role/customer"), Keyword("user.role/provider"))
+    email_verified: bool = False
+
+    @property
+    def transform_context(self) -> TransformContext:
+        """What transforms fall back on when a parameter is not given."""
+        return TransformContext(currency=self.currency, timezone=self.timezone)
+
+
+@dataclass(frozen=True, eq=False)
+class ValueSpec:
+    """Where one value comes from: a column, a constant or a template; then transform and map."""
+
+    where: str
+    column: str | None = None
+    const: Any = None
+    template: str | None = None
+    transform_spec: Any = None
+    map: Mapping[str, Any] | None = None
+    currency_column: str | None = None
+    context: TransformContext = TransformContext()
+    _cache: dict[str | None, Transform | None] = field(default_factory=dict, repr=False)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Columns this value reads."""
+        names = [self.column] if self.column else []
+        if self.template is not None:
+            names += template_fields(self.template)
+        if self.currency_column:
+            names.append(self.currency_column)
+        return tuple(names)
+
+    def transform(self, currency: str | None = None) -> Transform | None:
+        """The compiled transform, with ``currency`` as its default currency when given."""
+        try:
+            return self._cache[currency]
+        except KeyError:
+            pass
+        compiled = None
+        if self.transform_spec is not None:
+            context = self.context
+            if currency is not None:
+                context = TransformContext(currency=currency, timezone=context.timezone)
+            compiled = compile_transform(self.transform_spec, context)
+        self._cache[currency] = compiled
+        return compiled
+
+
+@dataclass(frozen=True)
+class RefSpec:
+    """A reference to another row by its source id (``{ref="user", column="host_id"}``)."""
+
+    where: str
+    target: str
+    source: ValueSpec
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class LocationSpec:
+    """Coordinates from two columns (``{lat="lat", lng="lng"}``)."""
+
+    where: str
+    lat: str
+    lng: str
+
+
+@dataclass(frozen=True)
+class AttributeMapping:
+    """One mapped attribute: its path in the row (``(profile, firstName)``) and its spec.
+
+    ``values`` is tried in order (the first non-empty result wins) for plain values; ``ref``
+    and ``location`` are set instead for those kinds.
+    """
+
+    path: tuple[Keyword, ...]
+    attribute: Attribute
+    values: tuple[ValueSpec, ...] = ()
+    ref: RefSpec | None = None
+    location: LocationSpec | None = None
+
+
+@dataclass(frozen=True)
+class ExtendedField:
+    """One key of an extended-data table (``[records.listing.public_data]``)."""
+
+    keys: tuple[str, ...]  # nested path inside the JSON map, from a dotted TOML key
+    values: tuple[ValueSpec, ...]
+
+
+@dataclass(frozen=True)
+class ExtendedMapping:
+    """An extended-data attribute (publicData, metadata, …) built from several fields."""
+
+    path: tuple[Keyword, ...]
+    table: str  # the job table's name, e.g. "public_data"
+    fields: tuple[ExtendedField, ...]
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    """How one source makes rows of one Intermediary type (one ``[records.TYPE]`` table)."""
+
+    where: str  # e.g. "records.user" or "records.user[1]"
+    record_type: str
+    source: str
+    id: ValueSpec
+    each: str | None = None
+    attributes: tuple[AttributeMapping, ...] = ()
+    extended: tuple[ExtendedMapping, ...] = ()
+    function: Callable[[Mapping[str, Any]], Mapping[str, Any] | None] | None = None
+    function_name: str | None = None
+
+    @property
+    def columns(self) -> set[str]:
+        """Every source column the spec reads."""
+        names = set(self.id.columns)
+        for mapping in self.attributes:
+            for value in mapping.values:
+                names.update(value.columns)
+            if mapping.ref is not None:
+                names.update(mapping.ref.source.columns)
+            if mapping.location is not None:
+                names.update((mapping.location.lat, mapping.location.lng))
+        for extended in self.extended:
+            for item in extended.fields:
+                for value in item.values:
+                    names.update(value.columns)
+        return names
+
+
+@dataclass(frozen=True)
+class Job:
+    """A loaded, checked job file."""
+
+    path: Path
+    ident: str
+    output: OutputSpec
+    defaults: Defaults
+    sources: dict[str, Any]  # name -> migrate.extract.SourceSpec
+    records: tuple[RecordSpec, ...]
+    geocode: Any = None  # migrate.geocode.stage config, when a [geocode] table is given
+    geocode_table: dict[str, Any] | None = None
+
+    @property
+    def ident_keyword(self) -> Keyword:
+        """The ``:ident`` keyword."""
+        return Keyword(self.ident)
+
+    @property
+    def output_paths(self) -> dict[str, Path]:
+        """The three output files: ``edn``, ``rejects`` and ``report``."""
+        base = self.output.dir / self.output.name
+        return {
+            "edn": base.with_name(f"{self.output.name}.edn"),
+            "rejects": base.with_name(f"{self.output.name}.rejects.csv"),
+            "report": base.with_name(f"{self.output.name}.report.json"),
+        }
+
+
+# Loading -----------------------------------------------------------------------------------------
+
+
+def load_job(path: str | Path, *, check_sources: bool = True) -> Job:
+    """Read and check the job file at ``path``.
+
+    With ``check_sources`` (the default) every source is opened to compare the columns the job
+    names with the columns it has (``Source.columns()``: a header or the first record, cheap).
+    Raises :class:`JobError` naming the file and key for any mistake.
+    """
+    path = Path(path)
+    label = str(path)
+    try:
+        with path.open("rb") as stream:
+            raw = tomllib.load(stream)
+    except FileNotFoundError:
+        raise JobError(f"{label}: no such job file") from None
+    except OSError as error:
+        raise JobError(f"{label}: cannot read the job file ({error.strerror})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise JobError(f"{label}: not valid TOML ({error})") from None
+    except UnicodeDecodeError:
+        raise JobError(f"{label}: not valid TOML (the file is not UTF-8)") from None
+    loader = _Loader(path, label)
+    job = loader.job(raw)
+    if check_sources:
+        check_columns(job)
+    return job
+
+
+def template_fields(template: str) -> list[str]:
+    """The column names a ``{column}`` template reads, in order."""
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Loader:
+    def __init__(self, path: Path, label: str) -> None:
+        self.path = path
+        self.label = label
+        self.schema = schemas.load()
+
+    def error(self, where: str, message: str) -> JobError:
+        return JobError(
+            f"{self.label}: {where}: {message}" if where else f"{self.label}: {message}"
+        )
+
+    def check_keys(self, table: Mapping[str, Any], group: str, where: str) -> None:
+        allowed = KEYS[group]
+        for key in table:
+            if key not in allowed:
+                prefix = f"{where}.{key}" if where else key
+                raise self.error(prefix, f"unknown key{_suggest(key, allowed)}")
+
+    def table(self, raw: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+        value = raw.get(key, {})
+        if not isinstance(value, dict):
+            raise self.error(where, "expected a table")
+        return value
+
+    def string(self, table: Mapping[str, Any], key: str, where: str, default: Any = None) -> Any:
+        value = table.get(key, default)
+        if value is not default and (not isinstance(value, str) or not value.strip()):
+            raise self.error(where, f"expected a non-empty string, got {value!r}")
+        return value
+
+    def boolean(self, table: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            raise self.error(where, f"expected true or false, got {value!r}")
+        return value
+
+    # top level
+
+    def job(self, raw: dict[str, Any]) -> Job:
+        self.check_keys(raw, "", "")
+        ident = raw.get("ident")
+        if ident is None:
+            raise self.error("ident", 'missing (the marketplace ident, e.g. ident = "my-market")')
+        if not isinstance(ident, str) or keyword_problem(None, ident.lstrip(":")) is not None:
+            raise self.error("ident", f"{ident!r} is not a legal keyword name")
+        ident = ident.lstrip(":")
+        output = self.output(self.table(raw, "output", "output"), ident)
+        defaults = self.defaults(self.table(raw, "defaults", "defaults"))
+        sources = self.sources(self.table(raw, "sources", "sources"))
+        records = self.records(self.table(raw, "records", "records"), sources, defaults)
+        geocode_table = raw.get("geocode")
+        geocode = None
+        if geocode_table is not None:
+            if not isinstance(geocode_table, dict):
+                raise self.error("geocode", "expected a table")
+            geocode = self.geocode(geocode_table)
+        return Job(
+            path=self.path,
+            ident=ident,
+            output=output,
+            defaults=defaults,
+            sources=sources,
+            records=records,
+            geocode=geocode,
+            geocode_table=geocode_table,
+        )
+
+    def output(self, table: dict[str, Any], ident: str) -> OutputSpec:
+        self.check_keys(table, "output", "output")
+        directory = self.string(table, "dir", "output.dir", "out")
+        name = self.string(table, "name", "output.name", ident)
+        if "/" in name or "\\" in name:
+            raise self.error("output.name", f"{name!r} must be a file name stem, not a path")
+        return OutputSpec(
+            dir=(self.path.parent / directory),
+            name=name,
+            pretty=self.boolean(table, "pretty", "output.pretty", False),
+            aliases=self.boolean(table, "aliases", "output.aliases", True),
+        )
+
+    def defaults(self, table: dict[str, Any]) -> Defaults:
+        self.check_keys(table, "defaults", "defaults")
+        currency = self.string(table, "currency", "defaults.currency")
+        if currency is not None:
+            from migrate.convert.transforms import _KNOWN_CURRENCIES
+
+            if currency not in _KNOWN_CURRENCIES:
+                raise self.error("defaults.currency", f"unknown currency {currency!r}")
+        timezone = self.string(table, "timezone", "defaults.timezone", "UTC")
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.error("defaults.timezone", f"unknown time zone {timezone!r}") from None
+        roles = table.get("roles", ["customer", "provider"])
+        allowed = self.schema.row_type("user").by_key[Keyword("im.user/role")].values
+        if not isinstance(roles, list) or not roles:
+            raise self.error("defaults.roles", "expected a non-empty array of roles")
+        role_keywords = []
+        for role in roles:
+            keyword = _enum_keyword(role, allowed)
+            if keyword is None:
+                names = ", ".join(value.name for value in allowed)
+                raise self.error("defaults.roles", f"unknown role {role!r} (roles: {names})")
+            role_keywords.append(keyword)
+        return Defaults(
+            currency=currency,
+            timezone=timezone,
+            listing_type=self.string(table, "listing_type", "defaults.listing_type"),
+            transaction_process_alias=self.string(
+                table, "transaction_process_alias", "defaults.transaction_process_alias"
+            ),
+            unit_type=self.string(table, "unit_type", "defaults.unit_type"),
+            roles=tuple(role_keywords),
+            email_verified=self.boolean(table, "email_verified", "defaults.email_verified", False),
+        )
+
+    def sources(self, table: dict[str, Any]) -> dict[str, Any]:
+        from migrate.extract import SourceSpec
+
+        specs = {}
+        for name, source_table in table.items():
+            if not isinstance(source_table, dict):
+                raise self.error(f"sources.{name}", "expected a table")
+            specs[name] = SourceSpec.from_table(name, source_table, self.path)
+        return specs
+
+    def geocode(self, table: dict[str, Any]) -> Any:
+        try:
+            stage = importlib.import_module("migrate.geocode.stage")
+        except ModuleNotFoundError as error:
+            if error.name != "migrate.geocode.stage":
+                raise
+            return None
+        return stage.parse_geocode_config(table, self.path)
+
+    # records
+
+    def records(
+        self, table: dict[str, Any], sources: dict[str, Any], defaults: Defaults
+    ) -> tuple[RecordSpec, ...]:
+        specs = []
+        for type_name, entry in table.items():
+            if type_name not in self.schema.by_name:
+                raise self.error(
+                    f"records.{type_name}",
+                    f"unknown row type{_suggest(type_name, self.schema.by_name)} "
+                    f"(types: {', '.join(self.schema.by_name)})",
+                )
+            row_type = self.schema.row_type(type_name)
+            if isinstance(entry, dict):
+                specs.append(
+                    self.record(entry, row_type, f"records.{type_name}", sources, defaults)
+                )
+            elif isinstance(entry, list) and all(isinstance(item, dict) for item in entry):
+                for index, item in enumerate(entry):
+                    where = f"records.{type_name}[{index}]"
+                    specs.append(self.record(item, row_type, where, sources, defaults))
+            else:
+                raise self.error(f"records.{type_name}", "expected a table or an array of tables")
+        if not specs:
+            raise self.error("records", "no records to convert (add a [records.user] table)")
+        return tuple(specs)
+
+    def record(
+        self,
+        table: dict[str, Any],
+        row_type: RowType,
+        where: str,
+        sources: dict[str, Any],
+        defaults: Defaults,
+    ) -> RecordSpec:
+        extended_tables = _extended_tables(row_type)
+        for key in table:
+            if key not in KEYS["record"] and key not in extended_tables:
+                choices = [*KEYS["record"], *extended_tables]
+                raise self.error(f"{where}.{key}", f"unknown key{_suggest(key, choices)}")
+        source = table.get("source")
+        if source is None:
+            raise self.error(f"{where}.source", "missing (name one of the [sources] tables)")
+        if source not in sources:
+            known = ", ".join(sources) or "none defined"
+            raise self.error(
+                f"{where}.source",
+                f"unknown source {source!r}{_suggest(str(source), sources)} (sources: {known})",
+            )
+        each = self.string(table, "each", f"{where}.each")
+        if "id" not in table:
+            raise self.error(f"{where}.id", "missing (the column holding the source id)")
+        context = defaults.transform_context
+        id_spec = self.value(table["id"], f"{where}.id", context)
+        mapping = table.get("mapping", {})
+        if not isinstance(mapping, dict):
+            raise self.error(f"{where}.mapping", "expected a table")
+        names = _short_names(row_type)
+        attributes = []
+        seen: dict[tuple[Keyword, ...], str] = {}
+        for key, spec in mapping.items():
+            key_where = f"{where}.mapping.{key}"
+            path = names.get(key)
+            if path is None:
+                raise self.error(
+                    key_where,
+                    f"unknown attribute {key!r} for {row_type.name}{_suggest(key, names)}",
+                )
+            if path in seen:
+                raise self.error(key_where, f"maps the same attribute as {seen[path]!r}")
+            seen[path] = key
+            attributes.append(self.attribute(spec, path, row_type, key_where, context))
+        extended = []
+        for table_name, attribute_path in extended_tables.items():
+            if table_name in table:
+                extended.append(
+                    self.extended(
+                        table[table_name], attribute_path, f"{where}.{table_name}", context
+                    )
+                )
+        function = None
+        function_name = self.string(table, "function", f"{where}.function")
+        if function_name is not None:
+            function = self.function(function_name, f"{where}.function")
+        else:
+            self.check_required(row_type, set(seen), where)
+        return RecordSpec(
+            where=where,
+            record_type=row_type.name,
+            source=source,
+            id=id_spec,
+            each=each,
+            attributes=tuple(attributes),
+            extended=tuple(extended),
+            function=function,
+            function_name=function_name,
+        )
+
+    def check_required(
+        self, row_type: RowType, mapped: set[tuple[Keyword, ...]], where: str
+    ) -> None:
+        provided = importlib.import_module(_FINISHERS[row_type.name]).PROVIDES
+        for attribute in row_type.attributes:
+            paths = [(attribute.key,)]
+            if attribute.kind == "map":
+                paths = [(attribute.key, child.key) for child in attribute.attributes]
+                if not attribute.required:
+                    continue
+            elif not attribute.required:
+                continue
+            for path in paths:
+                leaf = _attribute_at(row_type, path)
+                if leaf.required and path not in mapped and path not in provided:
+                    raise self.error(
+                        f"{where}.mapping",
+                        f"required attribute {leaf.key.name!r} ({leaf.key.text}) is not mapped",
+                    )
+
+    def attribute(
+        self,
+        spec: Any,
+        path: tuple[Keyword, ...],
+        row_type: RowType,
+        where: str,
+        context: TransformContext,
+    ) -> AttributeMapping:
+        attribute = _attribute_at(row_type, path)
+        if attribute.kind == "map":
+            children = ", ".join(child.key.name for child in attribute.attributes)
+            raise self.error(
+                where, f"{attribute.key.name} is a map; map its attributes ({children})"
+            )
+        if attribute.kind == "json":
+            raise self.error(
+                where,
+                f"{attribute.key.name} is extended data; use a "
+                f"[{where.rsplit('.mapping.', 1)[0]}.{_snake(attribute.key.name)}] table",
+            )
+        if attribute.kind == "ref":
+            return AttributeMapping(path, attribute, ref=self.ref(spec, attribute, where, context))
+        if attribute.kind == "location":
+            if not isinstance(spec, dict) or set(spec) != {"lat", "lng"}:
+                raise self.error(where, 'expected { lat = "column", lng = "column" }')
+            for key in ("lat", "lng"):
+                self.string(spec, key, f"{where}.{key}")
+            return AttributeMapping(
+                path, attribute, location=LocationSpec(where, spec["lat"], spec["lng"])
+            )
+        specs = spec if isinstance(spec, list) else [spec]
+        if not specs:
+            raise self.error(where, "an empty array (give at least one column or value)")
+        values = tuple(
+            self.value(item, f"{where}[{index}]" if isinstance(spec, list) else where, context)
+            for index, item in enumerate(specs)
+        )
+        for value in values:
+            if value.currency_column and attribute.kind != "money":
+                raise self.error(f"{value.where}.currency", "only money attributes take a currency")
+        return AttributeMapping(path, attribute, values=values)
+
+    def ref(
+        self, spec: Any, attribute: Attribute, where: str, context: TransformContext
+    ) -> RefSpec:
+        if not isinstance(spec, dict) or "ref" not in spec:
+            raise self.error(where, 'a reference needs { ref = "TYPE", column = "COLUMN" }')
+        self.check_keys(spec, "ref", where)
+        target = spec["ref"]
+        if target not in attribute.targets:
+            allowed = ", ".join(attribute.targets)
+            raise self.error(
+                f"{where}.ref", f"{target!r} cannot be referenced here (targets: {allowed})"
+            )
+        if ("column" in spec) == ("template" in spec):
+            raise self.error(where, "give exactly one of column or template")
+        source_spec = {key: spec[key] for key in ("column", "template") if key in spec}
+        required = self.boolean(spec, "required", f"{where}.required", True)
+        return RefSpec(where, target, self.value(source_spec, where, context), required)
+
+    def value(self, spec: Any, where: str, context: TransformContext) -> ValueSpec:
+        if isinstance(spec, str):
+            if not spec:
+                raise self.error(where, "an empty column name")
+            return ValueSpec(where, column=spec, context=context)
+        if not isinstance(spec, dict):
+            raise self.error(where, f"expected a column name or a table, got {spec!r}")
+        self.check_keys(spec, "value", where)
+        sources = [key for key in ("column", "const", "template") if key in spec]
+        if len(sources) != 1:
+            raise self.error(where, "give exactly one of column, const or template")
+        column = self.string(spec, "column", f"{where}.column")
+        template = self.string(spec, "template", f"{where}.template")
+        if template is not None:
+            try:
+                fields = template_fields(template)
+            except ValueError as error:
+                raise self.error(f"{where}.template", f"bad template ({error})") from None
+            if not fields:
+                raise self.error(f"{where}.template", "names no {column}; use const instead")
+            for _, name, format_spec, conversion in string.Formatter().parse(template):
+                if name is not None and (not name or format_spec or conversion):
+                    raise self.error(
+                        f"{where}.template", "placeholders must be plain {column} names"
+                    )
+        mapping = spec.get("map")
+        if mapping is not None and not isinstance(mapping, dict):
+            raise self.error(f"{where}.map", "expected a table of source value = target value")
+        value = ValueSpec(
+            where,
+            column=column,
+            const=spec.get("const"),
+            template=template,
+            transform_spec=spec.get("transform"),
+            map=mapping,
+            currency_column=self.string(spec, "currency", f"{where}.currency"),
+            context=context,
+        )
+        if value.transform_spec is not None:
+            try:
+                value.transform()
+            except TransformSpecError as error:
+                raise self.error(f"{where}.transform", str(error)) from None
+        return value
+
+    def extended(
+        self, table: Any, path: tuple[Keyword, ...], where: str, context: TransformContext
+    ) -> ExtendedMapping:
+        if not isinstance(table, dict):
+            raise self.error(where, "expected a table of key = column / value spec")
+        fields = []
+        for key, spec in _flatten(table):
+            field_where = f"{where}.{'.'.join(key)}"
+            specs = spec if isinstance(spec, list) else [spec]
+            values = tuple(
+                self.value(
+                    item, f"{field_where}[{i}]" if isinstance(spec, list) else field_where, context
+                )
+                for i, item in enumerate(specs)
+            )
+            fields.append(ExtendedField(key, values))
+        return ExtendedMapping(path, where.rsplit(".", 1)[-1], tuple(fields))
+
+    def function(self, name: str, where: str) -> Callable[..., Any]:
+        module_name, _, attribute = name.partition(":")
+        if not module_name or not attribute:
+            raise self.error(where, f"{name!r}: expected 'module:function'")
+        job_dir = str(self.path.parent.resolve())
+        added = job_dir not in sys.path
+        if added:
+            sys.path.insert(0, job_dir)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise self.error(where, f"cannot import {module_name!r} ({error})") from None
+        finally:
+            if added:
+                sys.path.remove(job_dir)
+        function = getattr(module, attribute, None)
+        if not callable(function):
+            raise self.error(where, f"{module_name!r} has no function {attribute!r}")
+        return function
+
+
+def _flatten(table: dict[str, Any], prefix: tuple[str, ...] = ()):
+    """Key paths of an extended-data table: nested tables that are not value specs recurse."""
+    for key, value in table.items():
+        path = (*prefix, *key.split("."))
+        is_spec = isinstance(value, dict) and any(
+            k in value for k in ("column", "const", "template")
+        )
+        if isinstance(value, dict) and not is_spec:
+            yield from _flatten(value, path)
+        else:
+            yield path, value
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{char.lower()}" if char.isupper() else char for char in name)
+
+
+def _extended_tables(row_type: RowType) -> dict[str, tuple[Keyword, ...]]:
+    """Extended-data table names of a row type (``public_data``) and their attribute paths."""
+    tables = {}
+    for attribute in row_type.attributes:
+        if attribute.kind == "json":
+            tables[_snake(attribute.key.name)] = (attribute.key,)
+        for child in attribute.attributes:
+            if child.kind == "json":
+                tables[_snake(child.key.name)] = (attribute.key, child.key)
+    return tables
+
+
+def _short_names(row_type: RowType) -> dict[str, tuple[Keyword, ...]]:
+    """Mapping names accepted for a row type: short names, qualified keys and friendly names."""
+    names: dict[str, tuple[Keyword, ...]] = {}
+    for attribute in row_type.attributes:
+        if attribute.kind == "json":
+            continue
+        names[attribute.key.name] = (attribute.key,)
+        names[attribute.key.text] = (attribute.key,)
+        for child in attribute.attributes:
+            if child.kind != "json":
+                names[child.key.name] = (attribute.key, child.key)
+                names[child.key.text] = (attribute.key, child.key)
+    for friendly, short in _EXTRA_NAMES.get(row_type.name, {}).items():
+        names[friendly] = names[short]
+    return names
+
+
+def short_names(row_type_name: str) -> list[str]:
+    """The short attribute names a job may map for a row type, in schema order."""
+    return [
+        name for name in _short_names(schemas.load().row_type(row_type_name)) if "/" not in name
+    ]
+
+
+def _attribute_at(row_type: RowType, path: tuple[Keyword, ...]) -> Attribute:
+    attribute = row_type.by_key[path[0]]
+    for key in path[1:]:
+        attribute = attribute.children[key]
+    return attribute
+
+
+def _enum_keyword(value: Any, allowed: tuple[Keyword, ...]) -> Keyword | None:
+    """The enum keyword ``value`` names: ``"customer"``, ``"user.role/customer"`` or with colon."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lstrip(":")
+    for keyword in allowed:
+        if text in (keyword.name, keyword.text):
+            return keyword
+    return None
+
+
+enum_keyword = _enum_keyword
+attribute_at = _attribute_at
+
+
+# Column check ------------------------------------------------------------------------------------
+
+
+def child_columns(columns: list[str], each: str) -> set[str] | None:
+    """Columns of the child rows of nested array ``each``, or ``None`` when the source's column
+    list does not describe the array's elements (then only parent columns can be checked)."""
+    prefix = each + "."
+    inner = {name[len(prefix) :] for name in columns if name.startswith(prefix)}
+    parents = {"parent." + name for name in columns if name != each and not name.startswith(prefix)}
+    return (inner | parents) if inner else None
+
+
+def check_columns(job: Job) -> None:
+    """Raise :class:`JobError` when a record spec names a column its source does not have."""
+    from migrate.extract import open_source
+
+    cache: dict[str, list[str]] = {}
+    child_cache: dict[tuple[str, str], set[str] | None] = {}
+    for record in job.records:
+        if record.source not in cache:
+            with _closing(open_source(job.sources[record.source])) as source:
+                cache[record.source] = list(source.columns())
+        columns = cache[record.source]
+        available: set[str] | None = set(columns)
+        if record.each is not None:
+            if record.each not in columns and not any(
+                c.startswith(record.each + ".") for c in columns
+            ):
+                raise JobError(
+                    f"{job.path}: {record.where}.each: source {record.source!r} has no field "
+                    f"{record.each!r}"
+                )
+            key = (record.source, record.each)
+            if key not in child_cache:
+                with _closing(open_source(job.sources[record.source])) as source:
+                    listing = getattr(source, "child_columns", None)
+                    child_cache[key] = (
+                        set(listing(record.each))
+                        if listing
+                        else child_columns(columns, record.each)
+                    )
+            available = child_cache[key]
+        for column in sorted(record.columns):
+            if available is None:
+                if not column.startswith("parent."):
+                    continue
+                known = {"parent." + name for name in columns}
+            else:
+                known = available
+            if column not in known and not _is_nested(column, known):
+                raise JobError(
+                    f"{job.path}: {_where_of(record, column)}: source {record.source!r} has no "
+                    f"column {column!r}{_suggest(column, known)}"
+                )
+
+
+def _is_nested(column: str, known: set[str]) -> bool:
+    """True when ``column`` is a dotted path below a known field (nested JSON not listed)."""
+    parts = column.split(".")
+    return any(".".join(parts[:i]) in known for i in range(1, len(parts)))
+
+
+def _where_of(record: RecordSpec, column: str) -> str:
+    if column in record.id.columns:
+        return record.id.where
+    for mapping in record.attributes:
+        specs = list(mapping.values)
+        if mapping.ref is not None:
+            specs.append(mapping.ref.source)
+        if mapping.location is not None and column in (mapping.location.lat, mapping.location.lng):
+            return mapping.location.where
+        for spec in specs:
+            if column in spec.columns:
+                return spec.where
+    for extended in record.extended:
+        for item in extended.fields:
+            for spec in item.values:
+                if column in spec.columns:
+                    return spec.where
+    return record.where
+
+
+class _closing:
+    def __init__(self, source: Any) -> None:
+        self.source = source
+
+    def __enter__(self) -> Any:
+        return self.source
+
+    def __exit__(self, *exc: object) -> None:
+        close = getattr(self.source, "close", None)
+        if close is not None:
+            close()

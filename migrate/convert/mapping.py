@@ -1,0 +1,490 @@
+"""Declarative mapping: one source row in, one Intermediary :class:`~migrate.edn.values.Row` out.
+
+:func:`build_mappers` gives one :class:`Mapper` per record spec of a job. ``mapper.map(row)``
+returns a :class:`MappedRecord` (the row plus the references it makes, by source id, so the
+pipeline can settle cascades) or a :class:`Rejection` (why the row cannot be converted). Per-row
+checks of the validator (email syntax, ranges, …) are not made here: the pipeline runs the rule
+engine on every mapped row.
+
+The steps for each row: source id → import id (uuid5) and alias → each mapped attribute (first
+non-empty of its value specs, transformed, mapped, coerced to the schema's kind) → references →
+extended data → the job's ``function`` → the row type's finishing touches (``mappers/``) →
+required attributes. An optional attribute without a value is omitted, never written empty.
+"""
+
+from __future__ import annotations
+
+import importlib
+import string
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+import schemas
+from migrate.convert.ids import AliasCollision, AliasRegistry, id_attr, import_id
+from migrate.convert.job import (
+    _FINISHERS,
+    AttributeMapping,
+    Defaults,
+    Job,
+    JobError,
+    RecordSpec,
+    ValueSpec,
+    _short_names,
+    attribute_at,
+    enum_keyword,
+)
+from migrate.convert.transforms import (
+    _KNOWN_CURRENCIES,
+    TransformError,
+    _build_boolean,
+    _build_money,
+    _to_int,
+    compile_transform,
+)
+from migrate.edn.values import Keyword, Location, Money, Ref, Row, keyword_problem
+from migrate.extract.paths import get_path
+from schemas import Attribute, RowType
+
+
+class Reference(NamedTuple):
+    """A reference a mapped row makes: where, to which type, to which source id, how strongly.
+
+    ``required``: the row cannot exist without the target (reject it when the target is rejected
+    or missing); otherwise the pipeline drops the attribute instead.
+    """
+
+    path: tuple[Keyword, ...]
+    target_type: str
+    target_source_id: str
+    required: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MappedRecord:
+    """A source row converted to an Intermediary row."""
+
+    row: Row
+    record_type: str
+    source_id: str
+    origin: Any  # migrate.extract.Origin
+    refs: tuple[Reference, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A source row that cannot be converted: its rule code, one-line message and the values."""
+
+    record_type: str
+    source_id: str | None
+    origin: Any
+    code: str
+    message: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+class _Reject(Exception):
+    def __init__(self, code: str, message: str, values: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.values = values
+
+
+def lookup(values: Mapping[str, Any], column: str) -> Any:
+    """The value of ``column`` in a source row, following dotted paths into nested maps."""
+    return get_path(values, column)
+
+
+_FORMATTER = string.Formatter()
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == {}
+
+
+class Mapper:
+    """Converts the rows of one record spec (``[records.TYPE]``) of a job."""
+
+    def __init__(self, spec: RecordSpec, job: Job, aliases: AliasRegistry | None = None) -> None:
+        self.spec = spec
+        self.job = job
+        self.record_type = spec.record_type
+        self.row_type: RowType = schemas.load().row_type(spec.record_type)
+        self.id_attr = id_attr(spec.record_type)
+        self.aliases = aliases if aliases is not None else AliasRegistry()
+        self.defaults: Defaults = job.defaults
+        self.zone = ZoneInfo(job.defaults.timezone)
+        self.finish = importlib.import_module(_FINISHERS[spec.record_type]).finish
+        self._boolean = _build_boolean()
+        self._names = _short_names(self.row_type)
+
+    # iteration over the source
+
+    def source_rows(self, limit: int | None = None) -> Iterator[Any]:
+        """The spec's source rows (child rows of ``each`` when set), at most ``limit`` of them."""
+        from migrate.extract import children, open_source
+
+        source = open_source(self.job.sources[self.spec.source])
+        try:
+            if self.spec.each is None:
+                yield from source.rows(limit=limit)
+                return
+            count = 0
+            for parent in source.rows():
+                for child in children(parent, self.spec.each):
+                    if limit is not None and count >= limit:
+                        return
+                    count += 1
+                    yield child
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
+    # mapping
+
+    def map(self, source_row: Any) -> MappedRecord | Rejection:
+        """Convert one source row (``SourceRow``: ``values`` and ``origin``)."""
+        values = source_row.values
+        origin = source_row.origin
+        source_id = None
+        try:
+            source_id = self._source_id(values)
+            alias = (
+                self.aliases.claim(self.record_type, source_id) if self.job.output.aliases else None
+            )
+            attrs: dict[Keyword, Any] = {}
+            refs: list[Reference] = []
+            for mapping in self.spec.attributes:
+                self._map_attribute(mapping, values, attrs, refs)
+            for extended in self.spec.extended:
+                data: dict[str, Any] = {}
+                for item in extended.fields:
+                    value = self._first_value(item.values, values, None)
+                    if not _empty(value):
+                        _set_nested(data, item.keys, _json_value(value))
+                if data:
+                    _set_path(attrs, extended.path, data)
+            if self.spec.function is not None:
+                self._apply_function(values, attrs)
+            self.finish(attrs, self.defaults)
+            self._check_required(attrs, values)
+            refs = [ref for ref in refs if _has_path(attrs, ref.path)]
+        except _Reject as reject:
+            return Rejection(
+                self.record_type, source_id, origin, reject.code, reject.message, reject.values
+            )
+        except AliasCollision as collision:
+            return Rejection(self.record_type, source_id, origin, "alias-collision", str(collision))
+        row = Row(
+            self.id_attr,
+            import_id(self.job.ident, self.record_type, source_id),
+            alias,
+            _ordered(attrs, self.row_type.attributes),
+        )
+        return MappedRecord(row, self.record_type, source_id, origin, tuple(refs))
+
+    def _source_id(self, values: Mapping[str, Any]) -> str:
+        raw = self._raw(self.spec.id, values)
+        if _empty(raw):
+            raise _Reject(
+                "source-id-missing",
+                f"no source id in {_describe(self.spec.id)}",
+                {name: lookup(values, name) for name in self.spec.id.columns},
+            )
+        return str(raw).strip()
+
+    def _raw(self, spec: ValueSpec, values: Mapping[str, Any]) -> Any:
+        if spec.column is not None:
+            return lookup(values, spec.column)
+        if spec.template is not None:
+            pieces = []
+            for literal, name, _, _ in _FORMATTER.parse(spec.template):
+                pieces.append(literal)
+                if name:
+                    value = lookup(values, name)
+                    if _empty(value):
+                        return None
+                    pieces.append(value if isinstance(value, str) else str(value))
+            return "".join(pieces)
+        return spec.const
+
+    def _first_value(
+        self, specs: tuple[ValueSpec, ...], values: Mapping[str, Any], attribute: Attribute | None
+    ) -> Any:
+        for spec in specs:
+            raw = self._raw(spec, values)
+            try:
+                currency = self._currency(spec, values)
+                value = raw
+                transform = spec.transform(currency)
+                if transform is not None:
+                    value = transform(value)
+                if spec.map is not None and not _empty(value):
+                    key = value if isinstance(value, str) else str(value)
+                    if key.strip() not in spec.map:
+                        known = ", ".join(sorted(spec.map))
+                        raise TransformError(f"{value!r} is not in the map ({known})")
+                    value = spec.map[key.strip()]
+                if _empty(value):
+                    continue
+                return self._coerce(value, attribute, currency) if attribute else value
+            except TransformError as error:
+                shown = {name: lookup(values, name) for name in spec.columns}
+                raise _Reject("transform-failed", f"{_describe(spec)}: {error}", shown) from None
+        return None
+
+    def _currency(self, spec: ValueSpec, values: Mapping[str, Any]) -> str | None:
+        if spec.currency_column is None:
+            return None
+        raw = lookup(values, spec.currency_column)
+        if _empty(raw):
+            return None
+        code = str(raw).strip().upper()
+        if code not in _KNOWN_CURRENCIES:
+            raise TransformError(f"unknown currency {raw!r} in column {spec.currency_column!r}")
+        return code
+
+    def _map_attribute(
+        self,
+        mapping: AttributeMapping,
+        values: Mapping[str, Any],
+        attrs: dict[Keyword, Any],
+        refs: list[Reference],
+    ) -> None:
+        if mapping.ref is not None:
+            ref = mapping.ref
+            target = self._raw(ref.source, values)
+            if _empty(target):
+                return
+            target_id = str(target).strip()
+            target_import_id = import_id(self.job.ident, ref.target, target_id)
+            _set_path(attrs, mapping.path, Ref.to_id(id_attr(ref.target), target_import_id))
+            refs.append(Reference(mapping.path, ref.target, target_id, ref.required))
+            return
+        if mapping.location is not None:
+            location = mapping.location
+            lat, lng = lookup(values, location.lat), lookup(values, location.lng)
+            if _empty(lat) and _empty(lng):
+                return
+            shown = {location.lat: lat, location.lng: lng}
+            try:
+                _set_path(attrs, mapping.path, Location(_coordinate(lat), _coordinate(lng)))
+            except TransformError as error:
+                raise _Reject(
+                    "transform-failed",
+                    f"columns {location.lat!r}, {location.lng!r}: {error}",
+                    shown,
+                ) from None
+            return
+        value = self._first_value(mapping.values, values, mapping.attribute)
+        if value is not None:
+            _set_path(attrs, mapping.path, value)
+
+    def _coerce(self, value: Any, attribute: Attribute, currency: str | None) -> Any:
+        kind = attribute.kind
+        if kind in ("string", "email", "url"):
+            text = value if isinstance(value, str) else str(value)
+            return text if text.strip() else None
+        if kind == "integer":
+            return _to_int(value)
+        if kind == "boolean":
+            return self._boolean(value)
+        if kind == "instant":
+            return self._instant(value)
+        if kind == "money":
+            if isinstance(value, Money):
+                return value
+            return _build_money(currency or self.defaults.currency, ".")(value)
+        if kind == "enum":
+            return self._enum(value, attribute)
+        if kind == "enum-set":
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(self._enum(item, attribute) for item in items if not _empty(item))
+        return value
+
+    def _instant(self, value: Any) -> datetime:
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=self.zone)
+            return value
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day, tzinfo=self.zone)
+        parse = compile_transform("date", self.defaults.transform_context)
+        return parse(value)
+
+    def _enum(self, value: Any, attribute: Attribute) -> Keyword:
+        if isinstance(value, Keyword) and value in attribute.values:
+            return value
+        keyword = enum_keyword(value, attribute.values)
+        if keyword is None:
+            names = ", ".join(item.name for item in attribute.values)
+            raise _Reject(
+                "enum-value",
+                f"{attribute.key.text}: {value!r} is not one of {names}",
+                {attribute.key.name: value},
+            )
+        return keyword
+
+    def _apply_function(self, values: Mapping[str, Any], attrs: dict[Keyword, Any]) -> None:
+        name = self.spec.function_name
+        try:
+            extra = self.spec.function(values)  # type: ignore[misc]
+        except (TransformError, ValueError) as error:
+            raise _Reject("transform-failed", f"{name}: {error}", {}) from None
+        for key, value in (extra or {}).items():
+            path = self._names.get(key)
+            if path is None:
+                path = _json_path(self.row_type, key)
+            if path is None:
+                raise JobError(
+                    f"{self.job.path}: {self.spec.where}.function: {name} returned unknown "
+                    f"attribute {key!r} for {self.record_type}"
+                )
+            if _empty(value):
+                _remove_path(attrs, path)
+                continue
+            attribute = attribute_at(self.row_type, path)
+            if attribute.kind not in ("json", "ref", "location", "map"):
+                try:
+                    value = self._coerce(value, attribute, None)
+                except TransformError as error:
+                    raise _Reject(
+                        "transform-failed", f"{name}: {key}: {error}", {key: value}
+                    ) from None
+            _set_path(attrs, path, value)
+
+    def _check_required(self, attrs: dict[Keyword, Any], values: Mapping[str, Any]) -> None:
+        for attribute in self.row_type.attributes:
+            present = attribute.key in attrs
+            if attribute.kind == "map" and (present or attribute.required):
+                nested = attrs.get(attribute.key, {})
+                for child in attribute.attributes:
+                    if child.required and child.key not in nested:
+                        self._missing((attribute.key, child.key), child, values)
+            elif attribute.required and not present:
+                self._missing((attribute.key,), attribute, values)
+
+    def _missing(self, path: tuple[Keyword, ...], attribute: Attribute, values: Mapping[str, Any]):
+        columns: list[str] = []
+        for mapping in self.spec.attributes:
+            if mapping.path == path:
+                for spec in mapping.values:
+                    columns.extend(spec.columns)
+                if mapping.ref is not None:
+                    columns.extend(mapping.ref.source.columns)
+        shown = {name: lookup(values, name) for name in columns}
+        where = f" (no value in {', '.join(columns)})" if columns else " (not mapped)"
+        raise _Reject(
+            "attribute-required",
+            f"missing required attribute {attribute.key.name} ({attribute.key.text}){where}",
+            shown,
+        )
+
+
+def build_mappers(job: Job) -> list[Mapper]:
+    """One mapper per record spec of ``job``, in job order, sharing one alias registry."""
+    aliases = AliasRegistry()
+    return [Mapper(spec, job, aliases) for spec in job.records]
+
+
+# helpers -----------------------------------------------------------------------------------------
+
+
+def _describe(spec: ValueSpec) -> str:
+    if spec.column is not None:
+        return f"column {spec.column!r}"
+    if spec.template is not None:
+        return f"template {spec.template!r}"
+    return f"constant {spec.const!r}"
+
+
+def _coordinate(value: Any) -> float:
+    if _empty(value):
+        raise TransformError("one coordinate is empty")
+    try:
+        number = float(value if not isinstance(value, str) else value.strip())
+    except (TypeError, ValueError):
+        raise TransformError(f"{value!r} is not a coordinate") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise TransformError(f"{value!r} is not a coordinate")
+    return number
+
+
+def _json_value(value: Any) -> Any:
+    """A value as extended data (JSON): decimals become numbers, instants ISO 8601 text."""
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Money):
+        return {"amount": _json_value(Decimal(str(value.amount))), "currency": value.currency}
+    if isinstance(value, Keyword):
+        return value.text
+    if isinstance(value, Mapping):
+        return {str(key): _json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(item) for item in value]
+    return str(value)
+
+
+def _json_path(row_type: RowType, key: str) -> tuple[Keyword, ...] | None:
+    for attribute in row_type.attributes:
+        if attribute.kind == "json" and key in (attribute.key.name, attribute.key.text):
+            return (attribute.key,)
+        for child in attribute.attributes:
+            if child.kind == "json" and key in (child.key.name, child.key.text):
+                return (attribute.key, child.key)
+    return None
+
+
+def _set_path(attrs: dict[Keyword, Any], path: tuple[Keyword, ...], value: Any) -> None:
+    target = attrs
+    for key in path[:-1]:
+        target = target.setdefault(key, {})
+    target[path[-1]] = value
+
+
+def _has_path(attrs: dict[Keyword, Any], path: tuple[Keyword, ...]) -> bool:
+    target: Any = attrs
+    for key in path:
+        if not isinstance(target, dict) or key not in target:
+            return False
+        target = target[key]
+    return True
+
+
+def _remove_path(attrs: dict[Keyword, Any], path: tuple[Keyword, ...]) -> None:
+    target = attrs
+    for key in path[:-1]:
+        target = target.get(key, {})
+    target.pop(path[-1], None)
+
+
+def json_key(name: str) -> Keyword | str:
+    """An extended-data key: a keyword (``:listingType``) when legal, else the string."""
+    return Keyword(name) if keyword_problem(None, name) is None else name
+
+
+def _set_nested(data: dict[Any, Any], keys: tuple[str, ...], value: Any) -> None:
+    for key in keys[:-1]:
+        data = data.setdefault(json_key(key), {})
+    data[json_key(keys[-1])] = value
+
+
+def _ordered(attrs: dict[Keyword, Any], schema_attributes: tuple[Attribute, ...]) -> dict:
+    """``attrs`` in schema order, nested maps too (deterministic output)."""
+    ordered = {}
+    for attribute in schema_attributes:
+        if attribute.key in attrs:
+            value = attrs[attribute.key]
+            if attribute.kind == "map" and isinstance(value, dict):
+                value = _ordered(value, attribute.attributes)
+            ordered[attribute.key] = value
+    return ordered

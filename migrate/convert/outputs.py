@@ -1,0 +1,249 @@
+"""What `migrate convert` leaves besides the edn file: the rejects CSV, the report JSON and the
+terminal summary.
+
+All three are rendered from plain values (:class:`TypeCounts`, :class:`ConvertReport`, rejected
+rows), so the pipeline and the command line share one source of truth and tests can compare
+exact text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migrate.fileio import atomic_write
+
+REPORT_SCHEMA_VERSION = 1
+
+REJECT_COLUMNS = (
+    "source",
+    "origin",
+    "record_type",
+    "source_id",
+    "rule",
+    "message",
+    "values",
+)
+
+
+@dataclass
+class TypeCounts:
+    """Counts for one row type: ``read == written + rejected`` (plus ``merged`` rows).
+
+    ``merged`` counts source rows folded into an earlier row with the same source id (a user
+    present in two sources); they are neither written separately nor rejected.
+    """
+
+    read: int = 0
+    written: int = 0
+    merged: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    warnings: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def rejected_total(self) -> int:
+        """All rejected rows of this type, whatever the rule."""
+        return sum(self.rejected.values())
+
+    @property
+    def warnings_total(self) -> int:
+        """All warnings on written rows of this type."""
+        return sum(self.warnings.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready counts, rules sorted by code."""
+        return {
+            "read": self.read,
+            "written": self.written,
+            "merged": self.merged,
+            "rejected": self.rejected_total,
+            "rejected_by_rule": dict(sorted(self.rejected.items())),
+            "warnings": self.warnings_total,
+            "warnings_by_rule": dict(sorted(self.warnings.items())),
+        }
+
+
+@dataclass(frozen=True)
+class ConvertReport:
+    """The result of one conversion run.
+
+    ``types`` holds counts per row type in output order. ``edn_path`` is ``None`` for a dry
+    run. ``failed`` is true when the run must exit non-zero (rejects with ``fail_on_reject``).
+    ``timings`` are seconds per stage.
+    """
+
+    job: str
+    ident: str
+    types: dict[str, TypeCounts]
+    edn_path: Path | None
+    rejects_path: Path
+    report_path: Path
+    timings: dict[str, float]
+    dry_run: bool = False
+    limit: int | None = None
+    fail_on_reject: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def read(self) -> int:
+        """Source records read, all types."""
+        return sum(counts.read for counts in self.types.values())
+
+    @property
+    def written(self) -> int:
+        """Rows written (or, in a dry run, that would have been written)."""
+        return sum(counts.written for counts in self.types.values())
+
+    @property
+    def rejected(self) -> int:
+        """Rejected records, all types."""
+        return sum(counts.rejected_total for counts in self.types.values())
+
+    @property
+    def warnings(self) -> int:
+        """Warnings on written rows, all types."""
+        return sum(counts.warnings_total for counts in self.types.values())
+
+    @property
+    def failed(self) -> bool:
+        """True when the run fails: rejects were found and ``fail_on_reject`` was asked."""
+        return self.fail_on_reject and self.rejected > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as a JSON-ready dict (the content of ``<name>.report.json``)."""
+        return {
+            "schema_version": REPORT_SCHEMA_VERSION,
+            "job": self.job,
+            "ident": self.ident,
+            "dry_run": self.dry_run,
+            "limit": self.limit,
+            "outputs": {
+                "edn": str(self.edn_path) if self.edn_path is not None else None,
+                "rejects": str(self.rejects_path),
+                "report": str(self.report_path),
+            },
+            "totals": {
+                "read": self.read,
+                "written": self.written,
+                "rejected": self.rejected,
+                "warnings": self.warnings,
+            },
+            "types": {name: counts.to_dict() for name, counts in self.types.items()},
+            **self.extra,
+            "timings": {stage: round(seconds, 3) for stage, seconds in self.timings.items()},
+        }
+
+
+def write_report(report: ConvertReport) -> None:
+    """Write ``report`` as indented JSON to ``report.report_path``, atomically."""
+    with atomic_write(report.report_path) as stream:
+        json.dump(report.to_dict(), stream, indent=2, ensure_ascii=False)
+        stream.write("\n")
+
+
+def reject_line(
+    source: str,
+    origin: str,
+    record_type: str,
+    source_id: str | None,
+    rule: str,
+    message: str,
+    values: Mapping[str, Any],
+) -> str:
+    """One rejects-CSV line (with its line ending) for one rejected record.
+
+    ``values`` are the offending source values, written as one JSON object with sorted keys
+    (values that JSON cannot hold are written as their ``str()``).
+    """
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(
+        (
+            source,
+            origin,
+            record_type,
+            source_id if source_id is not None else "",
+            rule,
+            message,
+            json.dumps(dict(values), ensure_ascii=False, sort_keys=True, default=str),
+        )
+    )
+    return buffer.getvalue()
+
+
+def write_rejects(path: Path, lines: Iterable[str]) -> int:
+    """Write the header and ``lines`` (from :func:`reject_line`) to ``path`` atomically.
+
+    Returns the number of rejects written.
+    """
+    count = 0
+    with atomic_write(path) as stream:
+        csv.writer(stream, lineterminator="\n").writerow(REJECT_COLUMNS)
+        for line in lines:
+            stream.write(line)
+            count += 1
+    return count
+
+
+def read_rejects(path: Path) -> list[dict[str, str]]:
+    """The rows of a rejects CSV as dicts keyed by :data:`REJECT_COLUMNS`."""
+    with open(path, encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def summary_table(report: ConvertReport) -> str:
+    """A fixed-width text table of counts per type and the top rules, for the terminal."""
+    header = ("type", "read", "written", "rejected", "warnings")
+    rows = [
+        (
+            name,
+            str(counts.read),
+            str(counts.written),
+            str(counts.rejected_total),
+            str(counts.warnings_total),
+        )
+        for name, counts in report.types.items()
+    ]
+    rows.append(
+        ("total", str(report.read), str(report.written), str(report.rejected), str(report.warnings))
+    )
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def render(row: tuple[str, ...]) -> str:
+        cells = [row[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        return "  ".join(cells).rstrip()
+
+    lines = [render(header), render(tuple("-" * width for width in widths))]
+    lines += [render(row) for row in rows[:-1]]
+    lines.append(render(tuple("-" * width for width in widths)))
+    lines.append(render(rows[-1]))
+
+    rejected = Counter()
+    warned = Counter()
+    for counts in report.types.values():
+        rejected.update(counts.rejected)
+        warned.update(counts.warnings)
+    if rejected:
+        lines.append("rejected by rule: " + _by_rule(rejected))
+    if warned:
+        lines.append("warnings by rule: " + _by_rule(warned))
+    return "\n".join(lines)
+
+
+def _by_rule(counts: Counter[str]) -> str:
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(f"{code} {count}" for code, count in ordered)
+
+
+def outputs_line(report: ConvertReport) -> str:
+    """One line naming the files the run wrote."""
+    written = [report.edn_path] if report.edn_path is not None else []
+    written += [report.rejects_path, report.report_path]
+    note = " (dry run: no .edn written)" if report.dry_run else ""
+    return "wrote " + ", ".join(str(path) for path in written) + note

@@ -1,0 +1,647 @@
+"""The conversion pipeline behind `migrate convert`: sources -> mapped records -> checked rows ->
+the Intermediary file, a rejects CSV and a report.
+
+Three passes, so that memory grows with the number of ids, never with row contents:
+
+1. **Read, map, check.** Each record spec of the job streams its source; every mapped record
+   goes through the rule engine (``check_row``) and the cross-row checker. A record with an
+   error is rejected on the spot; an accepted row is serialised to edn at once and spilled to a
+   temporary file (:mod:`migrate.convert.spill`). Only its id, its spill handle and the ids it
+   references stay in memory.
+2. **Settle.** References are resolved on ids: a row whose required reference points at a
+   rejected row is rejected (``ref-target-rejected``), one pointing at a row that no source
+   holds is rejected too (``ref-unresolved``), repeatedly until nothing changes (an image goes
+   with its listing, which went with its author). An optional reference to a missing row is
+   dropped from the row instead, with a warning under the same code.
+3. **Write.** Surviving rows are copied from the spill into ``<name>.edn`` (atomically), in a
+   fixed order: by row type -- users, listings, images, Stripe accounts, reviews, so each row's
+   references point at rows above it except a user's avatar -- and within a type by source id
+   (numerically when ids are digits). The order does not depend on the source's row order, so
+   a CSV, a SQL and a JSON export of the same data give byte-identical files.
+
+Rejects are written in the same order to ``<name>.rejects.csv``, counts and timings to
+``<name>.report.json``.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migrate.convert.outputs import ConvertReport, TypeCounts, reject_line, write_rejects
+from migrate.convert.outputs import write_report as _write_report
+from migrate.convert.spill import Spill
+from migrate.edn.values import Keyword, Row
+from migrate.edn.writer import EdnWriteError, RowWriter, row_text
+from migrate.fileio import atomic_write
+
+#: The order of row types in the output file (types not listed follow, sorted by name).
+TYPE_ORDER = ("user", "listing", "image", "stripeAccount", "review")
+
+#: Progress callback: ``progress(stage, done)`` with a stage label and rows done so far.
+Progress = Callable[[str, int], None]
+
+_PROGRESS_EVERY = 1000
+
+_UNSEEN, _ACCEPTED, _REJECTED = 0, 1, 2
+
+
+def type_rank(record_type: str) -> tuple[int, str]:
+    """Sort key of a row type in the output: :data:`TYPE_ORDER`, then unknown types by name."""
+    try:
+        return (TYPE_ORDER.index(record_type), "")
+    except ValueError:
+        return (len(TYPE_ORDER), record_type)
+
+
+def source_id_key(source_id: str) -> tuple[int, int, str]:
+    """Sort key of a source id: digit strings numerically (19-digit ids too), then the rest."""
+    if source_id.isdigit():
+        stripped = source_id.lstrip("0") or "0"
+        return (0, len(stripped), stripped + "\x00" + source_id)
+    return (1, 0, source_id)
+
+
+@dataclass(frozen=True)
+class RecordStream:
+    """One record spec of a job, ready to stream: its row type and how to open its records.
+
+    ``open(limit)`` returns an iterator of mapped records and rejections (see
+    :mod:`migrate.convert.mapping`), reading at most ``limit`` source rows when given.
+    ``label`` names the spec in progress output (``"user from users"``).
+    """
+
+    record_type: str
+    label: str
+    open: Callable[[int | None], Iterator[Any]]
+    spec_index: int = 0
+
+
+@dataclass(frozen=True)
+class OutputPaths:
+    """Where one run writes: ``<dir>/<name>.edn``, ``.rejects.csv`` and ``.report.json``."""
+
+    edn: Path
+    rejects: Path
+    report: Path
+
+    @classmethod
+    def of(cls, directory: Path, name: str) -> OutputPaths:
+        """The three output paths for ``name`` in ``directory``."""
+        return cls(
+            edn=directory / f"{name}.edn",
+            rejects=directory / f"{name}.rejects.csv",
+            report=directory / f"{name}.report.json",
+        )
+
+
+#: A stage between mapping and checking (geocoding, later anonymising): takes a mapped record
+#: and returns it (possibly changed) or a rejection.
+RecordStage = Callable[[Any], Any]
+
+
+@dataclass
+class RunOptions:
+    """Everything :func:`run_records` needs besides the records themselves."""
+
+    ident: str
+    paths: OutputPaths
+    job_label: str
+    pretty: bool = False
+    dry_run: bool = False
+    limit: int | None = None
+    fail_on_reject: bool = False
+    progress: Progress | None = None
+    stages: list[RecordStage] = field(default_factory=list)
+    spill_dir: Path | None = None
+    report_extra: Callable[[], dict[str, Any]] | None = None
+
+
+class _Ledger:
+    """Per-id state of a run in compact arrays: one small integer node per (type, source id)."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, int] = {}
+        self.state = bytearray()
+        self.type_index = bytearray()
+        self.spec = array("h")
+        self.handle = array("q")
+        self.types: list[str] = []
+        self._type_numbers: dict[str, int] = {}
+        # References: parallel arrays, one entry per reference of an accepted row.
+        self.ref_from = array("q")
+        self.ref_to = array("q")
+        self.ref_required = bytearray()
+        self.ref_path = array("h")
+        self.paths: list[tuple[Keyword, ...]] = []
+        self._path_numbers: dict[tuple[Keyword, ...], int] = {}
+        self.reject_code: dict[int, str] = {}
+        self.warnings: dict[int, list[str]] = {}
+        self.dropped: dict[int, list[tuple[tuple[Keyword, ...], str]]] = {}
+        self.row_handle: dict[int, int] = {}
+
+    def node(self, record_type: str, source_id: str) -> int:
+        """The node of ``(record_type, source_id)``, created unseen on first use."""
+        key = f"{record_type}\x1f{source_id}"
+        number = self.nodes.get(key)
+        if number is None:
+            number = self.nodes[key] = len(self.state)
+            type_number = self._type_numbers.get(record_type)
+            if type_number is None:
+                type_number = self._type_numbers[record_type] = len(self.types)
+                self.types.append(record_type)
+            self.state.append(_UNSEEN)
+            self.type_index.append(type_number)
+            self.spec.append(-1)
+            self.handle.append(-1)
+        return number
+
+    def identity(self, node: int) -> tuple[str, str]:
+        """``(record_type, source_id)`` of ``node``."""
+        return self.types[self.type_index[node]], self._source_id(node)
+
+    def _source_id(self, node: int) -> str:
+        # Nodes are numbered in insertion order, which is the dict's iteration order.
+        return self._keys()[node].split("\x1f", 1)[1]
+
+    def _keys(self) -> list[str]:
+        keys = getattr(self, "_key_list", None)
+        if keys is None or len(keys) != len(self.nodes):
+            keys = self._key_list = list(self.nodes)
+        return keys
+
+    def add_ref(self, source: int, target: int, required: bool, path: tuple[Keyword, ...]) -> None:
+        """Record that ``source`` references ``target`` at attribute ``path``."""
+        number = self._path_numbers.get(path)
+        if number is None:
+            number = self._path_numbers[path] = len(self.paths)
+            self.paths.append(path)
+        self.ref_from.append(source)
+        self.ref_to.append(target)
+        self.ref_required.append(1 if required else 0)
+        self.ref_path.append(number)
+
+
+class _Run:
+    """One conversion: the ledger, the spills, the counts."""
+
+    def __init__(self, options: RunOptions, checker: Any) -> None:
+        self.options = options
+        self.ledger = _Ledger()
+        self.rows = Spill(options.spill_dir)
+        self.rejects = Spill(options.spill_dir)
+        self.reject_keys: list[tuple[tuple[int, str], tuple[int, int, str], int]] = []
+        self.counts: dict[str, TypeCounts] = {}
+        self.checker = checker
+        self.timings: dict[str, float] = {}
+        self.done = 0
+
+    def close(self) -> None:
+        self.rows.close()
+        self.rejects.close()
+
+    def counts_of(self, record_type: str) -> TypeCounts:
+        counts = self.counts.get(record_type)
+        if counts is None:
+            counts = self.counts[record_type] = TypeCounts()
+        return counts
+
+    # Pass 1 --------------------------------------------------------------------------------
+
+    def read(self, streams: Iterable[RecordStream]) -> None:
+        from migrate.rules.engine import RowChecker
+
+        check_row = RowChecker().check
+        progress = self.options.progress
+        for stream in streams:
+            counts = self.counts_of(stream.record_type)
+            for item in stream.open(self.options.limit):
+                counts.read += 1
+                self._take(item, stream, check_row)
+                self.done += 1
+                if progress is not None and self.done % _PROGRESS_EVERY == 0:
+                    progress("read", self.done)
+        if progress is not None:
+            progress("read", self.done)
+
+    def _take(self, item: Any, stream: RecordStream, check_row: Callable) -> None:
+        from migrate.convert.mapping import Rejection
+
+        noted: tuple[str, ...] = ()
+        if type(item) is Noted:
+            item, noted = item.record, item.warnings
+        if isinstance(item, Rejection):
+            self._reject_record(item)
+            return
+        for stage in self.options.stages:
+            item = stage(item)
+            if isinstance(item, Rejection):
+                self._reject_record(item)
+                return
+        ledger = self.ledger
+        node = ledger.node(item.record_type, item.source_id)
+        if ledger.state[node] != _UNSEEN:
+            first = "accepted" if ledger.state[node] == _ACCEPTED else "rejected"
+            self._reject(
+                item.record_type,
+                item.source_id,
+                item.origin,
+                "source-id-duplicate",
+                f"source id {item.source_id!r} was already read for another "
+                f"{item.record_type} row (the first one, {first}, is kept)",
+                {"id": item.source_id},
+                mark=False,
+            )
+            return
+        ledger.spec[node] = stream.spec_index
+        findings = check_row(item.row, node)
+        errors = [finding for finding in findings if finding.is_error]
+        if errors:
+            first_error = errors[0]
+            self._reject(
+                item.record_type,
+                item.source_id,
+                item.origin,
+                first_error.code,
+                first_error.message,
+                _offending(item.row, first_error.attribute),
+                node=node,
+            )
+            return
+        try:
+            text = row_text(item.row, pretty=self.options.pretty)
+        except EdnWriteError as error:
+            self._reject(
+                item.record_type,
+                item.source_id,
+                item.origin,
+                "transform-failed",
+                f"cannot be written as edn: {error}",
+                {},
+                node=node,
+            )
+            return
+        cross = self.checker.add(item.row, node) if self.checker is not None else None
+        if cross:
+            cross_errors = [finding for finding in cross if finding.is_error]
+            if cross_errors:
+                self._reject(
+                    item.record_type,
+                    item.source_id,
+                    item.origin,
+                    cross_errors[0].code,
+                    cross_errors[0].message,
+                    _offending(item.row, cross_errors[0].attribute),
+                    node=node,
+                )
+                return
+            findings = [*findings, *cross]
+        warnings = [finding.code for finding in findings if not finding.is_error]
+        warnings.extend(noted)
+        if warnings:
+            ledger.warnings[node] = warnings
+        ledger.state[node] = _ACCEPTED
+        ledger.handle[node] = self.rows.append(
+            f"{item.origin.source}\t{item.origin.location}\n{text}"
+        )
+        optional = False
+        for path, target_type, target_id, required in item.refs:
+            ledger.add_ref(node, ledger.node(target_type, target_id), required, tuple(path))
+            optional = optional or not required
+        if optional:
+            # Kept whole in case the optional target is rejected and the reference must go.
+            ledger.row_handle[node] = self.rows.append_bytes(pickle.dumps(item.row, 5))
+
+    def _reject_record(self, rejection: Any) -> None:
+        node = None
+        if rejection.source_id is not None:
+            node = self.ledger.node(rejection.record_type, rejection.source_id)
+            if self.ledger.state[node] != _UNSEEN:
+                node = None  # a later row with a known id: the first one's state stands
+        self._reject(
+            rejection.record_type,
+            rejection.source_id,
+            rejection.origin,
+            rejection.code,
+            rejection.message,
+            rejection.values,
+            node=node,
+            mark=node is not None,
+        )
+
+    def _reject(
+        self,
+        record_type: str,
+        source_id: str | None,
+        origin: Any,
+        code: str,
+        message: str,
+        values: dict[str, Any],
+        *,
+        node: int | None = None,
+        mark: bool = True,
+    ) -> None:
+        self.counts_of(record_type).rejected[code] += 1
+        if mark and node is not None:
+            self.ledger.state[node] = _REJECTED
+            self.ledger.reject_code[node] = code
+        handle = self.rejects.append(
+            reject_line(origin.source, str(origin), record_type, source_id, code, message, values)
+        )
+        self.reject_keys.append((type_rank(record_type), source_id_key(source_id or ""), handle))
+
+    # Pass 2 --------------------------------------------------------------------------------
+
+    def settle(self) -> None:
+        if self.checker is not None:
+            for finding in self.checker.finish() or ():
+                self._cross_finding(finding)
+        ledger = self.ledger
+        changed = True
+        while changed:
+            changed = False
+            for index in range(len(ledger.ref_from)):
+                source = ledger.ref_from[index]
+                if ledger.state[source] != _ACCEPTED:
+                    continue
+                target = ledger.ref_to[index]
+                if ledger.state[target] == _ACCEPTED:
+                    continue
+                if ledger.ref_required[index]:
+                    self._cascade(source, target, ledger.paths[ledger.ref_path[index]])
+                    changed = True
+        for index in range(len(ledger.ref_from)):
+            source = ledger.ref_from[index]
+            target = ledger.ref_to[index]
+            if ledger.state[source] == _ACCEPTED and ledger.state[target] != _ACCEPTED:
+                code = "ref-target-rejected" if ledger.state[target] else "ref-unresolved"
+                path = ledger.paths[ledger.ref_path[index]]
+                ledger.dropped.setdefault(source, []).append((path, code))
+
+    def _cross_finding(self, finding: Any) -> None:
+        node = finding.row_index
+        if node is None or node >= len(self.ledger.state):
+            return
+        if finding.code.startswith("ref-"):
+            return  # settled on ids below, which knows rejected from missing targets
+        if not finding.is_error:
+            self.ledger.warnings.setdefault(node, []).append(finding.code)
+            return
+        if self.ledger.state[node] != _ACCEPTED:
+            return
+        record_type, source_id = self.ledger.identity(node)
+        origin = self._origin(node)
+        self._reject(record_type, source_id, origin, finding.code, finding.message, {}, node=node)
+
+    def _origin(self, node: int) -> Any:
+        from migrate.extract.origin import Origin
+
+        header = self.rows.get(self.ledger.handle[node]).split("\n", 1)[0]
+        source, _, location = header.partition("\t")
+        return Origin(source, location)
+
+    def _cascade(self, source: int, target: int, path: tuple[Keyword, ...]) -> None:
+        ledger = self.ledger
+        record_type, source_id = ledger.identity(source)
+        target_type, target_id = ledger.identity(target)
+        attribute = _path_text(path)
+        if ledger.state[target] == _REJECTED:
+            code = "ref-target-rejected"
+            message = (
+                f"{attribute} refers to {target_type} {target_id!r}, which was rejected "
+                f"({ledger.reject_code.get(target, 'rejected')})"
+            )
+        else:
+            code = "ref-unresolved"
+            message = f"{attribute} refers to {target_type} {target_id!r}, which no source holds"
+        self._reject(
+            record_type,
+            source_id,
+            self._origin(source),
+            code,
+            message,
+            {attribute: target_id},
+            node=source,
+        )
+
+    # Pass 3 --------------------------------------------------------------------------------
+
+    def accepted_in_order(self) -> list[int]:
+        ledger = self.ledger
+        by_type: dict[int, list[int]] = {}
+        state = ledger.state
+        for node, type_number in enumerate(ledger.type_index):
+            if state[node] == _ACCEPTED:
+                by_type.setdefault(type_number, []).append(node)
+        keys = ledger._keys()
+        ordered: list[int] = []
+        for type_number in sorted(by_type, key=lambda number: type_rank(ledger.types[number])):
+            nodes = by_type[type_number]
+            nodes.sort(key=lambda node: source_id_key(keys[node].split("\x1f", 1)[1]))
+            ordered.extend(nodes)
+        return ordered
+
+    def texts(self, nodes: list[int]) -> Iterator[str]:
+        ledger = self.ledger
+        progress = self.options.progress
+        for done, node in enumerate(nodes, 1):
+            text = self.rows.get(ledger.handle[node]).split("\n", 1)[1]
+            dropped = ledger.dropped.get(node)
+            if dropped:
+                text = self._without(dropped, node)
+            counts = self.counts_of(ledger.types[ledger.type_index[node]])
+            counts.written += 1
+            for code in ledger.warnings.get(node, ()):
+                counts.warnings[code] += 1
+            if progress is not None and done % _PROGRESS_EVERY == 0:
+                progress("write", done)
+            yield text
+        if progress is not None:
+            progress("write", len(nodes))
+
+    def _without(self, dropped: list, node: int) -> str:
+        row: Row = pickle.loads(self.rows.get_bytes(self.ledger.row_handle[node]))
+        counts = self.counts_of(self.ledger.types[self.ledger.type_index[node]])
+        for path, code in dropped:
+            container = row.attrs
+            for key in path[:-1]:
+                container = container.get(key, {})
+            if isinstance(container, dict) and container.pop(path[-1], None) is not None:
+                counts.warnings[code] += 1
+        return row_text(row, pretty=self.options.pretty)
+
+    def sorted_rejects(self) -> Iterator[str]:
+        self.reject_keys.sort()
+        for _, _, handle in self.reject_keys:
+            yield self.rejects.get(handle)
+
+
+def _path_text(path: tuple[Keyword, ...]) -> str:
+    return " ".join(repr(key) for key in path)
+
+
+def _offending(row: Row, attribute: str | None) -> dict[str, Any]:
+    """The value a finding is about, ``{":im.email/address": "anna@"}``, found at any depth."""
+    if attribute is None:
+        return {}
+    key = Keyword(attribute.removeprefix(":"))
+    stack = [row.attrs]
+    while stack:
+        mapping = stack.pop()
+        if key in mapping:
+            value = mapping[key]
+            return {
+                attribute: value if isinstance(value, str | int | float | bool) else repr(value)
+            }
+        stack.extend(value for value in mapping.values() if isinstance(value, dict))
+    return {attribute: None}
+
+
+def run_records(streams: Iterable[RecordStream], options: RunOptions) -> ConvertReport:
+    """Run the three passes over ``streams`` and write the outputs; returns the report.
+
+    The library entry point below :func:`convert`, for callers that build record streams
+    themselves (tests, notebooks). A :class:`KeyboardInterrupt` or a read error leaves no new
+    file behind: every output is written atomically, after all records were read.
+    """
+    from migrate.rules.crossrow import CrossRowChecker
+
+    started = time.perf_counter()
+    run = _Run(options, CrossRowChecker())
+    try:
+        run.read(streams)
+        read_done = time.perf_counter()
+        run.settle()
+        settle_done = time.perf_counter()
+        nodes = run.accepted_in_order()
+        options.paths.edn.parent.mkdir(parents=True, exist_ok=True)
+        if options.dry_run:
+            for _ in run.texts(nodes):
+                pass
+        else:
+            with atomic_write(options.paths.edn) as stream:
+                writer = RowWriter(stream, options.ident, pretty=options.pretty)
+                for text in run.texts(nodes):
+                    stream.write(text)
+                    stream.write("\n")
+                writer.close()
+        write_rejects(options.paths.rejects, run.sorted_rejects())
+        finished = time.perf_counter()
+        timings = {
+            "read": read_done - started,
+            "settle": settle_done - read_done,
+            "write": finished - settle_done,
+            "total": finished - started,
+        }
+        report = ConvertReport(
+            job=options.job_label,
+            ident=options.ident,
+            types={name: run.counts[name] for name in sorted(run.counts, key=type_rank)},
+            edn_path=None if options.dry_run else options.paths.edn,
+            rejects_path=options.paths.rejects,
+            report_path=options.paths.report,
+            timings=timings,
+            dry_run=options.dry_run,
+            limit=options.limit,
+            fail_on_reject=options.fail_on_reject,
+            extra=options.report_extra() if options.report_extra is not None else {},
+        )
+        _write_report(report)
+        return report
+    finally:
+        run.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Noted:
+    """A mapped record with warnings a stage raised before the rule engine saw it."""
+
+    record: Any
+    warnings: tuple[str, ...]
+
+
+def record_streams(job: Any, geocoder: Any = None) -> list[RecordStream]:
+    """One :class:`RecordStream` per record spec of ``job``: source rows through its mapper.
+
+    With a ``geocoder`` (:class:`migrate.geocode.stage.GeocodeStage`), listing rows without
+    coordinates get them from their address before they are checked.
+    """
+    from migrate.convert.mapping import build_mappers
+
+    streams = []
+    for index, mapper in enumerate(build_mappers(job)):
+        spec = mapper.spec
+        label = f"{spec.record_type} from {spec.source}" + (f".{spec.each}" if spec.each else "")
+
+        def open_(limit: int | None, mapper: Any = mapper) -> Iterator[Any]:
+            for source_row in mapper.source_rows(limit):
+                item = mapper.map(source_row)
+                if geocoder is not None and item.record_type == "listing":
+                    item = _geocode(geocoder, job.geocode, item, source_row.values)
+                yield item
+
+        streams.append(RecordStream(spec.record_type, label, open_, index))
+    return streams
+
+
+def _geocode(geocoder: Any, config: Any, item: Any, values: Any) -> Any:
+    from migrate.convert.mapping import MappedRecord, Rejection
+
+    if not isinstance(item, MappedRecord):
+        return item
+    outcome = geocoder.apply(item.row, config.address_for(values))
+    if outcome.code is None:
+        return item
+    if outcome.rejected:
+        return Rejection(
+            item.record_type,
+            item.source_id,
+            item.origin,
+            outcome.code,
+            outcome.message,
+            {"address": outcome.address},
+        )
+    return Noted(item, (outcome.code,))
+
+
+def convert(
+    job: Any,
+    *,
+    dry_run: bool = False,
+    limit: int | None = None,
+    fail_on_reject: bool = False,
+    progress: Progress | None = None,
+    output_dir: str | Path | None = None,
+) -> ConvertReport:
+    """Run ``job`` (from :func:`migrate.convert.job.load_job`) and write its outputs.
+
+    Writes ``<name>.edn`` (not with ``dry_run``), ``<name>.rejects.csv`` and
+    ``<name>.report.json`` into ``output_dir`` (default: the job's ``[output] dir``), each
+    atomically. ``limit`` reads at most that many source rows per record spec. Rejected records
+    never fail the run here; ``report.failed`` tells the caller to, with ``fail_on_reject``.
+    Raises the extract adapters' errors (a source cannot be read) and
+    :class:`KeyboardInterrupt` unchanged; no output file is then replaced.
+    """
+    directory = Path(output_dir) if output_dir is not None else Path(job.output.dir)
+    options = RunOptions(
+        ident=job.ident,
+        paths=OutputPaths.of(directory, job.output.name),
+        job_label=str(job.path),
+        pretty=job.output.pretty,
+        dry_run=dry_run,
+        limit=limit,
+        fail_on_reject=fail_on_reject,
+        progress=progress,
+    )
+    if job.geocode is None:
+        return run_records(record_streams(job), options)
+    from migrate.geocode.stage import GeocodeStage
+
+    with GeocodeStage(job.geocode) as geocoder:
+        options.report_extra = lambda: {"geocode": geocoder.report.to_dict()}
+        return run_records(record_streams(job, geocoder), options)

@@ -1,0 +1,82 @@
+"""A temporary store of serialised records, so that a conversion holds ids in memory, not rows.
+
+The pipeline writes every accepted row's edn text here as soon as it is mapped and checked, keeps
+only a small integer handle per row, settles the cross-row questions (duplicates, the reject
+cascade) on ids, and finally copies the texts of the surviving rows into the output in order.
+The file is an anonymous temporary file: it disappears when closed, and also when the process
+dies.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from array import array
+from collections.abc import Iterable, Iterator
+
+
+class Spill:
+    """Append-only store of text (or bytes) blobs on disk, read back by handle.
+
+    ``append(text)`` returns a handle (0, 1, 2, …); ``get(handle)`` returns the text. Memory per
+    blob is two machine integers (offset and length). Use as a context manager, or call
+    :meth:`close`.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+        # Closed by close(); a context manager cannot span the object's life.
+        self._file = tempfile.TemporaryFile(prefix="migrate-spill-", dir=directory)  # noqa: SIM115
+        self._offsets = array("q")
+        self._lengths = array("q")
+        self._end = 0
+        self._writing = True
+
+    def __enter__(self) -> Spill:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    @property
+    def size(self) -> int:
+        """Bytes written so far."""
+        return self._end
+
+    def append(self, text: str) -> int:
+        """Store ``text``; returns its handle."""
+        return self.append_bytes(text.encode("utf-8"))
+
+    def append_bytes(self, data: bytes) -> int:
+        """Store ``data``; returns its handle."""
+        if not self._writing:
+            self._file.seek(0, os.SEEK_END)
+            self._writing = True
+        self._file.write(data)
+        self._offsets.append(self._end)
+        self._lengths.append(len(data))
+        self._end += len(data)
+        return len(self._offsets) - 1
+
+    def get(self, handle: int) -> str:
+        """The text stored under ``handle``."""
+        return self.get_bytes(handle).decode("utf-8")
+
+    def get_bytes(self, handle: int) -> bytes:
+        """The bytes stored under ``handle``."""
+        if self._writing:
+            self._file.flush()
+            self._writing = False
+        self._file.seek(self._offsets[handle])
+        return self._file.read(self._lengths[handle])
+
+    def iter_texts(self, handles: Iterable[int]) -> Iterator[str]:
+        """The texts of ``handles``, in the order given."""
+        for handle in handles:
+            yield self.get(handle)
+
+    def close(self) -> None:
+        """Delete the temporary file (idempotent)."""
+        self._file.close()

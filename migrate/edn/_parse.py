@@ -1,0 +1,430 @@
+"""The value parser of the edn reader: ``parse_value(src, pos, eof) -> (value, end)``.
+
+One loop over the tokens of :data:`~migrate.edn._scan.TOKEN_RE` with an explicit stack, so that
+deep nesting raises a typed error instead of ``RecursionError``. Offsets only; line and column
+are computed by the caller when something goes wrong.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from migrate.edn import _scan
+from migrate.edn._scan import (
+    _KEYWORDS,
+    CHAR,
+    CLOSE,
+    DISCARD,
+    ESCAPED_STRING,
+    FLOAT,
+    INST_TAG,
+    INTEGER,
+    KEYWORD,
+    NS_MAP,
+    NUMBER,
+    OPEN,
+    REF_TAG,
+    SET_OPEN,
+    SKIP_RE,
+    STRING,
+    SYMBOL,
+    TAG,
+    TOKEN_RE,
+    UUID_TAG,
+    Fail,
+    NeedMore,
+)
+from migrate.edn.values import (
+    Char,
+    EdnList,
+    FrozenMap,
+    Keyword,
+    Location,
+    Money,
+    Ref,
+    Symbol,
+    Tagged,
+)
+
+MAX_DEPTH = 1000
+
+# Frame kinds. Containers collect values into a list; prefix frames transform the next value.
+_ROOT, _VECTOR, _LIST, _MAP, _SET, _NS_MAP, _TAG, _DISCARD, _META = range(9)
+_OPEN_KIND = {"[": _VECTOR, "(": _LIST, "{": _MAP}
+_CLOSER = {_VECTOR: "]", _LIST: ")", _MAP: "}", _SET: "}", _NS_MAP: "}"}
+_NAME = {_VECTOR: "vector", _LIST: "list", _MAP: "map", _SET: "set", _NS_MAP: "map"}
+_UUID = uuid.UUID
+_canonical_uuid = _scan._CANONICAL_UUID_RE.fullmatch
+_NS_PREFIX_RE = re.compile(f"#:{_scan.TOKEN_CHAR}*+{_scan.SKIP_RE.pattern}")
+_NS_KEYS: dict[tuple[str, Any], Any] = {}
+
+
+def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
+    """Read the edn value starting at or after ``pos`` in ``src``; return it and its end offset.
+
+    Raises :class:`NeedMore` when ``src`` ends inside the value and more input may follow
+    (``eof`` false), :class:`Fail` for malformed edn. A closing delimiter where a value should
+    start is an error.
+    """
+    stack: list[tuple] = []
+    kind = _ROOT
+    items: list | None = None
+    append = None
+    start = pos
+    extra: Any = None
+    match = TOKEN_RE.match
+    keywords = _KEYWORDS.get
+    while True:
+        m = match(src, pos)
+        if m is None:
+            raise _diagnose(src, pos, eof, kind, start, extra)
+        pos = m.end()
+        group = m.lastindex
+        if group == KEYWORD:
+            value = keywords(m[1]) or _scan.keyword(m[1], m.start(1) - 1)
+        elif group == STRING:
+            value = m[2]
+        elif group == OPEN:
+            if len(stack) >= MAX_DEPTH:
+                raise Fail(m.start(3), f"nesting deeper than {MAX_DEPTH} levels")
+            stack.append((kind, items, append, start, extra))
+            kind = _OPEN_KIND[m[3]]
+            items = []
+            append = items.append
+            start = m.start(3)
+            extra = None
+            continue
+        elif group == CLOSE:
+            closer = m[4]
+            if closer != _CLOSER.get(kind):
+                raise _unbalanced(m.start(4), closer, kind, start)
+            if kind == _VECTOR:
+                value = tuple(items)
+            elif kind == _MAP:
+                try:
+                    value = dict(zip(items[::2], items[1::2], strict=False))
+                except TypeError:  # a key that is a map: rebuilt with FrozenMap keys
+                    value = None
+                if value is None or len(value) * 2 != len(items):
+                    value = _build_map(src, items, start)
+            elif kind == _LIST:
+                value = EdnList(items)
+            elif kind == _NS_MAP:
+                value = _build_map(src, _namespaced(items, extra), start)
+            else:
+                value = _build_set(src, items, start)
+            kind, items, append, start, extra = stack.pop()
+        elif group == UUID_TAG:
+            text = m[5]
+            value = _UUID(text) if _canonical_uuid(text) else _scan.uuid_value(text, m.start(5) - 7)
+        elif group == INST_TAG:
+            value = _scan.inst(m[6], m.start(6) - 7)
+        elif group == REF_TAG:
+            value = Ref(keywords(m[7]) or _scan.keyword(m[7], m.start(7) - 1))
+        elif group == INTEGER:
+            value = int(m[8])
+        elif group == FLOAT:
+            value = float(m[9])
+        elif group == ESCAPED_STRING:
+            value = _scan.escaped_string(m[10], m.start(10) - 1)
+        elif group == NUMBER:
+            value = _scan.number(m[12], m.start(12))
+        elif group == SYMBOL:
+            value = _scan.symbol(m[13], m.start(13))
+        elif group == CHAR:
+            if pos == len(src) and not eof:
+                raise NeedMore
+            value = _scan.char(m[17], m.start(17) - 1)
+        else:
+            # A prefix: a tag, '#{', '#:ns{', '#_' or '^' opens a frame of its own.
+            if len(stack) >= MAX_DEPTH:
+                raise Fail(m.start(group), f"nesting deeper than {MAX_DEPTH} levels")
+            stack.append((kind, items, append, start, extra))
+            start = m.start(group)
+            items = append = None
+            if group == TAG:
+                kind = _TAG
+                start -= 1
+                extra = m[11]
+                if not _scan.symbol_parts(extra):
+                    raise Fail(start, f"invalid tag #{extra}")
+            elif group == SET_OPEN:
+                kind = _SET
+                items = []
+                append = items.append
+            elif group == NS_MAP:
+                kind = _NS_MAP
+                extra = m[15]
+                if not extra or "/" in extra or not _scan.symbol_parts(extra):
+                    raise Fail(start - 2, f"invalid namespace {extra!r} in namespaced map")
+                start = pos - 1
+                items = []
+                append = items.append
+            elif group == DISCARD:
+                kind = _DISCARD
+            else:
+                kind = _META
+                extra = []
+            continue
+        if append is not None:
+            append(value)
+            continue
+        # The value completes a prefix frame (or the whole read).
+        while True:
+            if kind == _ROOT:
+                return value, pos
+            if kind == _TAG:
+                value = _tagged(extra, value, start)
+            elif kind == _DISCARD:
+                kind, items, append, start, extra = stack.pop()
+                break
+            else:
+                extra.append(value)
+                if len(extra) == 1:
+                    if not isinstance(value, (Symbol, Keyword, str, dict)):
+                        raise Fail(start, "metadata must be a symbol, keyword, string or map")
+                    break
+                if not isinstance(value, (tuple, dict, frozenset, Symbol)):
+                    raise Fail(start, "metadata can only be applied to collections and symbols")
+            kind, items, append, start, extra = stack.pop()
+            if append is not None:
+                append(value)
+                break
+
+
+def _tagged(tag: str, value: Any, offset: int) -> Any:
+    if tag == "im/ref":
+        if type(value) is Keyword:
+            return Ref(value)
+        if (
+            type(value) is tuple
+            and len(value) == 2
+            and type(value[0]) is Keyword
+            and isinstance(value[1], uuid.UUID)
+        ):
+            return Ref(None, value[0], value[1])
+    elif tag == "inst":
+        if type(value) is not str:
+            raise Fail(offset, "#inst needs a string")
+        return _scan.inst(value, offset)
+    elif tag == "uuid":
+        if type(value) is not str:
+            raise Fail(offset, "#uuid needs a string")
+        return _scan.uuid_value(value, offset)
+    elif tag == "im/money":
+        if (
+            type(value) is tuple
+            and len(value) == 2
+            and _is_number(value[0])
+            and type(value[1]) is str
+        ):
+            return Money(value[0], value[1])
+    elif (
+        tag == "im/location"
+        and type(value) is tuple
+        and len(value) == 2
+        and _is_number(value[0])
+        and _is_number(value[1])
+    ):
+        return Location(value[0], value[1])
+    return Tagged(tag, _freeze(value))
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in (int, float, Decimal, Fraction)
+
+
+def _namespaced(items: list, namespace: str) -> list:
+    """The items of ``#:ns{…}`` with ``ns`` applied to unqualified keyword and symbol keys."""
+    result = items[:]
+    for index in range(0, len(result), 2):
+        result[index] = namespaced_key(result[index], namespace)
+    return result
+
+
+def namespaced_key(key: Any, namespace: str) -> Any:
+    """``key`` as read inside ``#:namespace{…}``: unqualified keys get the namespace, ``_``
+    removes it."""
+    kind = type(key)
+    if kind is not Keyword and kind is not Symbol:
+        return key
+    cached = _NS_KEYS.get((namespace, key))
+    if cached is not None:
+        return cached
+    text = key.text
+    slash = text.find("/")
+    if slash <= 0 or text == "/":
+        text = f"{namespace}/{text}"
+    elif text.startswith("_/"):
+        text = text[2:]
+    result = kind(text)
+    if len(_NS_KEYS) > 10_000:
+        _NS_KEYS.clear()
+    _NS_KEYS[(namespace, key)] = result
+    return result
+
+
+def _build_map(src: str, items: list, start: int) -> dict:
+    """The dict of a map's items, or the error: odd count, duplicate key."""
+    if len(items) % 2:
+        raise Fail(start, "map literal needs an even number of forms")
+    keys = items[::2]
+    try:
+        result = dict(zip(keys, items[1::2], strict=True))
+    except TypeError:  # a map or vector holding a map as a key
+        keys = [_freeze(key) for key in keys]
+        result = dict(zip(keys, items[1::2], strict=True))
+    if len(result) != len(keys):
+        raise _duplicate(src, keys, start, "map key")
+    return result
+
+
+def _build_set(src: str, items: list, start: int) -> frozenset:
+    try:
+        result = frozenset(items)
+    except TypeError:
+        items = [_freeze(item) for item in items]
+        result = frozenset(items)
+    if len(result) != len(items):
+        raise _duplicate(src, items, start, "set element")
+    return result
+
+
+def _duplicate(src: str, keys: list, start: int, what: str) -> Fail:
+    """The error for the first repeated key, pointing at its second occurrence."""
+    seen: dict[Any, Any] = {}
+    first: Any = None
+    repeat = 0
+    for index, key in enumerate(keys):
+        if key in seen:
+            first = seen[key]
+            repeat = index
+            break
+        seen[key] = key
+    offsets = _element_offsets(src, start)
+    offset = offsets[repeat * (2 if what == "map key" else 1)] if offsets else start
+    if type(first) is not type(keys[repeat]):
+        return Fail(offset, f"{what}s {show(first)} and {show(keys[repeat])} collide in Python")
+    return Fail(offset, f"duplicate {what} {show(keys[repeat])}")
+
+
+def _element_offsets(src: str, start: int) -> list[int]:
+    """Offsets of the elements of the collection whose opening delimiter ends at/after start."""
+    pos = start + (2 if src.startswith("#{", start) else 1)
+    offsets = []
+    while True:
+        pos = skip(src, pos, True)
+        if src[pos] in ")]}":
+            return offsets
+        offsets.append(pos)
+        _, pos = parse_value(src, pos, True)
+
+
+def skip(src: str, pos: int, eof: bool) -> int:
+    """Offset of the next token after whitespace, comments and ``#_`` discarded values."""
+    while True:
+        pos = SKIP_RE.match(src, pos).end()
+        if not src.startswith("#_", pos):
+            return pos
+        _, pos = parse_value(src, pos + 2, eof)
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable equivalent of ``value``: maps become :class:`FrozenMap`, recursively."""
+    kind = type(value)
+    if kind is dict or kind is FrozenMap:
+        return FrozenMap({_freeze(key): _freeze(item) for key, item in value.items()})
+    if kind is tuple or kind is EdnList:
+        return kind(_freeze(item) for item in value)
+    if kind is Tagged:
+        return Tagged(value.tag, _freeze(value.value))
+    return value
+
+
+def show(value: Any) -> str:
+    """A short edn-like rendering of ``value`` for messages."""
+    if type(value) is str:
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if value is None:
+        return "nil"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def kind_name(value: Any) -> str:
+    """The edn name of ``value``'s type, for messages: vector, list, map, keyword, ..."""
+    if type(value) is EdnList:
+        return "list"
+    for types, name in _KIND_NAMES:
+        if isinstance(value, types):
+            return name
+    return type(value).__name__
+
+
+_KIND_NAMES = (
+    (tuple, "vector"),
+    (dict, "map"),
+    (frozenset, "set"),
+    (str, "string"),
+    (Keyword, "keyword"),
+    (Symbol, "symbol"),
+    (bool, "boolean"),
+    (type(None), "nil"),
+    ((int, float, Decimal, Fraction), "number"),
+    (datetime, "inst"),
+    (uuid.UUID, "uuid"),
+    (Char, "character"),
+    ((Ref, Money, Location, Tagged), "tagged value"),
+)
+
+
+def _unbalanced(offset: int, closer: str, kind: int, start: int) -> Fail:
+    if kind in _CLOSER:
+        return Fail(
+            offset,
+            f"unbalanced '{closer}': the {_NAME[kind]} opened at {{ref}} needs '{_CLOSER[kind]}'",
+            start,
+        )
+    return Fail(offset, f"unbalanced '{closer}'")
+
+
+def _diagnose(src: str, pos: int, eof: bool, kind: int, start: int, extra: Any) -> Exception:
+    """Why no token matched at ``pos``: the input ended (maybe :class:`NeedMore`) or junk."""
+    pos = SKIP_RE.match(src, pos).end()
+    if pos >= len(src):
+        if not eof:
+            return NeedMore()
+        if kind in _CLOSER:
+            return Fail(pos, f"unterminated {_NAME[kind]} starting at {{ref}}", start)
+        if kind == _TAG:
+            return Fail(pos, f"end of input after the tag #{extra}")
+        if kind == _DISCARD:
+            return Fail(pos, "end of input after #_")
+        if kind == _META:
+            return Fail(pos, "end of input after ^ metadata")
+        return Fail(pos, "unexpected end of input")
+    char = src[pos]
+    following = src[pos + 1 : pos + 2]
+    if char == '"':
+        return NeedMore() if not eof else Fail(pos, "unterminated string starting at {ref}", pos)
+    if char == "\\":
+        return NeedMore() if not eof else Fail(pos, "end of input after '\\'")
+    if char == "#":
+        if not following:
+            return NeedMore() if not eof else Fail(pos, "end of input after '#'")
+        if following == ":":
+            if not eof and _NS_PREFIX_RE.match(src, pos).end() >= len(src):
+                return NeedMore()
+            return Fail(pos, "'#:ns' must be followed by a map")
+        return Fail(pos, f"unknown dispatch '#{following}'")
+    return Fail(pos, f"unexpected character {char!r}")

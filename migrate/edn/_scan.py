@@ -1,0 +1,326 @@
+"""Tokens of the edn reader: compiled regexes and the interpreters of atoms.
+
+Every rule here follows Clojure's ``clojure.lang.EdnReader`` (1.11), checked with probes against
+the real ``clojure``: which characters end a token, which keywords, numbers, characters, string
+escapes, ``#inst`` and ``#uuid`` forms it accepts. Interpreters raise :class:`Fail` with a source
+offset; the reader turns it into an :class:`~migrate.edn.errors.EdnSyntaxError` with line:column.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from fractions import Fraction
+
+from migrate.edn.values import Char, Keyword, NonCanonicalUUID, Symbol
+
+
+class Fail(Exception):
+    """An edn error at ``offset``; ``{ref}`` in the message is replaced by ``ref``'s line:column."""
+
+    def __init__(self, offset: int, message: str, ref: int | None = None) -> None:
+        self.offset = offset
+        self.message = message
+        self.ref = ref
+
+
+class NeedMore(Exception):
+    """The buffer ended inside a value: read more input and parse again."""
+
+
+# Java's Character.isWhitespace plus the comma: the characters that separate edn tokens.
+WS = " \t\n\r\f\v,\x1c-\x1f\u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000"
+# Characters that end a token besides whitespace (EdnReader's terminating macros).
+_TERM = r"\";^()\[\]{}\\"
+TOKEN_CHAR = f"[^{WS}{_TERM}]"
+# A number token also ends at '#', which is a macro though not a terminating one.
+_NUMBER_END = f"(?=[{WS}{_TERM}#]|\\Z)"
+_SKIP = f"(?:[{WS}]++|;[^\\n\\r]*+)*+"
+
+SKIP_RE = re.compile(_SKIP)
+
+# Group numbers of TOKEN_RE, in the order the alternatives are tried.
+KEYWORD, STRING, OPEN, CLOSE, UUID_TAG, INST_TAG, REF_TAG = 1, 2, 3, 4, 5, 6, 7
+INTEGER, FLOAT, ESCAPED_STRING, TAG, NUMBER, SYMBOL = 8, 9, 10, 11, 12, 13
+SET_OPEN, NS_MAP, DISCARD, CHAR, META = 14, 15, 16, 17, 18
+
+TOKEN_RE = re.compile(
+    _SKIP
+    + "(?:"
+    + "|".join(
+        (
+            f":({TOKEN_CHAR}*+)",  # KEYWORD
+            r'"([^"\\]*+)"',  # STRING without escapes
+            r"([\[{(])",  # OPEN
+            r"([\]})])",  # CLOSE
+            r'#uuid "([^"\\]*+)"',  # UUID_TAG, the common spelling
+            r'#inst "([^"\\]*+)"',  # INST_TAG, the common spelling
+            f"#im/ref :({TOKEN_CHAR}*+)",  # REF_TAG by alias
+            f"([-+]?(?:0|[1-9][0-9]*+)){_NUMBER_END}",  # INTEGER
+            f"([-+]?[0-9]++\\.[0-9]++){_NUMBER_END}",  # FLOAT
+            r'"([^"\\]*+(?:\\.[^"\\]*+)*+)"',  # ESCAPED_STRING
+            f"#([^\\W\\d_]{TOKEN_CHAR}*+)",  # TAG: '#' and a letter
+            f"([-+]?[0-9][^{WS}{_TERM}#]*+)",  # NUMBER in any other form
+            f"([^{WS}{_TERM}#:0-9]{TOKEN_CHAR}*+)",  # SYMBOL, nil, true, false
+            r"(#\{)",  # SET_OPEN
+            f"#:({TOKEN_CHAR}*+){_SKIP}\\{{",  # NS_MAP: '#:ns' and its '{'
+            r"(#_)",  # DISCARD
+            f"\\\\(.{TOKEN_CHAR}*+)",  # CHAR
+            r"(\^)",  # META
+        )
+    )
+    + ")",
+    re.S,
+)
+
+# Clojure's symbol pattern (LispReader/EdnReader.matchSymbol), with \D read as ASCII non-digit.
+_SYMBOL_RE = re.compile(r":?([^0-9/].*/)?(/|[^0-9/][^/]*)", re.S)
+
+_INT_RE = re.compile(
+    r"([-+]?)(?:(0)|([1-9][0-9]*)|0[xX]([0-9A-Fa-f]+)|0([0-7]+)|([1-9][0-9]?)[rR]([0-9A-Za-z]+)|0[0-9]+)(N)?"
+)
+_FLOAT_RE = re.compile(r"([-+]?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?)(M)?")
+_RATIO_RE = re.compile(r"([-+]?[0-9]+)/([0-9]+)")
+
+_INST_RE = re.compile(
+    r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})(?:T([0-9]{2})(?::([0-9]{2})(?::([0-9]{2})"
+    r"(?:\.([0-9]+))?)?)?)?)?)?(?:Z|([-+])([0-9]{2}):([0-9]{2}))?"
+)
+_CANONICAL_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_LOOSE_UUID_RE = re.compile(
+    r"([0-9A-Fa-f]+)-([0-9A-Fa-f]+)-([0-9A-Fa-f]+)-([0-9A-Fa-f]+)-([0-9A-Fa-f]+)"
+)
+_UUID_WIDTHS = (8, 4, 4, 4, 12)
+
+_STRING_ESCAPE_RE = re.compile(r"\\(.)", re.S)
+_SIMPLE_ESCAPES = {"t": "\t", "r": "\r", "n": "\n", "\\": "\\", '"': '"', "b": "\b", "f": "\f"}
+_CHAR_NAMES = {
+    "newline": "\n",
+    "space": " ",
+    "tab": "\t",
+    "backspace": "\b",
+    "formfeed": "\f",
+    "return": "\r",
+}
+_STOP_RE = re.compile(f"[{WS}{_TERM}#]")
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_ZONES: dict[int, timezone] = {0: UTC}
+
+# Validated keyword texts; bounded so that a file of unique aliases cannot grow it forever.
+_KEYWORDS: dict[str, Keyword] = {}
+_KEYWORDS_MAX = 100_000
+
+
+def _is_digit(char: str, base: int) -> bool:
+    return char in ("01234567" if base == 8 else "0123456789abcdefABCDEF")
+
+
+def symbol_parts(token: str) -> bool:
+    """True when ``token`` (a symbol, or a keyword with its colon) is legal per Clojure."""
+    match = _SYMBOL_RE.fullmatch(token)
+    if match is None:
+        return False
+    namespace, name = match.group(1), match.group(2)
+    if namespace is not None and namespace.endswith(":/"):
+        return False
+    return not (name.endswith(":") or token.find("::", 1) != -1 or token.startswith("::"))
+
+
+def keyword(text: str, offset: int) -> Keyword:
+    """The keyword of the token ``:text`` found at ``offset``."""
+    found = _KEYWORDS.get(text)
+    if found is not None:
+        return found
+    if not symbol_parts(":" + text):
+        raise Fail(offset, f"invalid keyword :{text}")
+    if len(_KEYWORDS) >= _KEYWORDS_MAX:
+        _KEYWORDS.clear()
+    found = _KEYWORDS[text] = Keyword(text)
+    return found
+
+
+def symbol(text: str, offset: int):
+    """``nil``, ``true``, ``false`` or the :class:`Symbol` of the token at ``offset``."""
+    if text == "nil":
+        return None
+    if text == "true":
+        return True
+    if text == "false":
+        return False
+    if not symbol_parts(text):
+        raise Fail(offset, f"invalid symbol {text}")
+    return Symbol(text)
+
+
+def number(text: str, offset: int):
+    """The number of a token that starts with a digit (or a sign and a digit)."""
+    match = _INT_RE.fullmatch(text)
+    if match is not None:
+        sign, zero, decimal, hexa, octal, radix, digits, _big = match.groups()
+        if zero is not None:
+            value = 0
+        elif decimal is not None:
+            value = int(decimal)
+        elif hexa is not None:
+            value = int(hexa, 16)
+        elif octal is not None:
+            value = int(octal, 8)
+        elif radix is not None:
+            base = int(radix)
+            if base > 36:
+                raise Fail(offset, f"invalid number {text} (radix above 36)")
+            try:
+                value = int(digits, base)
+            except ValueError:
+                raise Fail(offset, f"invalid number {text}") from None
+        else:
+            raise Fail(offset, f"invalid number {text}")
+        return -value if sign == "-" else value
+    match = _FLOAT_RE.fullmatch(text)
+    if match is not None:
+        return Decimal(match.group(1)) if match.group(4) else float(text)
+    match = _RATIO_RE.fullmatch(text)
+    if match is not None:
+        denominator = int(match.group(2))
+        if denominator == 0:
+            raise Fail(offset, f"invalid number {text} (division by zero)")
+        ratio = Fraction(int(match.group(1)), denominator)
+        return ratio.numerator if ratio.denominator == 1 else ratio
+    raise Fail(offset, f"invalid number {text}")
+
+
+def escaped_string(body: str, offset: int) -> str:
+    """The value of a string literal whose ``body`` (between the quotes) has escapes.
+
+    ``offset`` is the offset of the opening quote; errors point at the offending backslash.
+    """
+    parts: list[str] = []
+    surrogates = False
+    start = 0
+    for match in _STRING_ESCAPE_RE.finditer(body):
+        if match.start() < start:
+            continue  # inside a \u or octal escape consumed below
+        parts.append(body[start : match.start()])
+        char = match.group(1)
+        end = match.end()
+        simple = _SIMPLE_ESCAPES.get(char)
+        where = offset + 1 + match.start()
+        if simple is not None:
+            parts.append(simple)
+        elif char == "u" or "0" <= char <= "9":
+            base, length = (16, 4) if char == "u" else (8, 3)
+            digits = "" if char == "u" else char
+            while len(digits) < length and end < len(body) and _STOP_RE.match(body[end]) is None:
+                digits += body[end]
+                end += 1
+            bad = next((digit for digit in digits if not _is_digit(digit, base)), None)
+            if bad is not None:
+                raise Fail(where, f"invalid escape: {bad!r} is not a base-{base} digit")
+            if char == "u" and len(digits) < 4:
+                raise Fail(where, f"invalid \\u escape: {len(digits)} hex digits, 4 needed")
+            code = int(digits, base)
+            if code > 0o377 and base == 8:
+                raise Fail(where, f"octal escape \\{digits} is above \\377")
+            surrogates = surrogates or 0xD800 <= code <= 0xDFFF
+            parts.append(chr(code))
+        else:
+            raise Fail(where, f"unsupported escape \\{char} in string")
+        start = end
+    parts.append(body[start:])
+    text = "".join(parts)
+    if surrogates:
+        try:
+            text = text.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            raise Fail(offset, "string has an unpaired surrogate \\u escape") from None
+    return text
+
+
+def char(token: str, offset: int) -> Char:
+    """The character of the literal ``\\token`` at ``offset``."""
+    if len(token) == 1:
+        return Char(token)
+    named = _CHAR_NAMES.get(token)
+    if named is not None:
+        return Char(named)
+    if token[0] == "u":
+        if len(token) == 5 and all(digit in "0123456789abcdefABCDEF" for digit in token[1:]):
+            code = int(token[1:], 16)
+            if 0xD800 <= code <= 0xDFFF:
+                raise Fail(offset, f"invalid character \\{token} (a surrogate)")
+            return Char(chr(code))
+        raise Fail(offset, f"invalid character \\{token}")
+    if token[0] == "o" and len(token) <= 4 and all(digit in "01234567" for digit in token[1:]):
+        code = int(token[1:], 8)
+        if code > 0o377:
+            raise Fail(offset, f"invalid character \\{token} (octal above \\o377)")
+        return Char(chr(code))
+    raise Fail(offset, f"invalid character \\{token}")
+
+
+def inst(text: str, offset: int) -> datetime:
+    """The aware datetime of ``#inst "text"`` (the forms clojure.instant accepts)."""
+    match = _INST_RE.fullmatch(text)
+    if match is None:
+        raise Fail(offset, f'invalid #inst "{text}"')
+    year_s, month_s, day_s, hour_s, minute_s, second_s, fraction, sign, off_h, off_m = (
+        match.groups()
+    )
+    year = int(year_s)
+    month = int(month_s or 1)
+    day = int(day_s or 1)
+    hour = int(hour_s or 0)
+    minute = int(minute_s or 0)
+    second = int(second_s or 0)
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    problem = None
+    if year == 0:
+        problem = "year 0000 is out of range"
+    elif not 1 <= month <= 12:
+        problem = "month out of range"
+    elif not 1 <= day <= (29 if month == 2 and leap else _DAYS[month - 1]):
+        problem = "day out of range"
+    elif hour > 23:
+        problem = "hour out of range"
+    elif minute > 59:
+        problem = "minute out of range"
+    elif second > (60 if minute == 59 else 59):
+        problem = "second out of range"
+    elif sign is not None and (int(off_h) > 23 or int(off_m) > 59):
+        problem = "offset out of range"
+    if problem is not None:
+        raise Fail(offset, f'invalid #inst "{text}": {problem}')
+    zone = UTC
+    if sign is not None:
+        minutes = int(off_h) * 60 + int(off_m)
+        if sign == "-":
+            minutes = -minutes
+        zone = _ZONES.get(minutes)
+        if zone is None:
+            zone = _ZONES[minutes] = timezone(timedelta(minutes=minutes))
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    if second == 60:  # a leap second rolls over, as java.util.Date does
+        return datetime(year, month, day, hour, minute, 59, micro, zone) + timedelta(seconds=1)
+    return datetime(year, month, day, hour, minute, second, micro, zone)
+
+
+def uuid_value(text: str, offset: int) -> uuid.UUID:
+    """The UUID of ``#uuid "text"``; a form java.util.UUID accepts but not canonical becomes a
+    :class:`NonCanonicalUUID`."""
+    if _CANONICAL_UUID_RE.fullmatch(text) is not None:
+        return uuid.UUID(text)
+    match = _LOOSE_UUID_RE.fullmatch(text)
+    if match is None or len(text) > 36:
+        raise Fail(offset, f'invalid #uuid "{text}"')
+    groups = match.groups()
+    if any(len(group) > width for group, width in zip(groups, _UUID_WIDTHS, strict=True)):
+        raise Fail(offset, f'invalid #uuid "{text}"')
+    padded = "-".join(
+        group.rjust(width, "0") for group, width in zip(groups, _UUID_WIDTHS, strict=True)
+    )
+    value = NonCanonicalUUID.__new__(NonCanonicalUUID)
+    uuid.UUID.__init__(value, padded)
+    object.__setattr__(value, "text", text)
+    return value

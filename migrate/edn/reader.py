@@ -1,0 +1,487 @@
+"""Streaming edn reader for Intermediary documents, with line:column positions.
+
+``DocumentReader`` reads a document in chunks and yields the elements of ``:data`` one at a time,
+so memory stays flat however large the file. Values are read by the tokenizer in
+:mod:`migrate.edn._parse` (offsets only); line and column are computed for each row's start, and
+for values inside a row only when :meth:`Entry.position` asks (the row's text is walked again).
+
+Decisions checked against Clojure 1.11's ``clojure.edn/read``:
+
+- A UTF-8 byte order mark is rejected: Clojure does not skip it (it reads it as a symbol).
+- Undecodable bytes are an :class:`EdnSyntaxError` at the line:column where they start.
+- Content after the top-level form is not read (Clojure stops after one form); its position is
+  reported in :attr:`Header.trailing_content`.
+- Ratios, hex/octal/radix integers and octal string escapes are read, as Clojure does; a
+  ``\\u`` escape that leaves an unpaired surrogate is rejected (it cannot be written as UTF-8).
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from migrate.edn._parse import (
+    MAX_DEPTH,
+    kind_name,
+    namespaced_key,
+    parse_value,
+    show,
+    skip,
+)
+from migrate.edn._scan import NS_MAP, SKIP_RE, TOKEN_RE, Fail, NeedMore
+from migrate.edn.errors import EdnError, EdnSyntaxError
+from migrate.edn.values import EdnList, Keyword
+
+__all__ = [
+    "MAX_DEPTH",
+    "DocumentReader",
+    "EdnError",
+    "EdnSyntaxError",
+    "Entry",
+    "Header",
+    "iter_entries",
+    "loads",
+]
+
+IDENT = Keyword("ident")
+DATA = Keyword("data")
+_BOM = "\ufeff"
+_BOM_MESSAGE = "byte order mark at the start of the file (Clojure's reader does not skip it)"
+_POSITION_DEPTH = 64
+
+
+def loads(text: str) -> Any:
+    """Read the single edn value in ``text``; anything but whitespace after it is an error."""
+    try:
+        if text.startswith(_BOM):
+            raise Fail(0, _BOM_MESSAGE)
+        pos = skip(text, 0, True)
+        if pos >= len(text):
+            raise Fail(0, "empty document")
+        value, end = parse_value(text, pos, True)
+        end = SKIP_RE.match(text, end).end()
+        if end < len(text):
+            raise Fail(end, "unexpected content after the value")
+        return value
+    except Fail as fail:
+        raise _syntax_error(fail, None, lambda offset: _line_column(text, offset)) from None
+
+
+@dataclass
+class Header:
+    """What the document holds besides its rows; complete once iteration has finished.
+
+    Positions are ``(line, column)``, 1-based.
+    """
+
+    ident: Any = None
+    ident_found: bool = False
+    ident_position: tuple[int, int] | None = None
+    data_found: bool = False
+    data_kind: str | None = None  # "vector", "list", or the edn name of another type
+    data_position: tuple[int, int] | None = None
+    unknown_keys: list[tuple[Any, tuple[int, int]]] = field(default_factory=list)
+    not_map: tuple[str, tuple[int, int]] | None = None  # the top-level value's type, position
+    trailing_content: tuple[int, int] | None = None
+    complete: bool = False
+
+
+class Entry:
+    """One element of ``:data``: its index, raw value and where it starts."""
+
+    __slots__ = ("index", "value", "line", "column", "_text", "_offsets")
+
+    def __init__(self, index: int, value: Any, line: int, column: int, text: str | None) -> None:
+        self.index = index
+        self.value = value
+        self.line = line
+        self.column = column
+        self._text = text
+        self._offsets: dict[tuple, int] | None = None
+
+    def __repr__(self) -> str:
+        return f"Entry(index={self.index}, line={self.line}, column={self.column})"
+
+    def position(self, path: tuple = ()) -> tuple[int, int]:
+        """``(line, column)`` of the value at ``path`` inside the row.
+
+        ``path`` holds vector indices and map keys, e.g. ``(1, Keyword("im.user/profile"))``.
+        When the path leads nowhere recorded, the nearest enclosing value's position is given.
+        """
+        if self._text is None:
+            return self.line, self.column
+        if self._offsets is None:
+            self._offsets = _record_offsets(self._text)
+        offsets = self._offsets
+        path = tuple(path)
+        while path not in offsets:
+            path = path[:-1]
+        offset = offsets[path]
+        text = self._text
+        newlines = text.count("\n", 0, offset)
+        if newlines == 0:
+            return self.line, self.column + offset
+        return self.line + newlines, offset - text.rfind("\n", 0, offset)
+
+
+class DocumentReader:
+    """Stream the rows of an Intermediary document: ``for entry in DocumentReader(path)``.
+
+    ``source`` is a path or an open text stream. After iteration, :attr:`header` describes the
+    rest of the document. Malformed edn raises :class:`EdnSyntaxError`.
+    """
+
+    def __init__(
+        self,
+        source: str | os.PathLike[str] | TextIO,
+        filename: str | None = None,
+        chunk_size: int = 1 << 20,
+    ) -> None:
+        self.source = source
+        if filename is None:
+            if isinstance(source, (str, os.PathLike)):
+                filename = str(source)
+            else:
+                name = getattr(source, "name", None)
+                filename = name if isinstance(name, str) else None
+        self.filename = filename
+        self.chunk_size = max(int(chunk_size), 1)
+        self.header = Header()
+
+    def __iter__(self) -> Iterator[Entry]:
+        if isinstance(self.source, (str, os.PathLike)):
+            with open(self.source, "rb") as stream:
+                yield from self._read(_Buffer(stream, True, self.chunk_size))
+        else:
+            yield from self._read(_Buffer(self.source, False, self.chunk_size))
+
+    def _read(self, buf: _Buffer) -> Iterator[Entry]:
+        try:
+            yield from self._document(buf)
+        except Fail as fail:
+            raise self._error(buf, fail) from None
+
+    def _error(self, buf: _Buffer, fail: Fail) -> EdnSyntaxError:
+        if buf.bad_byte is not None and fail.offset >= len(buf.text):
+            fail = Fail(len(buf.text), f"invalid UTF-8 byte 0x{buf.bad_byte:02x}")
+        return _syntax_error(fail, self.filename, buf.line_column)
+
+    def _document(self, buf: _Buffer) -> Iterator[Entry]:
+        self.header = header = Header()
+        buf.fill(0)
+        if buf.text.startswith(_BOM):
+            raise Fail(0, _BOM_MESSAGE)
+        _, pos = buf.attempt(0, _at_value)
+        if buf.text.startswith("{", pos):
+            yield from self._top_map(buf, pos)
+        else:
+            yield from self._other_top_level(buf, pos)
+        _, pos = buf.attempt(buf.done, _after_document)
+        if pos < len(buf.text):
+            header.trailing_content = buf.line_column(pos)
+        header.complete = True
+
+    def _top_map(self, buf: _Buffer, pos: int) -> Iterator[Entry]:
+        header = self.header
+        opened = "{}:{}".format(*buf.line_column(pos))
+        pos += 1
+        seen: set[Any] = set()
+        while True:
+            _, key_pos = buf.attempt(pos, lambda text, pos, eof: _at_key(text, pos, eof, opened))
+            if buf.text[key_pos] == "}":
+                buf.done = key_pos + 1
+                return
+            key_pos, (key, value_pos) = buf.attempt(key_pos, _key_and_value_start)
+            if key in seen:
+                raise Fail(key_pos, f"duplicate map key {show(key)}")
+            seen.add(key)
+            opener = buf.text[value_pos]
+            if key is DATA:
+                header.data_found = True
+                header.data_position = buf.line_column(value_pos)
+                if opener == "[" or opener == "(":
+                    header.data_kind = "vector" if opener == "[" else "list"
+                    pos = yield from self._rows(buf, value_pos)
+                    continue
+            value_pos, (value, pos) = buf.attempt(value_pos, parse_value)
+            if key is DATA:
+                header.data_kind = kind_name(value)
+            elif key is IDENT:
+                header.ident, header.ident_found = value, True
+                header.ident_position = buf.line_column(value_pos)
+            else:
+                header.unknown_keys.append((key, buf.line_column(key_pos)))
+
+    def _rows(self, buf: _Buffer, pos: int) -> Iterator[Entry]:
+        closer = "]" if buf.text[pos] == "[" else ")"
+        name = "vector" if closer == "]" else "list"
+        opened = "{}:{}".format(*buf.line_column(pos))
+
+        def at_row(text: str, pos: int, eof: bool) -> int:
+            return _at_row(text, pos, eof, opened, name, closer)
+
+        pos += 1
+        index = 0
+        attempt = buf.attempt
+        while True:
+            _, start = attempt(pos, at_row)
+            if buf.text[start] == closer:
+                return start + 1
+            start, (value, pos) = attempt(start, parse_value)
+            line, column = buf.row_line_column(start)
+            yield Entry(index, value, line, column, buf.text[start:pos])
+            index += 1
+
+    def _other_top_level(self, buf: _Buffer, pos: int) -> Iterator[Entry]:
+        """A top-level value that is not a plain ``{`` map: read it whole."""
+        header = self.header
+        pos, (value, buf.done) = buf.attempt(pos, parse_value)
+        where = buf.line_column(pos)
+        if type(value) is not dict:
+            header.not_map = (kind_name(value), where)
+            return
+        for key, item in value.items():
+            if key is IDENT:
+                header.ident, header.ident_found, header.ident_position = item, True, where
+            elif key is DATA:
+                header.data_found, header.data_position = True, where
+                header.data_kind = kind_name(item)
+                if type(item) is tuple or type(item) is EdnList:
+                    for index, row in enumerate(item):
+                        yield Entry(index, row, where[0], where[1], None)
+            else:
+                header.unknown_keys.append((key, where))
+
+
+def iter_entries(path: str | os.PathLike[str]) -> Iterator[Entry]:
+    """The rows of the document at ``path`` (a shortcut for ``iter(DocumentReader(path))``)."""
+    return iter(DocumentReader(path))
+
+
+# Steps of the document reader: functions of (text, pos, eof) that raise NeedMore. ---------------
+
+
+def _at_value(text: str, pos: int, eof: bool) -> int:
+    pos = skip(text, pos, eof)
+    if pos >= len(text):
+        if not eof:
+            raise NeedMore
+        raise Fail(pos, "empty document")
+    return pos
+
+
+def _at_key(text: str, pos: int, eof: bool, opened: str) -> int:
+    pos = skip(text, pos, eof)
+    if pos >= len(text):
+        if not eof:
+            raise NeedMore
+        raise Fail(pos, f"unterminated map starting at {opened}")
+    char = text[pos]
+    if char == ")" or char == "]":
+        raise Fail(pos, f"unbalanced '{char}': the map opened at {opened} needs '}}'")
+    return pos
+
+
+def _key_and_value_start(text: str, pos: int, eof: bool) -> tuple[Any, int]:
+    key, end = parse_value(text, pos, eof)
+    value_pos = skip(text, end, eof)
+    if value_pos >= len(text):
+        if not eof:
+            raise NeedMore
+        raise Fail(value_pos, "unexpected end of input: a map key needs a value")
+    if text[value_pos] in ")]}":
+        raise Fail(pos, "map literal needs an even number of forms")
+    return key, value_pos
+
+
+def _at_row(text: str, pos: int, eof: bool, opened: str, name: str, closer: str) -> int:
+    pos = skip(text, pos, eof)
+    if pos >= len(text):
+        if not eof:
+            raise NeedMore
+        raise Fail(pos, f"unterminated {name} starting at {opened}")
+    char = text[pos]
+    if char != closer and (char == ")" or char == "]" or char == "}"):
+        raise Fail(pos, f"unbalanced '{char}': the {name} opened at {opened} needs '{closer}'")
+    return pos
+
+
+def _after_document(text: str, pos: int, eof: bool) -> int:
+    pos = SKIP_RE.match(text, pos).end()
+    if pos >= len(text) and not eof:
+        raise NeedMore
+    return pos
+
+
+class _Buffer:
+    """The window of decoded text the reader works on, refilled chunk by chunk.
+
+    Offsets handed around are offsets into :attr:`text`; :attr:`base` is the absolute offset of
+    ``text[0]``. Refilling drops what was consumed. The text is cut after its last space or
+    newline until the end of input, so a token never ends at the edge of the window by accident.
+    """
+
+    def __init__(self, stream: Any, binary: bool, chunk_size: int) -> None:
+        self.stream = stream
+        self.decoder = codecs.getincrementaldecoder("utf-8")("strict") if binary else None
+        self.chunk_size = chunk_size
+        self.text = ""
+        self.held = ""  # decoded text after the last cut, not yet in the window
+        self.base = 0
+        self.eof = False
+        self.bad_byte: int | None = None
+        self.base_line = 1
+        self.base_last_newline = -1  # absolute offset of the last newline before ``base``
+        self.row_pos = 0  # where row_line_column last counted to (text offset) ...
+        self.row_line = 1  # ... and the line there
+        self.done = 0  # where the top-level form ended
+
+    def attempt(self, pos: int, step) -> tuple[int, Any]:
+        """Run ``step(text, pos, eof)``, refilling and retrying while it needs more input.
+
+        Returns ``(pos, result)``: ``pos`` is where the step started in the final window (a
+        refill moves it to 0), offsets in ``result`` are relative to that window too.
+        """
+        while True:
+            try:
+                return pos, step(self.text, pos, self.eof)
+            except NeedMore:
+                pos = self.fill(pos)
+
+    def fill(self, keep: int) -> int:
+        """Drop ``text[:keep]``, read more input; returns the new offset of ``keep`` (0)."""
+        text = self.text
+        if keep:
+            newlines = text.count("\n", 0, keep)
+            if newlines:
+                self.base_last_newline = self.base + text.rfind("\n", 0, keep)
+            if self.row_pos <= keep:
+                self.row_line += text.count("\n", self.row_pos, keep)
+                self.row_pos = 0
+            else:
+                self.row_pos -= keep
+            self.base_line += newlines
+            self.base += keep
+            text = text[keep:]
+        want = max(self.chunk_size, len(text))
+        while True:
+            chunk = self._read(want)
+            if self.eof:
+                text += self.held + chunk
+                self.held = ""
+                break
+            chunk = self.held + chunk
+            cut = max(chunk.rfind(" "), chunk.rfind("\n")) + 1
+            text += chunk[:cut]
+            self.held = chunk[cut:]
+            if cut:
+                break
+        self.text = text
+        return 0
+
+    def _read(self, size: int) -> str:
+        if self.decoder is None:
+            try:
+                chunk = self.stream.read(size)
+            except UnicodeDecodeError as error:
+                self.eof = True
+                self.bad_byte = error.object[error.start]
+                return ""
+            if not chunk:
+                self.eof = True
+            return chunk
+        data = self.stream.read(size)
+        try:
+            chunk = self.decoder.decode(data, final=not data)
+        except UnicodeDecodeError as error:
+            self.eof = True
+            self.bad_byte = error.object[error.start]
+            return error.object[: error.start].decode("utf-8", "replace")
+        if not data:
+            self.eof = True
+        return chunk
+
+    def line_column(self, offset: int) -> tuple[int, int]:
+        """``(line, column)`` of a text offset (counts from the window's start)."""
+        text = self.text
+        line = self.base_line + text.count("\n", 0, offset)
+        newline = text.rfind("\n", 0, offset)
+        newline = self.base + newline if newline >= 0 else self.base_last_newline
+        return line, self.base + offset - newline
+
+    def row_line_column(self, offset: int) -> tuple[int, int]:
+        """``(line, column)`` of a row start; rows come in order, so count incrementally."""
+        text = self.text
+        if offset < self.row_pos:
+            return self.line_column(offset)
+        self.row_line += text.count("\n", self.row_pos, offset)
+        self.row_pos = offset
+        newline = text.rfind("\n", 0, offset)
+        newline = self.base + newline if newline >= 0 else self.base_last_newline
+        return self.row_line, self.base + offset - newline
+
+
+# Positions inside a row, computed on demand. -------------------------------------------------
+
+
+def _record_offsets(text: str) -> dict[tuple, int]:
+    """Offsets of the values of a row's text by path (vector indices and map keys)."""
+    offsets: dict[tuple, int] = {}
+    _walk(text, 0, (), offsets, 0)
+    return offsets
+
+
+def _walk(src: str, pos: int, path: tuple, out: dict[tuple, int], depth: int) -> int:
+    pos = skip(src, pos, True)
+    out[path] = pos
+    char = src[pos]
+    if depth < _POSITION_DEPTH:
+        if char == "[" or char == "(":
+            closer = "]" if char == "[" else ")"
+            pos += 1
+            index = 0
+            while True:
+                pos = skip(src, pos, True)
+                if src[pos] == closer:
+                    return pos + 1
+                pos = _walk(src, pos, (*path, index), out, depth + 1)
+                index += 1
+        namespace = None
+        if src.startswith("#:", pos):
+            match = TOKEN_RE.match(src, pos)
+            namespace = match[NS_MAP]
+            pos = match.end() - 1
+            char = "{"
+        if char == "{":
+            pos += 1
+            while True:
+                pos = skip(src, pos, True)
+                if src[pos] == "}":
+                    return pos + 1
+                key, pos = parse_value(src, pos, True)
+                if namespace is not None:
+                    key = namespaced_key(key, namespace)
+                try:
+                    hash(key)
+                except TypeError:
+                    _, pos = parse_value(src, pos, True)
+                    continue
+                pos = _walk(src, pos, (*path, key), out, depth + 1)
+    return parse_value(src, pos, True)[1]
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - text.rfind("\n", 0, offset)
+
+
+def _syntax_error(fail: Fail, filename: str | None, locate) -> EdnSyntaxError:
+    message = fail.message
+    if fail.ref is not None:
+        line, column = locate(fail.ref)
+        message = message.replace("{ref}", f"{line}:{column}")
+    line, column = locate(fail.offset)
+    return EdnSyntaxError(message, filename, line, column)

@@ -1,0 +1,178 @@
+"""``[sources.NAME]`` tables of a job file, checked before anything is read."""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from migrate.errors import ConfigError
+
+__all__ = ["ConfigError", "SourceSpec", "SOURCE_TYPES", "JSON_FORMATS"]
+
+SOURCE_TYPES = ("csv", "json", "sql")
+JSON_FORMATS = ("array", "lines", "auto")
+DEFAULT_CHUNK_SIZE = 10_000
+
+_COMMON_KEYS = ("type", "chunk_size")
+_KEYS = {
+    "csv": _COMMON_KEYS + ("path", "encoding", "delimiter"),
+    "json": _COMMON_KEYS + ("path", "format", "records"),
+    "sql": _COMMON_KEYS + ("url_env", "path", "table", "query", "key"),
+}
+_ALL_KEYS = sorted({key for keys in _KEYS.values() for key in keys})
+_DOTTED_RE = re.compile(r"[^.\s]+(?:\.[^.\s]+)*\Z")
+_IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?\Z")
+_ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """One validated source: where the rows are and how to read them.
+
+    ``path`` is absolute (relative paths in the job resolve against the job file's directory).
+    ``encoding`` is the Python codec name; UTF-8 tolerates a byte-order mark.
+    """
+
+    name: str
+    type: str
+    job_path: Path
+    path: Path | None = None
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    format: str = "auto"
+    records: str | None = None
+    url_env: str | None = None
+    table: str | None = None
+    query: str | None = None
+    key: tuple[str, ...] = ()
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+
+    @classmethod
+    def from_table(cls, name: str, table: dict, job_path: Path) -> SourceSpec:
+        """Check the job's ``[sources.NAME]`` table; raise ``ConfigError`` naming file and key."""
+        checker = _Checker(name, table, Path(job_path))
+        return checker.spec()
+
+    def where(self, key: str) -> str:
+        """``job.toml: sources.NAME.KEY``: the prefix of messages about this source's key."""
+        return f"{self.job_path}: sources.{self.name}.{key}"
+
+
+class _Checker:
+    def __init__(self, name: str, table: Any, job_path: Path) -> None:
+        self.name, self.table, self.job_path = name, table, job_path
+
+    def fail(self, key: str | None, message: str) -> ConfigError:
+        where = f"sources.{self.name}" + (f".{key}" if key else "")
+        return ConfigError(f"{self.job_path}: {where}: {message}")
+
+    def spec(self) -> SourceSpec:
+        if not isinstance(self.table, dict):
+            raise self.fail(None, "must be a table")
+        kind = self.table.get("type")
+        if kind is None:
+            raise self.fail("type", 'missing (one of "csv", "json", "sql")')
+        if kind not in SOURCE_TYPES:
+            raise self.fail("type", f'must be one of "csv", "json", "sql", not {_show(kind)}')
+        allowed = _KEYS[kind]
+        for key in self.table:
+            if key not in allowed:
+                raise self.fail(key, self._unknown(key, kind, allowed))
+        chunk_size = self.table.get("chunk_size", DEFAULT_CHUNK_SIZE)
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise self.fail("chunk_size", f"must be a positive integer, not {_show(chunk_size)}")
+        common = {"name": self.name, "type": kind, "job_path": self.job_path}
+        common["chunk_size"] = chunk_size
+        return getattr(self, f"_{kind}")(common)
+
+    def _unknown(self, key: str, kind: str, allowed: tuple[str, ...]) -> str:
+        close = difflib.get_close_matches(key, allowed, n=1)
+        if close:
+            return f"unknown key (did you mean '{close[0]}'?)"
+        if key in _ALL_KEYS:
+            return f'not a key of a "{kind}" source (allowed: {", ".join(allowed)})'
+        return f"unknown key (allowed: {', '.join(allowed)})"
+
+    def _string(self, key: str, default: str | None = None) -> str | None:
+        value = self.table.get(key, default)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise self.fail(key, f"must be a non-empty string, not {_show(value)}")
+        return value
+
+    def _path(self, required: bool) -> Path | None:
+        text = self._string("path")
+        if text is None:
+            if required:
+                raise self.fail("path", "missing (the file to read)")
+            return None
+        path = Path(text).expanduser()
+        return path if path.is_absolute() else (self.job_path.parent / path).resolve()
+
+    def _csv(self, common: dict) -> SourceSpec:
+        encoding = self._string("encoding", "utf-8")
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise self.fail("encoding", f"unknown encoding {_show(encoding)}") from None
+        delimiter = self.table.get("delimiter", ",")
+        if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+            raise self.fail("delimiter", f"must be one character, not {_show(delimiter)}")
+        return SourceSpec(**common, path=self._path(True), encoding=encoding, delimiter=delimiter)
+
+    def _json(self, common: dict) -> SourceSpec:
+        fmt = self.table.get("format", "auto")
+        if fmt not in JSON_FORMATS:
+            raise self.fail("format", f'must be one of "array", "lines", "auto", not {_show(fmt)}')
+        records = self._string("records")
+        if records is not None:
+            if not _DOTTED_RE.match(records):
+                raise self.fail(
+                    "records", f"must be a dotted path like export.users, not {_show(records)}"
+                )
+            if fmt == "lines":
+                raise self.fail("records", 'cannot be used with format = "lines"')
+        return SourceSpec(**common, path=self._path(True), format=fmt, records=records)
+
+    def _sql(self, common: dict) -> SourceSpec:
+        url_env = self._string("url_env")
+        if url_env is not None and not _ENV_RE.match(url_env):
+            raise self.fail("url_env", f"must name an environment variable, not {_show(url_env)}")
+        path = self._path(False)
+        if (url_env is None) == (path is None):
+            raise self.fail(
+                None,
+                "needs exactly one of url_env (a database URL in the environment) or path (an SQLite file)",
+            )
+        table, query = self._string("table"), self._string("query")
+        if (table is None) == (query is None):
+            raise self.fail(None, "needs exactly one of table or query")
+        if table is not None and not _IDENTIFIER_RE.match(table):
+            raise self.fail(
+                "table", f"must be a table name (optionally schema.table), not {_show(table)}"
+            )
+        key = self.table.get("key", ())
+        if isinstance(key, str):
+            key = (key,)
+        if not isinstance(key, list | tuple) or not all(isinstance(k, str) and k for k in key):
+            raise self.fail(
+                "key", f"must be a column name or a list of column names, not {_show(key)}"
+            )
+        return SourceSpec(
+            **common, url_env=url_env, path=path, table=table, query=query, key=tuple(key)
+        )
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return str(value)

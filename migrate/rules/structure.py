@@ -1,0 +1,53 @@
+"""Structure rules: the document around the rows, and each row's id tuple.
+
+The reader reports the document's shape in ``reader.header`` and the row shape through
+``RowShapeError`` (``migrate/edn/rows.py``); this module words those as findings and checks the
+parts of an id tuple that read fine but break the spec: non-canonical import ids and bad aliases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migrate.edn.values import Keyword, NonCanonicalUUID, Row
+from migrate.rules.show import show
+
+
+def alias_path(row: Row) -> tuple:
+    """Path of the alias inside the row value: ``(0, 2)``, or ``(0, 1)`` without an import id."""
+    return (0, 2) if row.import_id is not None else (0, 1)
+
+
+def alias_problem(alias) -> str | None:
+    """Why ``alias`` cannot be an alias, or ``None`` when it can."""
+    if type(alias) is not Keyword:
+        return f"an alias must be a namespaced keyword such as :user/jane, found {show(alias)}"
+    if alias.namespace is None:
+        return f"alias {alias!r} must have a namespace, such as :user/{alias.name}"
+    if " " in alias.text:
+        return f"alias {show(alias.text)} must not contain spaces"
+    if alias.name[:1].isdigit():
+        return (
+            f"alias {alias!r} must not begin with a digit after the '/'; "
+            f"prefix it with a letter, such as :{alias.namespace}/{alias.namespace[0]}{alias.name}"
+        )
+    problem = alias.problem
+    if problem is not None:
+        return f"alias {alias!r} is not a legal keyword: {problem}"
+    return None
+
+
+def id_tuple_problems(row: Row) -> Iterator[tuple[str, str, tuple]]:
+    """``(code, message, path)`` for a non-canonical import id and an invalid alias."""
+    if type(row.import_id) is NonCanonicalUUID:
+        canonical = str(row.import_id)
+        yield (
+            "import-id-not-canonical",
+            f'import id #uuid "{row.import_id.text}" must be written in canonical form '
+            f'#uuid "{canonical}"',
+            (0, 1),
+        )
+    if row.alias is not None:
+        problem = alias_problem(row.alias)
+        if problem is not None:
+            yield "alias-invalid", problem, alias_path(row)

@@ -1,0 +1,315 @@
+"""Rules for the Intermediary value types: money, location, email, URL and extended data."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from decimal import Decimal
+from functools import cache
+
+from babel.numbers import get_currency_precision, list_currencies
+from email_validator import EmailNotValidError, validate_email
+
+from migrate.edn.values import Keyword, Location, Money, Tagged
+from migrate.rules.attributes import expected_found
+from migrate.rules.registry import acceptor, value_rule
+from migrate.rules.show import kind_of, show
+
+CURRENCIES = frozenset(list_currencies())
+
+
+@cache
+def currency_precision(code: str) -> int:
+    """Decimals of the currency's minor unit (2 for EUR, 0 for JPY), from babel's CLDR data."""
+    return get_currency_precision(code)
+
+
+def _is_number(value) -> bool:
+    if type(value) is int or type(value) is Decimal:
+        return value.is_finite() if type(value) is Decimal else True
+    return type(value) is float and math.isfinite(value)
+
+
+def _decimals(amount) -> int:
+    """How many decimals the amount's value needs; trailing zeros do not count."""
+    if type(amount) is int:
+        return 0
+    exponent = Decimal(repr(amount) if type(amount) is float else amount).normalize().as_tuple()
+    return max(0, -exponent.exponent)
+
+
+# money -----------------------------------------------------------------------------------------
+
+
+@acceptor("money")
+def _money_ok(value, attribute, context) -> bool:
+    if type(value) is not Money:
+        return False
+    amount, currency = value.amount, value.currency
+    return (
+        (type(amount) is Decimal or type(amount) is int)
+        and currency in CURRENCIES
+        and amount >= 0
+        and (type(amount) is int or _decimals(amount) <= currency_precision(currency))
+    )
+
+
+@value_rule("money", "type-mismatch", gate=True)
+def money_type(value, attribute, context):
+    """A money attribute holds ``#im/money``."""
+    if not isinstance(value, Money | Tagged):
+        yield expected_found(attribute, '#im/money [amount "CUR"]', value)
+
+
+@value_rule("money", "money-shape", gate=True)
+def money_shape(value, attribute, context):
+    """``#im/money`` holds a vector of a finite number and a currency code string."""
+    if isinstance(value, Tagged):
+        yield (
+            f'{attribute.key!r} must be #im/money [amount "CUR"], a vector of a number and a '
+            f"currency code, found {show(value)}"
+        )
+        return
+    if not _is_number(value.amount):
+        yield (
+            f"{attribute.key!r} amount must be a finite number such as 12.50M, "
+            f"found {show(value.amount)} ({kind_of(value.amount)})"
+        )
+    if not isinstance(value.currency, str):
+        yield (
+            f'{attribute.key!r} currency must be a string such as "EUR", '
+            f"found {show(value.currency)} ({kind_of(value.currency)})"
+        )
+
+
+@value_rule("money", "money-negative")
+def money_negative(value, attribute, context):
+    """Amounts are zero or more."""
+    if value.amount < 0:
+        yield f"{attribute.key!r} amount must be 0 or more, found {show(value.amount)}"
+
+
+@value_rule("money", "currency-unknown")
+def currency_unknown(value, attribute, context):
+    """The currency is an ISO 4217 code, written in capitals."""
+    if value.currency not in CURRENCIES:
+        yield (
+            f"{attribute.key!r} currency must be an ISO 4217 code such as \"EUR\", "
+            f"found {show(value.currency)}"
+        )
+
+
+@value_rule("money", "money-precision")
+def money_precision(value, attribute, context):
+    """The amount has no more decimals than the currency's minor unit."""
+    if value.currency not in CURRENCIES:
+        return
+    allowed = currency_precision(value.currency)
+    decimals = _decimals(value.amount)
+    if decimals > allowed:
+        yield (
+            f"{attribute.key!r} amount must have at most {allowed} decimal"
+            f"{'' if allowed == 1 else 's'} for {value.currency}, found {show(value.amount)}"
+        )
+
+
+@value_rule("money", "money-float")
+def money_float(value, attribute, context):
+    """Amounts are exact: an integer or an ``M`` decimal, not a binary float."""
+    if type(value.amount) is float:
+        yield (
+            f"{attribute.key!r} amount should be an exact decimal such as {value.amount!r}M, "
+            f"found the float {value.amount!r}"
+        )
+
+
+# location --------------------------------------------------------------------------------------
+
+
+@acceptor("location")
+def _location_ok(value, attribute, context) -> bool:
+    return (
+        type(value) is Location
+        and _is_number(value.lat)
+        and _is_number(value.lng)
+        and -90 <= value.lat <= 90
+        and -180 <= value.lng <= 180
+    )
+
+
+@value_rule("location", "type-mismatch", gate=True)
+def location_type(value, attribute, context):
+    """A location attribute holds ``#im/location``."""
+    if not isinstance(value, Location | Tagged):
+        yield expected_found(attribute, "#im/location [lat lng]", value)
+
+
+@value_rule("location", "location-shape", gate=True)
+def location_shape(value, attribute, context):
+    """``#im/location`` holds exactly two finite numbers."""
+    if isinstance(value, Tagged):
+        yield (
+            f"{attribute.key!r} must be #im/location [lat lng], a vector of two numbers, "
+            f"found {show(value)}"
+        )
+        return
+    for name, number in (("latitude", value.lat), ("longitude", value.lng)):
+        if not _is_number(number):
+            yield (
+                f"{attribute.key!r} {name} must be a finite number, "
+                f"found {show(number)} ({kind_of(number)})"
+            )
+
+
+@value_rule("location", "location-range")
+def location_range(value, attribute, context):
+    """Latitude lies in -90..90 and longitude in -180..180."""
+    if not -90 <= value.lat <= 90:
+        yield f"{attribute.key!r} latitude must be from -90 to 90, found {show(value.lat)}"
+    if not -180 <= value.lng <= 180:
+        yield f"{attribute.key!r} longitude must be from -180 to 180, found {show(value.lng)}"
+
+
+# email -----------------------------------------------------------------------------------------
+
+
+@value_rule("email", "type-mismatch", gate=True)
+def email_type(value, attribute, context):
+    """An email address is a string."""
+    if not isinstance(value, str):
+        yield expected_found(attribute, "an email address string", value)
+
+
+@value_rule("email", "email-invalid")
+def email_invalid(value, attribute, context):
+    """The address is syntactically valid (email-validator, no DNS look-up)."""
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        yield f"{attribute.key!r} must be a valid email address, found {show(value)}: {error}"
+
+
+# url -------------------------------------------------------------------------------------------
+
+_URL_RE = re.compile(
+    r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]*|%[0-9A-Fa-f]{2})*\Z"
+)
+_BAD_CHAR_RE = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
+_BAD_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+@acceptor("url")
+def _url_ok(value, attribute, context) -> bool:
+    return type(value) is str and _URL_RE.match(value) is not None
+
+
+@value_rule("url", "type-mismatch", gate=True)
+def url_type(value, attribute, context):
+    """A URL is a string."""
+    if not isinstance(value, str):
+        yield expected_found(attribute, "a URL string", value)
+
+
+@value_rule("url", "url-invalid")
+def url_invalid(value, attribute, context):
+    """An absolute http(s) URL with a host, percent-encoded: no spaces or raw non-ASCII."""
+    if _URL_RE.match(value):
+        return
+    found = show(value)
+    bad = _BAD_CHAR_RE.search(value)
+    if not re.match(r"https?://", value):
+        reason = "it must start with http:// or https://"
+    elif not re.match(r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:[/?#]|\Z)", value):
+        reason = "it has no valid host name"
+    elif bad is not None:
+        reason = f"character {bad.group()!r} at offset {bad.start()} must be percent-encoded"
+    elif _BAD_PERCENT_RE.search(value):
+        reason = "'%' must start a percent-encoded byte such as %20"
+    else:
+        reason = "it is not a well-formed URL"
+    yield f"{attribute.key!r} must be an absolute, percent-encoded http(s) URL, found {found}: {reason}"
+
+
+# extended data ---------------------------------------------------------------------------------
+
+_JSON_SCALARS = (str, bool, int, type(None))
+
+
+def _json_problems(value, path: tuple):
+    """Yield ``(description, path)`` for every non-JSON value inside ``value``."""
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return
+    if kind is float or kind is Decimal:
+        if not _is_number(value):
+            yield f"{show(value)} is not a finite number", path
+        return
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not Keyword and type(key) is not str:
+                yield f"key {show(key)} ({kind_of(key)}) must be a keyword or a string", path
+            else:
+                yield from _json_problems(item, (*path, key))
+        return
+    if kind is tuple:  # exact type: an edn list (EdnList) is not a JSON array here
+        for index, item in enumerate(value):
+            yield from _json_problems(item, (*path, index))
+        return
+    yield f"{show(value)} ({kind_of(value)}) is not a JSON value", path
+
+
+def _describe_path(path: tuple) -> str:
+    parts = []
+    for part in path:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append("." + (part.text if isinstance(part, Keyword) else str(part)))
+    return "".join(parts)
+
+
+def _to_json(value):
+    kind = type(value)
+    if kind is dict:
+        return {
+            (key.text if type(key) is Keyword else key): _to_json(item)
+            for key, item in value.items()
+        }
+    if kind is tuple:
+        return [_to_json(item) for item in value]
+    if kind is Decimal:
+        return float(value) if value != value.to_integral_value() else int(value)
+    return value
+
+
+def json_size(value) -> int:
+    """Bytes of ``value`` serialised as compact UTF-8 JSON (keyword keys without the colon)."""
+    return len(
+        json.dumps(_to_json(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    )
+
+
+@value_rule("json", "type-mismatch", gate=True)
+def json_type(value, attribute, context):
+    """Extended data is a map."""
+    if type(value) is not dict:
+        yield expected_found(attribute, "a map of JSON values", value)
+
+
+@value_rule("json", "extended-data-type", gate=True)
+def json_values(value, attribute, context):
+    """Extended data holds JSON only: keyword or string keys; no tags, sets, symbols or lists."""
+    for description, path in _json_problems(value, ()):
+        where = _describe_path(path)
+        yield f"{attribute.key!r}{where} must hold JSON values only: {description}", path
+
+
+@value_rule("json", "extended-data-size")
+def json_size_limit(value, attribute, context):
+    """Extended data is at most the schema's limit (50KB) serialised as JSON."""
+    limit = context.schema.extended_data_max_bytes
+    size = json_size(value)
+    if size > limit:
+        yield f"{attribute.key!r} must be at most {limit} bytes as JSON, found {size} bytes"
+

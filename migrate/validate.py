@@ -1,0 +1,178 @@
+"""``migrate validate``: stream a file through the reader and the rule engine into a Report.
+
+The file is read row by row (:class:`~migrate.edn.reader.DocumentReader`); each row is checked
+on its own (:class:`~migrate.rules.engine.RowChecker`) and recorded for the cross-row rules
+(:class:`~migrate.rules.crossrow.CrossRowChecker`), which are settled at the end. Memory grows
+with the number of ids in the file, not with its size.
+
+An edn syntax error becomes an ``edn-syntax`` finding at its line and column; the findings of
+the rows read before it are kept and cross-row rules are settled on those rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+import schemas
+from migrate.edn.errors import EdnSyntaxError, RowShapeError
+from migrate.edn.reader import DocumentReader, Header
+from migrate.edn.rows import row_from_value
+from migrate.edn.values import Keyword
+from migrate.rules.crossrow import CrossRowChecker
+from migrate.rules.engine import RowChecker, Stamper, parse_codes
+from migrate.rules.findings import Finding, Report
+from migrate.rules.show import show
+
+PROGRESS_EVERY = 10_000
+
+
+def validate_file(
+    path: str | os.PathLike[str],
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    max_findings: int | None = 1000,
+    warnings_as_errors: bool = False,
+    now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Check the Intermediary file at ``path`` against every rule and return the report.
+
+    ``select`` keeps only findings of those rule codes, ``ignore`` drops them (unknown codes
+    raise :class:`~migrate.rules.engine.UnknownRuleCode`). Checking stops once ``max_findings``
+    findings are collected (the report is then ``partial``; ``None`` for no limit).
+    ``warnings_as_errors`` makes warnings fail the report's ``valid``. ``now`` is the instant
+    ``instant-future`` compares against. ``progress(rows)`` is called every 10,000 rows.
+    An unreadable path raises ``OSError``.
+    """
+    filename = os.fspath(path)
+    stamper = Stamper(filename, parse_codes(select), parse_codes(ignore))
+    schema = schemas.load()
+    row_checker = RowChecker(schema, now=now, stamper=stamper)
+    cross = CrossRowChecker(schema, stamper)
+    reader = DocumentReader(path, filename=filename)
+    findings: list[Finding] = []
+    rows_checked: Counter[str] = Counter()
+    names = {row_type.id_attr: row_type.name for row_type in schema.types}
+    limit = max_findings if max_findings is not None else float("inf")
+    partial = syntax_error = False
+    try:
+        for entry in reader:
+            index = entry.index
+            try:
+                row = row_from_value(entry.value)
+            except RowShapeError as error:
+                if stamper.wants(error.code):
+                    findings.append(
+                        stamper.make(
+                            error.code,
+                            error.message,
+                            position=entry.position(error.path),
+                            row_index=index,
+                        )
+                    )
+                if len(findings) >= limit:
+                    partial = True
+                    break
+                continue
+            rows_checked[names.get(row.id_attr, row.row_type)] += 1
+            found = row_checker.check(row, index, entry.position)
+            found += cross.add(row, index, entry.position)
+            if found:
+                findings += found
+                if len(findings) >= limit:
+                    partial = True
+                    break
+            if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
+                progress(index + 1)
+    except EdnSyntaxError as error:
+        syntax_error = True
+        if stamper.wants("edn-syntax"):
+            findings.append(
+                stamper.make("edn-syntax", error.message, position=(error.line, error.column))
+            )
+    if not partial:
+        findings += cross.finish()
+        if not syntax_error:
+            findings += header_findings(reader.header, stamper)
+    if len(findings) > limit:
+        partial = True
+    findings.sort(key=_order)
+    if partial:
+        findings = findings[: int(limit)]
+    return Report(
+        file=filename,
+        findings=tuple(findings),
+        rows_checked=dict(sorted(rows_checked.items())),
+        partial=partial,
+        syntax_error=syntax_error,
+        warnings_as_errors=warnings_as_errors,
+        max_findings=max_findings,
+    )
+
+
+def _order(finding: Finding) -> tuple:
+    line = finding.line if finding.line is not None else 1 << 62
+    return (line, finding.column or 0)
+
+
+IDENT, DATA = Keyword("ident"), Keyword("data")
+
+
+def header_findings(header: Header, stamper: Stamper) -> list[Finding]:
+    """Findings about the document around the rows, from the reader's completed ``header``."""
+    out: list[tuple[str, str, tuple[int, int] | None]] = []
+    if header.not_map is not None:
+        kind, where = header.not_map
+        out.append(
+            (
+                "document-not-map",
+                f"the document must be one map {{:ident … :data [...]}}, found a {kind}",
+                where,
+            )
+        )
+    else:
+        for key, where in header.unknown_keys:
+            out.append(
+                (
+                    "document-key-unknown",
+                    f"the document may only have the keys :ident and :data, found {show(key)}",
+                    where,
+                )
+            )
+        if not header.ident_found:
+            out.append(("ident-missing", "the document has no :ident (the marketplace ID)", None))
+        elif type(header.ident) is not Keyword:
+            out.append(
+                (
+                    "ident-not-keyword",
+                    f":ident must be a keyword such as :my-marketplace, found {show(header.ident)}",
+                    header.ident_position,
+                )
+            )
+        if not header.data_found:
+            out.append(("data-missing", "the document has no :data (the vector of rows)", None))
+        elif header.data_kind not in ("vector", "list"):
+            out.append(
+                (
+                    "data-not-sequence",
+                    f":data must be a vector or list of rows, found a {header.data_kind}",
+                    header.data_position,
+                )
+            )
+    if header.trailing_content is not None:
+        out.append(
+            (
+                "trailing-content",
+                "content after the document: the file must hold exactly one map",
+                header.trailing_content,
+            )
+        )
+    return [
+        stamper.make(code, message, position=where)
+        for code, message, where in out
+        if stamper.wants(code)
+    ]

@@ -1,0 +1,54 @@
+"""The SQLite geocoding cache: keys, not-found entries, stats, clear, bad files."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrate.edn.values import Location
+from migrate.geocode.cache import CacheError, GeocodeCache, default_cache_path
+
+
+def test_answers_are_kept_across_openings_under_a_normalised_key(tmp_path):
+    path = tmp_path / "deep" / "geocode.sqlite"
+    with GeocodeCache(path) as cache:
+        cache.put("nominatim", "Marienplatz 8, München", Location(48.1374, 11.5755), "address", 1.0)
+        cache.put("nominatim", "Nowhere", None, "none", 0.0)
+    with GeocodeCache(path) as cache:
+        found = cache.get("nominatim", "marienplatz 8 ,  MUNCHEN")
+        missing = cache.get("nominatim", "nowhere")
+        assert found is not None and found.location == Location(48.1374, 11.5755)
+        assert (found.precision, found.score) == ("address", 1.0)
+        assert missing is not None and missing.location is None
+        assert cache.get("nominatim", "Elsewhere") is None
+        assert cache.get("mapbox", "Marienplatz 8, München") is None
+
+
+def test_stats_and_clear_by_provider(tmp_path):
+    with GeocodeCache(tmp_path / "c.sqlite") as cache:
+        cache.put("nominatim", "A", Location(1.0, 2.0), "city", 1.0)
+        cache.put("nominatim", "B", None, "none", 0.0)
+        cache.put("mapbox", "A", Location(1.0, 2.0), "city", 0.9)
+        stats = cache.stats()
+        assert [(item.provider, item.found, item.not_found) for item in stats.providers] == [
+            ("mapbox", 1, 0),
+            ("nominatim", 1, 1),
+        ]
+        assert stats.entries == 3
+        assert stats.size_bytes > 0
+        assert cache.clear("nominatim") == 2
+        assert cache.stats().entries == 1
+        assert cache.clear() == 1
+        assert cache.stats().providers == ()
+
+
+def test_a_file_that_is_not_a_cache_is_refused(tmp_path):
+    path = tmp_path / "notes.sqlite"
+    path.write_text("just some notes, not a database\n" * 100)
+    with pytest.raises(CacheError) as error:
+        GeocodeCache(path)
+    assert str(error.value).startswith(f"cannot use geocoding cache {path}: ")
+
+
+def test_default_path_follows_xdg(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert default_cache_path() == tmp_path / "sharetribe-migrate" / "geocode.sqlite"

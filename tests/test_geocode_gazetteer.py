@@ -1,0 +1,120 @@
+"""The offline gazetteer: capitals, alternate and accent-free spellings, ambiguity, nonsense."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrate.geocode.address import fold, normalise_address, split_address
+from migrate.geocode.gazetteer import Gazetteer, default_gazetteer
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return default_gazetteer()
+
+
+def test_fold_drops_accents_case_and_punctuation():
+    assert fold("München") == "munchen"
+    assert fold("Saint-Étienne") == "saint etienne"
+    assert fold("  São   Paulo ") == "sao paulo"
+    assert fold("Łódź") == "lodz"
+    assert fold("Straße") == "strasse"
+    assert fold("Москва") == "москва"
+
+
+def test_normalise_address_ignores_spelling_noise():
+    assert normalise_address(" Marienplatz 8,  80331 MÜNCHEN,, Germany ") == (
+        "marienplatz 8, 80331 munchen, germany"
+    )
+    assert normalise_address("marienplatz 8, 80331 München, Germany") == normalise_address(
+        "Marienplatz 8 ,80331 Munchen ,GERMANY"
+    )
+
+
+def test_split_address_takes_postcodes_out_of_parts():
+    parsed = split_address("Marienplatz 8, 80331 München, Bayern, Germany")
+    assert [part.name for part in parsed.parts] == ["Marienplatz", "München", "Bayern", "Germany"]
+    assert [part.postcode for part in parsed.parts] == ["8", "80331", None, None]
+    assert parsed.parts[1].key == "munchen"
+    assert parsed.postcode == "8"
+
+
+def test_capital(gazetteer):
+    match = gazetteer.locate("Mannerheimintie 1, 00100 Helsinki, Finland")
+    assert match is not None
+    assert (match.city.name, match.city.country) == ("Helsinki", "FI")
+    assert match.precision == "city"
+    assert match.score == 1.0
+    assert match.location.lat == pytest.approx(60.17, abs=0.05)
+    assert match.location.lng == pytest.approx(24.94, abs=0.05)
+    assert match.matched == "00100 Helsinki"
+
+
+def test_alternate_name(gazetteer):
+    match = gazetteer.locate("Marienplatz 8, 80331 München, Germany")
+    assert match is not None
+    assert (match.city.name, match.city.country) == ("Munich", "DE")
+    assert match.score == 0.9  # an alternate spelling, not GeoNames' official name
+    assert gazetteer.locate("Munich, Germany").location == match.location
+
+
+def test_accent_free_spelling(gazetteer):
+    match = gazetteer.locate("Rua Augusta 100, Sao Paulo, Brazil")
+    assert match is not None
+    assert (match.city.name, match.city.country) == ("São Paulo", "BR")
+    assert match.score == 1.0
+
+
+@pytest.mark.parametrize(
+    ("address", "state"),
+    [
+        ("Springfield, IL", "IL"),
+        ("12 Main St, Springfield, Massachusetts, USA", "MA"),
+        ("Springfield, Ohio, United States", "OH"),
+    ],
+)
+def test_ambiguous_name_resolved_by_region(gazetteer, address, state):
+    match = gazetteer.locate(address)
+    assert match is not None
+    assert (match.city.name, match.city.country, match.city.admin1) == ("Springfield", "US", state)
+    assert match.score == 1.0
+
+
+def test_ambiguous_name_without_region_takes_the_largest_with_a_lower_score(gazetteer):
+    match = gazetteer.locate("Springfield")
+    assert match is not None
+    assert match.city.admin1 == "MO"  # the most populous Springfield
+    assert 0.6 < match.score < 0.8
+
+
+def test_country_excludes_namesakes_elsewhere(gazetteer):
+    match = gazetteer.locate("London, Ontario, Canada")
+    assert match is not None
+    assert (match.city.name, match.city.country) == ("London", "CA")
+    paris = gazetteer.locate("Paris, Texas")
+    assert paris is not None and paris.city.country == "US"
+
+
+def test_district_names_fall_back_to_the_city(gazetteer):
+    match = gazetteer.locate("5 Rue Cler, Paris Quartier Inconnu, FR")
+    assert match is not None
+    assert (match.city.name, match.city.country) == ("Paris", "FR")
+    assert match.score < 1.0
+
+
+def test_a_street_named_after_a_city_is_not_the_city(gazetteer):
+    assert gazetteer.locate("Paris Road 5, Nowhereville") is None
+
+
+@pytest.mark.parametrize("address", ["Qwxz Plaza 9, Nowhereville, Zzyzxland", "", " , ,"])
+def test_nonsense_is_unresolved(gazetteer, address):
+    assert gazetteer.locate(address) is None
+
+
+def test_named_country_that_contradicts_the_city_is_unresolved(gazetteer):
+    assert gazetteer.locate("Helsinki, Brazil") is None
+
+
+def test_unknown_dataset_is_refused():
+    with pytest.raises(ValueError, match="min_population must be one of"):
+        Gazetteer(min_population=42)
