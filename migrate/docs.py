@@ -25,6 +25,8 @@ GENERATED: dict[str, str] = {
     "docs/attributes.md": "migrate.docs:attributes_reference",
     "docs/anonymise.md": "migrate.anonymise.docs:anonymise_reference",
     "docs/rules.md": "migrate.rules.docs:rules_reference",
+    "docs/job-file.md": "migrate.convert.docs:job_file_reference",
+    "docs/geocoding.md": "migrate.geocode.docs:geocoding_reference",
 }
 
 STALE_HINT = "run `make docs` (python -m migrate.docs) and commit the result"

@@ -147,8 +147,11 @@ def _describe(value: Any) -> str:
         return repr(value)
 
 
-def inspect_file(path: str | os.PathLike[str]) -> InspectReport:
+def inspect_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> InspectReport:
     """Count what the Intermediary file at ``path`` holds, streaming it once.
+
+    The file is read ``chunk_size`` characters at a time; memory use is bounded by the chunk and
+    the largest row, not by the file.
 
     Raises ``EdnSyntaxError`` for malformed edn, :class:`NotADocumentError` when the top-level
     value is not a map, and ``OSError`` when the file cannot be read.
@@ -157,7 +160,7 @@ def inspect_file(path: str | os.PathLike[str]) -> InspectReport:
     file_size = source.stat().st_size
     tally = _Tally()
     started = time.perf_counter()
-    reader = DocumentReader(source, filename=str(path))
+    reader = DocumentReader(source, filename=str(path), chunk_size=chunk_size)
     for entry in reader:
         try:
             row = row_from_value(entry.value)

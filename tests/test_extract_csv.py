@@ -151,24 +151,49 @@ def test_multi_line_records_report_the_line_they_start_on(tmp_path):
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
-        st.lists(st.text(alphabet='ab,"\n ;', max_size=6), min_size=3, max_size=3),
+        st.lists(st.text(alphabet='ab,"\n\r ;', max_size=6), min_size=3, max_size=3),
         min_size=1,
         max_size=8,
-    )
+    ),
+    st.sampled_from(["\n", "\r\n"]),
 )
-def test_record_start_lines_match_the_csv_module(records):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["a", "b", "c"])
-    starts, line = [], 1
-    for record in records:
-        if not any(record):
-            record = ["x", *record[1:]]
-        starts.append(line + 1)
-        writer.writerow(record)
-        line = buffer.getvalue().count("\n")
-    text = buffer.getvalue()
-    assert list(record_start_lines(io.StringIO(text)))[1:] == starts
+def test_origins_and_values_match_the_csv_module(tmp_path_factory, records, newline):
+    if newline == "\n":
+        # csv.writer quotes only the line terminator's characters: a bare "\r" would go unquoted.
+        records = [[cell.replace("\r", "") for cell in record] for record in records]
+    path = tmp_path_factory.mktemp("csv") / "data.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator=newline)
+        writer.writerow(["a", "b", "c"])
+        writer.writerows(records)
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        expected = []
+        while True:
+            start = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            values = {k: (v or None) for k, v in zip("abc", cells, strict=True)}
+            expected.append((f"data.csv:{start}", values))
+    rows = read(SourceSpec.from_table("t", {"type": "csv", "path": str(path)}, path))
+    assert [(str(row.origin), row.values) for row in rows] == expected
+
+
+def test_record_start_lines_skip_blank_lines_outside_quotes():
+    text = 'h\n\n1\n"a\n\nb"\n   \n2\n'
+    assert list(record_start_lines(io.StringIO(text, newline=""))) == [1, 3, 4, 8]
+
+
+def test_crlf_line_ends(tmp_path):
+    (tmp_path / "data.csv").write_bytes(b'id,body\r\n1,"a\r\nb"\r\n\r\n2,x\r\n')
+    rows = read(csv_spec(tmp_path))
+    assert [(str(row.origin), row.values["body"]) for row in rows] == [
+        ("data.csv:2", "a\r\nb"),
+        ("data.csv:5", "x"),
+    ]
 
 
 def test_chunks_and_limit_give_the_same_rows(tmp_path):

@@ -217,3 +217,13 @@ def test_offline_stage_opens_no_cache(tmp_path):
         assert stage.cache is None
         stage.apply(_listing(), "Helsinki")
     assert not (tmp_path / "cache.sqlite").exists()
+
+
+def test_unset_key_variable_is_named_with_the_job_file_when_the_stage_starts(monkeypatch):
+    monkeypatch.delenv("TRAILHOP_MAPBOX_KEY", raising=False)
+    config = parse_geocode_config({"provider": "mapbox", "api_key_env": "TRAILHOP_MAPBOX_KEY"}, JOB)
+    with pytest.raises(ConfigError) as error:
+        GeocodeStage(config)
+    assert str(error.value) == (
+        f"{JOB}: geocode.api_key_env: environment variable TRAILHOP_MAPBOX_KEY is not set"
+    )

@@ -217,7 +217,10 @@ def test_later_duplicate_email_is_rejected_naming_the_first(tmp_path):
     report = run_records(streams, options(tmp_path))
     [reject] = read_rejects(report.rejects_path)
     assert (reject["source_id"], reject["rule"]) == ("2", "email-duplicate")
-    assert "already the primary email of row 0" in reject["message"]
+    assert reject["message"] == (
+        ":im.email/address \"JANE@example.com\" is already the primary email of user '1'; "
+        "primary emails must be unique (ignoring case)"
+    )
 
 
 def test_duplicate_source_id_keeps_the_first(tmp_path):
@@ -226,10 +229,49 @@ def test_duplicate_source_id_keeps_the_first(tmp_path):
     [reject] = read_rejects(report.rejects_path)
     assert reject["rule"] == "source-id-duplicate"
     assert reject["message"] == (
-        "source id '1' was already read for another user row (the first one, accepted, is kept)"
+        "source id '1' was already read for another user row (the first one is kept)"
     )
     assert "a@example.com" in report.edn_path.read_text("utf-8")
     assert report.types["user"].read == 2
+
+
+def user_with(source_id: str, email: str, display: str | None, file: str):
+    item = user(source_id, email)
+    if display is not None:
+        item.row.attrs[K("im.user/profile")][K("im.userProfile/displayName")] = display
+    return record(item.row, "user", source_id, file, [])
+
+
+def test_a_user_from_two_sources_is_merged(tmp_path):
+    first = stream("user", [user_with("1", "a@example.com", None, "users.csv")])
+    second = RecordStream(
+        "user",
+        "user from crm",
+        lambda limit: iter([user_with("1", "a@example.com", "Ann L.", "crm.csv")]),
+        spec_index=1,
+    )
+    report = run_records([first, second], options(tmp_path))
+    assert report.types["user"].read == 2
+    assert report.types["user"].merged == 1 and report.types["user"].written == 1
+    assert ':im.userProfile/displayName "Ann L."' in report.edn_path.read_text("utf-8")
+
+
+def test_conflicting_values_of_a_merged_user_reject_the_later_row(tmp_path):
+    first = stream("user", [user_with("1", "a@example.com", "Ann", "users.csv")])
+    second = RecordStream(
+        "user",
+        "user from crm",
+        lambda limit: iter([user_with("1", "a@example.com", "Annie", "crm.csv")]),
+        spec_index=1,
+    )
+    report = run_records([first, second], options(tmp_path))
+    [reject] = read_rejects(report.rejects_path)
+    assert reject["origin"].startswith("crm.csv:") and reject["rule"] == "merge-conflict"
+    assert reject["message"] == (
+        ":im.user/profile :im.userProfile/displayName is 'Annie' here but 'Ann' in the first "
+        "user row with source id '1'"
+    )
+    assert ':im.userProfile/displayName "Ann"' in report.edn_path.read_text("utf-8")
 
 
 def test_mapper_rejections_are_counted_and_written(tmp_path):

@@ -56,7 +56,7 @@ def from_edn_format(value):
         return tuple(from_edn_format(element) for element in value)
     if isinstance(value, tuple):
         return EdnList(from_edn_format(element) for element in value)
-    if isinstance(value, dict):
+    if isinstance(value, dict | edn_format.ImmutableDict):
         return {from_edn_format(key): from_edn_format(element) for key, element in value.items()}
     if isinstance(value, frozenset):
         return frozenset(from_edn_format(element) for element in value)

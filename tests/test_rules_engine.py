@@ -98,9 +98,18 @@ def test_finding_carries_code_severity_row_and_attribute():
         ),
         (
             Decimal("5"),
-            ("type-mismatch", ":im.review/rating must be an integer from 1 to 5, found 5M (decimal)"),
+            (
+                "type-mismatch",
+                ":im.review/rating must be an integer from 1 to 5, found 5M (decimal)",
+            ),
         ),
-        (5.0, ("type-mismatch", ":im.review/rating must be an integer from 1 to 5, found 5.0 (float)")),
+        (
+            5.0,
+            (
+                "type-mismatch",
+                ":im.review/rating must be an integer from 1 to 5, found 5.0 (float)",
+            ),
+        ),
     ],
 )
 def test_rating_is_a_strict_integer(value, expected):
@@ -284,10 +293,24 @@ def test_cross_row_unresolved_stripe_duplicate_self_review_and_shared_avatar():
     avatar = Ref.to_alias(K("image/a"))
     rows = [
         Row(K("im.image/id"), None, K("image/a"), {K("im.image/url"): "https://e.com/a"}),
-        user("jane", **{"im.user/profile": {**user().attrs[K("im.user/profile")],
-                                            K("im.userProfile/avatar"): avatar}}),
-        user("john", **{"im.user/profile": {**user("john").attrs[K("im.user/profile")],
-                                            K("im.userProfile/avatar"): avatar}}),
+        user(
+            "jane",
+            **{
+                "im.user/profile": {
+                    **user().attrs[K("im.user/profile")],
+                    K("im.userProfile/avatar"): avatar,
+                }
+            },
+        ),
+        user(
+            "john",
+            **{
+                "im.user/profile": {
+                    **user("john").attrs[K("im.user/profile")],
+                    K("im.userProfile/avatar"): avatar,
+                }
+            },
+        ),
     ]
     for _ in range(2):
         rows.append(

@@ -9,7 +9,9 @@ the validator must find no error in it. The PostgreSQL form loads the sample int
 from __future__ import annotations
 
 import csv
+import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,7 +22,6 @@ from conftest import SAMPLES, need_component
 from migrate.convert.job import load_job
 from migrate.convert.outputs import read_rejects
 from migrate.convert.pipeline import convert
-from migrate.validate import validate_file
 
 CLOJURE_SCRIPT = Path(__file__).resolve().parent / "clojure" / "edn_compare.clj"
 
@@ -90,6 +91,8 @@ def test_same_input_twice_gives_the_same_bytes(converted, tmp_path):
 
 
 def test_the_output_validates_without_errors(converted):
+    from migrate.validate import validate_file
+
     report = validate_file(converted["csv"].edn_path, max_findings=None)
     assert report.errors == 0, report.counts_by_code
 
@@ -117,6 +120,13 @@ def _load_sample_into(url: str) -> None:
     target = sa.create_engine(url)
     metadata = sa.MetaData()
     metadata.reflect(source)
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            # SQLite's INTEGER holds 64 bits and REAL is a double: keep both exact.
+            if isinstance(column.type, sa.Integer):
+                column.type = sa.BigInteger()
+            elif isinstance(column.type, sa.Float):
+                column.type = sa.Double()
     with target.begin() as connection:
         metadata.drop_all(connection)
         metadata.create_all(connection)
@@ -156,6 +166,24 @@ def test_demo_converts_validates_and_summarises(tmp_path, capsys):
 
     assert main(["--output-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "validated " in out and ": 0 errors" in out
-    assert (tmp_path / "trailhop.edn").exists()
+    edn = tmp_path / "trailhop.edn"
+    assert out.startswith("== convert samples/csv/job.toml\ntype ")
+    assert re.search(
+        rf"^validated {re.escape(str(edn))}: \d+ rows, 0 errors, \d+ warnings$", out, re.M
+    )
     shutil.rmtree(tmp_path)
+
+
+def test_listings_without_coordinates_are_geocoded(converted):
+    report = converted["csv"]
+    data = json.loads(report.report_path.read_text("utf-8"))
+    geocode = data["geocode"]
+    resolved = sum(entry["count"] for entry in geocode["resolved"])
+    assert resolved >= 0.9 * (geocode["listings"] - geocode["kept"])
+    rows = [
+        line
+        for line in report.edn_path.read_text("utf-8").splitlines()
+        if line.startswith("[[:im.listing/id")
+    ]
+    with_location = [line for line in rows if ":im.listing/location #im/location [" in line]
+    assert len(with_location) >= 0.9 * len(rows)

@@ -18,10 +18,9 @@ from migrate.cli._common import (
 from migrate.errors import ConfigError as LibraryConfigError
 from migrate.geocode.cache import CacheError, GeocodeCache, default_cache_path
 from migrate.geocode.fill import FillError, fill_file
-from migrate.geocode.providers import GeocodeServiceError
 from migrate.geocode.stage import GeocodeStage, geocode_options_config
 
-_USAGE_ERRORS = (LibraryConfigError, CacheError, GeocodeServiceError)
+_USAGE_ERRORS = (LibraryConfigError,)  # bad options, cache file, refused credentials
 
 
 def _cache_option(function):

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from migrate.cli._common import BadUsage, user_errors
+from migrate.edn.values import is_legal_name_part
 
 
 @click.command("init")
@@ -31,11 +32,14 @@ def init_command(sources: tuple[str, ...], output: str, ident: str, force: bool)
     from migrate.errors import ExtractError
     from migrate.fileio import atomic_write
 
+    if not is_legal_name_part(ident):
+        raise BadUsage(f"--ident {ident!r} is not a legal keyword name, e.g. my-marketplace")
     target = Path(output)
     if target.exists() and not force:
         raise BadUsage(f"{target} already exists (use --force to overwrite it)")
     with user_errors(usage=(ExtractError,)):
         text = starter_job([Path(source) for source in sources], target.absolute(), ident)
+        target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(target) as stream:
             stream.write(text)
     click.echo(f"wrote {target}: review the guessed mappings, then run: migrate convert {target}")

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import io
-
 import click
-from rich import box
-from rich.console import Console
-from rich.table import Table
 
 from migrate.cli._common import emit_json, format_option, readable_file, user_errors
 from migrate.inspect import InspectReport, inspect_file
@@ -27,45 +22,58 @@ def inspect_command(file: str, output_format: str) -> None:
         click.echo(render_text(report), nl=False)
 
 
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """Plain aligned columns: the first left-aligned, the others (counts) right-aligned."""
+    widths = [max(len(row[index]) for row in [headers, *rows]) for index in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = (cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True))
+        return "  ".join([first, *rest])
+
+    return [line(headers), "  ".join("-" * width for width in widths), *map(line, rows)]
+
+
 def render_text(report: InspectReport) -> str:
-    """The report as readable text: a summary line and tables (no colour, fixed width)."""
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=100, color_system=None, highlight=False, emoji=False)
+    """The report as readable text: a summary, then a table per type and per reference."""
     ident = report.ident if report.ident is not None else "(none)"
-    console.print(f"{report.path}: ident {ident}", markup=False)
-    console.print(
+    lines = [
+        f"{report.path}: ident {ident}",
         f"{report.rows_total} rows, {report.file_size:,} bytes, "
         f"read in {report.read_seconds:.2f} s",
-        markup=False,
-    )
-    for note in report.notes:
-        console.print(f"note: {note}", markup=False)
-    if report.types:
-        table = Table(box=box.SIMPLE, pad_edge=False)
-        table.add_column("Row type")
-        for title in ("Rows", "Alias", "Import id", "Neither"):
-            table.add_column(title, justify="right")
-        for name, count in report.types.items():
-            table.add_row(
-                name,
-                str(count.rows),
-                str(count.with_alias),
-                str(count.with_import_id),
-                str(count.with_neither),
-            )
-        console.print(table)
+    ]
+    lines.extend(f"note: {note}" for note in report.notes)
     if report.unrecognised_rows:
-        console.print(
+        lines.append(
             f"{report.unrecognised_rows} :data elements are not rows "
-            "(run `migrate validate` for details)",
-            markup=False,
+            "(run `migrate validate` for details)"
+        )
+    if report.types:
+        lines.append("")
+        lines.extend(
+            _table(
+                ["Row type", "Rows", "Alias", "Import id", "Neither"],
+                [
+                    [
+                        name,
+                        str(count.rows),
+                        str(count.with_alias),
+                        str(count.with_import_id),
+                        str(count.with_neither),
+                    ]
+                    for name, count in report.types.items()
+                ],
+            )
         )
     if report.references:
-        table = Table(box=box.SIMPLE, pad_edge=False)
-        table.add_column("Reference")
-        table.add_column("By alias", justify="right")
-        table.add_column("By id", justify="right")
-        for key, count in report.references.items():
-            table.add_row(key, str(count.by_alias), str(count.by_id))
-        console.print(table)
-    return buffer.getvalue()
+        lines.append("")
+        lines.extend(
+            _table(
+                ["Reference", "By alias", "By id"],
+                [
+                    [key, str(count.by_alias), str(count.by_id)]
+                    for key, count in report.references.items()
+                ],
+            )
+        )
+    return "\n".join(lines) + "\n"

@@ -98,9 +98,7 @@ def finding_line(finding: Finding) -> str:
     if finding.row_index is not None:
         label = f" {finding.row_label}" if finding.row_label else ""
         row = f" [row {finding.row_index}{label}]"
-    return (
-        f"{finding.location()}: {finding.severity.value} {finding.code}: {finding.message}{row}"
-    )
+    return f"{finding.location()}: {finding.severity.value} {finding.code}: {finding.message}{row}"
 
 
 def render_text(report: Report, max_examples: int = 3) -> str:

@@ -6,8 +6,10 @@ computed from source foreign keys alone, before (or without) seeing the target r
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
+from functools import cache, lru_cache
 
 from migrate.edn.values import Keyword, is_legal_name_part
 
@@ -18,14 +20,22 @@ NAMESPACE = uuid.UUID("5d1f3c0e-9a2b-5c47-8e61-2f0a7b4c9d13")
 _ILLEGAL_ALIAS_CHARS = re.compile(r"[^A-Za-z0-9_.*+!?$%&=<>-]+")
 
 
+_NAMESPACE_BYTES = NAMESPACE.bytes
+
+
+@lru_cache(maxsize=1 << 16)
 def import_id(ident: str, record_type: str, source_id: str) -> uuid.UUID:
     """The import id of the ``record_type`` row with ``source_id`` in marketplace ``ident``.
 
-    ``uuid5(NAMESPACE, "ident/type/source id")``: stable across runs and machines.
+    ``uuid5(NAMESPACE, "ident/type/source id")``: stable across runs and machines. Computed
+    directly (``uuid.uuid5`` re-encodes the namespace on every call) and cached, because rows
+    that many others reference (users) are asked for again and again.
     """
-    return uuid.uuid5(NAMESPACE, f"{ident}/{record_type}/{source_id}")
+    name = f"{ident}/{record_type}/{source_id}".encode()
+    return uuid.UUID(bytes=hashlib.sha1(_NAMESPACE_BYTES + name).digest()[:16], version=5)
 
 
+@cache
 def id_attr(record_type: str) -> Keyword:
     """The id attribute of a row type, e.g. ``:im.user/id`` for ``"user"``."""
     return Keyword(f"im.{record_type}/id")

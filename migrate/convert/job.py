@@ -27,12 +27,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import schemas
 from migrate.convert.transforms import (
+    KNOWN_CURRENCIES,
     Transform,
     TransformContext,
     TransformSpecError,
     compile_transform,
 )
-from migrate.edn.values import Keyword, keyword_problem
+from migrate.edn.values import Keyword, is_legal_name_part
 from migrate.errors import ConfigError
 from schemas import Attribute, RowType
 
@@ -101,7 +102,7 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 # Row type -> module in mappers/ with its finishing touches (defaults and conventions).
-_FINISHERS = {
+FINISHERS = {
     "user": "mappers.user",
     "listing": "mappers.listing",
     "image": "mappers.image",
@@ -249,21 +250,21 @@ class RecordSpec:
     function_name: str | None = None
 
     @property
-    def columns(self) -> set[str]:
-        """Every source column the spec reads."""
-        names = set(self.id.columns)
+    def columns(self) -> list[str]:
+        """Every source column the spec reads, in the order the job names them."""
+        names = list(self.id.columns)
         for mapping in self.attributes:
             for value in mapping.values:
-                names.update(value.columns)
+                names.extend(value.columns)
             if mapping.ref is not None:
-                names.update(mapping.ref.source.columns)
+                names.extend(mapping.ref.source.columns)
             if mapping.location is not None:
-                names.update((mapping.location.lat, mapping.location.lng))
+                names.extend((mapping.location.lat, mapping.location.lng))
         for extended in self.extended:
             for item in extended.fields:
                 for value in item.values:
-                    names.update(value.columns)
-        return names
+                    names.extend(value.columns)
+        return list(dict.fromkeys(names))
 
 
 @dataclass(frozen=True)
@@ -283,16 +284,6 @@ class Job:
     def ident_keyword(self) -> Keyword:
         """The ``:ident`` keyword."""
         return Keyword(self.ident)
-
-    @property
-    def output_paths(self) -> dict[str, Path]:
-        """The three output files: ``edn``, ``rejects`` and ``report``."""
-        base = self.output.dir / self.output.name
-        return {
-            "edn": base.with_name(f"{self.output.name}.edn"),
-            "rejects": base.with_name(f"{self.output.name}.rejects.csv"),
-            "report": base.with_name(f"{self.output.name}.report.json"),
-        }
 
 
 # Loading -----------------------------------------------------------------------------------------
@@ -321,6 +312,8 @@ def load_job(path: str | Path, *, check_sources: bool = True) -> Job:
     loader = _Loader(path, label)
     job = loader.job(raw)
     if check_sources:
+        from migrate.convert.columns import check_columns
+
         check_columns(job)
     return job
 
@@ -330,7 +323,8 @@ def template_fields(template: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(template) if name]
 
 
-def _suggest(word: str, choices: Any) -> str:
+def suggest(word: str, choices: Any) -> str:
+    """`` (did you mean 'x'?)`` for the choice closest to ``word``, or an empty string."""
     close = get_close_matches(word, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -351,7 +345,7 @@ class _Loader:
         for key in table:
             if key not in allowed:
                 prefix = f"{where}.{key}" if where else key
-                raise self.error(prefix, f"unknown key{_suggest(key, allowed)}")
+                raise self.error(prefix, f"unknown key{suggest(key, allowed)}")
 
     def table(self, raw: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
         value = raw.get(key, {})
@@ -378,7 +372,7 @@ class _Loader:
         ident = raw.get("ident")
         if ident is None:
             raise self.error("ident", 'missing (the marketplace ident, e.g. ident = "my-market")')
-        if not isinstance(ident, str) or keyword_problem(None, ident.lstrip(":")) is not None:
+        if not isinstance(ident, str) or not is_legal_name_part(ident.lstrip(":")):
             raise self.error("ident", f"{ident!r} is not a legal keyword name")
         ident = ident.lstrip(":")
         output = self.output(self.table(raw, "output", "output"), ident)
@@ -418,11 +412,8 @@ class _Loader:
     def defaults(self, table: dict[str, Any]) -> Defaults:
         self.check_keys(table, "defaults", "defaults")
         currency = self.string(table, "currency", "defaults.currency")
-        if currency is not None:
-            from migrate.convert.transforms import _KNOWN_CURRENCIES
-
-            if currency not in _KNOWN_CURRENCIES:
-                raise self.error("defaults.currency", f"unknown currency {currency!r}")
+        if currency is not None and currency not in KNOWN_CURRENCIES:
+            raise self.error("defaults.currency", f"unknown currency {currency!r}")
         timezone = self.string(table, "timezone", "defaults.timezone", "UTC")
         try:
             ZoneInfo(timezone)
@@ -434,7 +425,7 @@ class _Loader:
             raise self.error("defaults.roles", "expected a non-empty array of roles")
         role_keywords = []
         for role in roles:
-            keyword = _enum_keyword(role, allowed)
+            keyword = enum_keyword(role, allowed)
             if keyword is None:
                 names = ", ".join(value.name for value in allowed)
                 raise self.error("defaults.roles", f"unknown role {role!r} (roles: {names})")
@@ -480,7 +471,7 @@ class _Loader:
             if type_name not in self.schema.by_name:
                 raise self.error(
                     f"records.{type_name}",
-                    f"unknown row type{_suggest(type_name, self.schema.by_name)} "
+                    f"unknown row type{suggest(type_name, self.schema.by_name)} "
                     f"(types: {', '.join(self.schema.by_name)})",
                 )
             row_type = self.schema.row_type(type_name)
@@ -506,11 +497,11 @@ class _Loader:
         sources: dict[str, Any],
         defaults: Defaults,
     ) -> RecordSpec:
-        extended_tables = _extended_tables(row_type)
+        tables_of_type = extended_tables(row_type)
         for key in table:
-            if key not in KEYS["record"] and key not in extended_tables:
-                choices = [*KEYS["record"], *extended_tables]
-                raise self.error(f"{where}.{key}", f"unknown key{_suggest(key, choices)}")
+            if key not in KEYS["record"] and key not in tables_of_type:
+                choices = [*KEYS["record"], *tables_of_type]
+                raise self.error(f"{where}.{key}", f"unknown key{suggest(key, choices)}")
         source = table.get("source")
         if source is None:
             raise self.error(f"{where}.source", "missing (name one of the [sources] tables)")
@@ -518,7 +509,7 @@ class _Loader:
             known = ", ".join(sources) or "none defined"
             raise self.error(
                 f"{where}.source",
-                f"unknown source {source!r}{_suggest(str(source), sources)} (sources: {known})",
+                f"unknown source {source!r}{suggest(str(source), sources)} (sources: {known})",
             )
         each = self.string(table, "each", f"{where}.each")
         if "id" not in table:
@@ -528,23 +519,36 @@ class _Loader:
         mapping = table.get("mapping", {})
         if not isinstance(mapping, dict):
             raise self.error(f"{where}.mapping", "expected a table")
-        names = _short_names(row_type)
+        names = mapping_names(row_type)
         attributes = []
         seen: dict[tuple[Keyword, ...], str] = {}
         for key, spec in mapping.items():
             key_where = f"{where}.mapping.{key}"
             path = names.get(key)
+            extended_name = next(
+                (
+                    name
+                    for name, json_path in tables_of_type.items()
+                    if key in _leaf_names(json_path)
+                ),
+                None,
+            )
+            if path is None and extended_name is not None:
+                raise self.error(
+                    key_where,
+                    f"{key} is extended data; map it in a [{where}.{extended_name}] table",
+                )
             if path is None:
                 raise self.error(
                     key_where,
-                    f"unknown attribute {key!r} for {row_type.name}{_suggest(key, names)}",
+                    f"unknown attribute {key!r} for {row_type.name}{suggest(key, names)}",
                 )
             if path in seen:
                 raise self.error(key_where, f"maps the same attribute as {seen[path]!r}")
             seen[path] = key
             attributes.append(self.attribute(spec, path, row_type, key_where, context))
         extended = []
-        for table_name, attribute_path in extended_tables.items():
+        for table_name, attribute_path in tables_of_type.items():
             if table_name in table:
                 extended.append(
                     self.extended(
@@ -572,7 +576,7 @@ class _Loader:
     def check_required(
         self, row_type: RowType, mapped: set[tuple[Keyword, ...]], where: str
     ) -> None:
-        provided = importlib.import_module(_FINISHERS[row_type.name]).PROVIDES
+        provided = importlib.import_module(FINISHERS[row_type.name]).PROVIDES
         for attribute in row_type.attributes:
             paths = [(attribute.key,)]
             if attribute.kind == "map":
@@ -582,7 +586,7 @@ class _Loader:
             elif not attribute.required:
                 continue
             for path in paths:
-                leaf = _attribute_at(row_type, path)
+                leaf = attribute_at(row_type, path)
                 if leaf.required and path not in mapped and path not in provided:
                     raise self.error(
                         f"{where}.mapping",
@@ -597,17 +601,11 @@ class _Loader:
         where: str,
         context: TransformContext,
     ) -> AttributeMapping:
-        attribute = _attribute_at(row_type, path)
+        attribute = attribute_at(row_type, path)
         if attribute.kind == "map":
             children = ", ".join(child.key.name for child in attribute.attributes)
             raise self.error(
                 where, f"{attribute.key.name} is a map; map its attributes ({children})"
-            )
-        if attribute.kind == "json":
-            raise self.error(
-                where,
-                f"{attribute.key.name} is extended data; use a "
-                f"[{where.rsplit('.mapping.', 1)[0]}.{_snake(attribute.key.name)}] table",
             )
         if attribute.kind == "ref":
             return AttributeMapping(path, attribute, ref=self.ref(spec, attribute, where, context))
@@ -746,11 +744,15 @@ def _flatten(table: dict[str, Any], prefix: tuple[str, ...] = ()):
             yield path, value
 
 
+def _leaf_names(path: tuple[Keyword, ...]) -> tuple[str, str]:
+    return (path[-1].name, path[-1].text)
+
+
 def _snake(name: str) -> str:
     return "".join(f"_{char.lower()}" if char.isupper() else char for char in name)
 
 
-def _extended_tables(row_type: RowType) -> dict[str, tuple[Keyword, ...]]:
+def extended_tables(row_type: RowType) -> dict[str, tuple[Keyword, ...]]:
     """Extended-data table names of a row type (``public_data``) and their attribute paths."""
     tables = {}
     for attribute in row_type.attributes:
@@ -762,7 +764,7 @@ def _extended_tables(row_type: RowType) -> dict[str, tuple[Keyword, ...]]:
     return tables
 
 
-def _short_names(row_type: RowType) -> dict[str, tuple[Keyword, ...]]:
+def mapping_names(row_type: RowType) -> dict[str, tuple[Keyword, ...]]:
     """Mapping names accepted for a row type: short names, qualified keys and friendly names."""
     names: dict[str, tuple[Keyword, ...]] = {}
     for attribute in row_type.attributes:
@@ -781,19 +783,22 @@ def _short_names(row_type: RowType) -> dict[str, tuple[Keyword, ...]]:
 
 def short_names(row_type_name: str) -> list[str]:
     """The short attribute names a job may map for a row type, in schema order."""
+    row_type = schemas.load().row_type(row_type_name)
     return [
-        name for name in _short_names(schemas.load().row_type(row_type_name)) if "/" not in name
+        name
+        for name, path in mapping_names(row_type).items()
+        if "/" not in name and attribute_at(row_type, path).kind != "map"
     ]
 
 
-def _attribute_at(row_type: RowType, path: tuple[Keyword, ...]) -> Attribute:
+def attribute_at(row_type: RowType, path: tuple[Keyword, ...]) -> Attribute:
     attribute = row_type.by_key[path[0]]
     for key in path[1:]:
         attribute = attribute.children[key]
     return attribute
 
 
-def _enum_keyword(value: Any, allowed: tuple[Keyword, ...]) -> Keyword | None:
+def enum_keyword(value: Any, allowed: tuple[Keyword, ...]) -> Keyword | None:
     """The enum keyword ``value`` names: ``"customer"``, ``"user.role/customer"`` or with colon."""
     if not isinstance(value, str):
         return None
@@ -802,102 +807,3 @@ def _enum_keyword(value: Any, allowed: tuple[Keyword, ...]) -> Keyword | None:
         if text in (keyword.name, keyword.text):
             return keyword
     return None
-
-
-enum_keyword = _enum_keyword
-attribute_at = _attribute_at
-
-
-# Column check ------------------------------------------------------------------------------------
-
-
-def child_columns(columns: list[str], each: str) -> set[str] | None:
-    """Columns of the child rows of nested array ``each``, or ``None`` when the source's column
-    list does not describe the array's elements (then only parent columns can be checked)."""
-    prefix = each + "."
-    inner = {name[len(prefix) :] for name in columns if name.startswith(prefix)}
-    parents = {"parent." + name for name in columns if name != each and not name.startswith(prefix)}
-    return (inner | parents) if inner else None
-
-
-def check_columns(job: Job) -> None:
-    """Raise :class:`JobError` when a record spec names a column its source does not have."""
-    from migrate.extract import open_source
-
-    cache: dict[str, list[str]] = {}
-    child_cache: dict[tuple[str, str], set[str] | None] = {}
-    for record in job.records:
-        if record.source not in cache:
-            with _closing(open_source(job.sources[record.source])) as source:
-                cache[record.source] = list(source.columns())
-        columns = cache[record.source]
-        available: set[str] | None = set(columns)
-        if record.each is not None:
-            if record.each not in columns and not any(
-                c.startswith(record.each + ".") for c in columns
-            ):
-                raise JobError(
-                    f"{job.path}: {record.where}.each: source {record.source!r} has no field "
-                    f"{record.each!r}"
-                )
-            key = (record.source, record.each)
-            if key not in child_cache:
-                with _closing(open_source(job.sources[record.source])) as source:
-                    listing = getattr(source, "child_columns", None)
-                    child_cache[key] = (
-                        set(listing(record.each))
-                        if listing
-                        else child_columns(columns, record.each)
-                    )
-            available = child_cache[key]
-        for column in sorted(record.columns):
-            if available is None:
-                if not column.startswith("parent."):
-                    continue
-                known = {"parent." + name for name in columns}
-            else:
-                known = available
-            if column not in known and not _is_nested(column, known):
-                raise JobError(
-                    f"{job.path}: {_where_of(record, column)}: source {record.source!r} has no "
-                    f"column {column!r}{_suggest(column, known)}"
-                )
-
-
-def _is_nested(column: str, known: set[str]) -> bool:
-    """True when ``column`` is a dotted path below a known field (nested JSON not listed)."""
-    parts = column.split(".")
-    return any(".".join(parts[:i]) in known for i in range(1, len(parts)))
-
-
-def _where_of(record: RecordSpec, column: str) -> str:
-    if column in record.id.columns:
-        return record.id.where
-    for mapping in record.attributes:
-        specs = list(mapping.values)
-        if mapping.ref is not None:
-            specs.append(mapping.ref.source)
-        if mapping.location is not None and column in (mapping.location.lat, mapping.location.lng):
-            return mapping.location.where
-        for spec in specs:
-            if column in spec.columns:
-                return spec.where
-    for extended in record.extended:
-        for item in extended.fields:
-            for spec in item.values:
-                if column in spec.columns:
-                    return spec.where
-    return record.where
-
-
-class _closing:
-    def __init__(self, source: Any) -> None:
-        self.source = source
-
-    def __enter__(self) -> Any:
-        return self.source
-
-    def __exit__(self, *exc: object) -> None:
-        close = getattr(self.source, "close", None)
-        if close is not None:
-            close()

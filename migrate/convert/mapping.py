@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,24 +26,24 @@ from zoneinfo import ZoneInfo
 import schemas
 from migrate.convert.ids import AliasCollision, AliasRegistry, id_attr, import_id
 from migrate.convert.job import (
-    _FINISHERS,
+    FINISHERS,
     AttributeMapping,
     Defaults,
     Job,
     JobError,
     RecordSpec,
     ValueSpec,
-    _short_names,
     attribute_at,
     enum_keyword,
+    mapping_names,
 )
 from migrate.convert.transforms import (
-    _KNOWN_CURRENCIES,
+    KNOWN_CURRENCIES,
     TransformError,
-    _build_boolean,
-    _build_money,
-    _to_int,
     compile_transform,
+    money_parser,
+    parse_boolean,
+    to_int,
 )
 from migrate.edn.values import Keyword, Location, Money, Ref, Row, keyword_problem
 from migrate.extract.paths import get_path
@@ -118,9 +118,29 @@ class Mapper:
         self.aliases = aliases if aliases is not None else AliasRegistry()
         self.defaults: Defaults = job.defaults
         self.zone = ZoneInfo(job.defaults.timezone)
-        self.finish = importlib.import_module(_FINISHERS[spec.record_type]).finish
-        self._boolean = _build_boolean()
-        self._names = _short_names(self.row_type)
+        self.finish = importlib.import_module(FINISHERS[spec.record_type]).finish
+        self._parse_date = compile_transform("date", job.defaults.transform_context)
+        self._money_parsers: dict[str | None, Callable[[Any], Any]] = {}
+        self._names = mapping_names(self.row_type)
+        self._read_id = _reader(spec.id)
+        # Value specs compiled once into closures: the per-row path is plain function calls.
+        self._attributes = [
+            (mapping, [self._compile(value, mapping.attribute) for value in mapping.values])
+            for mapping in spec.attributes
+        ]
+        self._ref_readers = {
+            id(mapping): _reader(mapping.ref.source) for mapping in spec.attributes if mapping.ref
+        }
+        self._extended = [
+            (
+                extended,
+                [
+                    (item, [self._compile(value, None) for value in item.values])
+                    for item in extended.fields
+                ],
+            )
+            for extended in spec.extended
+        ]
 
     # iteration over the source
 
@@ -159,13 +179,13 @@ class Mapper:
             )
             attrs: dict[Keyword, Any] = {}
             refs: list[Reference] = []
-            for mapping in self.spec.attributes:
-                self._map_attribute(mapping, values, attrs, refs)
-            for extended in self.spec.extended:
+            for mapping, produces in self._attributes:
+                self._map_attribute(mapping, produces, values, attrs, refs)
+            for extended, fields in self._extended:
                 data: dict[str, Any] = {}
-                for item in extended.fields:
-                    value = self._first_value(item.values, values, None)
-                    if not _empty(value):
+                for item, produces in fields:
+                    value = _first(produces, item.values, values)
+                    if value is not None:
                         _set_nested(data, item.keys, _json_value(value))
                 if data:
                     _set_path(attrs, extended.path, data)
@@ -189,79 +209,63 @@ class Mapper:
         return MappedRecord(row, self.record_type, source_id, origin, tuple(refs))
 
     def _source_id(self, values: Mapping[str, Any]) -> str:
-        raw = self._raw(self.spec.id, values)
+        raw = self._read_id(values)
         if _empty(raw):
             raise _Reject(
                 "source-id-missing",
                 f"no source id in {_describe(self.spec.id)}",
                 {name: lookup(values, name) for name in self.spec.id.columns},
             )
-        return str(raw).strip()
+        return raw.strip() if raw.__class__ is str else str(raw).strip()
 
-    def _raw(self, spec: ValueSpec, values: Mapping[str, Any]) -> Any:
-        if spec.column is not None:
-            return lookup(values, spec.column)
-        if spec.template is not None:
-            pieces = []
-            for literal, name, _, _ in _FORMATTER.parse(spec.template):
-                pieces.append(literal)
-                if name:
-                    value = lookup(values, name)
-                    if _empty(value):
-                        return None
-                    pieces.append(value if isinstance(value, str) else str(value))
-            return "".join(pieces)
-        return spec.const
+    def _compile(self, spec: ValueSpec, attribute: Attribute | None) -> Callable[[Any], Any]:
+        """One value spec as a function of the row's values: the value, or ``None`` when empty.
 
-    def _first_value(
-        self, specs: tuple[ValueSpec, ...], values: Mapping[str, Any], attribute: Attribute | None
-    ) -> Any:
-        for spec in specs:
-            raw = self._raw(spec, values)
-            try:
-                currency = self._currency(spec, values)
-                value = raw
-                transform = spec.transform(currency)
-                if transform is not None:
-                    value = transform(value)
-                if spec.map is not None and not _empty(value):
-                    key = value if isinstance(value, str) else str(value)
-                    if key.strip() not in spec.map:
-                        known = ", ".join(sorted(spec.map))
-                        raise TransformError(f"{value!r} is not in the map ({known})")
-                    value = spec.map[key.strip()]
-                if _empty(value):
-                    continue
-                return self._coerce(value, attribute, currency) if attribute else value
-            except TransformError as error:
-                shown = {name: lookup(values, name) for name in spec.columns}
-                raise _Reject("transform-failed", f"{_describe(spec)}: {error}", shown) from None
-        return None
+        Raises :class:`TransformError` when a transform, the map or the kind conversion fails.
+        """
+        read = _reader(spec)
+        transform = spec.transform()
+        table = spec.map
+        currency_column = spec.currency_column
+        coerce = self._coerce if attribute is not None else None
 
-    def _currency(self, spec: ValueSpec, values: Mapping[str, Any]) -> str | None:
-        if spec.currency_column is None:
-            return None
-        raw = lookup(values, spec.currency_column)
-        if _empty(raw):
-            return None
-        code = str(raw).strip().upper()
-        if code not in _KNOWN_CURRENCIES:
-            raise TransformError(f"unknown currency {raw!r} in column {spec.currency_column!r}")
-        return code
+        def produce(values: Mapping[str, Any]) -> Any:
+            raw = read(values)
+            if raw is None or (raw.__class__ is str and not raw.strip()):
+                return None  # every transform passes empty values through as empty
+            currency = None
+            step = transform
+            if currency_column is not None:
+                currency = _row_currency(values, currency_column)
+                if currency is not None:
+                    step = spec.transform(currency)
+            value = step(raw) if step is not None else raw
+            if table is not None and not _empty(value):
+                key = (value if value.__class__ is str else str(value)).strip()
+                if key not in table:
+                    known = ", ".join(sorted(table))
+                    raise TransformError(f"{value!r} is not in the map ({known})")
+                value = table[key]
+            if _empty(value):
+                return None
+            return coerce(value, attribute, currency) if coerce is not None else value
+
+        return produce
 
     def _map_attribute(
         self,
         mapping: AttributeMapping,
+        produces: list[Callable[[Any], Any]],
         values: Mapping[str, Any],
         attrs: dict[Keyword, Any],
         refs: list[Reference],
     ) -> None:
         if mapping.ref is not None:
             ref = mapping.ref
-            target = self._raw(ref.source, values)
+            target = self._ref_readers[id(mapping)](values)
             if _empty(target):
                 return
-            target_id = str(target).strip()
+            target_id = target.strip() if target.__class__ is str else str(target).strip()
             target_import_id = import_id(self.job.ident, ref.target, target_id)
             _set_path(attrs, mapping.path, Ref.to_id(id_attr(ref.target), target_import_id))
             refs.append(Reference(mapping.path, ref.target, target_id, ref.required))
@@ -281,7 +285,7 @@ class Mapper:
                     shown,
                 ) from None
             return
-        value = self._first_value(mapping.values, values, mapping.attribute)
+        value = _first(produces, mapping.values, values)
         if value is not None:
             _set_path(attrs, mapping.path, value)
 
@@ -291,21 +295,27 @@ class Mapper:
             text = value if isinstance(value, str) else str(value)
             return text if text.strip() else None
         if kind == "integer":
-            return _to_int(value)
+            return to_int(value)
         if kind == "boolean":
-            return self._boolean(value)
+            return parse_boolean(value)
         if kind == "instant":
             return self._instant(value)
         if kind == "money":
             if isinstance(value, Money):
                 return value
-            return _build_money(currency or self.defaults.currency, ".")(value)
+            return self._money_parser(currency or self.defaults.currency)(value)
         if kind == "enum":
             return self._enum(value, attribute)
         if kind == "enum-set":
             items = value.split(",") if isinstance(value, str) else list(value)
             return tuple(self._enum(item, attribute) for item in items if not _empty(item))
         return value
+
+    def _money_parser(self, currency: str | None) -> Callable[[Any], Any]:
+        parser = self._money_parsers.get(currency)
+        if parser is None:
+            parser = self._money_parsers[currency] = money_parser(currency)
+        return parser
 
     def _instant(self, value: Any) -> datetime:
         if isinstance(value, datetime):
@@ -314,8 +324,7 @@ class Mapper:
             return value
         if isinstance(value, date):
             return datetime(value.year, value.month, value.day, tzinfo=self.zone)
-        parse = compile_transform("date", self.defaults.transform_context)
-        return parse(value)
+        return self._parse_date(value)
 
     def _enum(self, value: Any, attribute: Attribute) -> Keyword:
         if isinstance(value, Keyword) and value in attribute.values:
@@ -384,6 +393,57 @@ class Mapper:
             f"missing required attribute {attribute.key.name} ({attribute.key.text}){where}",
             shown,
         )
+
+
+def _first(
+    produces: list[Callable[[Any], Any]], specs: tuple[ValueSpec, ...], values: Mapping[str, Any]
+) -> Any:
+    """The first non-empty value of a list of compiled value specs (``None`` if all are empty)."""
+    for produce, spec in zip(produces, specs, strict=True):
+        try:
+            value = produce(values)
+        except TransformError as error:
+            shown = {name: lookup(values, name) for name in spec.columns}
+            raise _Reject("transform-failed", f"{_describe(spec)}: {error}", shown) from None
+        if value is not None:
+            return value
+    return None
+
+
+def _reader(spec: ValueSpec) -> Callable[[Mapping[str, Any]], Any]:
+    """A function reading a value spec's raw value (column, template or constant) from a row."""
+    if spec.column is not None:
+        column = spec.column
+        if "." in column:
+            return lambda values: get_path(values, column)
+        return lambda values: values.get(column)
+    if spec.template is not None:
+        pieces = [(literal, name) for literal, name, _, _ in _FORMATTER.parse(spec.template)]
+
+        def fill(values: Mapping[str, Any]) -> str | None:
+            out = []
+            for literal, name in pieces:
+                out.append(literal)
+                if name:
+                    value = get_path(values, name)
+                    if _empty(value):
+                        return None
+                    out.append(value if value.__class__ is str else str(value))
+            return "".join(out)
+
+        return fill
+    const = spec.const
+    return lambda values: const
+
+
+def _row_currency(values: Mapping[str, Any], column: str) -> str | None:
+    raw = get_path(values, column)
+    if _empty(raw):
+        return None
+    code = str(raw).strip().upper()
+    if code not in KNOWN_CURRENCIES:
+        raise TransformError(f"unknown currency {raw!r} in column {column!r}")
+    return code
 
 
 def build_mappers(job: Job) -> list[Mapper]:

@@ -26,6 +26,7 @@ Rejects are written in the same order to ``<name>.rejects.csv``, counts and timi
 from __future__ import annotations
 
 import pickle
+import re
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -49,6 +50,9 @@ Progress = Callable[[str, int], None]
 _PROGRESS_EVERY = 1000
 
 _UNSEEN, _ACCEPTED, _REJECTED = 0, 1, 2
+
+# How the cross-row checker names a row: "row 12", in memory without a line.
+_ROW_INDEX = re.compile(r"\brow (\d+)\b")
 
 
 def type_rank(record_type: str) -> tuple[int, str]:
@@ -126,7 +130,8 @@ class _Ledger:
     """Per-id state of a run in compact arrays: one small integer node per (type, source id)."""
 
     def __init__(self) -> None:
-        self.nodes: dict[str, int] = {}
+        self.nodes: list[dict[str, int]] = []  # per type number: source id -> node
+        self.source_ids: list[str] = []
         self.state = bytearray()
         self.type_index = bytearray()
         self.spec = array("h")
@@ -147,14 +152,17 @@ class _Ledger:
 
     def node(self, record_type: str, source_id: str) -> int:
         """The node of ``(record_type, source_id)``, created unseen on first use."""
-        key = f"{record_type}\x1f{source_id}"
-        number = self.nodes.get(key)
+        type_number = self._type_numbers.get(record_type)
+        if type_number is None:
+            type_number = self._type_numbers[record_type] = len(self.types)
+            self.types.append(record_type)
+            self.nodes.append({})
+        # Keyed by the source id string itself (shared with the record, not copied).
+        nodes = self.nodes[type_number]
+        number = nodes.get(source_id)
         if number is None:
-            number = self.nodes[key] = len(self.state)
-            type_number = self._type_numbers.get(record_type)
-            if type_number is None:
-                type_number = self._type_numbers[record_type] = len(self.types)
-                self.types.append(record_type)
+            number = nodes[source_id] = len(self.state)
+            self.source_ids.append(source_id)
             self.state.append(_UNSEEN)
             self.type_index.append(type_number)
             self.spec.append(-1)
@@ -163,17 +171,7 @@ class _Ledger:
 
     def identity(self, node: int) -> tuple[str, str]:
         """``(record_type, source_id)`` of ``node``."""
-        return self.types[self.type_index[node]], self._source_id(node)
-
-    def _source_id(self, node: int) -> str:
-        # Nodes are numbered in insertion order, which is the dict's iteration order.
-        return self._keys()[node].split("\x1f", 1)[1]
-
-    def _keys(self) -> list[str]:
-        keys = getattr(self, "_key_list", None)
-        if keys is None or len(keys) != len(self.nodes):
-            keys = self._key_list = list(self.nodes)
-        return keys
+        return self.types[self.type_index[node]], self.source_ids[node]
 
     def add_ref(self, source: int, target: int, required: bool, path: tuple[Keyword, ...]) -> None:
         """Record that ``source`` references ``target`` at attribute ``path``."""
@@ -200,6 +198,7 @@ class _Run:
         self.checker = checker
         self.timings: dict[str, float] = {}
         self.done = 0
+        self.merged_types: frozenset[str] = frozenset()
 
     def close(self) -> None:
         self.rows.close()
@@ -245,15 +244,22 @@ class _Run:
                 return
         ledger = self.ledger
         node = ledger.node(item.record_type, item.source_id)
+        if (
+            ledger.state[node] == _ACCEPTED
+            and ledger.spec[node] != stream.spec_index
+            and item.record_type in self.merged_types
+        ):
+            self._merge(node, item, check_row)
+            return
         if ledger.state[node] != _UNSEEN:
-            first = "accepted" if ledger.state[node] == _ACCEPTED else "rejected"
+            first = "is kept" if ledger.state[node] == _ACCEPTED else "was rejected"
             self._reject(
                 item.record_type,
                 item.source_id,
                 item.origin,
                 "source-id-duplicate",
                 f"source id {item.source_id!r} was already read for another "
-                f"{item.record_type} row (the first one, {first}, is kept)",
+                f"{item.record_type} row (the first one {first})",
                 {"id": item.source_id},
                 mark=False,
             )
@@ -286,7 +292,12 @@ class _Run:
                 node=node,
             )
             return
-        cross = self.checker.add(item.row, node) if self.checker is not None else None
+        cross = None
+        if self.checker is not None:
+            # Aliases are unique by construction (the mappers' registry); without them the
+            # checker keeps one key per row instead of two.
+            row = item.row
+            cross = self.checker.add(Row(row.id_attr, row.import_id, None, row.attrs), node)
         if cross:
             cross_errors = [finding for finding in cross if finding.is_error]
             if cross_errors:
@@ -295,7 +306,7 @@ class _Run:
                     item.source_id,
                     item.origin,
                     cross_errors[0].code,
-                    cross_errors[0].message,
+                    self._name_rows(cross_errors[0].message),
                     _offending(item.row, cross_errors[0].attribute),
                     node=node,
                 )
@@ -313,9 +324,62 @@ class _Run:
         for path, target_type, target_id, required in item.refs:
             ledger.add_ref(node, ledger.node(target_type, target_id), required, tuple(path))
             optional = optional or not required
-        if optional:
-            # Kept whole in case the optional target is rejected and the reference must go.
+        if optional or item.record_type in self.merged_types:
+            # Kept whole in case a reference must go (its optional target was rejected) or a
+            # row of another source with the same id is merged into it.
             ledger.row_handle[node] = self.rows.append_bytes(pickle.dumps(item.row, 5))
+
+    def _merge(self, node: int, item: Any, check_row: Callable) -> None:
+        """Fold ``item`` into the accepted row ``node`` of an earlier source with the same id.
+
+        Attributes only ``item`` has are added; an attribute both have with different values
+        rejects ``item`` as ``merge-conflict`` and leaves the first row as it was.
+        """
+        ledger = self.ledger
+        row: Row = pickle.loads(self.rows.get_bytes(ledger.row_handle[node]))
+        merged = _copy_map(row.attrs)
+        conflicts: list[tuple[str, Any, Any]] = []
+        added = _merge_into(merged, item.row.attrs, (), conflicts)
+        if conflicts:
+            path, first, second = conflicts[0]
+            self._reject(
+                item.record_type,
+                item.source_id,
+                item.origin,
+                "merge-conflict",
+                f"{path} is {_show(second)} here but {_show(first)} in the first "
+                f"{item.record_type} row with source id {item.source_id!r}",
+                {path: _show(second)},
+                mark=False,
+            )
+            return
+        self.counts_of(item.record_type).merged += 1
+        if not added:
+            return
+        candidate = Row(row.id_attr, row.import_id, row.alias, merged)
+        errors = [finding for finding in check_row(candidate, node) if finding.is_error]
+        try:
+            text = None if errors else row_text(candidate, pretty=self.options.pretty)
+        except EdnWriteError:
+            text = None
+        if text is None:
+            self._reject(
+                item.record_type,
+                item.source_id,
+                item.origin,
+                "merge-conflict",
+                "merging this row into the first one with the same source id makes it invalid"
+                + (f" ({errors[0].code}: {errors[0].message})" if errors else ""),
+                {},
+                mark=False,
+            )
+            self.counts_of(item.record_type).merged -= 1
+            return
+        header = self.rows.get(ledger.handle[node]).split("\n", 1)[0]
+        ledger.handle[node] = self.rows.append(f"{header}\n{text}")
+        ledger.row_handle[node] = self.rows.append_bytes(pickle.dumps(candidate, 5))
+        for path, target_type, target_id, required in item.refs:
+            ledger.add_ref(node, ledger.node(target_type, target_id), required, tuple(path))
 
     def _reject_record(self, rejection: Any) -> None:
         node = None
@@ -396,7 +460,20 @@ class _Run:
             return
         record_type, source_id = self.ledger.identity(node)
         origin = self._origin(node)
-        self._reject(record_type, source_id, origin, finding.code, finding.message, {}, node=node)
+        message = self._name_rows(finding.message)
+        self._reject(record_type, source_id, origin, finding.code, message, {}, node=node)
+
+    def _name_rows(self, message: str) -> str:
+        """The checker names rows by index (our node numbers); name them by source id."""
+
+        def name(match: re.Match[str]) -> str:
+            node = int(match.group(1))
+            if node >= len(self.ledger.state):
+                return match.group(0)
+            record_type, source_id = self.ledger.identity(node)
+            return f"{record_type} {source_id!r}"
+
+        return _ROW_INDEX.sub(name, message)
 
     def _origin(self, node: int) -> Any:
         from migrate.extract.origin import Origin
@@ -438,11 +515,10 @@ class _Run:
         for node, type_number in enumerate(ledger.type_index):
             if state[node] == _ACCEPTED:
                 by_type.setdefault(type_number, []).append(node)
-        keys = ledger._keys()
         ordered: list[int] = []
         for type_number in sorted(by_type, key=lambda number: type_rank(ledger.types[number])):
             nodes = by_type[type_number]
-            nodes.sort(key=lambda node: source_id_key(keys[node].split("\x1f", 1)[1]))
+            nodes.sort(key=lambda node: source_id_key(ledger.source_ids[node]))
             ordered.extend(nodes)
         return ordered
 
@@ -481,6 +557,31 @@ class _Run:
             yield self.rejects.get(handle)
 
 
+def _copy_map(mapping: dict) -> dict:
+    return {
+        key: _copy_map(value) if type(value) is dict else value for key, value in mapping.items()
+    }
+
+
+def _merge_into(target: dict, extra: dict, path: tuple, conflicts: list) -> bool:
+    """Add ``extra``'s entries missing from ``target`` (nested maps too); note conflicts."""
+    added = False
+    for key, value in extra.items():
+        if key not in target:
+            target[key] = value
+            added = True
+        elif type(target[key]) is dict and type(value) is dict:
+            added = _merge_into(target[key], value, (*path, key), conflicts) or added
+        elif target[key] != value:
+            conflicts.append((_path_text((*path, key)), target[key], value))
+    return added
+
+
+def _show(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return repr(text) if len(text) <= 60 else repr(text[:57] + "...")
+
+
 def _path_text(path: tuple[Keyword, ...]) -> str:
     return " ".join(repr(key) for key in path)
 
@@ -512,7 +613,12 @@ def run_records(streams: Iterable[RecordStream], options: RunOptions) -> Convert
     from migrate.rules.crossrow import CrossRowChecker
 
     started = time.perf_counter()
+    streams = list(streams)
+    specs_per_type: dict[str, set[int]] = {}
+    for stream in streams:
+        specs_per_type.setdefault(stream.record_type, set()).add(stream.spec_index)
     run = _Run(options, CrossRowChecker())
+    run.merged_types = frozenset(name for name, specs in specs_per_type.items() if len(specs) > 1)
     try:
         run.read(streams)
         read_done = time.perf_counter()

@@ -308,6 +308,8 @@ def discover(paths: Iterable[Path], job_dir: Path) -> list[StarterSource]:
             if close is not None:
                 close()
         source.record_type = guess_type(source.name)
+        if source.table["type"] == "sql" and "id" in source.columns:
+            source.table["key"] = "id"  # row origins then read "users id=123"
         if source.table["type"] == "json":
             _nested_images(source, opened)
     return sources
@@ -445,8 +447,6 @@ def render_starter(sources: list[StarterSource], ident: str = "my-marketplace") 
         out.append(f"[sources.{_toml_key(source.name)}]")
         for key, value in source.table.items():
             out.append(f"{key} = {_toml_string(value)}")
-        if source.table["type"] == "sql":
-            out.append('key = "id"                       # primary key column(s), for row origins')
         out.append("")
     for record_type in _TYPE_ORDER:
         makers = [source for source in sources if source.record_type == record_type]

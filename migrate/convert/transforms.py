@@ -16,14 +16,14 @@ Conventions shared by all transforms:
 
 from __future__ import annotations
 
-import html.parser
+import html
 import re
-import unicodedata
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -113,9 +113,55 @@ def _build_strip_control() -> Transform:
 # date, unix_time --------------------------------------------------------------------------------
 
 
+_FAST_FIELDS = frozenset({"Y", "m", "d", "H", "M", "S", "f"})
+
+
+def _format_parser(pattern: str) -> Callable[[str], datetime | None]:
+    """A parser equal to ``datetime.strptime(text, pattern)`` that returns ``None`` on failure.
+
+    ``strptime`` raising on every format that does not apply is slow; this matches the regex
+    ``strptime`` itself uses first, and builds the datetime directly for the common fields.
+    """
+    try:
+        import _strptime
+
+        regex = _strptime._TimeRE_cache.compile(pattern)
+    except (ImportError, AttributeError, KeyError, ValueError, re.error):
+        regex = None
+
+    def parse(text: str) -> datetime | None:
+        if regex is not None:
+            match = regex.match(text)
+            if match is None or match.end() != len(text):
+                return None
+            fields = match.groupdict()
+            if fields.keys() <= _FAST_FIELDS and {"Y", "m", "d"} <= fields.keys():
+                second = int(fields.get("S") or 0)
+                if second < 60:
+                    try:
+                        return datetime(
+                            int(fields["Y"]),
+                            int(fields["m"]),
+                            int(fields["d"]),
+                            int(fields.get("H") or 0),
+                            int(fields.get("M") or 0),
+                            second,
+                            int((fields.get("f") or "0").ljust(6, "0")),
+                        )
+                    except ValueError:
+                        return None
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            return None
+
+    return parse
+
+
 def _build_date(formats: list[str], timezone: str) -> Transform:
     zone = ZoneInfo(timezone)
     shown = ", ".join([*formats, "ISO 8601"])
+    parsers = [_format_parser(pattern) for pattern in formats]
 
     def aware(moment: datetime) -> datetime:
         if moment.tzinfo is None:
@@ -130,11 +176,10 @@ def _build_date(formats: list[str], timezone: str) -> Transform:
         if isinstance(value, date):
             return aware(datetime(value.year, value.month, value.day))
         text = _text(value).strip()
-        for pattern in formats:
-            try:
-                return aware(datetime.strptime(text, pattern))
-            except ValueError:
-                continue
+        for parser in parsers:
+            parsed = parser(text)
+            if parsed is not None:
+                return aware(parsed)
         try:
             return aware(datetime.fromisoformat(text))
         except ValueError:
@@ -162,7 +207,7 @@ def _build_unix_time(unit: str) -> Transform:
 
 # money, minor_units -----------------------------------------------------------------------------
 
-_KNOWN_CURRENCIES = frozenset(list_currencies())
+KNOWN_CURRENCIES = frozenset(list_currencies())
 # Symbols that name one currency; "$" is shared by many dollars and follows the job's currency.
 _SYMBOLS = {"€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB"}
 _MONEY_RE = re.compile(
@@ -174,15 +219,25 @@ _NUMBER_DOT = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _NUMBER_COMMA = re.compile(r"(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
 
 
+@cache
+def _precision(currency: str) -> int:
+    return get_currency_precision(currency)
+
+
+@cache
+def _is_dollar(currency: str) -> bool:
+    return get_currency_symbol(currency, "en").endswith("$")
+
+
 def _marker_currency(marker: str, default: str | None, text: str) -> str:
     upper = marker.upper()
     if len(marker) == 3 and marker.isalpha():
-        if upper not in _KNOWN_CURRENCIES:
+        if upper not in KNOWN_CURRENCIES:
             raise TransformError(f"{text!r}: unknown currency code {marker!r}")
         return upper
     symbol = marker[-1]
     if symbol == "$":
-        if default is not None and get_currency_symbol(default, "en").endswith("$"):
+        if default is not None and _is_dollar(default):
             return default
         raise TransformError(f"{text!r}: currency symbol '$' does not match currency {default}")
     currency = _SYMBOLS[symbol]
@@ -194,7 +249,7 @@ def _marker_currency(marker: str, default: str | None, text: str) -> str:
 
 
 def _amount(number: Decimal, currency: str, text: str) -> Money:
-    precision = get_currency_precision(currency)
+    precision = _precision(currency)
     quantum = Decimal(1).scaleb(-precision)
     rounded = number.quantize(quantum)
     if rounded != number:
@@ -250,8 +305,7 @@ def _build_minor_units(currency: str | None) -> Transform:
                 raise TransformError(f"{value!r} is not a whole number of minor units")
         if currency is None:
             raise TransformError(f"{text!r}: no currency (set [defaults] currency)")
-        precision = get_currency_precision(currency)
-        return Money(Decimal(int(text)).scaleb(-precision), currency)
+        return Money(Decimal(int(text)).scaleb(-_precision(currency)), currency)
 
     return minor_units
 
@@ -278,7 +332,8 @@ def _build_boolean() -> Transform:
     return boolean
 
 
-def _to_int(value: Any) -> int:
+def to_int(value: Any) -> int:
+    """``value`` as an integer (``"3.0"`` is 3); raises :class:`TransformError` otherwise."""
     if isinstance(value, bool):
         raise TransformError(f"{value!r} is not an integer")
     if isinstance(value, int):
@@ -293,10 +348,10 @@ def _to_int(value: Any) -> int:
 
 
 def _build_int() -> Transform:
-    def to_int(value: Any) -> Any:
-        return None if _empty(value) else _to_int(value)
+    def integer(value: Any) -> Any:
+        return None if _empty(value) else to_int(value)
 
-    return to_int
+    return integer
 
 
 def _build_rating_scale(source_max: float) -> Transform:
@@ -321,52 +376,39 @@ def _build_rating_scale(source_max: float) -> Transform:
 
 # html_to_text, split_name -----------------------------------------------------------------------
 
-_BREAK_TAGS = frozenset({"br"})
+_DROPPED_BLOCKS = re.compile(r"<(script|style|head|title)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)\b[^>]*>")
 _BLOCK_TAGS = frozenset(
     {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "tr", "blockquote"}
 )
-_DROP_TAGS = frozenset({"script", "style", "head", "title"})
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
-class _TextExtractor(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.dropping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _DROP_TAGS:
-            self.dropping += 1
-        elif tag in _BREAK_TAGS:
-            self.parts.append("\n")
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-        elif tag == "li":
-            self.parts.append("\n- ")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BREAK_TAGS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _DROP_TAGS:
-            self.dropping = max(0, self.dropping - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.dropping:
-            self.parts.append(re.sub(r"\s+", " ", data))
+def _tag_replacement(match: re.Match[str]) -> str:
+    name = match.group(1).lower()
+    if name == "br":
+        return "\n"
+    if name in _BLOCK_TAGS:
+        return "\n\n"
+    if name == "li" and not match.group(0).startswith("</"):
+        return "\n- "
+    return ""
 
 
 def html_to_text(markup: str) -> str:
-    """Plain text of an HTML fragment: tags dropped, entities decoded, blocks on new lines."""
-    extractor = _TextExtractor()
-    extractor.feed(markup)
-    extractor.close()
-    lines = [line.strip() for line in "".join(extractor.parts).split("\n")]
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    """Plain text of an HTML fragment: tags dropped, entities decoded, blocks on new lines.
+
+    Source newlines count as spaces (as in a browser); ``<br>`` gives a newline, block elements
+    (``<p>``, ``<div>``, headings, lists) a blank line, list items ``- ``. Script and style
+    contents are dropped.
+    """
+    text = _COMMENT.sub("", _DROPPED_BLOCKS.sub("", markup))
+    text = re.sub(r"\s+", " ", text)
+    text = html.unescape(_TAG.sub(_tag_replacement, text))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
 def _build_html_to_text() -> Transform:
@@ -417,6 +459,8 @@ def _build_split_name(part: str) -> Transform:
 _SAFE_PATH = "/%:@!$&'()*+,;=-._~"
 _SAFE_QUERY = _SAFE_PATH + "?"
 _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# Nothing to encode: ASCII letters, digits and the characters RFC 3986 allows unencoded.
+_CLEAN_URL = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 
 
 def url_encode(url: str) -> str:
@@ -424,7 +468,10 @@ def url_encode(url: str) -> str:
 
     Reserved characters and existing ``%XX`` escapes are kept, so encoding twice changes nothing.
     """
-    parts = urllib.parse.urlsplit(url.strip())
+    url = url.strip()
+    if _CLEAN_URL.fullmatch(url) and not _STRAY_PERCENT.search(url):
+        return url
+    parts = urllib.parse.urlsplit(url)
     host = parts.hostname or ""
     try:
         ascii_host = host.encode("idna").decode("ascii") if host else ""
@@ -460,6 +507,19 @@ def _build_url_encode() -> Transform:
             raise TransformError(f"{value!r} is not a URL: {error}") from None
 
     return transform
+
+
+def money_parser(currency: str | None, decimal_separator: str = ".") -> Transform:
+    """The ``money`` transform for ``currency``, as used when a column is mapped to money."""
+    return _build_money(currency, decimal_separator)
+
+
+_BOOLEAN = _build_boolean()
+
+
+def parse_boolean(value: Any) -> bool | None:
+    """The ``boolean`` transform: ``True``/``False``, ``None`` when empty."""
+    return _BOOLEAN(value)
 
 
 # The registry -----------------------------------------------------------------------------------
@@ -591,7 +651,7 @@ def _check_param(param: Param, value: Any, context: TransformContext) -> Any:
             raise TransformSpecError(f"{param.name}: expected one of {choices}, got {value!r}")
         return value
     if kind == "currency":
-        if not isinstance(value, str) or value not in _KNOWN_CURRENCIES:
+        if not isinstance(value, str) or value not in KNOWN_CURRENCIES:
             raise TransformSpecError(f"{param.name}: unknown currency {value!r}")
         return value
     if kind == "timezone":
@@ -660,8 +720,3 @@ def compile_transform(spec: Any, context: TransformContext | None = None) -> Tra
         return value
 
     return chain
-
-
-def normalise_text(value: str) -> str:
-    """NFC-normalised text, used for values read from sources before they are written."""
-    return unicodedata.normalize("NFC", value)

@@ -25,10 +25,22 @@ from migrate.edn._scan import (
     INST_TAG,
     INTEGER,
     KEYWORD,
+    KEYWORD_BOOLEAN,
+    KEYWORD_INST,
+    KEYWORD_INTEGER,
+    KEYWORD_KEYWORD,
+    KEYWORD_REF,
+    KEYWORD_STRING,
+    LOCATION,
+    MONEY,
     NS_MAP,
     NUMBER,
     OPEN,
+    REF_ID,
     REF_TAG,
+    ROW_HEAD,
+    ROW_HEAD_ALIAS,
+    ROW_HEAD_UUID,
     SET_OPEN,
     SKIP_RE,
     STRING,
@@ -59,9 +71,24 @@ _OPEN_KIND = {"[": _VECTOR, "(": _LIST, "{": _MAP}
 _CLOSER = {_VECTOR: "]", _LIST: ")", _MAP: "}", _SET: "}", _NS_MAP: "}"}
 _NAME = {_VECTOR: "vector", _LIST: "list", _MAP: "map", _SET: "set", _NS_MAP: "map"}
 _UUID = uuid.UUID
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+_SAFE_UNKNOWN = uuid.SafeUUID.unknown
 _canonical_uuid = _scan._CANONICAL_UUID_RE.fullmatch
+
+
+def _uuid(text: str, offset: int) -> uuid.UUID:
+    """The UUID of ``#uuid "text"``, built without ``UUID.__init__`` when canonical (hot path)."""
+    if _canonical_uuid(text) is None:
+        return _scan.uuid_value(text, offset)
+    value = _new_object(_UUID)
+    _set_attribute(value, "int", int(text.replace("-", ""), 16))
+    _set_attribute(value, "is_safe", _SAFE_UNKNOWN)
+    return value
+
+
 _NS_PREFIX_RE = re.compile(f"#:{_scan.TOKEN_CHAR}*+{_scan.SKIP_RE.pattern}")
-_NS_KEYS: dict[tuple[str, Any], Any] = {}
+_NS_KEYS: dict[str, dict[Any, Any]] = {}
 
 
 def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
@@ -77,32 +104,47 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
     append = None
     start = pos
     extra: Any = None
-    match = TOKEN_RE.match
     keywords = _KEYWORDS.get
+    # The scanner continues where its last match ended: no offsets to pass on the hot path.
+    scan = TOKEN_RE.scanner(src, pos).match
+    m = None
     while True:
-        m = match(src, pos)
-        if m is None:
-            raise _diagnose(src, pos, eof, kind, start, extra)
-        pos = m.end()
+        token = scan()
+        if token is None:
+            raise _diagnose(src, m.end() if m is not None else pos, eof, kind, start, extra)
+        m = token
         group = m.lastindex
-        if group == KEYWORD:
+        if group <= KEYWORD_BOOLEAN:
             value = keywords(m[1]) or _scan.keyword(m[1], m.start(1) - 1)
-        elif group == STRING:
-            value = m[2]
-        elif group == OPEN:
-            if len(stack) >= MAX_DEPTH:
-                raise Fail(m.start(3), f"nesting deeper than {MAX_DEPTH} levels")
-            stack.append((kind, items, append, start, extra))
-            kind = _OPEN_KIND[m[3]]
-            items = []
-            append = items.append
-            start = m.start(3)
-            extra = None
-            continue
+            if group != KEYWORD:
+                if append is None:  # a prefix frame takes the keyword alone
+                    pos = m.end(1)
+                    scan = TOKEN_RE.scanner(src, pos).match
+                    m = None
+                else:
+                    append(value)
+                    if group == KEYWORD_STRING:
+                        value = m[KEYWORD_STRING]
+                    elif group == KEYWORD_KEYWORD:
+                        value = m[KEYWORD_KEYWORD]
+                        value = keywords(value) or _scan.keyword(
+                            value, m.start(KEYWORD_KEYWORD) - 1
+                        )
+                    elif group == KEYWORD_INST:
+                        value = _scan.inst(m[KEYWORD_INST], m.start(KEYWORD_INST) - 7)
+                    elif group == KEYWORD_REF:
+                        value = m[KEYWORD_REF]
+                        value = Ref(
+                            keywords(value) or _scan.keyword(value, m.start(KEYWORD_REF) - 1)
+                        )
+                    elif group == KEYWORD_INTEGER:
+                        value = int(m[KEYWORD_INTEGER])
+                    else:
+                        value = m[KEYWORD_BOOLEAN] == "true"
         elif group == CLOSE:
-            closer = m[4]
+            closer = m[CLOSE]
             if closer != _CLOSER.get(kind):
-                raise _unbalanced(m.start(4), closer, kind, start)
+                raise _unbalanced(m.start(CLOSE), closer, kind, start)
             if kind == _VECTOR:
                 value = tuple(items)
             elif kind == _MAP:
@@ -112,34 +154,69 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                     value = None
                 if value is None or len(value) * 2 != len(items):
                     value = _build_map(src, items, start)
+            elif kind == _NS_MAP:
+                value = _namespaced_map(src, items, extra, start)
             elif kind == _LIST:
                 value = EdnList(items)
-            elif kind == _NS_MAP:
-                value = _build_map(src, _namespaced(items, extra), start)
             else:
                 value = _build_set(src, items, start)
             kind, items, append, start, extra = stack.pop()
+        elif group == STRING:
+            value = m[STRING]
+        elif group == OPEN or ROW_HEAD <= group <= ROW_HEAD_ALIAS:
+            if len(stack) >= MAX_DEPTH:
+                raise Fail(m.start(group), f"nesting deeper than {MAX_DEPTH} levels")
+            stack.append((kind, items, append, start, extra))
+            extra = None
+            if group == OPEN:
+                kind = _OPEN_KIND[m[OPEN]]
+                start = m.start(OPEN)
+                items = []
+                append = items.append
+                continue
+            kind = _VECTOR
+            start = m.start(ROW_HEAD) - 3
+            id_attr = keywords(m[ROW_HEAD]) or _scan.keyword(m[ROW_HEAD], start + 2)
+            text = m[ROW_HEAD_UUID]
+            alias = m[ROW_HEAD_ALIAS]
+            if alias is not None:
+                alias = keywords(alias) or _scan.keyword(alias, m.start(ROW_HEAD_ALIAS) - 1)
+            if text is None:
+                items = [(id_attr,) if alias is None else (id_attr, alias)]
+            else:
+                value = _uuid(text, m.start(ROW_HEAD_UUID) - 7)
+                items = [(id_attr, value) if alias is None else (id_attr, value, alias)]
+            append = items.append
+            continue
         elif group == UUID_TAG:
-            text = m[5]
-            value = _UUID(text) if _canonical_uuid(text) else _scan.uuid_value(text, m.start(5) - 7)
+            value = _uuid(m[UUID_TAG], m.start(UUID_TAG) - 7)
         elif group == INST_TAG:
-            value = _scan.inst(m[6], m.start(6) - 7)
+            value = _scan.inst(m[INST_TAG], m.start(INST_TAG) - 7)
         elif group == REF_TAG:
-            value = Ref(keywords(m[7]) or _scan.keyword(m[7], m.start(7) - 1))
+            text = m[REF_TAG]
+            value = Ref(keywords(text) or _scan.keyword(text, m.start(REF_TAG) - 1))
+        elif group == REF_ID:
+            text = m[REF_ID - 1]
+            id_attr = keywords(text) or _scan.keyword(text, m.start(REF_ID - 1) - 1)
+            value = Ref(None, id_attr, _uuid(m[REF_ID], m.start(REF_ID) - 7))
+        elif group == MONEY:
+            value = Money(_scan.plain_number(m[MONEY - 1]), m[MONEY])
+        elif group == LOCATION:
+            value = Location(_scan.plain_number(m[LOCATION - 1]), _scan.plain_number(m[LOCATION]))
         elif group == INTEGER:
-            value = int(m[8])
+            value = int(m[INTEGER])
         elif group == FLOAT:
-            value = float(m[9])
+            value = float(m[FLOAT])
         elif group == ESCAPED_STRING:
-            value = _scan.escaped_string(m[10], m.start(10) - 1)
+            value = _scan.escaped_string(m[ESCAPED_STRING], m.start(ESCAPED_STRING) - 1)
         elif group == NUMBER:
-            value = _scan.number(m[12], m.start(12))
+            value = _scan.number(m[NUMBER], m.start(NUMBER))
         elif group == SYMBOL:
-            value = _scan.symbol(m[13], m.start(13))
+            value = _scan.symbol(m[SYMBOL], m.start(SYMBOL))
         elif group == CHAR:
-            if pos == len(src) and not eof:
+            if m.end() == len(src) and not eof:
                 raise NeedMore
-            value = _scan.char(m[17], m.start(17) - 1)
+            value = _scan.char(m[CHAR], m.start(CHAR) - 1)
         else:
             # A prefix: a tag, '#{', '#:ns{', '#_' or '^' opens a frame of its own.
             if len(stack) >= MAX_DEPTH:
@@ -150,7 +227,7 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
             if group == TAG:
                 kind = _TAG
                 start -= 1
-                extra = m[11]
+                extra = m[TAG]
                 if not _scan.symbol_parts(extra):
                     raise Fail(start, f"invalid tag #{extra}")
             elif group == SET_OPEN:
@@ -159,10 +236,10 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                 append = items.append
             elif group == NS_MAP:
                 kind = _NS_MAP
-                extra = m[15]
+                extra = m[NS_MAP]
                 if not extra or "/" in extra or not _scan.symbol_parts(extra):
                     raise Fail(start - 2, f"invalid namespace {extra!r} in namespaced map")
-                start = pos - 1
+                start = m.end() - 1
                 items = []
                 append = items.append
             elif group == DISCARD:
@@ -177,7 +254,7 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
         # The value completes a prefix frame (or the whole read).
         while True:
             if kind == _ROOT:
-                return value, pos
+                return value, (m.end() if m is not None else pos)
             if kind == _TAG:
                 value = _tagged(extra, value, start)
             elif kind == _DISCARD:
@@ -239,12 +316,32 @@ def _is_number(value: Any) -> bool:
     return type(value) in (int, float, Decimal, Fraction)
 
 
-def _namespaced(items: list, namespace: str) -> list:
-    """The items of ``#:ns{…}`` with ``ns`` applied to unqualified keyword and symbol keys."""
-    result = items[:]
-    for index in range(0, len(result), 2):
-        result[index] = namespaced_key(result[index], namespace)
-    return result
+def _namespaced_map(src: str, items: list, namespace: str, start: int) -> dict:
+    """The dict of ``#:namespace{…}``'s items, unqualified keys qualified."""
+    table = _NS_KEYS.get(namespace)
+    if table is not None:
+        try:
+            value = dict(zip(map(table.__getitem__, items[::2]), items[1::2], strict=False))
+        except (KeyError, TypeError):
+            pass
+        else:
+            if len(value) * 2 == len(items):
+                return value
+    else:
+        if len(_NS_KEYS) > 1000:
+            _NS_KEYS.clear()
+        table = _NS_KEYS[namespace] = {}
+    keys = [_freeze(key) for key in items[::2]]
+    for key in keys:
+        if key not in table:
+            if len(table) > 10_000:
+                table.clear()
+            table[key] = namespaced_key(key, namespace)
+    keys = [table[key] for key in keys]
+    pairs = [item for pair in zip(keys, items[1::2], strict=False) for item in pair]
+    if len(items) % 2:
+        pairs.append(items[-1])
+    return _build_map(src, pairs, start)
 
 
 def namespaced_key(key: Any, namespace: str) -> Any:
@@ -253,20 +350,13 @@ def namespaced_key(key: Any, namespace: str) -> Any:
     kind = type(key)
     if kind is not Keyword and kind is not Symbol:
         return key
-    cached = _NS_KEYS.get((namespace, key))
-    if cached is not None:
-        return cached
     text = key.text
     slash = text.find("/")
     if slash <= 0 or text == "/":
-        text = f"{namespace}/{text}"
-    elif text.startswith("_/"):
-        text = text[2:]
-    result = kind(text)
-    if len(_NS_KEYS) > 10_000:
-        _NS_KEYS.clear()
-    _NS_KEYS[(namespace, key)] = result
-    return result
+        return kind(f"{namespace}/{text}")
+    if text.startswith("_/"):
+        return kind(text[2:])
+    return key
 
 
 def _build_map(src: str, items: list, start: int) -> dict:
@@ -416,7 +506,9 @@ def _diagnose(src: str, pos: int, eof: bool, kind: int, start: int, extra: Any) 
     char = src[pos]
     following = src[pos + 1 : pos + 2]
     if char == '"':
-        return NeedMore() if not eof else Fail(pos, "unterminated string starting at {ref}", pos)
+        if not eof:
+            return NeedMore()
+        return Fail(len(src), "unterminated string starting at {ref}", pos)
     if char == "\\":
         return NeedMore() if not eof else Fail(pos, "end of input after '\\'")
     if char == "#":

@@ -41,24 +41,46 @@ _SKIP = f"(?:[{WS}]++|;[^\\n\\r]*+)*+"
 
 SKIP_RE = re.compile(_SKIP)
 
-# Group numbers of TOKEN_RE, in the order the alternatives are tried.
-KEYWORD, STRING, OPEN, CLOSE, UUID_TAG, INST_TAG, REF_TAG = 1, 2, 3, 4, 5, 6, 7
-INTEGER, FLOAT, ESCAPED_STRING, TAG, NUMBER, SYMBOL = 8, 9, 10, 11, 12, 13
-SET_OPEN, NS_MAP, DISCARD, CHAR, META = 14, 15, 16, 17, 18
+_INT = "[-+]?(?:0|[1-9][0-9]*+)"
+_PLAIN_NUMBER = "[-+]?(?:[0-9]++\\.[0-9]++|0|[1-9][0-9]*+)"
+_SIMPLE_STRING = r'"([^"\\]*+)"'
+_KW = f":({TOKEN_CHAR}*+)"
+
+# Group numbers of TOKEN_RE. ``match.lastindex`` names the alternative that matched: the last
+# group that took part. Some alternatives are whole shapes of the Intermediary format read in one
+# step (a keyword and its simple value, a row's id tuple, a reference, money, a location); they
+# give exactly what reading their parts one by one would.
+KEYWORD, KEYWORD_STRING, KEYWORD_KEYWORD, KEYWORD_INTEGER = 1, 2, 3, 4
+KEYWORD_INST, KEYWORD_REF, KEYWORD_BOOLEAN = 5, 6, 7
+STRING = 8
+ROW_HEAD, ROW_HEAD_UUID, ROW_HEAD_ALIAS = 9, 10, 11
+OPEN, CLOSE, UUID_TAG, INST_TAG, REF_TAG = 12, 13, 14, 15, 16
+REF_ID = 18  # and 17
+MONEY = 20  # and 19
+LOCATION = 22  # and 21
+INTEGER, FLOAT, ESCAPED_STRING, TAG, NUMBER, SYMBOL = 23, 24, 25, 26, 27, 28
+SET_OPEN, NS_MAP, DISCARD, CHAR, META = 29, 30, 31, 32, 33
 
 TOKEN_RE = re.compile(
     _SKIP
     + "(?:"
     + "|".join(
         (
-            f":({TOKEN_CHAR}*+)",  # KEYWORD
-            r'"([^"\\]*+)"',  # STRING without escapes
+            # KEYWORD, optionally with a simple value: KEYWORD_STRING ... KEYWORD_BOOLEAN
+            f"{_KW}(?:[{WS}]++(?:{_SIMPLE_STRING}|{_KW}|({_INT}){_NUMBER_END}"
+            f"|#inst {_SIMPLE_STRING}|#im/ref {_KW}|(true|false)(?=[{WS}{_TERM}]|\\Z)))?",
+            _SIMPLE_STRING,  # STRING without escapes
+            # ROW_HEAD: '[[:im.x/id' with ROW_HEAD_UUID and/or ROW_HEAD_ALIAS, then ']'
+            f"\\[\\[{_KW}(?: #uuid {_SIMPLE_STRING})?(?: {_KW})?\\]",
             r"([\[{(])",  # OPEN
             r"([\]})])",  # CLOSE
-            r'#uuid "([^"\\]*+)"',  # UUID_TAG, the common spelling
-            r'#inst "([^"\\]*+)"',  # INST_TAG, the common spelling
-            f"#im/ref :({TOKEN_CHAR}*+)",  # REF_TAG by alias
-            f"([-+]?(?:0|[1-9][0-9]*+)){_NUMBER_END}",  # INTEGER
+            f"#uuid {_SIMPLE_STRING}",  # UUID_TAG, the common spelling
+            f"#inst {_SIMPLE_STRING}",  # INST_TAG, the common spelling
+            f"#im/ref {_KW}",  # REF_TAG by alias
+            f"#im/ref \\[{_KW} #uuid {_SIMPLE_STRING}\\]",  # REF_ID (14, 15)
+            f"#im/money \\[({_PLAIN_NUMBER}M?) {_SIMPLE_STRING}\\]",  # MONEY (16, 17)
+            f"#im/location \\[({_PLAIN_NUMBER}) ({_PLAIN_NUMBER})\\]",  # LOCATION (18, 19)
+            f"({_INT}){_NUMBER_END}",  # INTEGER
             f"([-+]?[0-9]++\\.[0-9]++){_NUMBER_END}",  # FLOAT
             r'"([^"\\]*+(?:\\.[^"\\]*+)*+)"',  # ESCAPED_STRING
             f"#([^\\W\\d_]{TOKEN_CHAR}*+)",  # TAG: '#' and a letter
@@ -74,6 +96,15 @@ TOKEN_RE = re.compile(
     + ")",
     re.S,
 )
+assert TOKEN_RE.groups == META
+
+
+def plain_number(text: str):
+    """The value of a number matched by the MONEY or LOCATION shapes."""
+    if text[-1] == "M":
+        return Decimal(text[:-1])
+    return float(text) if "." in text else int(text)
+
 
 # Clojure's symbol pattern (LispReader/EdnReader.matchSymbol), with \D read as ASCII non-digit.
 _SYMBOL_RE = re.compile(r":?([^0-9/].*/)?(/|[^0-9/][^/]*)", re.S)
@@ -96,6 +127,14 @@ _UUID_WIDTHS = (8, 4, 4, 4, 12)
 
 _STRING_ESCAPE_RE = re.compile(r"\\(.)", re.S)
 _SIMPLE_ESCAPES = {"t": "\t", "r": "\r", "n": "\n", "\\": "\\", '"': '"', "b": "\b", "f": "\f"}
+_COMMON_ESCAPES = (
+    ('\\"', '"'),
+    ("\\n", "\n"),
+    ("\\t", "\t"),
+    ("\\r", "\r"),
+    ("\\b", "\b"),
+    ("\\f", "\f"),
+)
 _CHAR_NAMES = {
     "newline": "\n",
     "space": " ",
@@ -107,9 +146,12 @@ _CHAR_NAMES = {
 _STOP_RE = re.compile(f"[{WS}{_TERM}#]")
 _DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _ZONES: dict[int, timezone] = {0: UTC}
+_fromisoformat = datetime.fromisoformat
 
 # Validated keyword texts; bounded so that a file of unique aliases cannot grow it forever.
 _KEYWORDS: dict[str, Keyword] = {}
+# Keywords this simple are legal without asking Clojure's pattern (the common case, fast).
+_PLAIN_KEYWORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*(?:/[A-Za-z_][A-Za-z0-9_.\-]*)?")
 _KEYWORDS_MAX = 100_000
 
 
@@ -133,7 +175,7 @@ def keyword(text: str, offset: int) -> Keyword:
     found = _KEYWORDS.get(text)
     if found is not None:
         return found
-    if not symbol_parts(":" + text):
+    if _PLAIN_KEYWORD_RE.fullmatch(text) is None and not symbol_parts(":" + text):
         raise Fail(offset, f"invalid keyword :{text}")
     if len(_KEYWORDS) >= _KEYWORDS_MAX:
         _KEYWORDS.clear()
@@ -196,6 +238,18 @@ def escaped_string(body: str, offset: int) -> str:
 
     ``offset`` is the offset of the opening quote; errors point at the offending backslash.
     """
+    # Fast path for the escapes writers use. Splitting at escaped backslashes first leaves
+    # escapes that cannot overlap; anything left over takes the exact path below.
+    parts = body.split("\\\\")
+    for index, part in enumerate(parts):
+        if "\\" in part:
+            for escape, char in _COMMON_ESCAPES:
+                part = part.replace(escape, char)
+            if "\\" in part:
+                break
+            parts[index] = part
+    else:
+        return "\\".join(parts)
     parts: list[str] = []
     surrogates = False
     start = 0
@@ -265,6 +319,13 @@ def inst(text: str, offset: int) -> datetime:
     match = _INST_RE.fullmatch(text)
     if match is None:
         raise Fail(offset, f'invalid #inst "{text}"')
+    if match.group(6) is not None:  # seconds present: fromisoformat reads it fast
+        try:
+            value = _fromisoformat(text)
+        except ValueError:
+            pass  # out of range, or a leap second: checked and explained below
+        else:
+            return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     year_s, month_s, day_s, hour_s, minute_s, second_s, fraction, sign, off_h, off_m = (
         match.groups()
     )

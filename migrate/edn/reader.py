@@ -130,7 +130,7 @@ class Entry:
 class DocumentReader:
     """Stream the rows of an Intermediary document: ``for entry in DocumentReader(path)``.
 
-    ``source`` is a path or an open text stream. After iteration, :attr:`header` describes the
+    ``source`` is a path or an open stream (text, or binary holding UTF-8). After iteration, :attr:`header` describes the
     rest of the document. Malformed edn raises :class:`EdnSyntaxError`.
     """
 
@@ -156,7 +156,8 @@ class DocumentReader:
             with open(self.source, "rb") as stream:
                 yield from self._read(_Buffer(stream, True, self.chunk_size))
         else:
-            yield from self._read(_Buffer(self.source, False, self.chunk_size))
+            binary = isinstance(self.source.read(0), bytes)
+            yield from self._read(_Buffer(self.source, binary, self.chunk_size))
 
     def _read(self, buf: _Buffer) -> Iterator[Entry]:
         try:
@@ -175,11 +176,15 @@ class DocumentReader:
         if buf.text.startswith(_BOM):
             raise Fail(0, _BOM_MESSAGE)
         _, pos = buf.attempt(0, _at_value)
+        if pos is None:
+            raise EdnSyntaxError("empty document", self.filename, 1, 1)
         if buf.text.startswith("{", pos):
             yield from self._top_map(buf, pos)
         else:
             yield from self._other_top_level(buf, pos)
         _, pos = buf.attempt(buf.done, _after_document)
+        if buf.bad_byte is not None:  # in what follows the document: still not a UTF-8 file
+            raise Fail(len(buf.text), f"invalid UTF-8 byte 0x{buf.bad_byte:02x}")
         if pos < len(buf.text):
             header.trailing_content = buf.line_column(pos)
         header.complete = True
@@ -219,21 +224,24 @@ class DocumentReader:
         closer = "]" if buf.text[pos] == "[" else ")"
         name = "vector" if closer == "]" else "list"
         opened = "{}:{}".format(*buf.line_column(pos))
-
-        def at_row(text: str, pos: int, eof: bool) -> int:
-            return _at_row(text, pos, eof, opened, name, closer)
-
         pos += 1
         index = 0
-        attempt = buf.attempt
+        # The hot loop: _at_row and parse_value without buf.attempt's indirection.
+        text, eof = buf.text, buf.eof
         while True:
-            _, start = attempt(pos, at_row)
-            if buf.text[start] == closer:
-                return start + 1
-            start, (value, pos) = attempt(start, parse_value)
+            try:
+                start = _at_row(text, pos, eof, opened, name, closer)
+                if text[start] == closer:
+                    return start + 1
+                value, end = parse_value(text, start, eof)
+            except NeedMore:
+                pos = buf.fill(pos)
+                text, eof = buf.text, buf.eof
+                continue
             line, column = buf.row_line_column(start)
-            yield Entry(index, value, line, column, buf.text[start:pos])
+            yield Entry(index, value, line, column, text[start:end])
             index += 1
+            pos = end
 
     def _other_top_level(self, buf: _Buffer, pos: int) -> Iterator[Entry]:
         """A top-level value that is not a plain ``{`` map: read it whole."""
@@ -264,12 +272,13 @@ def iter_entries(path: str | os.PathLike[str]) -> Iterator[Entry]:
 # Steps of the document reader: functions of (text, pos, eof) that raise NeedMore. ---------------
 
 
-def _at_value(text: str, pos: int, eof: bool) -> int:
+def _at_value(text: str, pos: int, eof: bool) -> int | None:
+    """Where the top-level value starts; ``None`` when there is none."""
     pos = skip(text, pos, eof)
     if pos >= len(text):
         if not eof:
             raise NeedMore
-        raise Fail(pos, "empty document")
+        return None
     return pos
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -168,121 +168,90 @@ def _tag(tag: str) -> str:
 # Composite values --------------------------------------------------------------------------------
 
 
-def _emit(value: Any, out: list[str]) -> None:
-    """Append the edn text of ``value`` to ``out``; exact type checks first, they are fastest."""
-    kind = type(value)
-    if kind is str:
-        out.append(_string(value))
-    elif kind is Keyword:
-        out.append(_keyword(value))
-    elif kind is tuple or kind is list:
-        _sequence(value, "[", "]", out)
-    elif kind is dict:
-        _map(value.items(), out)
-    elif kind is bool:
-        out.append("true" if value else "false")
-    elif kind is int:
-        out.append(_int(value))
-    elif kind is Ref:
-        _ref(value, out)
-    elif kind is Decimal:
-        out.append(_decimal(value))
-    elif kind is datetime:
-        out.append(_instant(value))
-    elif value is None:
-        out.append("nil")
-    elif kind is float:
-        out.append(_float(value))
-    elif isinstance(value, uuid.UUID):
-        out.append(_uuid(value))
-    elif kind is Money:
-        out.append("#im/money [")
-        _emit(value.amount, out)
-        out.append(" ")
-        out.append(_string(value.currency))
-        out.append("]")
-    elif kind is Location:
-        out.append("#im/location [")
-        _emit(value.lat, out)
-        out.append(" ")
-        _emit(value.lng, out)
-        out.append("]")
-    else:
-        _emit_other(value, out)
+def _text(value: Any) -> str:
+    """The edn text of ``value``: one dict lookup on the exact type, isinstance checks after."""
+    writer = _WRITERS.get(value.__class__)
+    return writer(value) if writer is not None else _other(value)
 
 
-def _emit_other(value: Any, out: list[str]) -> None:
-    if isinstance(value, EdnList):
-        _sequence(value, "(", ")", out)
-    elif isinstance(value, bool):
-        out.append("true" if value else "false")
-    elif isinstance(value, int):
-        out.append(_int(int(value)))
-    elif isinstance(value, float):
-        out.append(_float(float(value)))
-    elif isinstance(value, str):
-        out.append(_string(str(value)))
-    elif isinstance(value, tuple | list):
-        _sequence(value, "[", "]", out)
-    elif isinstance(value, dict):
-        _map(value.items(), out)
-    elif isinstance(value, frozenset | set):
-        texts = sorted(dumps(element) for element in value)
-        out.append("#{")
-        out.append(" ".join(texts))
-        out.append("}")
-    elif isinstance(value, datetime):
-        out.append(_instant(value))
-    elif isinstance(value, Decimal):
-        out.append(_decimal(value))
-    elif isinstance(value, Symbol):
-        out.append(_symbol(value))
-    elif isinstance(value, Char):
-        out.append(_char(value))
-    elif isinstance(value, Tagged):
-        out.append(_tag(value.tag))
-        out.append(" ")
-        _emit(value.value, out)
-    else:
-        raise EdnWriteError(f"cannot write a {type(value).__name__} as edn: {value!r}")
+def _vector(values: Iterable[Any]) -> str:
+    return f"[{' '.join(map(_text, values))}]"
 
 
-def _sequence(values: Iterable[Any], open_: str, close: str, out: list[str]) -> None:
-    out.append(open_)
-    first = True
-    for element in values:
-        if not first:
-            out.append(" ")
-        first = False
-        _emit(element, out)
-    out.append(close)
+def _map(mapping: dict[Any, Any]) -> str:
+    return "{" + " ".join([f"{_text(key)} {_text(value)}" for key, value in mapping.items()]) + "}"
 
 
-def _map(items: Iterable[tuple[Any, Any]], out: list[str]) -> None:
-    out.append("{")
-    first = True
-    for key, element in items:
-        if not first:
-            out.append(" ")
-        first = False
-        _emit(key, out)
-        out.append(" ")
-        _emit(element, out)
-    out.append("}")
+def _set(values: Iterable[Any]) -> str:
+    return "#{" + " ".join(sorted(map(_text, values))) + "}"
 
 
-def _ref(ref: Ref, out: list[str]) -> None:
+def _ref(ref: Ref) -> str:
     if ref.alias is not None:
-        out.append("#im/ref ")
-        out.append(_keyword(ref.alias))
-    elif ref.id_attr is not None and ref.import_id is not None:
-        out.append("#im/ref [")
-        out.append(_keyword(ref.id_attr))
-        out.append(" ")
-        out.append(_uuid(ref.import_id))
-        out.append("]")
-    else:
-        raise EdnWriteError("a reference needs an alias or an id attribute with an import id")
+        return f"#im/ref {_keyword(ref.alias)}"
+    if ref.id_attr is not None and ref.import_id is not None:
+        return f"#im/ref [{_keyword(ref.id_attr)} {_uuid(ref.import_id)}]"
+    raise EdnWriteError("a reference needs an alias or an id attribute with an import id")
+
+
+def _money(money: Money) -> str:
+    return f"#im/money [{_text(money.amount)} {_string(money.currency)}]"
+
+
+def _location(location: Location) -> str:
+    return f"#im/location [{_text(location.lat)} {_text(location.lng)}]"
+
+
+def _tagged(tagged: Tagged) -> str:
+    return f"{_tag(tagged.tag)} {_text(tagged.value)}"
+
+
+_WRITERS: dict[type, Callable[[Any], str]] = {
+    str: _string,
+    Keyword: _keyword,
+    tuple: _vector,
+    list: _vector,
+    dict: _map,
+    bool: lambda value: "true" if value else "false",
+    int: _int,
+    Ref: _ref,
+    Decimal: _decimal,
+    datetime: _instant,
+    type(None): lambda value: "nil",
+    float: _float,
+    uuid.UUID: _uuid,
+    Money: _money,
+    Location: _location,
+    EdnList: lambda values: f"({' '.join(map(_text, values))})",
+    frozenset: _set,
+    Symbol: _symbol,
+    Char: _char,
+    Tagged: _tagged,
+}
+
+# Subclasses (FrozenMap, NonCanonicalUUID, IntEnum, StrEnum, …) go by their first base found here.
+_BASES: tuple[tuple[type, Callable[[Any], str]], ...] = (
+    (EdnList, _WRITERS[EdnList]),
+    (bool, _WRITERS[bool]),
+    (int, lambda value: _int(int(value))),
+    (float, lambda value: _float(float(value))),
+    (str, lambda value: _string(str(value))),
+    (tuple, _vector),
+    (list, _vector),
+    (dict, _map),
+    (frozenset, _set),
+    (set, _set),
+    (datetime, _instant),
+    (Decimal, _decimal),
+    (uuid.UUID, _uuid),
+)
+
+
+def _other(value: Any) -> str:
+    for base, writer in _BASES:
+        if isinstance(value, base):
+            return writer(value)
+    raise EdnWriteError(f"cannot write a {type(value).__name__} as edn: {value!r}")
 
 
 def dumps(value: Any) -> str:
@@ -291,9 +260,7 @@ def dumps(value: Any) -> str:
     Raises :class:`EdnWriteError` for what Clojure could not read back as the same value: an
     illegal keyword or symbol, a naive datetime, NaN or infinity, an unknown Python type.
     """
-    out: list[str] = []
-    _emit(value, out)
-    return "".join(out)
+    return _text(value)
 
 
 # Rows --------------------------------------------------------------------------------------------
@@ -328,32 +295,25 @@ def _layout(id_attr: Keyword) -> _Layout:
 
 
 def _unknown_key(key: Any) -> tuple[int, str]:
-    return (0, key.text) if type(key) is Keyword else (1, dumps(key))
+    return (0, key.text) if type(key) is Keyword else (1, _text(key))
 
 
 def _ordered(mapping: dict[Any, Any], order: dict[Keyword, int]) -> list[tuple[Any, Any]]:
     """``mapping``'s items: keys in ``order`` first, in that order; then the rest, sorted."""
-    known: list[tuple[int, Any]] = []
-    unknown: list[Any] = []
-    for key in mapping:
-        position = order.get(key) if type(key) is Keyword else None
-        if position is None:
-            unknown.append(key)
-        else:
-            known.append((position, key))
-    known.sort(key=lambda pair: pair[0])
-    keys = [key for _, key in known]
-    if unknown:
-        keys.extend(sorted(unknown, key=_unknown_key))
-    return [(key, mapping[key]) for key in keys]
+    if mapping.keys() <= order.keys():  # the usual case, all keys known to the schema
+        return [(key, mapping[key]) for key in sorted(mapping, key=order.__getitem__)]
+    known = sorted((key for key in mapping if key in order), key=order.__getitem__)
+    unknown = sorted((key for key in mapping if key not in order), key=_unknown_key)
+    return [(key, mapping[key]) for key in (*known, *unknown)]
 
 
 def _row_items(row: Row, layout: _Layout) -> list[tuple[Any, Any]]:
     items = _ordered(row.attrs, layout.order)
-    if layout.nested:
+    nested = layout.nested
+    if nested:
         for index, (key, value) in enumerate(items):
-            child_order = layout.nested.get(key)
-            if child_order is not None and isinstance(value, dict):
+            child_order = nested.get(key)
+            if child_order is not None and type(value) is dict:
                 items[index] = (key, dict(_ordered(value, child_order)))
     return items
 
@@ -362,7 +322,7 @@ def _id_tuple(row: Row) -> str:
     parts = [_keyword(row.id_attr)]
     if row.import_id is not None:
         if not isinstance(row.import_id, uuid.UUID):
-            raise EdnWriteError(f"import id {row.import_id!r} of row {row.label} is not a UUID")
+            raise EdnWriteError(f"import id {row.import_id!r} is not a UUID")
         parts.append(_uuid(row.import_id))
     if row.alias is not None:
         parts.append(_keyword(row.alias))
@@ -373,30 +333,35 @@ def _attribute_error(row: Row, key: Any, error: EdnWriteError) -> EdnWriteError:
     return EdnWriteError(f"row {row.label}, attribute {key!r}: {error}")
 
 
+def _failing_attribute(row: Row, items: list[tuple[Any, Any]], error: EdnWriteError) -> Exception:
+    """Which attribute made a row unwritable (the error path only; the fast path writes all)."""
+    for key, value in items:
+        try:
+            _text(key)
+            _text(value)
+        except EdnWriteError as failure:
+            return _attribute_error(row, key, failure)
+    return error
+
+
 def row_text(row: Row, *, pretty: bool = False) -> str:
-    """The edn text of one data row ``[[id tuple] {attributes}]``, without a trailing newline."""
+    """The edn text of one data row ``[[id tuple] {attributes}]``, without a trailing newline.
+
+    Raises :class:`EdnWriteError` naming the row and the attribute that cannot be written.
+    """
     try:
         id_text = _id_tuple(row)
     except EdnWriteError as error:
         raise EdnWriteError(f"row {row.label}: {error}") from None
     layout = _layout(row.id_attr)
     items = _row_items(row, layout)
-    if pretty:
-        return _pretty_row(row, id_text, items, layout.namespace)
-    out = ["[", id_text, " {"]
-    first = True
-    for key, value in items:
-        if not first:
-            out.append(" ")
-        first = False
-        try:
-            _emit(key, out)
-            out.append(" ")
-            _emit(value, out)
-        except EdnWriteError as error:
-            raise _attribute_error(row, key, error) from None
-    out.append("}]")
-    return "".join(out)
+    try:
+        if pretty:
+            return _pretty_row(id_text, items, layout.namespace)
+        attrs = " ".join([f"{_text(key)} {_text(value)}" for key, value in items])
+    except EdnWriteError as error:
+        raise _failing_attribute(row, items, error) from None
+    return f"[{id_text} {{{attrs}}}]"
 
 
 def _can_compact(items: list[tuple[Any, Any]], namespace: str | None) -> bool:
@@ -407,38 +372,22 @@ def _can_compact(items: list[tuple[Any, Any]], namespace: str | None) -> bool:
     return all(type(key) is Keyword and key.namespace not in (None, "_") for key, _ in items)
 
 
-def _pretty_row(row: Row, id_text: str, items: list[tuple[Any, Any]], namespace: str | None) -> str:
-    out = ["[", id_text, "\n "]
+def _pretty_row(id_text: str, items: list[tuple[Any, Any]], namespace: str | None) -> str:
     if _can_compact(items, namespace):
         prefix = f"#:{namespace}"
-        keys = []
-        for key, _ in items:
-            try:
-                text = _keyword(key)
-            except EdnWriteError as error:
-                raise _attribute_error(row, key, error) from None
-            keys.append(f":{key.name}" if key.namespace == namespace else text)
+        entries = [
+            (f":{key.name}" if key.namespace == namespace else _keyword(key), value)
+            for key, value in items
+        ]
+        for key, _ in items:  # compacted keys must still be legal keywords as written in full
+            _keyword(key)
     else:
         prefix = ""
-        keys = []
-        for key, _ in items:
-            try:
-                keys.append(dumps(key))
-            except EdnWriteError as error:
-                raise _attribute_error(row, key, error) from None
-    out.append(prefix)
-    entries = list(zip(keys, (value for _, value in items), strict=True))
-    try:
-        _pretty_map(entries, 1 + len(prefix), out)
-    except _AttributeFailure as failure:
-        raise _attribute_error(row, items[failure.index][0], failure.error) from None
+        entries = [(_text(key), value) for key, value in items]
+    out = ["[", id_text, "\n ", prefix]
+    _pretty_map(entries, 1 + len(prefix), out)
     out.append("]")
     return "".join(out)
-
-
-class _AttributeFailure(Exception):
-    def __init__(self, index: int, error: EdnWriteError) -> None:
-        self.index, self.error = index, error
 
 
 def _pretty_map(entries: list[tuple[str, Any]], column: int, out: list[str]) -> None:
@@ -450,22 +399,12 @@ def _pretty_map(entries: list[tuple[str, Any]], column: int, out: list[str]) -> 
             out.append(indent)
         out.append(key_text)
         out.append(" ")
-        try:
-            _pretty_value(value, column + 1 + len(key_text) + 1, out)
-        except EdnWriteError as error:
-            raise _AttributeFailure(index, error) from None
+        if isinstance(value, dict) and value:
+            nested = [(_text(key), element) for key, element in value.items()]
+            _pretty_map(nested, column + 1 + len(key_text) + 1, out)
+        else:
+            out.append(_text(value))
     out.append("}")
-
-
-def _pretty_value(value: Any, column: int, out: list[str]) -> None:
-    if isinstance(value, dict) and value:
-        entries = [(dumps(key), element) for key, element in value.items()]
-        try:
-            _pretty_map(entries, column, out)
-        except _AttributeFailure as failure:
-            raise failure.error from None
-    else:
-        _emit(value, out)
 
 
 class RowWriter:

@@ -34,7 +34,8 @@ class CsvSource:
         """The header's column names."""
         self._check_exists()
         try:
-            frame = pd.read_csv(self._open(), nrows=0, **self._options())
+            with self._open() as data:
+                frame = pd.read_csv(data, nrows=0, **self._options())
         except pd.errors.EmptyDataError:
             raise ExtractError(f"{self.display}: empty file (no header line)") from None
         except UnicodeDecodeError:
@@ -57,13 +58,15 @@ class CsvSource:
                 for chunk in reader:
                     columns = [str(column) for column in chunk.columns]
                     for cells in chunk.itertuples(index=False, name=None):
-                        line = next(starts)
+                        count += 1
+                        # The scanner follows pandas' rules; should they ever part, the record
+                        # number is still a truthful origin.
+                        line = next(starts, None) or f"record {count}"
                         values = {
                             column: (cell if isinstance(cell, str) and cell != "" else None)
                             for column, cell in zip(columns, cells, strict=True)
                         }
                         yield SourceRow(values, Origin(source, f"{display}:{line}"))
-                        count += 1
                         if limit is not None and count >= limit:
                             return
             except pd.errors.EmptyDataError:

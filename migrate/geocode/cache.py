@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migrate.edn.values import Location
-from migrate.errors import MigrateError
+from migrate.errors import ConfigError
 from migrate.geocode.address import normalise_address
 
 _SCHEMA = """
@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS geocode (
 _COMMIT_EVERY = 200
 
 
-class CacheError(MigrateError):
+class CacheError(ConfigError):
     """The cache file cannot be opened or is not a geocoding cache."""
 
 

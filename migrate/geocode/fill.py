@@ -23,6 +23,7 @@ from migrate.geocode.report import GeocodeReport
 from migrate.geocode.stage import GeocodeStage
 
 LISTING_ID = Keyword("im.listing/id")
+_LOCATION = Keyword("im.listing/location")
 BATCH = 256
 """Rows read ahead so a provider that allows it can geocode their addresses in parallel."""
 
@@ -49,6 +50,7 @@ def fill_file(
     """
     started = time.perf_counter()
     report = stage.report
+    report.rows = 0
     reader = DocumentReader(source)
     name = str(source)
     # Rows wait in a spool until :ident is known: it normally precedes :data, but may not.
@@ -58,13 +60,7 @@ def fill_file(
     ):
         writer: RowWriter | None = None
         for batch in _batches(reader):
-            stage.prefetch(
-                address
-                for row in (_listing(entry.value) for entry in batch)
-                if row is not None and row.attrs.get(_LOCATION) is None
-                for address in (stage.address_of(row),)
-                if address is not None
-            )
+            stage.prefetch(_addresses_to_find(stage, batch))
             if writer is None and reader.header.ident_found:
                 writer = _start(stream, reader, name)
                 _copy(spool, stream)
@@ -91,9 +87,6 @@ def fill_file(
     return report
 
 
-_LOCATION = Keyword("im.listing/location")
-
-
 def _batches(reader: DocumentReader) -> Iterator[list[Entry]]:
     batch: list[Entry] = []
     for entry in reader:
@@ -103,6 +96,15 @@ def _batches(reader: DocumentReader) -> Iterator[list[Entry]]:
             batch = []
     if batch:
         yield batch
+
+
+def _addresses_to_find(stage: GeocodeStage, batch: list[Entry]) -> Iterator[str]:
+    for entry in batch:
+        row = _listing(entry.value)
+        if row is not None and row.attrs.get(_LOCATION) is None:
+            address = stage.address_of(row)
+            if address is not None:
+                yield address
 
 
 def _listing(value: Any) -> Row | None:

@@ -82,7 +82,8 @@ _REGION_ALIASES = {
 }
 # Alternate names shorter than this are mostly codes ("MUC", "NYC") that collide with words.
 _MIN_ALTERNATE_LENGTH = 3
-_PART_MEMO_SIZE = 100_000
+# Answers and address parts remembered per gazetteer (cleared when full): listings share towns.
+_MEMO_SIZE = 100_000
 
 
 class City(NamedTuple):
@@ -126,6 +127,7 @@ class Gazetteer:
         self._index: _Index | None = None
         self._lock = threading.Lock()
         self._parts: dict[str, tuple[str, str, bool]] = {}
+        self._answers: dict[str, GazetteerMatch | None] = {}
 
     @property
     def index(self) -> _Index:
@@ -136,12 +138,19 @@ class Gazetteer:
                     self._index = _build_index(self.min_population)
         return self._index
 
-    def country_code(self, name: str) -> str | None:
-        """The ISO code of a country given by name, ISO2 or ISO3 code, or ``None``."""
-        return self.index.countries.get(fold(name))
-
     def locate(self, address: str) -> GazetteerMatch | None:
         """The city ``address`` names, or ``None`` when no part of it is a known city."""
+        try:
+            return self._answers[address]
+        except KeyError:
+            pass
+        match = self._resolve(address)
+        if len(self._answers) >= _MEMO_SIZE:
+            self._answers.clear()
+        self._answers[address] = match
+        return match
+
+    def _resolve(self, address: str) -> GazetteerMatch | None:
         index = self.index
         parts = [self._part(text) for text in split_parts(address)]
         best: tuple | None = None
@@ -183,7 +192,7 @@ class Gazetteer:
         known = self._parts.get(text)
         if known is None:
             known = (text, *_part_key(self.index, text))
-            if len(self._parts) >= _PART_MEMO_SIZE:
+            if len(self._parts) >= _MEMO_SIZE:
                 self._parts.clear()
             self._parts[text] = known
         return known

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from migrate.edn.values import Location
-from migrate.errors import ConfigError, MigrateError
+from migrate.errors import ConfigError
 from migrate.geocode.gazetteer import Gazetteer, default_gazetteer
 
 OFFLINE = "offline"
@@ -59,7 +59,16 @@ class Provider(Protocol):
         """Geocode ``address``."""
 
 
-class GeocodeServiceError(MigrateError):
+class SettingError(ConfigError):
+    """A provider setting that cannot work; ``key`` names it, ``problem`` says why."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+class GeocodeServiceError(ConfigError):
     """The provider refuses every request (bad credentials, no permission, quota exhausted)."""
 
 
@@ -109,7 +118,7 @@ class OfflineProvider:
 
 
 class RateLimiter:
-    """Spaces calls at least ``min_delay`` seconds apart across threads; can be held back."""
+    """Spaces requests at least ``min_delay`` seconds apart across threads; can be held back."""
 
     def __init__(
         self,
@@ -132,6 +141,14 @@ class RateLimiter:
             self._next = start + self.min_delay
         if start > now:
             self._sleep(start - now)
+
+    def release(self) -> None:
+        """A request has been answered: the next may start ``min_delay`` seconds from now.
+
+        Spacing from the answer as well as from the start means the server sees requests at
+        least ``min_delay`` apart however long each one took to reach it.
+        """
+        self.hold(self.min_delay)
 
     def hold(self, seconds: float) -> None:
         """Let no call start for ``seconds`` from now (a server asked us to wait)."""
@@ -167,7 +184,6 @@ class GeopyProvider:
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff = backoff
-        self._sleep = sleep
         self.limiter = RateLimiter(self.min_delay, sleep=sleep)
         geocoder_class = get_geocoder_for_service(service)
         parameters = inspect.signature(geocoder_class.__init__).parameters
@@ -186,11 +202,11 @@ class GeopyProvider:
         """Ask the service, retrying rate limits, timeouts and server errors with backoff."""
         from geopy import exc
 
+        # Every retry waits through the shared limiter, so parallel requests back off together.
         problem = "no answer"
         for attempt in range(self.max_retries + 1):
-            self.limiter.wait()
             try:
-                found = self.geocoder.geocode(address, exactly_one=True, timeout=self.timeout)
+                found = self._ask(address)
             except exc.GeocoderRateLimited as error:
                 problem = "rate limited (HTTP 429)"
                 wait = error.retry_after
@@ -209,18 +225,18 @@ class GeopyProvider:
             except exc.GeocoderTimedOut as error:
                 status = _status_code(error)
                 problem = f"HTTP {status}" if status else f"timed out after {self.timeout:g}s"
-                self._sleep(self._delay(attempt))
+                self.limiter.hold(self._delay(attempt))
                 continue
             except exc.GeocoderUnavailable as error:
                 status = _status_code(error)
                 problem = f"HTTP {status}" if status else "service unreachable"
-                self._sleep(self._delay(attempt))
+                self.limiter.hold(self._delay(attempt))
                 continue
             except (exc.GeocoderServiceError, exc.GeocoderParseError) as error:
                 # geopy's messages can quote the request URL, and with it an API key.
                 status = _status_code(error)
                 problem = f"HTTP {status}" if status else "unreadable answer"
-                self._sleep(self._delay(attempt))
+                self.limiter.hold(self._delay(attempt))
                 continue
             if found is None:
                 return Answer(None, "none", 0.0, NO_MATCH)
@@ -231,6 +247,13 @@ class GeopyProvider:
                 score_of(raw),
             )
         return Answer(None, "none", 0.0, problem, False)
+
+    def _ask(self, address: str) -> Any:
+        self.limiter.wait()
+        try:
+            return self.geocoder.geocode(address, exactly_one=True, timeout=self.timeout)
+        finally:
+            self.limiter.release()
 
     def _delay(self, attempt: int) -> float:
         return min(self.backoff * 2**attempt, 60.0)
@@ -261,7 +284,7 @@ def make_provider(
 ) -> Provider:
     """The provider called ``service`` (``offline`` or a geopy name), checked for use.
 
-    Raises :class:`~migrate.errors.ConfigError` for an unknown service, a Nominatim without a
+    Raises :class:`SettingError` for an unknown service, a Nominatim without a
     user agent, a faster rate than the public Nominatim allows, or an API key variable that is
     not set. The messages name the setting, never the key's value.
     """
@@ -269,12 +292,12 @@ def make_provider(
         return OfflineProvider(default_gazetteer(min_population))
     problem = provider_problem(service, user_agent=user_agent, domain=domain, min_delay=min_delay)
     if problem is not None:
-        raise ConfigError(f"{problem[0]}: {problem[1]}")
+        raise SettingError(*problem)
     api_key = None
     if api_key_env:
         api_key = (os.environ if environ is None else environ).get(api_key_env)
         if not api_key:
-            raise ConfigError(f"api_key_env: environment variable {api_key_env} is not set")
+            raise SettingError("api_key_env", f"environment variable {api_key_env} is not set")
     return GeopyProvider(
         service,
         user_agent=user_agent,
@@ -357,8 +380,11 @@ _PRECISIONS = {
 
 
 def precision_of(raw: dict[str, Any]) -> str:
-    """Our precision name for a provider's raw answer (Nominatim, Google, Mapbox fields)."""
+    """Our precision name for a provider's raw answer (Nominatim, Google, Mapbox, Photon)."""
     candidates: list[Any] = [raw.get("addresstype"), raw.get("type")]
+    properties = raw.get("properties")  # GeoJSON answers: Photon, Pelias
+    if isinstance(properties, dict):
+        candidates += [properties.get("type"), properties.get("layer")]
     geometry = raw.get("geometry")
     if isinstance(geometry, dict):
         candidates.append(geometry.get("location_type"))

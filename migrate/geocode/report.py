@@ -33,7 +33,7 @@ class GeocodeReport:
     kept: int = 0
     no_address: int = 0
     listings: int = 0
-    rows: int = 0
+    rows: int | None = None  # rows copied, when a whole file is geocoded
     seconds: float = 0.0
 
     def add(self, listing: str, address: str, result: GeocodeResult) -> None:
@@ -61,8 +61,8 @@ class GeocodeReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data, in a stable order."""
-        return {
-            "rows": self.rows,
+        data: dict[str, Any] = {} if self.rows is None else {"rows": self.rows}
+        return data | {
             "listings": self.listings,
             "kept": self.kept,
             "no_address": self.no_address,

@@ -15,7 +15,7 @@ import string
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from migrate.geocode.providers import (
     NO_MATCH,
     OFFLINE,
     Provider,
+    SettingError,
     make_provider,
     provider_problem,
 )
@@ -57,10 +58,11 @@ class GeocodeConfig:
     domain: str | None = None
     scheme: str | None = None
     min_delay: float | None = None
-    concurrency: int | None = None
+    concurrency: int = 1
     max_retries: int = 3
     backoff: float = 1.0
     min_population: int = 15000
+    source: str | None = field(default=None, compare=False)  # the job file; None: options
 
     @property
     def address_columns(self) -> tuple[str, ...]:
@@ -69,7 +71,7 @@ class GeocodeConfig:
             return ()
         if isinstance(self.address, tuple):
             return self.address
-        return tuple(field for _, field, _, _ in string.Formatter().parse(self.address) if field)
+        return tuple(name for _, name, _, _ in string.Formatter().parse(self.address) if name)
 
     def address_for(self, values: Mapping[str, Any]) -> str | None:
         """The address of a source row: its address columns joined, or the template filled.
@@ -88,7 +90,15 @@ class GeocodeConfig:
         return joined or None
 
     def provider_instance(self) -> Provider:
-        """The configured provider (raises ``ConfigError`` when it cannot be used)."""
+        """The configured provider; raises ``ConfigError`` naming the job key or option."""
+        try:
+            return self._make_provider()
+        except SettingError as error:
+            if self.source is not None:
+                raise ConfigError(f"{self.source}: geocode.{error.key}: {error.problem}") from None
+            raise ConfigError(f"--{error.key.replace('_', '-')}: {error.problem}") from None
+
+    def _make_provider(self) -> Provider:
         return make_provider(
             self.provider,
             user_agent=self.user_agent,
@@ -128,22 +138,81 @@ def _text(value: Any) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
-_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
-    "address": ((str, list), "a list of column names or a template string"),
-    "provider": (str, "a provider name"),
-    "user_agent": (str, "a string"),
-    "api_key_env": (str, "the name of an environment variable"),
-    "on_failure": (str, '"warn" or "reject"'),
-    "cache": (str, "a file path"),
-    "min_score": ((int, float), "a number from 0 to 1"),
-    "timeout": ((int, float), "a number of seconds"),
-    "domain": (str, "a host name, with a port if needed"),
-    "scheme": (str, '"http" or "https"'),
-    "min_delay": ((int, float), "a number of seconds"),
-    "concurrency": (int, "a whole number of 1 or more"),
-    "max_retries": (int, "a whole number of 0 or more"),
-    "backoff": ((int, float), "a number of seconds"),
-    "min_population": (int, f"one of {', '.join(map(str, DATASETS))}"),
+@dataclass(frozen=True, slots=True)
+class KeySpec:
+    """One key of the ``[geocode]`` table: accepted types, what is expected, what it does."""
+
+    kinds: type | tuple[type, ...]
+    wanted: str
+    doc: str
+
+
+KEYS: dict[str, KeySpec] = {
+    "address": KeySpec(
+        (str, list),
+        "a list of column names or a template string",
+        'Source columns joined with commas (`["street", "city", "country"]`, dotted '
+        'for nested JSON), or a template (`"{street}, {zip} {city}"`). Without it the '
+        "address is read from the listing's `publicData.location.address`.",
+    ),
+    "provider": KeySpec(str, "a provider name", "`offline`, or a geopy geocoder name."),
+    "user_agent": KeySpec(
+        str, "a string", "Application name and contact; required by Nominatim's usage policy."
+    ),
+    "api_key_env": KeySpec(
+        str,
+        "the name of an environment variable",
+        "Environment variable holding the provider's key (never the key itself).",
+    ),
+    "on_failure": KeySpec(
+        str,
+        '"warn" or "reject"',
+        "An address that cannot be geocoded: keep the listing without a location and count a "
+        "`geocode-failed` warning, or reject the listing with `geocode-failed`.",
+    ),
+    "cache": KeySpec(
+        str,
+        "a file path",
+        "SQLite cache of network answers, relative to the job file "
+        "(default `~/.cache/sharetribe-migrate/geocode.sqlite`).",
+    ),
+    "min_score": KeySpec(
+        (int, float), "a number from 0 to 1", "Matches scoring lower count as failures."
+    ),
+    "timeout": KeySpec((int, float), "a number of seconds", "Seconds to wait for one answer."),
+    "domain": KeySpec(
+        str,
+        "a host name, with a port if needed",
+        "Provider host, e.g. a self-hosted Nominatim (`nominatim.example.com:8080`).",
+    ),
+    "scheme": KeySpec(str, '"http" or "https"', "URL scheme for `domain`."),
+    "min_delay": KeySpec(
+        (int, float),
+        "a number of seconds",
+        "Least seconds between two requests; the provider's policy is the default and the "
+        "floor for its public servers.",
+    ),
+    "concurrency": KeySpec(
+        int,
+        "a whole number of 1 or more",
+        "Requests in flight at once, capped by the provider's policy (Nominatim: 1).",
+    ),
+    "max_retries": KeySpec(
+        int,
+        "a whole number of 0 or more",
+        "Retries after a rate limit (HTTP 429), a server error (5xx) or a timeout.",
+    ),
+    "backoff": KeySpec(
+        (int, float),
+        "a number of seconds",
+        "First retry delay, doubled on each retry; a server's `Retry-After` takes precedence.",
+    ),
+    "min_population": KeySpec(
+        int,
+        f"one of {', '.join(map(str, DATASETS))}",
+        "Offline gazetteer: the least population of the cities it knows; a lower value adds "
+        "smaller towns at the cost of load time and memory.",
+    ),
 }
 
 
@@ -162,7 +231,7 @@ def parse_geocode_config(
     def fail(key: str, message: str) -> ConfigError:
         return ConfigError(f"{job}: geocode.{key}: {message}")
 
-    return _parse(table, fail, job.parent)
+    return replace(_parse(table, fail, job.parent), source=str(job))
 
 
 def geocode_options_config(options: Mapping[str, Any]) -> GeocodeConfig:
@@ -182,13 +251,13 @@ def _parse(
     table: Mapping[str, Any], fail: Callable[[str, str], ConfigError], base: Path
 ) -> GeocodeConfig:
     for key, value in table.items():
-        if key not in _KEYS:
-            close = get_close_matches(key, list(_KEYS), n=1)
+        if key not in KEYS:
+            close = get_close_matches(key, list(KEYS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise fail(key, f"unknown key{hint}")
-        kinds, wanted = _KEYS[key]
-        if not isinstance(value, kinds) or isinstance(value, bool):
-            raise fail(key, f"must be {wanted}, not {value!r}")
+        spec = KEYS[key]
+        if not isinstance(value, spec.kinds) or isinstance(value, bool):
+            raise fail(key, f"must be {spec.wanted}, not {value!r}")
 
     options: dict[str, Any] = dict(table)
     address = options.get("address")
@@ -198,10 +267,10 @@ def _parse(
         options["address"] = tuple(address)
     elif isinstance(address, str):
         try:
-            fields = [field for _, field, _, _ in string.Formatter().parse(address)]
+            fields = [name for _, name, _, _ in string.Formatter().parse(address)]
         except ValueError as error:
             raise fail("address", f"bad template: {error}") from None
-        if any(field is not None and not field for field in fields):
+        if any(name is not None and not name for name in fields):
             raise fail("address", "a template field must name a column, not '{}'")
         if not any(fields):
             raise fail("address", 'the template names no column, e.g. "{street}, {city}"')
@@ -221,7 +290,7 @@ def _parse(
     if options.get("max_retries", 0) < 0:
         raise fail("max_retries", f"must be 0 or more, not {options['max_retries']!r}")
     if options.get("min_population", 15000) not in DATASETS:
-        raise fail("min_population", f"must be {_KEYS['min_population'][1]}")
+        raise fail("min_population", f"must be {KEYS['min_population'].wanted}")
     if "cache" in options:
         options["cache"] = base / options["cache"]
     provider = options.get("provider", OFFLINE)
@@ -310,23 +379,22 @@ class GeocodeStage:
     def prefetch(self, addresses: Iterable[str]) -> None:
         """Geocode a batch ahead of :meth:`apply`, in parallel where the provider allows it.
 
-        Addresses already cached or repeated in the batch are asked once; the answers wait for
-        the :meth:`locate` calls that follow.
+        An address repeated in the batch is asked once; the answers wait for the
+        :meth:`locate` calls that follow (until the next batch). A provider that takes one
+        request at a time gains nothing from this, and is left to :meth:`locate`.
         """
+        self._prefetched.clear()
+        workers = self.provider.concurrency
+        if workers <= 1:
+            return
         unique: dict[str, str] = {}
         for address in addresses:
             key = normalise_address(address)
-            if key and key not in unique and key not in self._prefetched:
+            if key and key not in unique:
                 unique[key] = address
-        if not unique:
-            return
-        workers = max(1, self.provider.concurrency)
-        if workers == 1 or len(unique) == 1:
-            results = [self._judge(self._ask(address)) for address in unique.values()]
-        else:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                asked = pool.map(self._ask, unique.values())
-                results = [self._judge(result) for result in asked]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            asked = pool.map(self._ask, unique.values())
+            results = [self._judge(result) for result in asked]
         self._prefetched.update(zip(unique, results, strict=True))
 
     def _ask(self, address: str) -> GeocodeResult:
@@ -420,17 +488,22 @@ class GeocodeStage:
             row.attrs[PUBLIC_DATA] = public
         elif not isinstance(public, dict):
             return
+        # Extended data read from edn has keyword keys, data mapped from a source may use
+        # strings; new maps follow the style of the map they are put in.
+        strings = bool(public) and all(isinstance(key, str) for key in public)
         current: dict = public
         *parents, last = self._address_path
         for step in parents:
             child = _get(current, step)
             if child is None:
                 child = {}
-                current[_key_like(current, step)] = child
+                current[step if strings else Keyword(step)] = child
             elif not isinstance(child, dict):
                 return
+            elif child:
+                strings = all(isinstance(key, str) for key in child)
             current = child
-        current[_key_like(current, last)] = address
+        current[last if strings else Keyword(last)] = address
 
     def close(self) -> None:
         """Commit and close the cache."""
@@ -448,10 +521,3 @@ class GeocodeStage:
 def _get(mapping: Mapping[Any, Any], step: str) -> Any:
     value = mapping.get(Keyword(step))
     return mapping.get(step) if value is None else value
-
-
-def _key_like(mapping: Mapping[Any, Any], step: str) -> Any:
-    # Extended data read from edn has keyword keys, data mapped from a source may use strings.
-    if mapping and all(isinstance(key, str) for key in mapping):
-        return step
-    return Keyword(step)

@@ -19,7 +19,7 @@ import schemas
 from migrate.edn.values import Keyword, Ref, Row
 from migrate.rules.engine import Position, Stamper, row_label
 from migrate.rules.findings import Finding
-from migrate.rules.references import malformed, target_text
+from migrate.rules.references import target_text
 from migrate.rules.show import show
 
 _K = Keyword
@@ -32,7 +32,24 @@ STRIPE_USER = _K("im.stripeAccount/user")
 REVIEW_AUTHOR = _K("im.review/author")
 REVIEW_SUBJECT = _K("im.review/subject")
 
-Where = tuple[int | None, str | None, "tuple[int, int] | None"]  # row index, label, position
+Where = tuple[int | None, str | None, Any]  # row index, label, position (or a _Lazy one)
+
+
+def _nowhere(path: tuple) -> None:
+    """The position function of rows checked in memory."""
+    return None
+
+
+class _Lazy:
+    """A position computed only if a finding needs it (locating a path walks the row's text)."""
+
+    __slots__ = ("locate", "path")
+
+    def __init__(self, locate, path: tuple) -> None:
+        self.locate, self.path = locate, path
+
+    def __call__(self):
+        return self.locate(self.path)
 
 
 def _ref_paths(row_type: schemas.RowType) -> tuple[tuple[tuple[Keyword, ...], Any], ...]:
@@ -66,9 +83,11 @@ class CrossRowChecker:
     def __init__(self, schema: schemas.Schema | None = None, stamper: Stamper | None = None):
         self.schema = schema or schemas.load()
         self.stamper = stamper or Stamper()
-        self.ref_paths = {t.id_attr: _ref_paths(t) for t in self.schema.types}
         self.type_names = {t.id_attr: t.name for t in self.schema.types}
-        self.aliases: dict[Keyword, tuple[int, str, int | None]] = {}
+        # Keyed by id(): keywords are interned and never freed, and id() spares the Python-level
+        # Keyword.__hash__ on every look-up of the hot path.
+        self.types_by_id = {id(t.id_attr): (t.name, self._ref_plans(t)) for t in self.schema.types}
+        self.aliases: dict[int, tuple[int, str, int | None]] = {}
         self.import_ids: dict[uuid.UUID, tuple[int, Keyword, str, int | None]] = {}
         self.emails: dict[str, tuple[int, int | None]] = {}
         self.stripe_owner: dict[int, tuple[int, str | None]] = {}
@@ -80,66 +99,92 @@ class CrossRowChecker:
 
     # --------------------------------------------------------------------------------- adding
 
+    def _ref_plans(self, row_type: schemas.RowType) -> tuple:
+        """``(keys, attribute, allowed id attributes by id())`` for each ref attribute."""
+        return tuple(
+            (
+                keys,
+                attribute,
+                {id(t.id_attr): True for t in self.schema.types if t.name in attribute.targets},
+            )
+            for keys, attribute in _ref_paths(row_type)
+        )
+
     def add(self, row: Row, index: int, position: Position | None = None) -> list[Finding]:
         """Record ``row`` (the ``index``-th of ``:data``) and return the findings it settles."""
+        # The hot path of file validation: keep the common case (unique keys, references to
+        # rows already seen) free of function calls and allocations.
         findings: list[Finding] = []
-        label = row_label(row)
-        locate = position or (lambda path: None)
+        locate = position or _nowhere
         row_position = locate(())
         line = row_position[0] if row_position is not None else None
-        type_name = self.type_names.get(row.id_attr, row.row_type)
-        self._add_keys(row, index, label, line, type_name, locate, findings)
-        paths = self.ref_paths.get(row.id_attr, ())
-        refs: dict[Keyword, Ref] = {}
-        for keys, attribute in paths:
-            value: Any = row.attrs
-            for key in keys:
-                value = value.get(key) if type(value) is dict else None
-            if type(value) is not Ref or malformed(value) is not None:
-                continue
-            refs[keys[-1]] = value
-            where: Where = (index, label, locate((1, *keys)))
-            record = (value, attribute, where)
-            if not self._settle(record, findings, final=False):
-                self.pending.append(record)
-        if type_name == "user":
-            self._add_email(row, index, label, line, locate, findings)
-        elif type_name == "image":
-            if IMAGE_LISTING in refs:
-                self.listing_images[index] = (index, label, row_position)
-            else:
-                self.loose_images[index] = (index, label, row_position)
-        elif type_name == "review" and REVIEW_AUTHOR in refs and REVIEW_SUBJECT in refs:
-            review = (refs[REVIEW_AUTHOR], refs[REVIEW_SUBJECT], (index, label, row_position))
-            if not self._check_review(review, findings, final=False):
-                self.pending_reviews.append(review)
-        return findings
-
-    def _add_keys(self, row, index, label, line, type_name, locate, findings) -> None:
-        if type(row.alias) is Keyword:
-            first = self.aliases.get(row.alias)
+        info = self.types_by_id.get(id(row.id_attr))
+        type_name, paths = info if info is not None else (row.row_type, ())
+        label = row_label(row)
+        alias = row.alias
+        if type(alias) is Keyword:
+            first = self.aliases.get(id(alias))
             if first is None:
-                self.aliases[row.alias] = (index, type_name, line)
+                self.aliases[id(alias)] = (index, type_name, line)
             else:
                 self._emit(
                     findings,
                     "alias-duplicate",
-                    f"alias {row.alias!r} is already used by {_describe((first[0], first[2]))}; "
+                    f"alias {alias!r} is already used by {_describe((first[0], first[2]))}; "
                     "aliases must be unique in the file",
                     (index, label, locate((0, 2) if row.import_id is not None else (0, 1))),
                 )
-        if isinstance(row.import_id, uuid.UUID):
-            first = self.import_ids.get(row.import_id)
+        import_id = row.import_id
+        if import_id is not None and isinstance(import_id, uuid.UUID):
+            first = self.import_ids.get(import_id)
             if first is None:
-                self.import_ids[row.import_id] = (index, row.id_attr, type_name, line)
+                self.import_ids[import_id] = (index, row.id_attr, type_name, line)
             else:
                 self._emit(
                     findings,
                     "import-id-duplicate",
-                    f'import id #uuid "{row.import_id}" is already used by '
+                    f'import id #uuid "{import_id}" is already used by '
                     f"{_describe((first[0], first[3]))}; import ids must be unique in the file",
                     (index, label, locate((0, 1))),
                 )
+        attrs = row.attrs
+        refs: dict[Keyword, Ref] | None = None
+        for keys, attribute, by_id in paths:
+            value: Any = attrs.get(keys[0])
+            if len(keys) > 1:
+                value = value.get(keys[1]) if type(value) is dict else None
+            if type(value) is not Ref:
+                continue
+            ref_alias = value.alias
+            if ref_alias is not None:
+                if type(ref_alias) is not Keyword or ref_alias.namespace is None:
+                    continue  # ref-malformed, reported by the row's own rules
+            elif by_id.get(id(value.id_attr)) is not True:
+                continue  # malformed or of a type the attribute does not allow: row rules
+            if refs is None:
+                refs = {}
+            refs[keys[-1]] = value
+            record = (value, attribute, (index, label, _Lazy(locate, (1, *keys))))
+            if not self._settle(record, findings, final=False):
+                # a forward reference: keep its position, not the row (nor its text)
+                self.pending.append((value, attribute, (index, label, locate((1, *keys)))))
+        if type_name == "user":
+            self._add_email(row, index, label, line, locate, findings)
+        elif type_name == "image":
+            if refs is not None and IMAGE_LISTING in refs:
+                self.listing_images[index] = (index, label, row_position)
+            else:
+                self.loose_images[index] = (index, label, row_position)
+        elif (
+            type_name == "review"
+            and refs is not None
+            and REVIEW_AUTHOR in refs
+            and REVIEW_SUBJECT in refs
+        ):
+            review = (refs[REVIEW_AUTHOR], refs[REVIEW_SUBJECT], (index, label, row_position))
+            if not self._check_review(review, findings, final=False):
+                self.pending_reviews.append(review)
+        return findings
 
     def _add_email(self, row, index, label, line, locate, findings) -> None:
         email = row.attrs.get(PRIMARY_EMAIL)
@@ -165,7 +210,7 @@ class CrossRowChecker:
     def _target(self, ref: Ref) -> tuple[int, str] | None:
         """``(row index, type name)`` of the row ``ref`` names, if it has been seen."""
         if ref.alias is not None:
-            hit = self.aliases.get(ref.alias)
+            hit = self.aliases.get(id(ref.alias))
             return (hit[0], hit[1]) if hit is not None else None
         hit = self.import_ids.get(ref.import_id)
         if hit is None or hit[1] is not ref.id_attr:
@@ -277,12 +322,16 @@ class CrossRowChecker:
                     where,
                     None,
                 )
-        findings.sort(key=lambda finding: (finding.row_index if finding.row_index is not None else -1))
+        findings.sort(
+            key=lambda finding: finding.row_index if finding.row_index is not None else -1
+        )
         return findings
 
     def _emit(self, findings, code, message, where: Where, attribute=None) -> None:
         if self.stamper.wants(code):
             index, label, position = where
+            if type(position) is _Lazy:
+                position = position()
             findings.append(
                 self.stamper.make(
                     code,
@@ -293,4 +342,3 @@ class CrossRowChecker:
                     attribute=attribute,
                 )
             )
-

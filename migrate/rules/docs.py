@@ -11,7 +11,9 @@ _LONG_RUN = re.compile(r"(.)\1{79,}")
 
 def _shorten(example: str) -> str:
     """Long runs of one character (the 50KB example) shown as ``xxxx…(51200 × "x")…``."""
-    return _LONG_RUN.sub(lambda m: f'{m.group(1) * 8}…({len(m.group())} × "{m.group(1)}")…', example)
+    return _LONG_RUN.sub(
+        lambda m: f'{m.group(1) * 8}…({len(m.group())} × "{m.group(1)}")…', example
+    )
 
 
 def _entry(rule: Rule) -> list[str]:

@@ -12,17 +12,19 @@ code, severity, the row's index and label, the attribute and, for files, the lin
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import schemas
-from migrate.edn.values import Keyword, NonCanonicalUUID, Row, Tagged
+from migrate.edn.values import Keyword, NonCanonicalUUID, Ref, Row, Tagged
 from migrate.rules import attributes, references, values  # noqa: F401  (register the rules)
 from migrate.rules.catalogue import SEVERITY
 from migrate.rules.findings import Finding
-from migrate.rules.registry import ACCEPTORS, KIND_RULES, Context, Message, RuleSpec
+from migrate.rules.registry import ACCEPTORS, KIND_RULES, Context, RuleSpec
 from migrate.rules.semantics import ROW_RULES
 from migrate.rules.show import show
 from migrate.rules.structure import id_tuple_problems
@@ -114,9 +116,12 @@ class Plan:
     attribute: schemas.Attribute
     accept: Callable[[Any, Any, Any], bool] | None
     rules: tuple[RuleSpec, ...]
-    children: dict[Keyword, Plan] | None
+    children: dict[int, Plan] | None  # by id() of the key, see _by_identity
     required: tuple[Keyword, ...]
     shape_code: str | None  # a map whose shape problems have their own code (primaryEmail)
+    fast: int  # which inline acceptance test _check_map applies (_STRING, _ENUM, …)
+    ids: frozenset[int]  # enum values, or the id attributes a ref may name, by id()
+    required_flag: int  # 1 for a required attribute: counted to skip the missing-key scan
 
 
 @dataclass(slots=True)
@@ -124,20 +129,28 @@ class TypeTable:
     """The plans of one row type, built once from the schema."""
 
     row_type: schemas.RowType
-    plans: dict[Keyword, Plan]
+    plans: dict[int, Plan]
     required: tuple[Keyword, ...]
     row_rules: tuple[tuple[str, Callable], ...]
 
 
-def _plan(attribute: schemas.Attribute) -> Plan:
+_OTHER, _STRING, _ENUM, _INSTANT, _REF, _MAP = range(6)
+_FAST = {"string": _STRING, "enum": _ENUM, "instant": _INSTANT, "ref": _REF, "map": _MAP}
+
+
+def _plan(attribute: schemas.Attribute, schema: schemas.Schema) -> Plan:
     children = None
     required: tuple[Keyword, ...] = ()
     shape_code = None
     if attribute.kind == "map":
-        children = {child.key: _plan(child) for child in attribute.attributes}
+        children = _by_identity({child.key: _plan(child, schema) for child in attribute.attributes})
         required = tuple(child.key for child in attribute.attributes if child.required)
         if any(child.kind == "email" for child in attribute.attributes):
             shape_code = "email-shape"
+    if attribute.kind == "ref":
+        ids = frozenset(id(t.id_attr) for t in schema.types if t.name in attribute.targets)
+    else:
+        ids = frozenset(id(value) for value in attribute.values)
     return Plan(
         attribute=attribute,
         accept=ACCEPTORS.get(attribute.kind),
@@ -145,7 +158,20 @@ def _plan(attribute: schemas.Attribute) -> Plan:
         children=children,
         required=required,
         shape_code=shape_code,
+        fast=_FAST.get(attribute.kind, _OTHER),
+        ids=ids,
+        required_flag=int(attribute.required),
     )
+
+
+def _by_identity(plans: dict[Keyword, Plan]) -> dict[int, Plan]:
+    """Plans keyed by ``id(keyword)``.
+
+    Keywords are interned and never freed (``Keyword._cache``), so identity is a stable key, and
+    ``dict.get(id(key))`` avoids calling ``Keyword.__hash__`` (Python code) once per attribute of
+    every row: the engine's hottest loop.
+    """
+    return {id(key): plan for key, plan in plans.items()}
 
 
 def build_tables(schema: schemas.Schema) -> dict[Keyword, TypeTable]:
@@ -153,7 +179,9 @@ def build_tables(schema: schemas.Schema) -> dict[Keyword, TypeTable]:
     return {
         row_type.id_attr: TypeTable(
             row_type=row_type,
-            plans={attribute.key: _plan(attribute) for attribute in row_type.attributes},
+            plans=_by_identity(
+                {attribute.key: _plan(attribute, schema) for attribute in row_type.attributes}
+            ),
             required=tuple(a.key for a in row_type.attributes if a.required),
             row_rules=tuple(ROW_RULES.get(row_type.name, ())),
         )
@@ -189,6 +217,7 @@ class RowChecker:
         self.schema = schema or schemas.load()
         self.context = Context(self.schema, now or datetime.now(UTC))
         self.tables = build_tables(self.schema)
+        self._tables_by_id = {id(key): table for key, table in self.tables.items()}
         self.stamper = stamper or Stamper()
 
     def check(
@@ -199,8 +228,7 @@ class RowChecker:
     ) -> list[Finding]:
         """Every per-row finding for ``row``; ``position(path)`` locates paths in a file."""
         findings: list[Finding] = []
-        table = self.tables.get(row.id_attr)
-        label = row_label(row)
+        table = self._tables_by_id.get(id(row.id_attr))
         stamper = self.stamper
 
         def emit(code: str, message: str, path: tuple, attribute: Keyword | None) -> None:
@@ -211,21 +239,22 @@ class RowChecker:
                         message,
                         position=position(path) if position is not None else None,
                         row_index=index,
-                        row_label=label,
+                        row_label=row_label(row),
                         attribute=attribute,
                     )
                 )
 
-        if (row.alias is not None and type(row.alias) is not Keyword) or type(
-            row.import_id
-        ) is NonCanonicalUUID or (row.alias is not None and not _alias_ok(row.alias)):
+        alias = row.alias
+        if type(row.import_id) is NonCanonicalUUID or (
+            alias is not None and (type(alias) is not Keyword or not _alias_ok(alias))
+        ):
             for code, message, path in id_tuple_problems(row):
                 emit(code, message, path, None)
         if table is None:
             emit(
                 "row-type-unknown",
                 f"{row.id_attr!r} is not a row type; expected one of "
-                + ", ".join(repr(key) for key in self.tables),
+                + ", ".join(repr(id_attr) for id_attr in self.tables),
                 (0, 0),
                 None,
             )
@@ -239,19 +268,52 @@ class RowChecker:
         return findings
 
     def _check_map(self, mapping, plans, required, prefix, emit, shape_code, table) -> None:
+        # The hot loop: the commonest kinds are accepted inline, without a call; anything the
+        # inline test or the kind's acceptor does not vouch for goes to the full rules.
         context = self.context
+        now = context.now
+        present = 0
         for key, value in mapping.items():
-            plan = plans.get(key)
+            plan = plans.get(id(key))
             if plan is None:
                 self._unknown(key, prefix, plans, emit, shape_code, table)
                 continue
-            accept = plan.accept
-            if accept is not None and accept(value, plan.attribute, context):
-                continue
+            present += plan.required_flag
+            fast = plan.fast
+            if fast == _STRING:
+                if type(value) is str and value and not value.isspace():
+                    continue
+            elif fast == _ENUM:
+                if type(value) is Keyword and id(value) in plan.ids:
+                    continue
+            elif fast == _INSTANT:
+                if type(value) is datetime and value.tzinfo is not None and value <= now:
+                    continue
+            elif fast == _REF:
+                if type(value) is Ref:
+                    alias = value.alias
+                    if alias is not None:
+                        if type(alias) is Keyword and alias.namespace is not None:
+                            continue
+                    elif id(value.id_attr) in plan.ids and isinstance(value.import_id, UUID):
+                        continue
+            elif fast == _MAP:
+                if type(value) is dict and value:
+                    self._check_map(
+                        value, plan.children, plan.required, prefix + (key,), emit,
+                        plan.shape_code, None,
+                    )  # fmt: skip
+                    continue
+            else:
+                accept = plan.accept
+                if accept is not None and accept(value, plan.attribute, context):
+                    continue
             self._check_value(key, value, plan, prefix + (key,), emit)
+        if present == len(required):
+            return
         for key in required:
             if key not in mapping:
-                attribute = plans[key].attribute
+                attribute = plans[id(key)].attribute
                 code = shape_code or "attribute-required"
                 where = prefix[-1] if len(prefix) > 1 else None
                 emit(
@@ -264,7 +326,7 @@ class RowChecker:
                 )
 
     def _unknown(self, key, prefix, plans, emit, shape_code, table) -> None:
-        known = [k.text for k in plans]
+        known = [plan.attribute.key.text for plan in plans.values()]
         if type(key) is Keyword:
             close = difflib.get_close_matches(key.text, known, n=1)
             hint = f"; did you mean :{close[0]}?" if close else ""
@@ -308,7 +370,7 @@ class RowChecker:
             return
         if plan.children is not None:
             if type(value) is not dict:
-                names = ", ".join(repr(child) for child in plan.children)
+                names = ", ".join(repr(child.key) for child in plan.attribute.attributes)
                 emit(
                     plan.shape_code or "type-mismatch",
                     f"{key!r} must be a map of {names}, found {show(value)}",
@@ -331,7 +393,13 @@ class RowChecker:
                 return
 
 
+# Aliases of this plain shape are always valid; anything else gets the full checks.
+_PLAIN_ALIAS_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*/[A-Za-z_][A-Za-z0-9_\-]*\Z")
+
+
 def _alias_ok(alias: Keyword) -> bool:
+    if _PLAIN_ALIAS_RE.match(alias.text):
+        return True
     name = alias.name
     return (
         alias.namespace is not None

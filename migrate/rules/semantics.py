@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from migrate.edn.values import Keyword, Location, Ref
+from migrate.edn.values import Keyword, Location
 from migrate.rules.registry import Message
 
 RowRule = Callable[[Any, Any, Any], Iterable[Message]]
@@ -129,8 +129,3 @@ def listing_address_missing(row, row_type, context):
             "the web template shows the address beside the map",
             (1, LISTING_LOCATION),
         )
-
-
-def is_usable_ref(value: Any) -> bool:
-    """True for a well-formed ``Ref`` (used by cross-row bookkeeping)."""
-    return type(value) is Ref

@@ -95,7 +95,7 @@ def currency_unknown(value, attribute, context):
     """The currency is an ISO 4217 code, written in capitals."""
     if value.currency not in CURRENCIES:
         yield (
-            f"{attribute.key!r} currency must be an ISO 4217 code such as \"EUR\", "
+            f'{attribute.key!r} currency must be an ISO 4217 code such as "EUR", '
             f"found {show(value.currency)}"
         )
 
@@ -181,19 +181,51 @@ def email_type(value, attribute, context):
         yield expected_found(attribute, "an email address string", value)
 
 
+# A plain dot-atom local part (ASCII letters, digits and ._%+-, no leading, trailing or double
+# dot): email-validator accepts every such local part, so only the domain needs its verdict,
+# and domains repeat across users. Anything else goes to email-validator whole.
+_SIMPLE_LOCAL_RE = re.compile(r"[A-Za-z0-9_%+\-]+(?:\.[A-Za-z0-9_%+\-]+)*\Z")
+
+
+@cache
+def _domain_problem(domain: str) -> str | None:
+    try:
+        validate_email(f"a@{domain}", check_deliverability=False)
+    except EmailNotValidError as error:
+        return str(error)
+    return None
+
+
+def email_problem(address: str) -> str | None:
+    """Why ``address`` is not a valid email address (email-validator, no DNS), or ``None``."""
+    local, at, domain = address.rpartition("@")
+    if at and len(local) <= 64 and len(address) <= 254 and _SIMPLE_LOCAL_RE.match(local):
+        return _domain_problem(domain)
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as error:
+        return str(error)
+    return None
+
+
+@acceptor("email")
+def _email_ok(value, attribute, context) -> bool:
+    return type(value) is str and email_problem(value) is None
+
+
 @value_rule("email", "email-invalid")
 def email_invalid(value, attribute, context):
-    """The address is syntactically valid (email-validator, no DNS look-up)."""
-    try:
-        validate_email(value, check_deliverability=False)
-    except EmailNotValidError as error:
-        yield f"{attribute.key!r} must be a valid email address, found {show(value)}: {error}"
+    """The address is syntactically valid (email-validator, without a DNS look-up)."""
+    problem = email_problem(value)
+    if problem is not None:
+        yield f"{attribute.key!r} must be a valid email address, found {show(value)}: {problem}"
 
 
 # url -------------------------------------------------------------------------------------------
 
 _URL_RE = re.compile(
-    r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]*|%[0-9A-Fa-f]{2})*\Z"
+    r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?"
+    r"(?:[/?#](?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)?\Z"
 )
 _BAD_CHAR_RE = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
 _BAD_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -290,6 +322,53 @@ def json_size(value) -> int:
     )
 
 
+def json_bound(value) -> int | None:
+    """An upper bound of ``json_size(value)``, or ``None`` when ``value`` is not all JSON.
+
+    Cheap: no serialisation. A character takes at most 6 bytes in JSON (``\\u001f``).
+    """
+    kind = type(value)
+    if kind is str:
+        return 6 * len(value) + 2
+    if kind is bool or value is None:
+        return 5
+    if kind is int:
+        return len(str(value))
+    if kind is dict:
+        total = 2
+        for key, item in value.items():
+            if type(key) is Keyword:
+                key_size = 6 * len(key.text) + 3
+            elif type(key) is str:
+                key_size = 6 * len(key) + 3
+            else:
+                return None
+            item_size = json_bound(item)
+            if item_size is None:
+                return None
+            total += key_size + item_size + 1
+        return total
+    if kind is tuple:
+        total = 2
+        for item in value:
+            item_size = json_bound(item)
+            if item_size is None:
+                return None
+            total += item_size + 1
+        return total
+    if (kind is float or kind is Decimal) and _is_number(value):
+        return 40 + len(str(value))
+    return None
+
+
+@acceptor("json")
+def _json_ok(value, attribute, context) -> bool:
+    if type(value) is not dict or not value:
+        return False
+    bound = json_bound(value)
+    return bound is not None and bound <= context.schema.extended_data_max_bytes
+
+
 @value_rule("json", "type-mismatch", gate=True)
 def json_type(value, attribute, context):
     """Extended data is a map."""
@@ -312,4 +391,3 @@ def json_size_limit(value, attribute, context):
     size = json_size(value)
     if size > limit:
         yield f"{attribute.key!r} must be at most {limit} bytes as JSON, found {size} bytes"
-
