@@ -9,7 +9,11 @@ reports for the child. Times are wall clock:
 
 * ``seconds``: the work alone, measured inside a Python child (imports and startup excluded);
 * ``process_seconds``: the whole child process, startup included. For ``clojure`` this is
-  the only figure: the JVM's start and ``clojure.edn/read`` of the whole file.
+  the only figure: the JVM's start and ``clojure.edn/read`` of the whole file;
+* ``cpu_seconds``: user + system CPU time of the child (``wait4``), steadier than wall clock
+  on a busy machine; the JVM's is summed over its threads (JIT, GC).
+
+``MB/s`` is the file's size over ``seconds``.
 
 Contenders are registered in ``CONTENDERS`` by section; ``SECTIONS`` names, for each section,
 the contender under test and those it is compared with. To add a section (the validator or the
@@ -140,7 +144,11 @@ def measure(name: str, path: Path, workdir: Path) -> dict:
     elapsed = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"benchmark {name} failed ({process.returncode}): {message.strip()}")
-    result = {"process_seconds": elapsed, "peak_rss_mb": usage.ru_maxrss / 1024}
+    result = {
+        "process_seconds": elapsed,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+    }
     if contender.command is not None:
         result["seconds"] = elapsed
         result["rows"] = int(output.split()[-1])
@@ -182,6 +190,9 @@ def report(path: Path, names: list[str], skip: set[str]) -> dict:
                 ratios[f"{subject}_process_vs_{other}"] = (
                     results[other]["process_seconds"] / results[subject]["process_seconds"]
                 )
+                ratios[f"{subject}_cpu_vs_{other}"] = (
+                    results[other]["cpu_seconds"] / results[subject]["cpu_seconds"]
+                )
     return {"file": str(path), "size_mb": size_mb, "results": results, "ratios": ratios}
 
 
@@ -189,12 +200,14 @@ def render(summary: dict) -> str:
     """The summary as a text table."""
     lines = [f"file {summary['file']} ({summary['size_mb']:.1f} MB)", ""]
     lines.append(
-        f"{'contender':<12} {'rows':>8} {'seconds':>9} {'process s':>10} {'MB/s':>7} {'peak RSS MB':>12}"
+        f"{'contender':<12} {'rows':>8} {'seconds':>9} {'process s':>10} {'cpu s':>8}"
+        f" {'MB/s':>7} {'peak RSS MB':>12}"
     )
     for name, result in summary["results"].items():
         lines.append(
             f"{name:<12} {result['rows']:>8} {result['seconds']:>9.2f} "
-            f"{result['process_seconds']:>10.2f} {result['mb_per_s']:>7.1f} {result['peak_rss_mb']:>12.1f}"
+            f"{result['process_seconds']:>10.2f} {result['cpu_seconds']:>8.2f} "
+            f"{result['mb_per_s']:>7.1f} {result['peak_rss_mb']:>12.1f}"
         )
     if summary["ratios"]:
         lines.append("")
@@ -210,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mb", type=float, default=20.0, help="size of the generated file")
     parser.add_argument("--file", type=Path, help="benchmark this file instead")
     parser.add_argument("--section", action="append", choices=sorted(SECTIONS), help="repeatable")
+    parser.add_argument(
+        "--contender", action="append", choices=sorted(CONTENDERS), help="only these (repeatable)"
+    )
     parser.add_argument("--skip-clojure", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--child", nargs=2, metavar=("NAME", "FILE"), help=argparse.SUPPRESS)
@@ -219,7 +235,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     path = args.file if args.file is not None else ensure_file(args.mb)
     sections = args.section or sorted(SECTIONS)
-    names = [name for name, contender in CONTENDERS.items() if contender.section in sections]
+    names = [
+        name
+        for name, contender in CONTENDERS.items()
+        if contender.section in sections and (not args.contender or name in args.contender)
+    ]
     summary = report(path, names, {"clojure"} if args.skip_clojure else set())
     print(json.dumps(summary, indent=2) if args.json else render(summary))
     return 0

@@ -6,6 +6,7 @@ import math
 import re
 import uuid
 
+from faker import Faker
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -113,3 +114,17 @@ def test_numbers_keep_their_digit_count_and_sign():
     assert len(str(ps.integer(5551234567))) == 10
     assert ps.integer(-42) < 0 and len(str(-ps.integer(-42))) == 2
     assert ps.integer(7) == Pseudonyms("s").integer(7)
+
+
+def test_when_faker_runs_out_of_clean_names_invented_ones_are_used():
+    faker = Faker("en_US")
+    originals = {faker.first_name() for _ in range(6000)} | {faker.last_name() for _ in range(3000)}
+    ps = Pseudonyms("s", forbidden=originals)
+    fakes = [ps.first_name(f"person {index}") for index in range(100)]
+    fakes += [ps.address(f"{index} Main Street") for index in range(50)]
+    fakes += [ps.text(f"bio number {index} " * 10) for index in range(50)]
+    folded = [original.casefold() for original in originals if len(original) >= 4]
+    for fake in fakes:
+        assert fake.strip()
+        assert not [original for original in folded if original in fake.casefold()], fake
+    assert len(set(fakes[:100])) > 90

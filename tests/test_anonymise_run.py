@@ -18,10 +18,11 @@ import pytest
 from faker import Faker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from migrate.edn.rows import row_from_value
 
+import schemas
 from migrate.anonymise import InputInvalid, anonymise, render_text
 from migrate.edn.reader import DocumentReader
+from migrate.edn.rows import row_from_value
 from migrate.edn.values import Keyword, Location, Money, Ref, Row
 from migrate.edn.writer import write_document
 from migrate.errors import ConfigError
@@ -73,12 +74,19 @@ VOCABULARY = [
     "smooth",
     "deal",
 ]
-BACKGROUND = " ".join(VOCABULARY) + (
-    " listing.state/published review.type/ofprovider user.role/customer im.userprofile "
-    "displayname primaryemail firstname lastname publicdata protecteddata privatedata metadata "
-    "stripeaccount listingtype transactionprocessalias unittype default-booking daily "
-    "admin example.com cdn.example.com acct_test_ picsum.photos/seed location address "
-    "building phone note verified createdat sortorder rating content subject author avatar"
+BACKGROUND = " ".join(
+    [
+        *VOCABULARY,
+        *(
+            keyword.text.casefold()
+            for row_type in schemas.load().types
+            for attribute in schemas.all_attributes(row_type)
+            for keyword in (attribute.key, *attribute.values)
+        ),
+        "daily-rental default-booking/release-1 day admin example.com example.net example.org",
+        "cdn.example.com acct_test_ picsum.photos/seed location address building contactphone",
+        "nickname trips phone [email] [phone] [link]",
+    ]
 )
 
 

@@ -341,3 +341,12 @@ def test_job_file_reference_documents_every_key_and_transform():
 
 
 ROOT_SAMPLE_JOB = Path(__file__).resolve().parent.parent / "samples" / "csv" / "job.toml"
+
+
+def test_a_source_that_cannot_be_read_is_a_job_error(workdir):
+    Path("users.csv").unlink()
+    with pytest.raises(JobError) as caught:
+        load_job(write(BASE))
+    assert str(caught.value) == (
+        f"{(workdir / 'users.csv').resolve()}: file not found (sources.users.path)"
+    )

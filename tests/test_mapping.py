@@ -408,3 +408,10 @@ def test_every_source_id_gets_a_legal_alias(source_id, record_type):
     assert keyword.namespace == record_type
     assert keyword.problem is None
     assert not keyword.name[0].isdigit() and " " not in keyword.name
+
+
+def test_rows_without_aliases_when_the_job_says_so(tmp_path):
+    job = setup(tmp_path, USER_JOB + "\n[output]\naliases = false\n", users_csv=USERS)
+    anna = mapped(job)[0]
+    assert anna.row.alias is None
+    assert anna.row.id_tuple == (K("im.user/id"), import_id("test-market", "user", "1"))

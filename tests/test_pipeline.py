@@ -371,3 +371,26 @@ def test_spill_returns_texts_by_handle_in_any_order(tmp_path):
         later = spill.append("late")
         assert list(spill.iter_texts([later, handles[0]])) == ["late", "row 0 ✓"]
         assert len(spill) == 101
+
+
+def test_progress_reports_rows_read_and_written(tmp_path):
+    calls = []
+    items = [user(str(n), f"u{n}@example.com") for n in range(1500)]
+    run_records(
+        [stream("user", items)],
+        options(tmp_path, progress=lambda stage, done: calls.append((stage, done))),
+    )
+    assert calls == [("read", 1000), ("read", 1500), ("write", 1000), ("write", 1500)]
+
+
+def test_a_stage_can_change_or_reject_records(tmp_path):
+    def stage(item):
+        if item.source_id == "2":
+            return Rejection("user", "2", item.origin, "geocode-failed", "no such place", {})
+        item.row.attrs[K("im.user/profile")][K("im.userProfile/displayName")] = "Staged"
+        return item
+
+    items = [user("1", "a@example.com"), user("2", "b@example.com")]
+    report = run_records([stream("user", items)], options(tmp_path, stages=[stage]))
+    assert report.types["user"].rejected == {"geocode-failed": 1}
+    assert ':im.userProfile/displayName "Staged"' in report.edn_path.read_text("utf-8")

@@ -280,3 +280,25 @@ def _outcome(text: str, chunk_size: int):
     except EdnError as error:
         return str(error)
     return rows, reader.header
+
+
+def test_benchmark_harness_measures_each_contender_in_its_own_process(tmp_path):
+    sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks import run
+        from benchmarks.generate import generate
+    finally:
+        sys.path.remove(str(ROOT))
+    path = tmp_path / "small.edn"
+    rows = generate(path, 0.03)
+    summary = run.report(path, ["reader", "edn_format", "clojure"], skip={"clojure"})
+    assert set(summary["results"]) == {"reader", "edn_format"}
+    for result in summary["results"].values():
+        assert result["rows"] == rows
+        assert result["peak_rss_mb"] > 5 and result["mb_per_s"] > 0
+    assert set(summary["ratios"]) == {
+        "reader_vs_edn_format",
+        "reader_process_vs_edn_format",
+        "reader_cpu_vs_edn_format",
+    }
+    assert "reader_vs_edn_format" in run.render(summary)

@@ -10,9 +10,9 @@ import edn_format
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from migrate.edn.reader import DocumentReader
 from migrate.edn.rows import row_from_value
-
 from migrate.edn.values import (
     EdnList,
     Keyword,
@@ -103,6 +103,8 @@ aliases = st.builds(
     names,
 ).filter(lambda keyword: keyword_problem(keyword.namespace, keyword.name) is None)
 amounts = st.decimals(min_value=0, allow_nan=False, allow_infinity=False)
+# edn_format reads M decimals in Python's default 28-digit context, rounding longer ones.
+short_amounts = amounts.filter(lambda amount: len(amount.as_tuple().digits) <= 28)
 instants = st.datetimes(
     min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31), timezones=st.just(UTC)
 ).map(lambda moment: moment.replace(microsecond=moment.microsecond // 1000 * 1000))
@@ -142,7 +144,7 @@ def user_rows(draw) -> Row:
 
 
 @st.composite
-def listing_rows(draw) -> Row:
+def listing_rows(draw, amounts=amounts) -> Row:
     return Row(
         K("im.listing/id"),
         draw(import_ids),
@@ -174,6 +176,9 @@ def review_rows(draw) -> Row:
 
 
 documents = st.lists(st.one_of(user_rows(), listing_rows(), review_rows()), max_size=4)
+edn_format_documents = st.lists(
+    st.one_of(user_rows(), listing_rows(short_amounts), review_rows()), max_size=4
+)
 
 
 def assert_same_rows(read: list[Row], written: list[Row]) -> None:
@@ -194,7 +199,7 @@ def test_rows_survive_writer_then_our_reader(rows, pretty):
 
 
 @SETTINGS
-@given(rows=documents, pretty=st.booleans())
+@given(rows=edn_format_documents, pretty=st.booleans())
 def test_rows_survive_writer_then_edn_format(edn_format_tags, rows, pretty):
     assert_same_rows(rows_via_edn_format(write_text(rows, pretty=pretty)), rows)
 

@@ -12,13 +12,14 @@ import csv
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import SAMPLES, need_component
 
+from migrate.cli import main
 from migrate.convert.job import load_job
 from migrate.convert.outputs import read_rejects
 from migrate.convert.pipeline import convert
@@ -95,6 +96,8 @@ def test_the_output_validates_without_errors(converted):
 
     report = validate_file(converted["csv"].edn_path, max_findings=None)
     assert report.errors == 0, report.counts_by_code
+    result = CliRunner().invoke(main, ["validate", str(converted["csv"].edn_path)])
+    assert result.exit_code == 0, result.output
 
 
 def test_clojure_reads_the_output(converted, clojure_bin):
@@ -171,7 +174,6 @@ def test_demo_converts_validates_and_summarises(tmp_path, capsys):
     assert re.search(
         rf"^validated {re.escape(str(edn))}: \d+ rows, 0 errors, \d+ warnings$", out, re.M
     )
-    shutil.rmtree(tmp_path)
 
 
 def test_listings_without_coordinates_are_geocoded(converted):

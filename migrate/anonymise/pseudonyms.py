@@ -30,6 +30,11 @@ from migrate.edn.values import Keyword, Location
 # Forbidden values shorter than this are too common to avoid (initials, "Li", "Ng").
 MIN_FORBIDDEN = 4
 _ATTEMPTS = 40
+_FAKER_ATTEMPTS = 8
+_ONSETS = ("b", "br", "d", "dr", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z")
+_VOWELS = ("a", "e", "i", "o", "u", "a", "e", "io", "ia", "ei")
+_CODAS = ("", "", "", "n", "r", "l", "s", "th")
+_STREET_SUFFIXES = ("Street", "Road", "Avenue", "Lane", "Way", "Drive", "Court", "Place")
 _WHOLE_CHECK_MAX = 64
 _EARTH_RADIUS_M = 6_371_008.8
 _WORD_RE = re.compile(r"\w+")
@@ -109,31 +114,70 @@ class Pseudonyms:
                     return False
         return True
 
-    def _draw(self, kind: str, value: str, make: Callable[[Faker], str]) -> str:
+    def _draw(
+        self,
+        kind: str,
+        value: str,
+        make: Callable[[Faker], str] | None,
+        invent: Callable[[random.Random, str], str],
+    ) -> str:
+        """The fake of ``value``: Faker's, unless it keeps hitting forbidden values.
+
+        A large input's users cover most of Faker's name lists, so after a few draws the fake is
+        ``invent``-ed instead (from made-up syllables, or by repairing the last draw's words).
+        """
         key = (kind, normalise(value))
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        faker = self._faker
-        faker.seed_instance(self.number(kind, key[1]))
-        for _ in range(_ATTEMPTS):
-            candidate = make(faker)
-            if candidate.strip() and self.is_clean(candidate):
-                break
-        else:
-            candidate = f"{kind.capitalize()} {self.digest(kind, key[1]).hex()[:8]}"
+        number = self.number(kind, key[1])
+        candidate = ""
+        if make is not None:
+            faker = self._faker
+            faker.seed_instance(number)
+            for _ in range(_FAKER_ATTEMPTS):
+                candidate = make(faker)
+                if candidate.strip() and self.is_clean(candidate):
+                    self._cache[key] = candidate
+                    return candidate
+        candidate = invent(random.Random(number), candidate)
         self._cache[key] = candidate
         return candidate
+
+    def invented_word(self, rng: random.Random, capitalise: bool = True) -> str:
+        """A pronounceable made-up word that contains no forbidden value."""
+        for _ in range(_ATTEMPTS):
+            syllables = rng.choice((2, 2, 3))
+            word = "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) for _ in range(syllables))
+            word += rng.choice(_CODAS)
+            if self.is_clean(word):
+                return word.capitalize() if capitalise else word
+        return "x" + format(rng.getrandbits(40), "x")
+
+    def _invent_name(self, rng: random.Random, _last: str) -> str:
+        return self.invented_word(rng)
+
+    def _repair(self, rng: random.Random, last: str) -> str:
+        """``last`` with every word that holds a forbidden value replaced by a made-up one."""
+
+        def replace(match: re.Match[str]) -> str:
+            word = match.group()
+            if self.is_clean(word):
+                return word
+            return self.invented_word(rng, capitalise=word[:1].isupper())
+
+        repaired = _WORD_RE.sub(replace, last).strip()
+        return repaired if repaired and self.is_clean(repaired) else self.invented_word(rng)
 
     # -- people ------------------------------------------------------------------------------
 
     def first_name(self, original: str) -> str:
         """A fake first name for the first name ``original``."""
-        return self._draw("first-name", original, lambda f: f.first_name())
+        return self._draw("first-name", original, lambda f: f.first_name(), self._invent_name)
 
     def last_name(self, original: str) -> str:
         """A fake last name for the last name ``original``."""
-        return self._draw("last-name", original, lambda f: f.last_name())
+        return self._draw("last-name", original, lambda f: f.last_name(), self._invent_name)
 
     def display_name(self, original: str, first: str | None, last: str | None) -> str:
         """A fake display name in the shape of ``original``.
@@ -161,10 +205,10 @@ class Pseudonyms:
                     return _same_case(first_fake[0], word)
                 letter = chr(ord("A") + self.number("initial", word) % 26)
                 return _same_case(letter, word)
-            return self._draw("display-word", word, lambda f: f.user_name())
+            return self._draw("display-word", word, lambda f: f.user_name(), self._repair)
 
         result = _WORD_RE.sub(replace, original).strip()
-        return result or self._draw("display-name", original, lambda f: f.user_name())
+        return result or self._draw("display-name", original, lambda f: f.user_name(), self._repair)
 
     def name_word(self, original: str, *, last: bool = False) -> str:
         """The pseudonym of one name word found in free text, in the original's letter case."""
@@ -176,28 +220,52 @@ class Pseudonyms:
     def text(self, original: str) -> str:
         """Fake prose about as long as ``original`` (for bios and faked free text)."""
         sentences = max(1, min(8, len(original) // 60 + 1))
-        return self._draw("text", original, lambda f: " ".join(f.sentences(sentences)))
+        return self._draw(
+            "text", original, lambda f: " ".join(f.sentences(sentences)), self._repair
+        )
 
     def words(self, original: str) -> str:
         """A few fake words about as long as ``original`` (for faked short strings)."""
         count = max(1, min(6, len(original.split())))
-        return self._draw("words", original, lambda f: " ".join(f.words(count)).capitalize())
+        return self._draw(
+            "words", original, lambda f: " ".join(f.words(count)).capitalize(), self._repair
+        )
 
     def address(self, original: str) -> str:
-        """A fake one-line street address."""
-        return self._draw("address", original, lambda f: f"{f.street_address()}, {f.city()}")
+        """A fake one-line street address (made up: Faker's are built from common names)."""
+        return self._draw("address", original, None, self._invent_address)
+
+    def _invent_address(self, rng: random.Random, _last: str) -> str:
+        for _ in range(_ATTEMPTS):
+            address = (
+                f"{rng.randint(1, 199)} {self.invented_word(rng)} "
+                f"{rng.choice(_STREET_SUFFIXES)}, {self.invented_word(rng)}"
+            )
+            if self.is_clean(address):
+                return address
+        return f"{rng.randint(1, 199)} {self.invented_word(rng)}"
 
     def city(self, original: str) -> str:
         """A fake city name."""
-        return self._draw("city", original, lambda f: f.city())
+        return self._draw("city", original, None, self._invent_name)
 
     def phone(self, original: str) -> str:
         """A fake phone number (Faker's format, not one of the input's)."""
-        return self._draw("phone", original, lambda f: f.phone_number())
+        return self._draw(
+            "phone",
+            original,
+            lambda f: f.phone_number(),
+            lambda rng, _: f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+        )
 
     def user_name(self, original: str) -> str:
         """A fake user name or handle."""
-        return self._draw("user-name", original, lambda f: f.user_name())
+        return self._draw(
+            "user-name",
+            original,
+            lambda f: f.user_name(),
+            lambda rng, _: f"{self.invented_word(rng, False)}{rng.randint(10, 99)}",
+        )
 
     def integer(self, original: int) -> int:
         """A fake integer with as many digits as ``original`` and the same sign."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from migrate.convert.job import Job, JobError, RecordSpec, suggest
+from migrate.errors import ExtractError
 
 
 def child_columns(columns: list[str], each: str) -> set[str] | None:
@@ -23,6 +24,14 @@ def child_columns(columns: list[str], each: str) -> set[str] | None:
 
 def check_columns(job: Job) -> None:
     """Raise :class:`JobError` when a record spec names a column its source does not have."""
+    try:
+        _check(job)
+    except ExtractError as error:
+        # A source that cannot be opened is a configuration problem of the job (exit code 2).
+        raise JobError(str(error)) from None
+
+
+def _check(job: Job) -> None:
     from migrate.extract import open_source
 
     cache: dict[str, list[str]] = {}

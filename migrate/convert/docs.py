@@ -240,7 +240,7 @@ def job_file_reference() -> str:
                 default = "" if param.default in (None, []) else f" (default `{param.default}`)"
                 parts.append(f"- `{param.name}`: {param.doc}{default}")
             parts.append("")
-        parts.append(f"Example: {definition.example}\n")
+        parts.append(f"Example: `{definition.example}`\n")
     parts += [
         "## A complete job\n",
         "The Trailhop sample's CSV job (`samples/csv/job.toml`); the SQLite and JSON jobs beside "

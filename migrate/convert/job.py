@@ -453,13 +453,9 @@ class _Loader:
         return specs
 
     def geocode(self, table: dict[str, Any]) -> Any:
-        try:
-            stage = importlib.import_module("migrate.geocode.stage")
-        except ModuleNotFoundError as error:
-            if error.name != "migrate.geocode.stage":
-                raise
-            return None
-        return stage.parse_geocode_config(table, self.path)
+        from migrate.geocode.stage import parse_geocode_config
+
+        return parse_geocode_config(table, self.path)
 
     # records
 

@@ -7,7 +7,10 @@ Three passes, so that memory grows with the number of ids, never with row conten
    goes through the rule engine (``check_row``) and the cross-row checker. A record with an
    error is rejected on the spot; an accepted row is serialised to edn at once and spilled to a
    temporary file (:mod:`migrate.convert.spill`). Only its id, its spill handle and the ids it
-   references stay in memory.
+   references stay in memory. When several record specs make rows of one type (users from two
+   sources), a row whose source id an earlier spec already gave is merged into that row: its
+   extra attributes are added, a different value for the same attribute rejects it
+   (``merge-conflict``). A repeated source id within one spec is ``source-id-duplicate``.
 2. **Settle.** References are resolved on ids: a row whose required reference points at a
    rejected row is rejected (``ref-target-rejected``), one pointing at a row that no source
    holds is rejected too (``ref-unresolved``), repeatedly until nothing changes (an image goes
@@ -34,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migrate.convert.mapping import MappedRecord, Rejection
 from migrate.convert.outputs import ConvertReport, TypeCounts, reject_line, write_rejects
 from migrate.convert.outputs import write_report as _write_report
 from migrate.convert.spill import Spill
@@ -229,8 +233,6 @@ class _Run:
             progress("read", self.done)
 
     def _take(self, item: Any, stream: RecordStream, check_row: Callable) -> None:
-        from migrate.convert.mapping import Rejection
-
         noted: tuple[str, ...] = ()
         if type(item) is Noted:
             item, noted = item.record, item.warnings
@@ -696,8 +698,6 @@ def record_streams(job: Any, geocoder: Any = None) -> list[RecordStream]:
 
 
 def _geocode(geocoder: Any, config: Any, item: Any, values: Any) -> Any:
-    from migrate.convert.mapping import MappedRecord, Rejection
-
     if not isinstance(item, MappedRecord):
         return item
     outcome = geocoder.apply(item.row, config.address_for(values))

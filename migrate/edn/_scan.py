@@ -152,7 +152,7 @@ _fromisoformat = datetime.fromisoformat
 _KEYWORDS: dict[str, Keyword] = {}
 # Keywords this simple are legal without asking Clojure's pattern (the common case, fast).
 _PLAIN_KEYWORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*(?:/[A-Za-z_][A-Za-z0-9_.\-]*)?")
-_KEYWORDS_MAX = 100_000
+_KEYWORDS_MAX = 10_000
 
 
 def _is_digit(char: str, base: int) -> bool:
@@ -240,16 +240,16 @@ def escaped_string(body: str, offset: int) -> str:
     """
     # Fast path for the escapes writers use. Splitting at escaped backslashes first leaves
     # escapes that cannot overlap; anything left over takes the exact path below.
-    parts = body.split("\\\\")
-    for index, part in enumerate(parts):
-        if "\\" in part:
+    pieces = body.split("\\\\")
+    for index, piece in enumerate(pieces):
+        if "\\" in piece:
             for escape, char in _COMMON_ESCAPES:
-                part = part.replace(escape, char)
-            if "\\" in part:
+                piece = piece.replace(escape, char)
+            if "\\" in piece:
                 break
-            parts[index] = part
+            pieces[index] = piece
     else:
-        return "\\".join(parts)
+        return "\\".join(pieces)
     parts: list[str] = []
     surrogates = False
     start = 0

@@ -1,7 +1,8 @@
 """Streaming edn reader for Intermediary documents, with line:column positions.
 
-``DocumentReader`` reads a document in chunks and yields the elements of ``:data`` one at a time,
-so memory stays flat however large the file. Values are read by the tokenizer in
+``DocumentReader`` reads a document in chunks and yields the elements of ``:data`` one at a time;
+it holds a window of text and the current row, whatever the file's size (keywords are interned
+by :class:`~migrate.edn.values.Keyword`, so each distinct keyword read stays in memory). Values are read by the tokenizer in
 :mod:`migrate.edn._parse` (offsets only); line and column are computed for each row's start, and
 for values inside a row only when :meth:`Entry.position` asks (the row's text is walked again).
 
@@ -130,8 +131,10 @@ class Entry:
 class DocumentReader:
     """Stream the rows of an Intermediary document: ``for entry in DocumentReader(path)``.
 
-    ``source`` is a path or an open stream (text, or binary holding UTF-8). After iteration, :attr:`header` describes the
-    rest of the document. Malformed edn raises :class:`EdnSyntaxError`.
+    ``source`` is a path or an open stream (text, or binary holding UTF-8). After iteration,
+    :attr:`header` describes the rest of the document. Malformed edn raises
+    :class:`EdnSyntaxError`; nothing else escapes (no ``RecursionError``, no
+    ``UnicodeDecodeError``). An unreadable path raises ``OSError`` when iteration starts.
     """
 
     def __init__(

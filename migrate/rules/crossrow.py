@@ -13,6 +13,7 @@ settled as soon as their target is known (backward references at once, forward o
 from __future__ import annotations
 
 import uuid
+from array import array
 from typing import Any
 
 import schemas
@@ -31,6 +32,8 @@ AVATAR = _K("im.userProfile/avatar")
 STRIPE_USER = _K("im.stripeAccount/user")
 REVIEW_AUTHOR = _K("im.review/author")
 REVIEW_SUBJECT = _K("im.review/subject")
+
+_LISTING_IMAGE, _LOOSE_IMAGE = 1, 2
 
 Where = tuple[int | None, str | None, Any]  # row index, label, position (or a _Lazy one)
 
@@ -66,11 +69,6 @@ def _ref_paths(row_type: schemas.RowType) -> tuple[tuple[tuple[Keyword, ...], An
     return tuple(found)
 
 
-def _describe(where: tuple[int, Any]) -> str:
-    index, line = where[0], where[-1]
-    return f"row {index}" + (f" (line {line})" if line is not None else "")
-
-
 class CrossRowChecker:
     """Checks the rules that need several rows; feed it every row with :meth:`add`.
 
@@ -86,14 +84,24 @@ class CrossRowChecker:
         self.type_names = {t.id_attr: t.name for t in self.schema.types}
         # Keyed by id(): keywords are interned and never freed, and id() spares the Python-level
         # Keyword.__hash__ on every look-up of the hot path.
-        self.types_by_id = {id(t.id_attr): (t.name, self._ref_plans(t)) for t in self.schema.types}
-        self.aliases: dict[int, tuple[int, str, int | None]] = {}
-        self.import_ids: dict[uuid.UUID, tuple[int, Keyword, str, int | None]] = {}
-        self.emails: dict[str, tuple[int, int | None]] = {}
-        self.stripe_owner: dict[int, tuple[int, str | None]] = {}
-        self.avatar_of: dict[int, tuple[int, str | None]] = {}
-        self.listing_images: dict[int, Where] = {}
-        self.loose_images: dict[int, Where] = {}
+        self.type_list: list[str] = ["", *(t.name for t in self.schema.types)]
+        self.types_by_id = {
+            id(t.id_attr): (code, t.name, self._ref_plans(t))
+            for code, t in enumerate(self.schema.types, start=1)
+        }
+        # Per row index, compactly: type code (0: not a known type), position, image use.
+        self.row_types = bytearray()
+        self.lines = array("q")
+        self.columns = array("q")
+        self.image_use = bytearray()  # _LISTING_IMAGE or _LOOSE_IMAGE for image rows
+        # Keys rows are referenced by -> row index; id(alias) as aliases are interned keywords,
+        # uuid.int so that the UUID objects themselves need not be kept.
+        self.aliases: dict[int, int] = {}
+        self.import_ids: dict[int, int] = {}
+        self.emails: dict[str, int] = {}
+        self.stripe_owner: dict[int, int] = {}  # user row -> first Stripe account row
+        self.avatar_of: dict[int, int] = {}  # image row -> first user row using it as avatar
+        self.loose_labels: dict[int, str | None] = {}  # images without a listing -> label
         self.pending: list[tuple] = []
         self.pending_reviews: list[tuple] = []
 
@@ -117,34 +125,48 @@ class CrossRowChecker:
         findings: list[Finding] = []
         locate = position or _nowhere
         row_position = locate(())
-        line = row_position[0] if row_position is not None else None
         info = self.types_by_id.get(id(row.id_attr))
-        type_name, paths = info if info is not None else (row.row_type, ())
+        type_code, type_name, paths = info if info is not None else (0, row.row_type, ())
+        line, column = row_position if row_position is not None else (0, 0)
+        if index == len(self.row_types):  # rows arrive in order: the usual case
+            self.row_types.append(type_code)
+            self.image_use.append(0)
+            self.lines.append(line)
+            self.columns.append(column)
+        else:
+            if index > len(self.row_types):
+                grow = index + 1 - len(self.row_types)
+                self.row_types.extend(bytes(grow))
+                self.image_use.extend(bytes(grow))
+                self.lines.extend([0] * grow)
+                self.columns.extend([0] * grow)
+            self.row_types[index] = type_code
+            self.lines[index], self.columns[index] = line, column
         label = row_label(row)
         alias = row.alias
         if type(alias) is Keyword:
             first = self.aliases.get(id(alias))
             if first is None:
-                self.aliases[id(alias)] = (index, type_name, line)
+                self.aliases[id(alias)] = index
             else:
                 self._emit(
                     findings,
                     "alias-duplicate",
-                    f"alias {alias!r} is already used by {_describe((first[0], first[2]))}; "
+                    f"alias {alias!r} is already used by {self._describe(first)}; "
                     "aliases must be unique in the file",
                     (index, label, locate((0, 2) if row.import_id is not None else (0, 1))),
                 )
         import_id = row.import_id
         if import_id is not None and isinstance(import_id, uuid.UUID):
-            first = self.import_ids.get(import_id)
+            first = self.import_ids.get(import_id.int)
             if first is None:
-                self.import_ids[import_id] = (index, row.id_attr, type_name, line)
+                self.import_ids[import_id.int] = index
             else:
                 self._emit(
                     findings,
                     "import-id-duplicate",
                     f'import id #uuid "{import_id}" is already used by '
-                    f"{_describe((first[0], first[3]))}; import ids must be unique in the file",
+                    f"{self._describe(first)}; import ids must be unique in the file",
                     (index, label, locate((0, 1))),
                 )
         attrs = row.attrs
@@ -169,12 +191,13 @@ class CrossRowChecker:
                 # a forward reference: keep its position, not the row (nor its text)
                 self.pending.append((value, attribute, (index, label, locate((1, *keys)))))
         if type_name == "user":
-            self._add_email(row, index, label, line, locate, findings)
+            self._add_email(row, index, label, locate, findings)
         elif type_name == "image":
             if refs is not None and IMAGE_LISTING in refs:
-                self.listing_images[index] = (index, label, row_position)
+                self.image_use[index] = _LISTING_IMAGE
             else:
-                self.loose_images[index] = (index, label, row_position)
+                self.image_use[index] = _LOOSE_IMAGE
+                self.loose_labels[index] = label
         elif (
             type_name == "review"
             and refs is not None
@@ -186,7 +209,7 @@ class CrossRowChecker:
                 self.pending_reviews.append(review)
         return findings
 
-    def _add_email(self, row, index, label, line, locate, findings) -> None:
+    def _add_email(self, row, index, label, locate, findings) -> None:
         email = row.attrs.get(PRIMARY_EMAIL)
         address = email.get(EMAIL_ADDRESS) if type(email) is dict else None
         if type(address) is not str or not address.strip():
@@ -194,28 +217,40 @@ class CrossRowChecker:
         folded = address.strip().casefold()
         first = self.emails.get(folded)
         if first is None:
-            self.emails[folded] = (index, line)
+            self.emails[folded] = index
             return
         self._emit(
             findings,
             "email-duplicate",
             f"{EMAIL_ADDRESS!r} {show(address)} is already the primary email of "
-            f"{_describe(first)}; primary emails must be unique (ignoring case)",
+            f"{self._describe(first)}; primary emails must be unique (ignoring case)",
             (index, label, locate((1, PRIMARY_EMAIL, EMAIL_ADDRESS))),
             EMAIL_ADDRESS,
         )
 
     # ------------------------------------------------------------------------------ settling
 
+    def _describe(self, index: int) -> str:
+        """``row 3 (line 12)``: how a message names another row."""
+        line = self.lines[index] if index < len(self.lines) else 0
+        return f"row {index}" + (f" (line {line})" if line else "")
+
+    def _position(self, index: int) -> tuple[int, int] | None:
+        line = self.lines[index]
+        return (line, self.columns[index]) if line else None
+
     def _target(self, ref: Ref) -> tuple[int, str] | None:
         """``(row index, type name)`` of the row ``ref`` names, if it has been seen."""
         if ref.alias is not None:
             hit = self.aliases.get(id(ref.alias))
-            return (hit[0], hit[1]) if hit is not None else None
-        hit = self.import_ids.get(ref.import_id)
-        if hit is None or hit[1] is not ref.id_attr:
+        else:
+            hit = self.import_ids.get(ref.import_id.int)
+            info = self.types_by_id.get(id(ref.id_attr))
+            if hit is not None and (info is None or self.row_types[hit] != info[0]):
+                return None
+        if hit is None:
             return None
-        return hit[0], hit[2]
+        return hit, self.type_list[self.row_types[hit]]
 
     def _settle(self, record: tuple, findings: list[Finding], *, final: bool) -> bool:
         ref, attribute, where = record
@@ -224,9 +259,10 @@ class CrossRowChecker:
             if not final:
                 return False
             hint = ""
-            if ref.alias is None and ref.import_id in self.import_ids:
-                other = self.import_ids[ref.import_id]
-                hint = f" (that import id belongs to a {other[2]} row, {_describe((other[0], other[3]))})"
+            if ref.alias is None and ref.import_id.int in self.import_ids:
+                other = self.import_ids[ref.import_id.int]
+                other_type = self.type_list[self.row_types[other]]
+                hint = f" (that import id belongs to a {other_type} row, {self._describe(other)})"
             self._emit(
                 findings,
                 "ref-unresolved",
@@ -242,7 +278,7 @@ class CrossRowChecker:
                 findings,
                 "ref-wrong-type",
                 f"{attribute.key!r} must reference {target_text(attribute)}, found {show(ref)} "
-                f"which is a {target_type} row ({_describe((target_index, None))})",
+                f"which is a {target_type} row ({self._describe(target_index)})",
                 where,
                 attribute.key,
             )
@@ -252,12 +288,12 @@ class CrossRowChecker:
         elif attribute.key is STRIPE_USER:
             first = self.stripe_owner.get(target_index)
             if first is None:
-                self.stripe_owner[target_index] = (where[0], where[1])
+                self.stripe_owner[target_index] = where[0]
             else:
                 self._emit(
                     findings,
                     "stripe-account-duplicate",
-                    f"user {show(ref)} already has a Stripe account ({_describe((first[0], None))}"
+                    f"user {show(ref)} already has a Stripe account ({self._describe(first)}"
                     "); a user has at most one",
                     where,
                     attribute.key,
@@ -267,13 +303,13 @@ class CrossRowChecker:
     def _use_avatar(self, image_index: int, where: Where, findings: list[Finding]) -> None:
         first = self.avatar_of.get(image_index)
         if first is None:
-            self.avatar_of[image_index] = (where[0], where[1])
+            self.avatar_of[image_index] = where[0]
             return
         self._emit(
             findings,
             "avatar-shared",
-            f"{AVATAR!r}: the image (row {image_index}) is already the avatar of "
-            f"{first[1] or _describe((first[0], None))}; each user should have an image of their own",
+            f"{AVATAR!r}: the image ({self._describe(image_index)}) is already the avatar of "
+            f"{self._describe(first)}; each user should have an image of their own",
             where,
             AVATAR,
         )
@@ -302,24 +338,24 @@ class CrossRowChecker:
             self._check_review(review, findings, final=True)
         self.pending.clear()
         self.pending_reviews.clear()
-        for image_index, (user_index, user_label) in sorted(self.avatar_of.items()):
-            if image_index in self.listing_images:
+        for image_index, user_index in sorted(self.avatar_of.items()):
+            if self.image_use[image_index] == _LISTING_IMAGE:
                 self._emit(
                     findings,
                     "avatar-shared",
-                    f"the image (row {image_index}) is both a listing image and the avatar of "
-                    f"{user_label or _describe((user_index, None))}; use separate images",
-                    self.listing_images[image_index],
+                    f"the image is both a listing image and the avatar of "
+                    f"{self._describe(user_index)}; use separate images",
+                    (image_index, None, self._position(image_index)),
                     None,
                 )
-        for image_index, where in sorted(self.loose_images.items()):
+        for image_index, label in sorted(self.loose_labels.items()):
             if image_index not in self.avatar_of:
                 self._emit(
                     findings,
                     "image-unreferenced",
                     f"image (row {image_index}) is neither a listing image ({IMAGE_LISTING!r}) "
                     "nor any user's avatar; it will be imported but never shown",
-                    where,
+                    (image_index, label, self._position(image_index)),
                     None,
                 )
         findings.sort(

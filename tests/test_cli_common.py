@@ -1,0 +1,108 @@
+"""migrate/cli/_common.py: the options, input checks and error mapping every command shares."""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from migrate.cli._common import (
+    BadUsage,
+    RunFailed,
+    emit_json,
+    format_option,
+    os_error_message,
+    quiet_option,
+    readable_file,
+    user_errors,
+)
+from migrate.edn.errors import EdnSyntaxError
+from migrate.edn.writer import EdnWriteError
+from migrate.errors import ConfigError, MigrateError
+
+
+class SourceGone(Exception):
+    """A command-specific failure."""
+
+
+class BadFlag(Exception):
+    """A command-specific usage problem."""
+
+
+def command_raising(error: BaseException) -> click.Command:
+    @click.command()
+    @format_option
+    @quiet_option
+    def command(output_format: str, quiet: bool) -> None:
+        with user_errors(failed=(SourceGone,), usage=(BadFlag,)):
+            raise error
+
+    return command
+
+
+@pytest.mark.parametrize(
+    ("error", "exit_code", "output"),
+    [
+        (
+            EdnSyntaxError("unexpected ']'", "data.edn", 3, 14),
+            1,
+            "Error: data.edn:3:14: unexpected ']'\n",
+        ),
+        (EdnWriteError("illegal keyword :user/1a"), 1, "Error: illegal keyword :user/1a\n"),
+        (MigrateError("12 rows rejected"), 1, "Error: 12 rows rejected\n"),
+        (SourceGone("the source went away"), 1, "Error: the source went away\n"),
+        (
+            ConfigError("job.toml: [source] path: missing"),
+            2,
+            "Error: job.toml: [source] path: missing\n",
+        ),
+        (BadFlag("--limit must be positive"), 2, "Error: --limit must be positive\n"),
+        (
+            FileNotFoundError(2, "No such file or directory", "in.csv"),
+            2,
+            "Error: cannot open in.csv: no such file or directory\n",
+        ),
+        (MigrateError("first line\n  second line"), 1, "Error: first line second line\n"),
+    ],
+)
+def test_library_errors_become_one_line_and_an_exit_code(error, exit_code, output):
+    result = CliRunner().invoke(command_raising(error), [])
+    assert result.exit_code == exit_code
+    assert result.output == output
+
+
+def test_other_exceptions_are_bugs_and_propagate():
+    result = CliRunner().invoke(command_raising(KeyError("x")), [])
+    assert isinstance(result.exception, KeyError)
+
+
+def test_click_exception_classes_carry_the_exit_codes():
+    assert RunFailed("x").exit_code == 1
+    assert BadUsage("x").exit_code == 2
+
+
+def test_options_are_shared_and_validated():
+    command = command_raising(MigrateError("ran"))
+    assert CliRunner().invoke(command, ["--format", "json", "-q"]).exit_code == 1
+    result = CliRunner().invoke(command, ["--format", "xml"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--format': 'xml' is not one of 'text', 'json'." in result.output
+
+
+def test_readable_file(tmp_path):
+    path = tmp_path / "a.edn"
+    path.write_text("{}", "utf-8")
+    assert readable_file(str(path)) == path
+    with pytest.raises(BadUsage, match=r"^cannot read .*missing\.edn: no such file$"):
+        readable_file(tmp_path / "missing.edn")
+    with pytest.raises(BadUsage, match=r": is a directory$"):
+        readable_file(tmp_path)
+
+
+def test_os_error_message_without_a_filename():
+    assert os_error_message(OSError(28, "No space left on device")) == "no space left on device"
+
+
+def test_emit_json_keeps_order_and_unicode(capsys):
+    emit_json({"b": "café", "a": [1]})
+    assert capsys.readouterr().out == '{\n  "b": "café",\n  "a": [\n    1\n  ]\n}\n'
