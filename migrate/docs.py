@@ -43,7 +43,8 @@ def generator(target: str) -> Callable[[], str] | None:
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
-        if error.name is not None and module_name.startswith(error.name):
+        missing = error.name or ""
+        if module_name == missing or module_name.startswith(missing + "."):
             return None
         raise
     return getattr(module, attribute)

@@ -111,21 +111,22 @@ class _Tally:
             self.import_id[name] += 1
         if row.alias is None and row.import_id is None:
             self.neither[name] += 1
-        for key, value in row.attrs.items():
-            self._references(key, value)
-
-    def _references(self, key: Keyword, value: Any) -> None:
-        if type(value) is Ref:
-            if value.alias is not None:
-                self.by_alias[key] += 1
-            elif value.import_id is not None:
-                self.by_id[key] += 1
-        elif isinstance(value, dict):
-            for child_key, child in value.items():
-                self._references(child_key if type(child_key) is Keyword else key, child)
-        elif isinstance(value, tuple | list | frozenset):
-            for child in value:
-                self._references(key, child)
+        # An explicit stack: extended data may nest as deep as the reader allows (1000 levels).
+        stack: list[tuple[Keyword, Any]] = list(row.attrs.items())
+        while stack:
+            key, value = stack.pop()
+            if type(value) is Ref:
+                if value.alias is not None:
+                    self.by_alias[key] += 1
+                elif value.import_id is not None:
+                    self.by_id[key] += 1
+            elif isinstance(value, dict):
+                stack.extend(
+                    (child_key if type(child_key) is Keyword else key, child)
+                    for child_key, child in value.items()
+                )
+            elif isinstance(value, tuple | list | frozenset):
+                stack.extend((key, child) for child in value)
 
 
 def _type_order() -> dict[str, int]:

@@ -18,13 +18,12 @@ from datetime import datetime
 
 import schemas
 from migrate.edn.errors import EdnSyntaxError, RowShapeError
-from migrate.edn.reader import DocumentReader, Header
+from migrate.edn.reader import DocumentReader
 from migrate.edn.rows import row_from_value
-from migrate.edn.values import Keyword
 from migrate.rules.crossrow import CrossRowChecker
 from migrate.rules.engine import RowChecker, Stamper, parse_codes
 from migrate.rules.findings import Finding, Report
-from migrate.rules.show import show
+from migrate.rules.structure import document_problems
 
 PROGRESS_EVERY = 10_000
 
@@ -56,7 +55,7 @@ def validate_file(
     reader = DocumentReader(path, filename=filename)
     findings: list[Finding] = []
     rows_checked: Counter[str] = Counter()
-    names = {row_type.id_attr: row_type.name for row_type in schema.types}
+    names = {id(row_type.id_attr): row_type.name for row_type in schema.types}
     limit = max_findings if max_findings is not None else float("inf")
     partial = syntax_error = False
     try:
@@ -78,7 +77,7 @@ def validate_file(
                     partial = True
                     break
                 continue
-            rows_checked[names.get(row.id_attr, row.row_type)] += 1
+            rows_checked[names.get(id(row.id_attr)) or row.row_type] += 1
             locate = _Locator(entry)
             found = row_checker.check(row, index, locate)
             found += cross.add(row, index, locate)
@@ -98,7 +97,11 @@ def validate_file(
     if not partial:
         findings += cross.finish()
         if not syntax_error:
-            findings += header_findings(reader.header, stamper)
+            findings += [
+                stamper.make(code, message, position=where)
+                for code, message, where in document_problems(reader.header)
+                if stamper.wants(code)
+            ]
     if len(findings) > limit:
         partial = True
     findings.sort(key=_order)
@@ -132,62 +135,3 @@ class _Locator:
 def _order(finding: Finding) -> tuple:
     line = finding.line if finding.line is not None else 1 << 62
     return (line, finding.column or 0)
-
-
-IDENT, DATA = Keyword("ident"), Keyword("data")
-
-
-def header_findings(header: Header, stamper: Stamper) -> list[Finding]:
-    """Findings about the document around the rows, from the reader's completed ``header``."""
-    out: list[tuple[str, str, tuple[int, int] | None]] = []
-    if header.not_map is not None:
-        kind, where = header.not_map
-        out.append(
-            (
-                "document-not-map",
-                f"the document must be one map {{:ident … :data [...]}}, found a {kind}",
-                where,
-            )
-        )
-    else:
-        for key, where in header.unknown_keys:
-            out.append(
-                (
-                    "document-key-unknown",
-                    f"the document may only have the keys :ident and :data, found {show(key)}",
-                    where,
-                )
-            )
-        if not header.ident_found:
-            out.append(("ident-missing", "the document has no :ident (the marketplace ID)", None))
-        elif type(header.ident) is not Keyword:
-            out.append(
-                (
-                    "ident-not-keyword",
-                    f":ident must be a keyword such as :my-marketplace, found {show(header.ident)}",
-                    header.ident_position,
-                )
-            )
-        if not header.data_found:
-            out.append(("data-missing", "the document has no :data (the vector of rows)", None))
-        elif header.data_kind not in ("vector", "list"):
-            out.append(
-                (
-                    "data-not-sequence",
-                    f":data must be a vector or list of rows, found a {header.data_kind}",
-                    header.data_position,
-                )
-            )
-    if header.trailing_content is not None:
-        out.append(
-            (
-                "trailing-content",
-                "content after the document: the file must hold exactly one map",
-                header.trailing_content,
-            )
-        )
-    return [
-        stamper.make(code, message, position=where)
-        for code, message, where in out
-        if stamper.wants(code)
-    ]

@@ -85,7 +85,7 @@ BACKGROUND = " ".join(
         ),
         "daily-rental default-booking/release-1 day admin example.com example.net example.org",
         "cdn.example.com acct_test_ picsum.photos/seed location address building contactphone",
-        "nickname trips phone [email] [phone] [link]",
+        "nickname trips phone [email] [phone] [link] listingtype transactionprocessalias unittype",
     ]
 )
 
@@ -487,7 +487,7 @@ def test_bad_options_are_config_errors(marketplace, tmp_path, kwargs, message):
 
 
 @settings(
-    max_examples=15,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -517,3 +517,33 @@ def test_property_any_valid_file_gives_a_valid_leak_free_subset(
     assert leaks(out.read_text("utf-8"), originals) == []
     kept_users = sum(row.row_type == "user" for row in read_rows(out))
     assert kept_users == (users if sample is None else min(sample, users))
+
+
+def _image_urls(out: Path) -> tuple[list[str], list[str]]:
+    rows = read_rows(out)
+    avatars = {
+        row.attrs[K("im.user/profile")][K("im.userProfile/avatar")].key
+        for row in rows
+        if row.row_type == "user" and K("im.userProfile/avatar") in row.attrs[K("im.user/profile")]
+    }
+    profile, listing = [], []
+    for row in rows:
+        if row.row_type == "image":
+            target = profile if set(row.resolves()) & avatars else listing
+            target.append(row.attrs[K("im.image/url")])
+    return profile, listing
+
+
+def test_profile_photos_point_at_placeholders_unless_the_policy_keeps_them(marketplace, tmp_path):
+    path, _ = marketplace
+    out = tmp_path / "dev.edn"
+    anonymise(path, out, ident=":dev", seed="s1")
+    profile, listing = _image_urls(out)
+    assert profile and listing
+    assert all(url.startswith("https://picsum.photos/seed/") for url in profile)
+    assert all(url.startswith("https://cdn.example.com/l/") for url in listing)
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[attributes]\n"im.userProfile/avatar" = "keep"\n')
+    anonymise(path, out, ident=":dev", seed="s1", policy=policy)
+    profile, _ = _image_urls(out)
+    assert profile and all(url.startswith("https://cdn.example.com/a/") for url in profile)

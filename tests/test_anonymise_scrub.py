@@ -33,7 +33,10 @@ def test_a_users_own_address_becomes_their_pseudonymous_address():
 
 
 def test_dates_prices_and_short_numbers_are_kept():
-    text = "Built 2019-05-01, 12.50 EUR a night, room 42, open 9-17, 4 beds."
+    text = (
+        "Built 2019-05-01 10:30, renovated 2015-2021, seen 12.05.2023, "
+        "12.50 EUR a night, room 42, open 9-17, 4 beds."
+    )
     assert _scrubber().text(text) == text
 
 

@@ -10,6 +10,7 @@ from migrate.cli._common import (
     BadUsage,
     RunFailed,
     emit_json,
+    file_argument,
     format_option,
     os_error_message,
     quiet_option,
@@ -106,3 +107,19 @@ def test_os_error_message_without_a_filename():
 def test_emit_json_keeps_order_and_unicode(capsys):
     emit_json({"b": "café", "a": [1]})
     assert capsys.readouterr().out == '{\n  "b": "café",\n  "a": [\n    1\n  ]\n}\n'
+
+
+def test_file_argument_leaves_the_check_to_readable_file(tmp_path, monkeypatch):
+    @click.command()
+    @file_argument(metavar="FILE.edn")
+    def command(file: str) -> None:
+        click.echo(readable_file(file).name)
+
+    path = tmp_path / "a.edn"
+    path.write_text("{}", "utf-8")
+    assert CliRunner().invoke(command, [str(path)]).output == "a.edn\n"
+    monkeypatch.setattr("os.access", lambda target, mode: False)
+    result = CliRunner().invoke(command, [str(path)])
+    assert result.exit_code == 2
+    assert result.output == f"Error: cannot read {path}: permission denied\n"
+    assert "FILE.edn" in CliRunner().invoke(command, ["--help"]).output

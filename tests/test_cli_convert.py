@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import need_component
 
 from migrate.cli import main
 
@@ -186,18 +188,60 @@ def test_interrupt_exits_130_and_keeps_the_previous_output(job, monkeypatch):
     ]
 
 
+SQL_JOB = """ident = "db"
+[sources.db]
+type = "sql"
+url_env = "LEGACY_DB"
+table = "users"
+key = "id"
+[records.user]
+source = "db"
+id = "id"
+[records.user.mapping]
+email = "email"
+firstName = "first"
+lastName = "last"
+createdAt = "joined"
+"""
+
+
 def test_database_password_never_appears(tmp_path, monkeypatch):
     secret = "s3cret-Pa55word"
     monkeypatch.setenv("LEGACY_DB", f"postgresql+psycopg://legacy:{secret}@127.0.0.1:9/legacy")
     job = tmp_path / "job.toml"
-    job.write_text(
-        'ident = "db"\n[sources.db]\ntype = "sql"\nurl_env = "LEGACY_DB"\ntable = "users"\n'
-        'key = "id"\n[records.user]\nsource = "db"\nid = "id"\n'
-        '[records.user.mapping]\nemail = "email"\n',
-        "utf-8",
-    )
+    job.write_text(SQL_JOB, "utf-8")
     result = run(str(job))
     assert result.exit_code == 2
+    assert result.stderr.startswith("Error: cannot connect to postgresql+psycopg://legacy:")
+    assert "127.0.0.1:9/legacy" in result.stderr
     assert secret not in result.output and secret not in result.stderr
-    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("Error: ")
+    assert len(result.stderr.splitlines()) == 1
     assert all(secret not in p.read_text("utf-8", "replace") for p in tmp_path.rglob("*.*"))
+
+
+def test_unset_database_variable_is_a_configuration_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("LEGACY_DB", raising=False)
+    job = tmp_path / "job.toml"
+    job.write_text(SQL_JOB, "utf-8")
+    result = run(str(job))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {job}: sources.db.url_env: environment variable LEGACY_DB is not set\n"
+    )
+
+
+def test_wrong_database_password_is_one_line_without_the_password(tmp_path, monkeypatch):
+    url = os.environ.get("MIGRATE_TEST_PG_URL")
+    need_component(url is not None, "no PostgreSQL server (set MIGRATE_TEST_PG_URL)")
+    import sqlalchemy as sa
+
+    wrong = "wr0ng-Passw0rd-x"
+    target = sa.engine.make_url(url).set(password=wrong)
+    monkeypatch.setenv("LEGACY_DB", target.render_as_string(hide_password=False))
+    job = tmp_path / "job.toml"
+    job.write_text(SQL_JOB, "utf-8")
+    result = run(str(job))
+    assert result.exit_code == 2
+    assert "password authentication failed" in result.stderr
+    assert wrong not in result.stderr and wrong not in result.output
+    assert len(result.stderr.splitlines()) == 1

@@ -188,3 +188,30 @@ def test_layout_of_a_nested_group():
         "  --help       Show this message and exit.\n"
         "```\n"
     )
+
+
+def all_commands() -> list[click.Command]:
+    root = cli_docs.root_context(main, "migrate")
+    return [command for command, _ in cli_docs.walk(main, root)]
+
+
+@pytest.mark.parametrize("option", ["--format", "--quiet"])
+def test_shared_options_are_identical_wherever_they_appear(option):
+    found = {
+        command.name: parameter.to_info_dict()
+        for command in all_commands()
+        for parameter in command.params
+        if option in parameter.opts
+    }
+    assert len(found) >= 2, found
+    first = next(iter(found.values()))
+    for name, info in found.items():
+        assert info == first, f"{option} of `{name}` differs from the shared option"
+
+
+def test_every_help_text_opens_with_one_sentence():
+    for command in all_commands():
+        first_paragraph = " ".join((command.help or "").split("\n\n")[0].split())
+        assert first_paragraph.endswith("."), command.name
+        abbreviations_aside = first_paragraph.replace("e.g. ", "").replace("i.e. ", "")
+        assert ". " not in abbreviations_aside, command.name

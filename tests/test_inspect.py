@@ -164,3 +164,18 @@ def test_memory_does_not_grow_with_the_file(tmp_path):
     assert report.references[":im.image/listing"].by_id == 6_000
     # Four times the rows (0.3 MB against 1.2 MB, many 64 KB chunks each): the same memory.
     assert large_peak < small_peak * 1.25
+
+
+def test_deeply_nested_extended_data_is_walked_without_recursion(tmp_path):
+    path = tmp_path / "deep.edn"
+    depth = 990
+    path.write_text(
+        "{:ident :m :data [[[:im.listing/id :listing/a] {:im.listing/publicData {:x "
+        + "[" * depth
+        + "#im/ref :user/u"
+        + "]" * depth
+        + "}}]]}",
+        "utf-8",
+    )
+    report = inspect_file(path)
+    assert report.references == {":x": ReferenceCount(by_alias=1, by_id=0)}

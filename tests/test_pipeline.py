@@ -394,3 +394,10 @@ def test_a_stage_can_change_or_reject_records(tmp_path):
     report = run_records([stream("user", items)], options(tmp_path, stages=[stage]))
     assert report.types["user"].rejected == {"geocode-failed": 1}
     assert ':im.userProfile/displayName "Staged"' in report.edn_path.read_text("utf-8")
+
+
+def test_mixed_source_ids_put_numbers_first_in_numeric_order(tmp_path):
+    items = [user(sid, f"{sid}@example.com") for sid in ("b", "10", "a", "9", "007")]
+    report = run_records([stream("user", items)], options(tmp_path))
+    aliases = re.findall(r'#uuid "[^"]+" (:user/\S+)\]', report.edn_path.read_text("utf-8"))
+    assert aliases == [":user/u007", ":user/u9", ":user/u10", ":user/a", ":user/b"]

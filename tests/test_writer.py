@@ -167,6 +167,25 @@ def test_an_illegal_keyword_deep_inside_is_reported():
         dumps({K("a"): [{K("b"): Ref.to_alias(K("user/1a"))}]})
 
 
+def test_values_nested_beyond_the_recursion_limit_raise_a_write_error():
+    deep: object = 1
+    for _ in range(5_000):
+        deep = (deep,)
+    with pytest.raises(EdnWriteError) as error:
+        dumps(deep)
+    assert str(error.value) == "value nested too deeply to write (Python's recursion limit)"
+    row = Row(
+        K("im.listing/id"), None, K("listing/deep"), {K("im.listing/publicData"): {K("x"): deep}}
+    )
+    for pretty in (False, True):
+        with pytest.raises(EdnWriteError) as error:
+            row_text(row, pretty=pretty)
+        assert str(error.value) == (
+            "row :listing/deep, attribute :im.listing/publicData: value nested too deeply to "
+            "write (Python's recursion limit)"
+        )
+
+
 def test_edn_format_reads_a_mixed_value_back():
     value = {
         K("a"): (1, 2.5, Decimal("3.10"), "x"),

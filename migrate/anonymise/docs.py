@@ -60,6 +60,9 @@ the input (4 characters or more, case-insensitively): Faker is asked again when 
   same keyed hash; references are rewritten to match.
 * **Stripe accounts** are left out unless `--keep-stripe`, which gives test-mode ids
   `acct_test_<16 hex digits>`.
+* **Profile photos** show faces: the kept profile images point at a placeholder image
+  (`{placeholder}`) unless the policy sets `:im.userProfile/avatar` to `keep` (`drop` leaves
+  profile images out). Listing images keep their addresses: the importer downloads them.
 * **Listing locations** move by a random offset between a quarter of and the whole radius
   (default {radius:g} m, `[location] radius_m` in a policy file); addresses in
   `publicData.location` are replaced.
@@ -127,6 +130,7 @@ def anonymise_reference() -> str:
             phone=PHONE_PLACEHOLDER,
             exact=exact,
             parts=parts,
+            placeholder=IMAGE_PLACEHOLDER.format(token="<hash>"),
         )
     ]
     lines.extend(f"| `{reason}` | {meaning} |\n" for reason, meaning in DROP_REASONS.items())

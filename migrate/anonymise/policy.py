@@ -107,7 +107,12 @@ DEFAULT_RULES: tuple[AttributeRule, ...] = (
     ),
     _rule("im.userProfile/privateData", "drop", "fake drop", "private by definition"),
     _rule("im.userProfile/metadata", "scrub", "keep scrub fake drop", "operator data"),
-    _rule("im.userProfile/avatar", "keep", "keep drop", "a reference to the profile image"),
+    _rule(
+        "im.userProfile/avatar",
+        "fake",
+        "keep fake drop",
+        "profile photos show faces: fake points the profile image at a placeholder image",
+    ),
     _rule(
         "im.image/url",
         "keep",

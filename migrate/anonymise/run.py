@@ -33,8 +33,12 @@ from migrate.anonymise.subset import (
     select,
 )
 from migrate.anonymise.transform import RowAnonymiser
+from migrate.edn.reader import DocumentReader
+from migrate.edn.rows import row_from_value
 from migrate.edn.values import Keyword, Row
+from migrate.edn.writer import write_document
 from migrate.errors import ConfigError, MigrateError
+from migrate.validate import validate_file
 
 DEFAULT_EMAIL_TEMPLATE = "admin+{n}@example.com"
 
@@ -124,6 +128,7 @@ def anonymise(
         graph=graph,
         kept=selection.kept,
         emails=emails,
+        profile_images=selection.profile_images,
     )
     rows_out: Counter[str] = Counter()
     _write_verified(in_path, out_path, ident_keyword, anonymiser, selection.kept, rows_out)
@@ -193,8 +198,6 @@ def _policy(policy: Policy | PathArg | None) -> Policy:
 
 
 def _check_input(path: Path) -> None:
-    from migrate.validate import validate_file
-
     report = validate_file(path)
     errors = [finding for finding in report.findings if finding.is_error]
     if errors:
@@ -208,9 +211,6 @@ def _check_input(path: Path) -> None:
 
 
 def _rows(path: Path) -> Iterator[tuple[int, Row]]:
-    from migrate.edn.reader import DocumentReader
-    from migrate.edn.rows import row_from_value
-
     for entry in DocumentReader(path):
         yield entry.index, row_from_value(entry.value)
 
@@ -254,9 +254,6 @@ def _write_verified(
     kept: set[int],
     rows_out: Counter[str],
 ) -> None:
-    from migrate.edn.writer import write_document
-    from migrate.validate import validate_file
-
     def rows() -> Iterator[Row]:
         for index, row in _rows(in_path):
             if index in kept:

@@ -31,7 +31,10 @@ _NAME_WORD = r"[^\W\d_]{2,}"
 _TEXT_RE = re.compile(
     rf"(?P<email>{_EMAIL})|(?P<url>{_URL})|(?P<phone>{_PHONE})|(?P<word>{_NAME_WORD})"
 )
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}")
+# Digit runs that are dates or year ranges, not phone numbers (matched at the start of a run).
+_DATE_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|(?:19|20)\d{2} ?[-/] ?(?:19|20)\d{2}(?!\d)"
+)
 _TRAILING_PUNCTUATION = ".,;:!?"
 
 # Extended-data keys whose values are personal data whatever they look like.
@@ -67,7 +70,7 @@ def is_personal_key(key: str) -> bool:
 
 def _is_phone(text: str) -> bool:
     digits = sum(character.isdigit() for character in text)
-    return 7 <= digits <= 15 and _DATE_RE.fullmatch(text.strip()) is None
+    return 7 <= digits <= 15 and _DATE_RE.match(text.strip()) is None
 
 
 class Scrubber:

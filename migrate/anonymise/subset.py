@@ -78,12 +78,16 @@ class Graph:
 
 @dataclass
 class Selection:
-    """Which rows are kept, and how many rows of each type were dropped for which reason."""
+    """Which rows are kept, and how many rows of each type were dropped for which reason.
+
+    ``profile_images`` are the kept images that are some kept user's avatar (and no listing's).
+    """
 
     kept: set[int]
     dropped: Counter[tuple[str, str]]
     users_requested: int | None
     users_available: int
+    profile_images: set[int] = field(default_factory=set)
 
 
 def _dig(attrs: dict[Keyword, Any], path: tuple[Keyword, ...]) -> Any:
@@ -171,6 +175,7 @@ def select(
     avatars = (
         {graph.target(nodes[user].refs[0]) for user in chosen_users} if keep_avatars else set()
     )
+    profile_images: set[int] = set()
     for index, node in enumerate(nodes):
         row_type = node.row_type
         if row_type == "user":
@@ -185,6 +190,7 @@ def select(
                     dropped["image", "listing-not-kept"] += 1
             elif index in avatars:
                 kept.add(index)
+                profile_images.add(index)
             else:
                 dropped["image", "not-a-kept-avatar"] += 1
         elif row_type == "review":
@@ -206,7 +212,7 @@ def select(
                 dropped["stripeAccount", "user-not-kept"] += 1
         elif row_type not in ("user", "listing"):
             dropped[row_type, "unknown-type"] += 1
-    return Selection(kept, dropped, users_requested, len(graph.users()))
+    return Selection(kept, dropped, users_requested, len(graph.users()), profile_images)
 
 
 # -- the --users file --------------------------------------------------------------------------

@@ -29,6 +29,8 @@ _FIRST = Keyword("im.userProfile/firstName")
 _LAST = Keyword("im.userProfile/lastName")
 _DISPLAY = Keyword("im.userProfile/displayName")
 _STRIPE_ID = Keyword("im.stripeAccount/stripeAccountId")
+_AVATAR = Keyword("im.userProfile/avatar")
+_URL = Keyword("im.image/url")
 _DROP = object()
 
 IMAGE_PLACEHOLDER = "https://picsum.photos/seed/{token}/800/600"
@@ -50,6 +52,7 @@ class RowAnonymiser:
         graph: Graph,
         kept: set[int],
         emails: Mapping[int, str],
+        profile_images: set[int] | None = None,
     ) -> None:
         self.ps = pseudonyms
         self.scrubber = scrubber
@@ -57,19 +60,24 @@ class RowAnonymiser:
         self.graph = graph
         self.kept = kept
         self.emails = emails
+        self.profile_images = profile_images or set()
 
     def row(self, index: int, row: Row) -> Row:
         """The anonymised copy of ``row``, the input's row at position ``index``."""
         ps = self.ps
         alias = ps.alias(row.alias, row.row_type) if row.alias is not None else None
         import_id = ps.import_id(row.import_id) if row.import_id is not None else None
-        context = {"index": index}
+        context: dict[str, Any] = {"index": index}
         if row.row_type == "user":
             profile = row.attrs.get(Keyword("im.user/profile"))
             if isinstance(profile, dict):
                 context["first"] = profile.get(_FIRST)
                 context["last"] = profile.get(_LAST)
         attrs = self._map(row.attrs, context)
+        if index in self.profile_images and self.policy.action(_AVATAR.text) == "fake":
+            url = row.attrs.get(_URL)
+            if isinstance(url, str):
+                attrs[_URL] = IMAGE_PLACEHOLDER.format(token=ps.token("image", url))
         return Row(row.id_attr, import_id, alias, attrs)
 
     def _map(self, mapping: dict[Keyword, Any], context: dict[str, Any]) -> dict[Keyword, Any]:

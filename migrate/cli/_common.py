@@ -55,6 +55,15 @@ def quiet_option(function: F) -> F:
     )(function)
 
 
+def file_argument(name: str = "file", metavar: str | None = None) -> Callable[[F], F]:
+    """A path argument left unchecked by click, for :func:`readable_file` to check in one line.
+
+    ``click.Path`` checks readability itself (even without ``exists=True``) and reports it over
+    several lines with a usage hint; commands call :func:`readable_file` instead.
+    """
+    return click.argument(name, metavar=metavar, type=click.Path(path_type=str, readable=False))
+
+
 def readable_file(path: str | os.PathLike[str]) -> Path:
     """``path`` as a :class:`~pathlib.Path` when it names a readable regular file.
 

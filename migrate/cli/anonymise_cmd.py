@@ -47,7 +47,9 @@ from migrate.errors import ConfigError
     help="How --sample-users chooses: seeded random (default) or the most connected users.",
 )
 @click.option(
-    "--seed", default=None, help="Key of every pseudonym; the same seed, the same output."
+    "--seed",
+    default=None,
+    help="Key of every pseudonym: the same seed, the same output (default: a random key).",
 )
 @click.option(
     "--email-template",

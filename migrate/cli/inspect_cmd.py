@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import click
 
-from migrate.cli._common import emit_json, format_option, readable_file, user_errors
+from migrate.cli._common import (
+    emit_json,
+    file_argument,
+    format_option,
+    readable_file,
+    user_errors,
+)
 from migrate.inspect import InspectReport, inspect_file
 
 
 @click.command("inspect")
-@click.argument("file", type=click.Path(path_type=str))
+@file_argument()
 @format_option
 def inspect_command(file: str, output_format: str) -> None:
     """Count the rows, identifiers and references of an Intermediary FILE.edn."""

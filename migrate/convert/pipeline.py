@@ -69,10 +69,14 @@ def type_rank(record_type: str) -> tuple[int, str]:
 
 def source_id_key(source_id: str) -> tuple[int, int, str]:
     """Sort key of a source id: digit strings numerically (19-digit ids too), then the rest."""
-    if source_id.isdigit():
+    if source_id.isascii() and source_id.isdigit():
         stripped = source_id.lstrip("0") or "0"
         return (0, len(stripped), stripped + "\x00" + source_id)
     return (1, 0, source_id)
+
+
+def _plain_number(source_id: str) -> bool:
+    return source_id.isascii() and source_id.isdigit() and (source_id[0] != "0" or source_id == "0")
 
 
 @dataclass(frozen=True)
@@ -510,21 +514,26 @@ class _Run:
 
     # Pass 3 --------------------------------------------------------------------------------
 
-    def accepted_in_order(self) -> list[int]:
+    def accepted_in_order(self) -> array:
         ledger = self.ledger
         by_type: dict[int, list[int]] = {}
         state = ledger.state
         for node, type_number in enumerate(ledger.type_index):
             if state[node] == _ACCEPTED:
                 by_type.setdefault(type_number, []).append(node)
-        ordered: list[int] = []
+        ordered = array("q")
+        ids = ledger.source_ids
         for type_number in sorted(by_type, key=lambda number: type_rank(ledger.types[number])):
-            nodes = by_type[type_number]
-            nodes.sort(key=lambda node: source_id_key(ledger.source_ids[node]))
+            nodes = by_type.pop(type_number)
+            if all(_plain_number(ids[node]) for node in nodes):
+                # Same order as source_id_key, with one small int per node as the sort key.
+                nodes.sort(key=lambda node: int(ids[node]))
+            else:
+                nodes.sort(key=lambda node: source_id_key(ids[node]))
             ordered.extend(nodes)
         return ordered
 
-    def texts(self, nodes: list[int]) -> Iterator[str]:
+    def texts(self, nodes: array) -> Iterator[str]:
         ledger = self.ledger
         progress = self.options.progress
         for done, node in enumerate(nodes, 1):

@@ -150,7 +150,7 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
             elif kind == _MAP:
                 try:
                     value = dict(zip(items[::2], items[1::2], strict=False))
-                except TypeError:  # a key that is a map: rebuilt with FrozenMap keys
+                except (TypeError, RecursionError):  # _build_map knows what went wrong
                     value = None
                 if value is None or len(value) * 2 != len(items):
                     value = _build_map(src, items, start)
@@ -309,7 +309,7 @@ def _tagged(tag: str, value: Any, offset: int) -> Any:
         and _is_number(value[1])
     ):
         return Location(value[0], value[1])
-    return Tagged(tag, _freeze(value))
+    return Tagged(tag, value)
 
 
 def _is_number(value: Any) -> bool:
@@ -331,13 +331,15 @@ def _namespaced_map(src: str, items: list, namespace: str, start: int) -> dict:
         if len(_NS_KEYS) > 1000:
             _NS_KEYS.clear()
         table = _NS_KEYS[namespace] = {}
-    keys = [_freeze(key) for key in items[::2]]
-    for key in keys:
-        if key not in table:
-            if len(table) > 10_000:
-                table.clear()
-            table[key] = namespaced_key(key, namespace)
-    keys = [table[key] for key in keys]
+    keys = []
+    for key in items[::2]:
+        if type(key) is Keyword or type(key) is Symbol:  # only these take the namespace
+            if key not in table:
+                if len(table) > 10_000:
+                    table.clear()
+                table[key] = namespaced_key(key, namespace)
+            key = table[key]
+        keys.append(key)
     pairs = [item for pair in zip(keys, items[1::2], strict=False) for item in pair]
     if len(items) % 2:
         pairs.append(items[-1])
@@ -365,23 +367,29 @@ def _build_map(src: str, items: list, start: int) -> dict:
         raise Fail(start, "map literal needs an even number of forms")
     keys = items[::2]
     try:
-        result = dict(zip(keys, items[1::2], strict=True))
-    except TypeError:  # a map or vector holding a map as a key
-        keys = [_freeze(key) for key in keys]
-        result = dict(zip(keys, items[1::2], strict=True))
-    if len(result) != len(keys):
-        raise _duplicate(src, keys, start, "map key")
+        try:
+            result = dict(zip(keys, items[1::2], strict=True))
+        except TypeError:  # a map or vector holding a map as a key
+            keys = [_freeze(key) for key in keys]
+            result = dict(zip(keys, items[1::2], strict=True))
+        if len(result) != len(keys):
+            raise _duplicate(src, keys, start, "map key")
+    except RecursionError:  # comparing keys nested close to MAX_DEPTH
+        raise Fail(start, "map keys nested too deeply to compare") from None
     return result
 
 
 def _build_set(src: str, items: list, start: int) -> frozenset:
     try:
-        result = frozenset(items)
-    except TypeError:
-        items = [_freeze(item) for item in items]
-        result = frozenset(items)
-    if len(result) != len(items):
-        raise _duplicate(src, items, start, "set element")
+        try:
+            result = frozenset(items)
+        except TypeError:
+            items = [_freeze(item) for item in items]
+            result = frozenset(items)
+        if len(result) != len(items):
+            raise _duplicate(src, items, start, "set element")
+    except RecursionError:
+        raise Fail(start, "set elements nested too deeply to compare") from None
     return result
 
 
@@ -425,15 +433,37 @@ def skip(src: str, pos: int, eof: bool) -> int:
 
 
 def _freeze(value: Any) -> Any:
-    """A hashable equivalent of ``value``: maps become :class:`FrozenMap`, recursively."""
-    kind = type(value)
-    if kind is dict or kind is FrozenMap:
-        return FrozenMap({_freeze(key): _freeze(item) for key, item in value.items()})
-    if kind is tuple or kind is EdnList:
-        return kind(_freeze(item) for item in value)
-    if kind is Tagged:
-        return Tagged(value.tag, _freeze(value.value))
-    return value
+    """A hashable equivalent of ``value``: maps become :class:`FrozenMap`, at any depth.
+
+    Iterative (post-order with an explicit stack): nesting may go as deep as ``MAX_DEPTH``.
+    """
+    work: list[tuple[Any, bool]] = [(value, False)]
+    done: list[Any] = []
+    while work:
+        item, children_done = work.pop()
+        kind = type(item)
+        if kind is dict or kind is FrozenMap:
+            children = [part for pair in item.items() for part in pair]
+        elif kind is tuple or kind is EdnList:
+            children = list(item)
+        elif kind is Tagged:
+            children = [item.value]
+        else:
+            done.append(item)
+            continue
+        if not children_done:
+            work.append((item, True))
+            work.extend((child, False) for child in reversed(children))
+            continue
+        parts = done[len(done) - len(children) :]
+        del done[len(done) - len(children) :]
+        if kind is Tagged:
+            done.append(Tagged(item.tag, parts[0]))
+        elif kind is tuple or kind is EdnList:
+            done.append(kind(parts))
+        else:
+            done.append(FrozenMap(zip(parts[::2], parts[1::2], strict=True)))
+    return done[0]
 
 
 def show(value: Any) -> str:
@@ -447,7 +477,10 @@ def show(value: Any) -> str:
         return "true"
     if value is False:
         return "false"
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:
+        return f"a {kind_name(value)} nested too deeply to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 

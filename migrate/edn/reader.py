@@ -101,7 +101,7 @@ class Entry:
         self.line = line
         self.column = column
         self._text = text
-        self._offsets: dict[tuple, int] | None = None
+        self._offsets: tuple[dict[tuple, int], dict[tuple, int]] | None = None
 
     def __repr__(self) -> str:
         return f"Entry(index={self.index}, line={self.line}, column={self.column})"
@@ -112,15 +112,26 @@ class Entry:
         ``path`` holds vector indices and map keys, e.g. ``(1, Keyword("im.user/profile"))``.
         When the path leads nowhere recorded, the nearest enclosing value's position is given.
         """
+        return self._locate(path, False)
+
+    def key_position(self, path: tuple) -> tuple[int, int]:
+        """``(line, column)`` of the map key that ``path`` ends with (where ``:im.user/foo`` is
+        written rather than its value); falls back like :meth:`position`."""
+        return self._locate(path, True)
+
+    def _locate(self, path: tuple, key: bool) -> tuple[int, int]:
         if self._text is None:
             return self.line, self.column
         if self._offsets is None:
             self._offsets = _record_offsets(self._text)
-        offsets = self._offsets
+        values, keys = self._offsets
         path = tuple(path)
-        while path not in offsets:
-            path = path[:-1]
-        offset = offsets[path]
+        if key and path in keys:
+            offset = keys[path]
+        else:
+            while path not in values:
+                path = path[:-1]
+            offset = values[path]
         text = self._text
         newlines = text.count("\n", 0, offset)
         if newlines == 0:
@@ -170,7 +181,7 @@ class DocumentReader:
 
     def _error(self, buf: _Buffer, fail: Fail) -> EdnSyntaxError:
         if buf.bad_byte is not None and fail.offset >= len(buf.text):
-            fail = Fail(len(buf.text), f"invalid UTF-8 byte 0x{buf.bad_byte:02x}")
+            fail = buf.undecodable()  # the input ended early because it stopped being UTF-8
         return _syntax_error(fail, self.filename, buf.line_column)
 
     def _document(self, buf: _Buffer) -> Iterator[Entry]:
@@ -180,6 +191,8 @@ class DocumentReader:
             raise Fail(0, _BOM_MESSAGE)
         _, pos = buf.attempt(0, _at_value)
         if pos is None:
+            if buf.bad_byte is not None:
+                raise buf.undecodable()
             raise EdnSyntaxError("empty document", self.filename, 1, 1)
         if buf.text.startswith("{", pos):
             yield from self._top_map(buf, pos)
@@ -187,7 +200,7 @@ class DocumentReader:
             yield from self._other_top_level(buf, pos)
         _, pos = buf.attempt(buf.done, _after_document)
         if buf.bad_byte is not None:  # in what follows the document: still not a UTF-8 file
-            raise Fail(len(buf.text), f"invalid UTF-8 byte 0x{buf.bad_byte:02x}")
+            raise buf.undecodable()
         if pos < len(buf.text):
             header.trailing_content = buf.line_column(pos)
         header.complete = True
@@ -391,6 +404,7 @@ class _Buffer:
             self.held = chunk[cut:]
             if cut:
                 break
+            want = max(want, len(self.held))  # a long run without spaces: read geometrically
         self.text = text
         return 0
 
@@ -416,6 +430,10 @@ class _Buffer:
             self.eof = True
         return chunk
 
+    def undecodable(self) -> Fail:
+        """The error for the byte that stopped decoding, at the end of the decoded text."""
+        return Fail(len(self.text), f"invalid UTF-8 byte 0x{self.bad_byte:02x}")
+
     def line_column(self, offset: int) -> tuple[int, int]:
         """``(line, column)`` of a text offset (counts from the window's start)."""
         text = self.text
@@ -439,16 +457,19 @@ class _Buffer:
 # Positions inside a row, computed on demand. -------------------------------------------------
 
 
-def _record_offsets(text: str) -> dict[tuple, int]:
-    """Offsets of the values of a row's text by path (vector indices and map keys)."""
-    offsets: dict[tuple, int] = {}
-    _walk(text, 0, (), offsets, 0)
-    return offsets
+def _record_offsets(text: str) -> tuple[dict[tuple, int], dict[tuple, int]]:
+    """Offsets in a row's text by path: of the values, and of the map keys."""
+    values: dict[tuple, int] = {}
+    keys: dict[tuple, int] = {}
+    _walk(text, 0, (), values, keys, 0)
+    return values, keys
 
 
-def _walk(src: str, pos: int, path: tuple, out: dict[tuple, int], depth: int) -> int:
+def _walk(
+    src: str, pos: int, path: tuple, values: dict[tuple, int], keys: dict[tuple, int], depth: int
+) -> int:
     pos = skip(src, pos, True)
-    out[path] = pos
+    values[path] = pos
     char = src[pos]
     if depth < _POSITION_DEPTH:
         if char == "[" or char == "(":
@@ -459,7 +480,7 @@ def _walk(src: str, pos: int, path: tuple, out: dict[tuple, int], depth: int) ->
                 pos = skip(src, pos, True)
                 if src[pos] == closer:
                     return pos + 1
-                pos = _walk(src, pos, (*path, index), out, depth + 1)
+                pos = _walk(src, pos, (*path, index), values, keys, depth + 1)
                 index += 1
         namespace = None
         if src.startswith("#:", pos):
@@ -473,15 +494,17 @@ def _walk(src: str, pos: int, path: tuple, out: dict[tuple, int], depth: int) ->
                 pos = skip(src, pos, True)
                 if src[pos] == "}":
                     return pos + 1
+                key_pos = pos
                 key, pos = parse_value(src, pos, True)
                 if namespace is not None:
                     key = namespaced_key(key, namespace)
                 try:
                     hash(key)
-                except TypeError:
+                except TypeError:  # a map as a key: its value cannot be named by a path
                     _, pos = parse_value(src, pos, True)
                     continue
-                pos = _walk(src, pos, (*path, key), out, depth + 1)
+                keys[(*path, key)] = key_pos
+                pos = _walk(src, pos, (*path, key), values, keys, depth + 1)
     return parse_value(src, pos, True)[1]
 
 

@@ -17,6 +17,7 @@ and nested maps aligned under their first key.
 from __future__ import annotations
 
 import math
+import os
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -40,7 +41,7 @@ from migrate.edn.values import (
 )
 from migrate.fileio import atomic_write
 
-__all__ = ["EdnWriteError", "RowWriter", "dumps", "write_document"]
+__all__ = ["EdnWriteError", "RowWriter", "dumps", "row_text", "write_document"]
 
 
 class EdnWriteError(ValueError):
@@ -258,9 +259,16 @@ def dumps(value: Any) -> str:
     """The edn text of ``value`` (any type listed in :mod:`migrate.edn.values`).
 
     Raises :class:`EdnWriteError` for what Clojure could not read back as the same value: an
-    illegal keyword or symbol, a naive datetime, NaN or infinity, an unknown Python type.
+    illegal keyword or symbol, a naive datetime, NaN or infinity, an unknown Python type, a
+    value nested deeper than Python's recursion limit allows.
     """
-    return _text(value)
+    try:
+        return _text(value)
+    except RecursionError:
+        raise EdnWriteError(_TOO_DEEP) from None
+
+
+_TOO_DEEP = "value nested too deeply to write (Python's recursion limit)"
 
 
 # Rows --------------------------------------------------------------------------------------------
@@ -341,6 +349,8 @@ def _failing_attribute(row: Row, items: list[tuple[Any, Any]], error: EdnWriteEr
             _text(value)
         except EdnWriteError as failure:
             return _attribute_error(row, key, failure)
+        except RecursionError:
+            return _attribute_error(row, key, EdnWriteError(_TOO_DEEP))
     return error
 
 
@@ -361,6 +371,8 @@ def row_text(row: Row, *, pretty: bool = False) -> str:
         attrs = " ".join([f"{_text(key)} {_text(value)}" for key, value in items])
     except EdnWriteError as error:
         raise _failing_attribute(row, items, error) from None
+    except RecursionError:
+        raise _failing_attribute(row, items, EdnWriteError(_TOO_DEEP)) from None
     return f"[{id_text} {{{attrs}}}]"
 
 
@@ -457,7 +469,7 @@ class RowWriter:
 
 
 def write_document(
-    path: Any, ident: Keyword | str, rows: Iterable[Row], *, pretty: bool = False
+    path: str | os.PathLike[str], ident: Keyword | str, rows: Iterable[Row], *, pretty: bool = False
 ) -> int:
     """Write ``rows`` as an Intermediary document to ``path`` atomically; returns the row count.
 

@@ -34,6 +34,7 @@ REVIEW_AUTHOR = _K("im.review/author")
 REVIEW_SUBJECT = _K("im.review/subject")
 
 _LISTING_IMAGE, _LOOSE_IMAGE = 1, 2
+_LABEL_UNSET: Any = object()
 
 Where = tuple[int | None, str | None, Any]  # row index, label, position (or a _Lazy one)
 
@@ -108,15 +109,26 @@ class CrossRowChecker:
     # --------------------------------------------------------------------------------- adding
 
     def _ref_plans(self, row_type: schemas.RowType) -> tuple:
-        """``(keys, attribute, allowed id attributes by id())`` for each ref attribute."""
-        return tuple(
-            (
-                keys,
-                attribute,
-                {id(t.id_attr): True for t in self.schema.types if t.name in attribute.targets},
+        """For each ref attribute: ``(keys, attribute, by_id, target_codes, plain)``.
+
+        ``by_id`` maps ``id()`` of each allowed id attribute to its type code, ``target_codes``
+        are the allowed type codes, ``plain`` is false for references with bookkeeping of their
+        own (avatars, Stripe account owners).
+        """
+        codes = {t.name: code for code, t in enumerate(self.schema.types, start=1)}
+        plans = []
+        for keys, attribute in _ref_paths(row_type):
+            allowed = [t for t in self.schema.types if t.name in attribute.targets]
+            plans.append(
+                (
+                    keys,
+                    attribute,
+                    {id(t.id_attr): codes[t.name] for t in allowed},
+                    frozenset(codes[t.name] for t in allowed),
+                    attribute.key is not AVATAR and attribute.key is not STRIPE_USER,
+                )
             )
-            for keys, attribute in _ref_paths(row_type)
-        )
+        return tuple(plans)
 
     def add(self, row: Row, index: int, position: Position | None = None) -> list[Finding]:
         """Record ``row`` (the ``index``-th of ``:data``) and return the findings it settles."""
@@ -142,13 +154,14 @@ class CrossRowChecker:
                 self.columns.extend([0] * grow)
             self.row_types[index] = type_code
             self.lines[index], self.columns[index] = line, column
-        label = row_label(row)
+        label = _LABEL_UNSET  # computed only when needed: most rows never need it
         alias = row.alias
         if type(alias) is Keyword:
             first = self.aliases.get(id(alias))
             if first is None:
                 self.aliases[id(alias)] = index
             else:
+                label = row_label(row)
                 self._emit(
                     findings,
                     "alias-duplicate",
@@ -162,6 +175,7 @@ class CrossRowChecker:
             if first is None:
                 self.import_ids[import_id.int] = index
             else:
+                label = row_label(row)
                 self._emit(
                     findings,
                     "import-id-duplicate",
@@ -171,7 +185,8 @@ class CrossRowChecker:
                 )
         attrs = row.attrs
         refs: dict[Keyword, Ref] | None = None
-        for keys, attribute, by_id in paths:
+        row_types = self.row_types
+        for keys, attribute, by_id, target_codes, plain in paths:
             value: Any = attrs.get(keys[0])
             if len(keys) > 1:
                 value = value.get(keys[1]) if type(value) is dict else None
@@ -181,35 +196,47 @@ class CrossRowChecker:
             if ref_alias is not None:
                 if type(ref_alias) is not Keyword or ref_alias.namespace is None:
                     continue  # ref-malformed, reported by the row's own rules
-            elif by_id.get(id(value.id_attr)) is not True:
-                continue  # malformed or of a type the attribute does not allow: row rules
+                hit = self.aliases.get(id(ref_alias))
+            else:
+                code = by_id.get(id(value.id_attr))
+                if code is None:
+                    continue  # malformed or of a type the attribute does not allow: row rules
+                hit = self.import_ids.get(value.import_id.int)
+                if hit is not None and row_types[hit] != code:
+                    hit = None
             if refs is None:
                 refs = {}
             refs[keys[-1]] = value
+            if plain and hit is not None and row_types[hit] in target_codes:
+                continue  # resolved, to a row of an allowed type: the common case
+            if label is _LABEL_UNSET:
+                label = row_label(row)
             record = (value, attribute, (index, label, _Lazy(locate, (1, *keys))))
             if not self._settle(record, findings, final=False):
                 # a forward reference: keep its position, not the row (nor its text)
                 self.pending.append((value, attribute, (index, label, locate((1, *keys)))))
         if type_name == "user":
-            self._add_email(row, index, label, locate, findings)
+            self._add_email(row, index, locate, findings)
         elif type_name == "image":
             if refs is not None and IMAGE_LISTING in refs:
                 self.image_use[index] = _LISTING_IMAGE
             else:
                 self.image_use[index] = _LOOSE_IMAGE
-                self.loose_labels[index] = label
+                self.loose_labels[index] = row_label(row)
         elif (
             type_name == "review"
             and refs is not None
             and REVIEW_AUTHOR in refs
             and REVIEW_SUBJECT in refs
         ):
+            if label is _LABEL_UNSET:
+                label = row_label(row)
             review = (refs[REVIEW_AUTHOR], refs[REVIEW_SUBJECT], (index, label, row_position))
             if not self._check_review(review, findings, final=False):
                 self.pending_reviews.append(review)
         return findings
 
-    def _add_email(self, row, index, label, locate, findings) -> None:
+    def _add_email(self, row, index, locate, findings) -> None:
         email = row.attrs.get(PRIMARY_EMAIL)
         address = email.get(EMAIL_ADDRESS) if type(email) is dict else None
         if type(address) is not str or not address.strip():
@@ -224,7 +251,7 @@ class CrossRowChecker:
             "email-duplicate",
             f"{EMAIL_ADDRESS!r} {show(address)} is already the primary email of "
             f"{self._describe(first)}; primary emails must be unique (ignoring case)",
-            (index, label, locate((1, PRIMARY_EMAIL, EMAIL_ADDRESS))),
+            (index, row_label(row), locate((1, PRIMARY_EMAIL, EMAIL_ADDRESS))),
             EMAIL_ADDRESS,
         )
 

@@ -122,6 +122,8 @@ class Plan:
     fast: int  # which inline acceptance test _check_map applies (_STRING, _ENUM, …)
     ids: frozenset[int]  # enum values, or the id attributes a ref may name, by id()
     required_flag: int  # 1 for a required attribute: counted to skip the missing-key scan
+    low: float  # integer bounds (infinite when the schema gives none)
+    high: float
 
 
 @dataclass(slots=True)
@@ -134,8 +136,16 @@ class TypeTable:
     row_rules: tuple[tuple[str, Callable], ...]
 
 
-_OTHER, _STRING, _ENUM, _INSTANT, _REF, _MAP = range(6)
-_FAST = {"string": _STRING, "enum": _ENUM, "instant": _INSTANT, "ref": _REF, "map": _MAP}
+_OTHER, _STRING, _ENUM, _INSTANT, _REF, _MAP, _INTEGER, _BOOLEAN = range(8)
+_FAST = {
+    "string": _STRING,
+    "enum": _ENUM,
+    "instant": _INSTANT,
+    "ref": _REF,
+    "map": _MAP,
+    "integer": _INTEGER,
+    "boolean": _BOOLEAN,
+}
 
 
 def _plan(attribute: schemas.Attribute, schema: schemas.Schema) -> Plan:
@@ -161,6 +171,8 @@ def _plan(attribute: schemas.Attribute, schema: schemas.Schema) -> Plan:
         fast=_FAST.get(attribute.kind, _OTHER),
         ids=ids,
         required_flag=int(attribute.required),
+        low=attribute.min if attribute.min is not None else float("-inf"),
+        high=attribute.max if attribute.max is not None else float("inf"),
     )
 
 
@@ -297,6 +309,12 @@ class RowChecker:
                             continue
                     elif id(value.id_attr) in plan.ids and isinstance(value.import_id, UUID):
                         continue
+            elif fast == _INTEGER:
+                if type(value) is int and plan.low <= value <= plan.high:
+                    continue
+            elif fast == _BOOLEAN:
+                if value is True or value is False:
+                    continue
             elif fast == _MAP:
                 if type(value) is dict and value:
                     self._check_map(

@@ -51,3 +51,58 @@ def id_tuple_problems(row: Row) -> Iterator[tuple[str, str, tuple]]:
         problem = alias_problem(row.alias)
         if problem is not None:
             yield "alias-invalid", problem, alias_path(row)
+
+
+def document_problems(header) -> list[tuple[str, str, tuple[int, int] | None]]:
+    """``(code, message, position)`` for the document around the rows.
+
+    ``header`` is the reader's completed :class:`~migrate.edn.reader.Header` (read to the end).
+    """
+    out: list[tuple[str, str, tuple[int, int] | None]] = []
+    if header.not_map is not None:
+        kind, where = header.not_map
+        out.append(
+            (
+                "document-not-map",
+                f"the document must be one map {{:ident … :data [...]}}, found a {kind}",
+                where,
+            )
+        )
+    else:
+        for key, where in header.unknown_keys:
+            out.append(
+                (
+                    "document-key-unknown",
+                    f"the document may only have the keys :ident and :data, found {show(key)}",
+                    where,
+                )
+            )
+        if not header.ident_found:
+            out.append(("ident-missing", "the document has no :ident (the marketplace ID)", None))
+        elif type(header.ident) is not Keyword:
+            out.append(
+                (
+                    "ident-not-keyword",
+                    f":ident must be a keyword such as :my-marketplace, found {show(header.ident)}",
+                    header.ident_position,
+                )
+            )
+        if not header.data_found:
+            out.append(("data-missing", "the document has no :data (the vector of rows)", None))
+        elif header.data_kind not in ("vector", "list"):
+            out.append(
+                (
+                    "data-not-sequence",
+                    f":data must be a vector or list of rows, found a {header.data_kind}",
+                    header.data_position,
+                )
+            )
+    if header.trailing_content is not None:
+        out.append(
+            (
+                "trailing-content",
+                "content after the document: the file must hold exactly one map",
+                header.trailing_content,
+            )
+        )
+    return out

@@ -325,37 +325,52 @@ def json_size(value) -> int:
 def json_bound(value) -> int | None:
     """An upper bound of ``json_size(value)``, or ``None`` when ``value`` is not all JSON.
 
-    Cheap: no serialisation. A character takes at most 6 bytes in JSON (``\\u001f``).
+    Cheap: no serialisation, scalars sized inline. A character takes at most 6 bytes in JSON
+    (``\\u001f``); 25 bytes cover any integer of up to 25 digits, booleans and ``null``.
     """
     kind = type(value)
+    if kind is dict:
+        total = 2
+        for key, item in value.items():
+            if type(key) is Keyword:
+                total += 6 * len(key.text) + 4
+            elif type(key) is str:
+                total += 6 * len(key) + 4
+            else:
+                return None
+            item_kind = type(item)
+            if item_kind is str:
+                total += 6 * len(item) + 2
+            elif (
+                item_kind is bool
+                or item is None
+                or (item_kind is int and -(10**24) < item < 10**24)
+            ):
+                total += 25
+            else:
+                size = json_bound(item)
+                if size is None:
+                    return None
+                total += size
+        return total
+    if kind is tuple:
+        total = 2
+        for item in value:
+            item_kind = type(item)
+            if item_kind is str:
+                total += 6 * len(item) + 3
+            else:
+                size = json_bound(item)
+                if size is None:
+                    return None
+                total += size + 1
+        return total
     if kind is str:
         return 6 * len(value) + 2
     if kind is bool or value is None:
         return 5
     if kind is int:
         return len(str(value))
-    if kind is dict:
-        total = 2
-        for key, item in value.items():
-            if type(key) is Keyword:
-                key_size = 6 * len(key.text) + 3
-            elif type(key) is str:
-                key_size = 6 * len(key) + 3
-            else:
-                return None
-            item_size = json_bound(item)
-            if item_size is None:
-                return None
-            total += key_size + item_size + 1
-        return total
-    if kind is tuple:
-        total = 2
-        for item in value:
-            item_size = json_bound(item)
-            if item_size is None:
-                return None
-            total += item_size + 1
-        return total
     if (kind is float or kind is Decimal) and _is_number(value):
         return 40 + len(str(value))
     return None
