@@ -8,6 +8,7 @@ look for every original personal value in the bytes of the export.
 from __future__ import annotations
 
 import random
+import subprocess
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -547,3 +548,19 @@ def test_profile_photos_point_at_placeholders_unless_the_policy_keeps_them(marke
     anonymise(path, out, ident=":dev", seed="s1", policy=policy)
     profile, _ = _image_urls(out)
     assert profile and all(url.startswith("https://cdn.example.com/a/") for url in profile)
+
+
+def test_clojure_reads_the_export(clojure_bin, marketplace, tmp_path):
+    path, _ = marketplace
+    out = tmp_path / "dev.edn"
+    anonymise(path, out, ident=":dev", seed="s1", sample_users=6, keep_stripe=True)
+    script = Path(__file__).resolve().parent / "clojure" / "edn_compare.clj"
+    result = subprocess.run(
+        [clojure_bin, str(script), "error", str(out)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"read {out}"]

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -77,7 +78,9 @@ class Keyword:
 
     __slots__ = ("namespace", "name", "text", "_hash", "__weakref__")
 
-    _cache: dict[str, Keyword] = {}
+    # Weak, so that a file's aliases do not stay in memory after their rows are gone; a keyword
+    # in use is still one shared object, which keeps comparison by identity correct.
+    _cache: weakref.WeakValueDictionary[str, Keyword] = weakref.WeakValueDictionary()
 
     namespace: str | None
     name: str
