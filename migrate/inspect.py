@@ -10,6 +10,7 @@ why). Memory stays flat whatever the file size: only counters are kept.
 from __future__ import annotations
 
 import os
+import stat
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -60,7 +61,7 @@ class InspectReport:
     types: dict[str, TypeCount]
     references: dict[str, ReferenceCount]
     unrecognised_rows: int
-    file_size: int
+    file_size: int | None  # None when the path is a pipe or device, whose size is unknown
     read_seconds: float
     notes: tuple[str, ...] = field(default=())
 
@@ -158,7 +159,8 @@ def inspect_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> 
     value is not a map, and ``OSError`` when the file cannot be read.
     """
     source = Path(path)
-    file_size = source.stat().st_size
+    status = source.stat()
+    file_size = status.st_size if stat.S_ISREG(status.st_mode) else None
     tally = _Tally()
     started = time.perf_counter()
     reader = DocumentReader(source, filename=str(path), chunk_size=chunk_size)
@@ -173,9 +175,10 @@ def inspect_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> 
     header = reader.header
     if header.not_map is not None:
         kind, (line, column) = header.not_map
+        hint = " (the file looks like HTML or XML)" if _looks_like_markup(source) else ""
         raise NotADocumentError(
             f"the top-level value is a {kind}, not the map {{:ident … :data […]}} of an "
-            "Intermediary document",
+            f"Intermediary document{hint}",
             str(path),
             line,
             column,
@@ -210,6 +213,13 @@ def inspect_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> 
         read_seconds=elapsed,
         notes=_notes(header),
     )
+
+
+def _looks_like_markup(path: Path) -> bool:
+    """Whether the file starts with ``<`` (after a BOM and blanks): a saved web page, say."""
+    with path.open("rb") as stream:
+        start = stream.read(512)
+    return start.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
 
 
 def _notes(header: Header) -> tuple[str, ...]:

@@ -12,7 +12,6 @@ the rows read before it are kept and cross-row rules are settled on those rows.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -54,7 +53,7 @@ def validate_file(
     cross = CrossRowChecker(schema, stamper)
     reader = DocumentReader(path, filename=filename)
     findings: list[Finding] = []
-    rows_checked: Counter[str] = Counter()
+    rows_checked: dict[str, int] = {}
     names = {id(row_type.id_attr): row_type.name for row_type in schema.types}
     limit = max_findings if max_findings is not None else float("inf")
     partial = syntax_error = False
@@ -77,12 +76,16 @@ def validate_file(
                     partial = True
                     break
                 continue
-            rows_checked[names.get(id(row.id_attr)) or row.row_type] += 1
-            locate = _Locator(entry)
+            name = names.get(id(row.id_attr)) or row.row_type
+            rows_checked[name] = rows_checked.get(name, 0) + 1
+            # entry.position walks the row's text only when a finding asks for a path inside
+            # it; the row's own position is known.
+            locate = entry.position
             found = row_checker.check(row, index, locate)
-            found += cross.add(row, index, locate)
-            if found:
+            crossed = cross.add(row, index, locate)
+            if found or crossed:
                 findings += found
+                findings += crossed
                 if len(findings) >= limit:
                     partial = True
                     break
@@ -116,20 +119,6 @@ def validate_file(
         warnings_as_errors=warnings_as_errors,
         max_findings=max_findings,
     )
-
-
-class _Locator:
-    """``entry.position`` with the row's own position free (no walk over the row's text)."""
-
-    __slots__ = ("entry",)
-
-    def __init__(self, entry) -> None:
-        self.entry = entry
-
-    def __call__(self, path: tuple) -> tuple[int, int]:
-        if not path:
-            return self.entry.line, self.entry.column
-        return self.entry.position(path)
 
 
 def _order(finding: Finding) -> tuple:

@@ -141,7 +141,7 @@ def write_marketplace(
     for number in range(users):
         first = _name(faker.first_name)
         last = _name(faker.last_name)
-        email = f"{first}.{last}{number}@mail.example.org".lower()
+        email = f"{first}.{last}.{number}@mail.example.org".lower()
         phone = f"+1 {rnd.randint(200, 989)} {rnd.randint(200, 999)} {rnd.randint(1000, 9999)}"
         display = f"{first} {last[0]}"
         bio = f"Hi, I am {first} from the lake, call me at {phone} or mail {email}."
@@ -163,12 +163,14 @@ def write_marketplace(
             K("im.userProfile/protectedData"): {K("phone"): phone},
         }
         if number % 2 == 0:
-            profile[K("im.userProfile/avatar")] = Ref.to_alias(K(f"avatar/{first.lower()}{number}"))
+            profile[K("im.userProfile/avatar")] = Ref.to_alias(
+                K(f"avatar/{first.lower()}-{number}")
+            )
             rows.append(
                 Row(
                     K("im.image/id"),
                     uuid.UUID(int=rnd.getrandbits(128), version=4),
-                    K(f"avatar/{first.lower()}{number}"),
+                    K(f"avatar/{first.lower()}-{number}"),
                     {K("im.image/url"): f"https://cdn.example.com/a/{number}.jpg"},
                 )
             )
@@ -183,7 +185,7 @@ def write_marketplace(
                         K("im.email/verified"): True,
                     },
                     K("im.user/role"): (K("user.role/customer"), K("user.role/provider")),
-                    K("im.user/createdAt"): start + timedelta(days=number),
+                    K("im.user/createdAt"): start + timedelta(hours=number),
                     K("im.user/profile"): profile,
                 },
             )
@@ -214,7 +216,7 @@ def write_marketplace(
                 listing_id,
                 None,
                 {
-                    K("im.listing/createdAt"): start + timedelta(days=number, hours=3),
+                    K("im.listing/createdAt"): start + timedelta(hours=number, minutes=3),
                     K("im.listing/title"): f"{rnd.choice(VOCABULARY).capitalize()} {number}",
                     K("im.listing/state"): K("listing.state/published"),
                     K("im.listing/description"): (
@@ -263,7 +265,7 @@ def write_marketplace(
             ),
             K("im.review/state"): K("review.state/public"),
             K("im.review/rating"): rnd.randint(1, 5),
-            K("im.review/createdAt"): start + timedelta(days=number, hours=5),
+            K("im.review/createdAt"): start + timedelta(hours=number, minutes=5),
             K("im.review/author"): Ref.to_alias(K(author[4])),
             K("im.review/subject"): Ref.to_alias(K(subject[4])),
             K("im.review/content"): f"Thanks {subject[0]} {subject[1]}! {rnd.choice(VOCABULARY)}",
@@ -564,3 +566,27 @@ def test_clojure_reads_the_export(clojure_bin, marketplace, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [f"read {out}"]
+
+
+def test_an_error_after_a_thousand_warnings_is_still_found(tmp_path):
+    def listing(number: int, title: str) -> Row:
+        return Row(
+            K("im.listing/id"),
+            uuid.UUID(int=number, version=4),
+            None,
+            {
+                K("im.listing/createdAt"): datetime(2021, 1, 1, tzinfo=UTC),
+                K("im.listing/title"): title,
+                K("im.listing/state"): K("listing.state/published"),
+            },
+        )
+
+    path = tmp_path / "warnings.edn"
+    write_document(path, ":x", [*(listing(n, "Tent") for n in range(1, 1101)), listing(1101, "")])
+    assert validate_file(path).errors == 0  # the validator's default limit stops at warnings
+    with pytest.raises(InputInvalid) as caught:
+        anonymise(path, tmp_path / "dev.edn", ident=":dev", seed="s")
+    assert str(caught.value) == (
+        f"{path}:1103:138: the input is not valid (attribute-empty); "
+        f"run `migrate validate {path}` for details"
+    )

@@ -16,6 +16,7 @@ from migrate.cli._common import (
     quiet_option,
     readable_file,
     user_errors,
+    writable_file,
 )
 from migrate.edn.errors import EdnSyntaxError
 from migrate.edn.writer import EdnWriteError
@@ -123,3 +124,40 @@ def test_file_argument_leaves_the_check_to_readable_file(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert result.output == f"Error: cannot read {path}: permission denied\n"
     assert "FILE.edn" in CliRunner().invoke(command, ["--help"]).output
+
+
+def test_writable_file(tmp_path):
+    target = tmp_path / "out.edn"
+    assert writable_file(str(target)) == target
+    with pytest.raises(BadUsage, match=r"^cannot write .*: is a directory$"):
+        writable_file(tmp_path)
+    with pytest.raises(BadUsage) as missing:
+        writable_file(tmp_path / "nowhere" / "out.edn")
+    assert str(missing.value.message) == (
+        f"cannot write {tmp_path / 'nowhere' / 'out.edn'}: no directory {tmp_path / 'nowhere'}"
+    )
+    target.write_text("", "utf-8")
+    with pytest.raises(BadUsage) as under_a_file:
+        writable_file(target / "x.edn")
+    assert under_a_file.value.message == (
+        f"cannot write {target / 'x.edn'}: {target} is not a directory"
+    )
+
+
+def test_file_argument_takes_several_paths_and_requires_one(tmp_path):
+    @click.command()
+    @file_argument("sources", nargs=-1)
+    def command(sources: tuple[str, ...]) -> None:
+        click.echo(" ".join(readable_file(source).name for source in sources))
+
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_text("x\n", "utf-8")
+    ok = CliRunner().invoke(command, [str(tmp_path / "a.csv"), str(tmp_path / "b.csv")])
+    assert (ok.exit_code, ok.output) == (0, "a.csv b.csv\n")
+    none = CliRunner().invoke(command, [])
+    assert none.exit_code == 2 and "Missing argument 'SOURCES...'." in none.output
+    directory = CliRunner().invoke(command, [str(tmp_path / "a.csv"), str(tmp_path)])
+    assert (directory.exit_code, directory.output) == (
+        2,
+        f"Error: cannot read {tmp_path}: is a directory\n",
+    )

@@ -131,9 +131,7 @@ def test_syntax_error_exits_1(tmp_path):
 def test_bad_address_key_exits_2(tmp_path):
     result = _run("geocode", str(OFFICIAL_EXAMPLE), "-o", str(tmp_path / "o"), "--address-key", ".")
     assert result.exit_code == 2
-    assert "Invalid value for --address-key: must name a key, e.g. location.address" in (
-        result.output
-    )
+    assert result.output == "Error: --address-key '.': must name a key, e.g. location.address\n"
 
 
 def test_cache_stats_and_clear(tmp_path):
@@ -160,7 +158,7 @@ def test_cache_stats_and_clear(tmp_path):
 def test_cache_that_is_a_directory_exits_2(tmp_path):
     result = _run("geocode-cache", "stats", "--cache", str(tmp_path))
     assert result.exit_code == 2
-    assert f"Error: Invalid value for '--cache': File '{tmp_path}' is a directory." in result.output
+    assert result.output == f"Error: cannot use geocoding cache {tmp_path}: is a directory\n"
 
 
 def test_default_cache_that_is_a_directory_exits_2(tmp_path, monkeypatch):

@@ -100,7 +100,7 @@ def test_init_refuses_to_overwrite_without_force(runner, csv_sample):
 
 def test_init_errors_are_one_line_with_exit_2(runner, csv_sample):
     missing = runner.invoke(main, ["init", "nope.csv", "-o", "a.toml"])
-    assert (missing.exit_code, missing.output) == (2, "Error: nope.csv: no such file\n")
+    assert (missing.exit_code, missing.output) == (2, "Error: cannot read nope.csv: no such file\n")
     Path("data.xlsx").write_bytes(b"PK")
     unknown = runner.invoke(main, ["init", "data.xlsx", "-o", "a.toml"])
     assert unknown.exit_code == 2

@@ -72,7 +72,7 @@ def test_notes_and_unrecognised_rows_are_shown(tmp_path):
     lines = result.output.splitlines()
     assert lines[0] == f"{path}: ident (none)"
     assert lines[2:4] == ["note: no :ident", "note: unknown top-level key :extra at 1:33"]
-    assert "1 :data elements are not rows (run `migrate validate` for details)" in lines
+    assert "1 :data element is not a row (run `migrate validate` for details)" in lines
 
 
 MALFORMED = {
@@ -87,7 +87,7 @@ MALFORMED = {
     "html": (
         b"<!DOCTYPE html>\n<html><body>Not found</body></html>\n",
         "1:1: the top-level value is a symbol, not the map {:ident \u2026 :data [\u2026]} of an "
-        "Intermediary document",
+        "Intermediary document (the file looks like HTML or XML)",
     ),
     "empty": (b"", "1:1: empty document"),
     "binary": (b"\xff\xfe\x00\x01garbage\x80", "1:1: invalid UTF-8 byte 0xff"),
@@ -148,7 +148,7 @@ def test_bad_format_option_exits_2(official_example):
 def test_missing_argument_exits_2():
     result = run()
     assert result.exit_code == 2
-    assert "Missing argument 'FILE'." in result.output
+    assert "Missing argument 'FILE.edn'." in result.output
 
 
 def test_help_describes_the_command():

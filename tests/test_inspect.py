@@ -112,9 +112,20 @@ def test_a_top_level_value_that_is_not_a_map_is_an_error(tmp_path):
         inspect_file(path)
     assert str(error.value) == (
         f"{path}:1:1: the top-level value is a symbol, not the map {{:ident … :data […]}} of an "
-        "Intermediary document"
+        "Intermediary document (the file looks like HTML or XML)"
     )
     assert isinstance(error.value, EdnSyntaxError)
+
+
+def test_a_top_level_value_that_is_not_markup_gets_no_html_hint(tmp_path):
+    path = tmp_path / "vector.edn"
+    path.write_text("[1 2 3]\n", "utf-8")
+    with pytest.raises(NotADocumentError) as error:
+        inspect_file(path)
+    assert str(error.value) == (
+        f"{path}:1:1: the top-level value is a vector, not the map {{:ident … :data […]}} of an "
+        "Intermediary document"
+    )
 
 
 def test_syntax_errors_propagate_with_position(tmp_path):

@@ -184,3 +184,18 @@ def test_progress_is_reported_every_so_many_rows(tmp_path, monkeypatch):
 def test_unreadable_path_raises_os_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         validate_file(tmp_path / "missing.edn")
+
+
+def test_aliases_freed_by_the_keyword_cache_are_not_confused(tmp_path, monkeypatch):
+    # Regression: the keyword cache is weak and the scanner's cache tiny here, so aliases are
+    # freed between rows and their id() reused; keying aliases by id() made false duplicates.
+    from benchmarks.generate import generate
+    from migrate.edn import _scan
+
+    monkeypatch.setattr(_scan, "_KEYWORDS_MAX", 8)
+    monkeypatch.setattr(_scan, "_KEYWORDS", {})
+    path = tmp_path / "bench.edn"
+    generate(path, 0.2)
+    report = validate_file(path, max_findings=None)
+    assert report.counts_by_code == {}
+    assert sum(report.rows_checked.values()) > 500

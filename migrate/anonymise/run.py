@@ -38,9 +38,13 @@ from migrate.edn.rows import row_from_value
 from migrate.edn.values import Keyword, Row
 from migrate.edn.writer import write_document
 from migrate.errors import ConfigError, MigrateError
+from migrate.rules.catalogue import SEVERITY
+from migrate.rules.findings import Finding, Severity
 from migrate.validate import validate_file
 
 DEFAULT_EMAIL_TEMPLATE = "admin+{n}@example.com"
+ERROR_CODES = frozenset(code for code, severity in SEVERITY.items() if severity is Severity.ERROR)
+_MAX_ERRORS = 1000
 
 PathArg = str | PathLike[str]
 
@@ -197,13 +201,19 @@ def _policy(policy: Policy | PathArg | None) -> Policy:
     return load_policy(policy)
 
 
+def _errors(path: Path) -> tuple[list[Finding], bool]:
+    """The error findings of ``path`` (warnings do not count towards the validator's limit)."""
+    report = validate_file(path, select=ERROR_CODES, max_findings=_MAX_ERRORS)
+    return [finding for finding in report.findings if finding.is_error], report.partial
+
+
 def _check_input(path: Path) -> None:
-    report = validate_file(path)
-    errors = [finding for finding in report.findings if finding.is_error]
+    errors, partial = _errors(path)
     if errors:
         first = errors[0]
         # Codes and positions only: a finding's message may quote personal data.
-        more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
+        count = f"{len(errors) - 1}{'+' if partial else ''}"
+        more = f" and {count} more" if len(errors) > 1 else ""
         raise InputInvalid(
             f"{first.location()}: the input is not valid ({first.code}{more}); "
             f"run `migrate validate {path}` for details"
@@ -266,8 +276,7 @@ def _write_verified(
     temp = work / out_path.name
     try:
         write_document(temp, ident, rows())
-        report = validate_file(temp)
-        errors = [finding for finding in report.findings if finding.is_error]
+        errors, _partial = _errors(temp)
         if errors:
             raise OutputInvalid(
                 f"the anonymised output failed validation ({errors[0].code} and "

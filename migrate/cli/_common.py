@@ -44,24 +44,36 @@ def format_option(function: F) -> F:
         type=click.Choice(["text", "json"]),
         default="text",
         show_default=True,
-        help="Render the result as a readable table or as JSON.",
+        help="Print the result as readable text or as JSON.",
     )(function)
 
 
 def quiet_option(function: F) -> F:
-    """``--quiet/-q``: print nothing but errors, passed to the command as ``quiet``."""
+    """``--quiet/-q``: print nothing but errors, passed to the command as ``quiet``.
+
+    ``--format json`` output is still printed: asking for it is asking for output.
+    """
     return click.option(
         "--quiet", "-q", is_flag=True, default=False, help="Print nothing but errors."
     )(function)
 
 
-def file_argument(name: str = "file", metavar: str | None = None) -> Callable[[F], F]:
+def file_argument(
+    name: str = "file", metavar: str | None = None, *, nargs: int = 1
+) -> Callable[[F], F]:
     """A path argument left unchecked by click, for :func:`readable_file` to check in one line.
 
     ``click.Path`` checks readability itself (even without ``exists=True``) and reports it over
-    several lines with a usage hint; commands call :func:`readable_file` instead.
+    several lines with a usage hint; commands call :func:`readable_file` instead. ``nargs=-1``
+    takes one or more paths (a tuple; at least one is required).
     """
-    return click.argument(name, metavar=metavar, type=click.Path(path_type=str, readable=False))
+    return click.argument(
+        name,
+        metavar=metavar,
+        nargs=nargs,
+        required=True,
+        type=click.Path(path_type=str, readable=False),
+    )
 
 
 def readable_file(path: str | os.PathLike[str]) -> Path:
@@ -77,6 +89,26 @@ def readable_file(path: str | os.PathLike[str]) -> Path:
         raise BadUsage(f"cannot read {candidate}: is a directory")
     if not os.access(candidate, os.R_OK):
         raise BadUsage(f"cannot read {candidate}: permission denied")
+    return candidate
+
+
+def writable_file(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a :class:`~pathlib.Path` when a file can be written there.
+
+    Otherwise raises :class:`BadUsage` with one line naming the path and the problem, worded
+    like :func:`readable_file`: ``cannot write FILE: is a directory``, ``…: no directory DIR``
+    or ``…: DIR is not a directory``. Use it for output options, which click would check over
+    several lines (``click.Path(dir_okay=False)``) and whose failed write would name a temporary
+    file.
+    """
+    candidate = Path(path)
+    if candidate.is_dir():
+        raise BadUsage(f"cannot write {candidate}: is a directory")
+    parent = candidate.parent
+    if not parent.exists():
+        raise BadUsage(f"cannot write {candidate}: no directory {parent}")
+    if not parent.is_dir():
+        raise BadUsage(f"cannot write {candidate}: {parent} is not a directory")
     return candidate
 
 

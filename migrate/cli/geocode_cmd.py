@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -10,10 +12,12 @@ from migrate.cli._common import (
     BadUsage,
     RunFailed,
     emit_json,
+    file_argument,
     format_option,
     quiet_option,
     readable_file,
     user_errors,
+    writable_file,
 )
 from migrate.errors import ConfigError as LibraryConfigError
 from migrate.geocode.cache import CacheError, GeocodeCache, default_cache_path
@@ -27,19 +31,19 @@ def _cache_option(function):
     return click.option(
         "--cache",
         "cache",
-        type=click.Path(dir_okay=False, path_type=str),
+        metavar="FILE",
         default=None,
-        help=f"Geocoding cache file (default: {default_cache_path()}).",
+        help=f"SQLite cache of network answers (default: {default_cache_path()}).",
     )(function)
 
 
-@click.command("geocode")
-@click.argument("file", type=click.Path(path_type=str))
+@click.command("geocode", short_help="Fill missing listing locations from their addresses.")
+@file_argument(metavar="FILE.edn")
 @click.option(
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=str),
+    metavar="FILE",
     help="Where to write the file with locations filled in (may be FILE itself).",
 )
 @click.option(
@@ -82,19 +86,22 @@ def geocode_command(
     output_format: str,
     quiet: bool,
 ) -> None:
-    """Fill missing listing locations in an Intermediary FILE from their addresses.
+    """Fill missing listing locations in an Intermediary FILE.edn from their addresses.
 
     Listings that have coordinates keep them. The address is read from publicData (see
-    --address-key). Exit status: 0 when every listing with an address has a location, 1 when
-    some address could not be geocoded (the output is still written) or FILE is not valid edn,
-    2 for a usage or configuration error.
+    --address-key). The offline provider needs no cache.
+
+    Exit status: 0 when every listing with an address has a location, 1 when some address could
+    not be geocoded (the output is still written) or FILE.edn is not valid edn, 2 for a usage
+    error, an unreadable file or a setting the provider refuses.
     """
     source = readable_file(file)
+    writable_file(output)
+    if cache is not None:
+        _exists(cache)  # a directory is refused here, even for the offline provider
     path = tuple(step for step in address_key.split(".") if step)
     if not path:
-        raise click.BadParameter(
-            "must name a key, e.g. location.address", param_hint="--address-key"
-        )
+        raise BadUsage(f"--address-key {address_key!r}: must name a key, e.g. location.address")
     with user_errors(failed=(FillError,), usage=_USAGE_ERRORS):
         config = geocode_options_config(
             {
@@ -110,11 +117,13 @@ def geocode_command(
                 "cache": cache,
             }
         )
-        with GeocodeStage(config, address_path=path) as stage:
+        with _provider_setup(provider), GeocodeStage(config, address_path=path) as stage:
             report = fill_file(source, output, stage)
-    if output_format == "json":
+    if quiet:
+        pass
+    elif output_format == "json":
         emit_json(report.to_dict())
-    elif not quiet:
+    else:
         for line in report.lines():
             click.echo(line)
     if report.failed_total:
@@ -122,6 +131,19 @@ def geocode_command(
             f"{report.failed_total} of {report.listings} listings could not be geocoded "
             f"(written to {output} without a location)"
         )
+
+
+@contextlib.contextmanager
+def _provider_setup(provider: str) -> Iterator[None]:
+    """geopy refusing its own configuration (Google without an API key): one line, exit 2."""
+    from geopy.exc import ConfigurationError
+
+    try:
+        yield
+    except ConfigurationError as error:
+        message = " ".join(str(error).split())
+        hint = " (give the key with --api-key-env VAR)" if "api_key" in message else ""
+        raise BadUsage(f"--provider {provider}: {message}{hint}") from error
 
 
 @click.group("geocode-cache")
@@ -174,7 +196,12 @@ def cache_clear_command(cache: str | None, provider: str | None) -> None:
 
 
 def _exists(path: str | Path) -> bool:
+    """Whether the cache at ``path`` holds anything; a directory there is a usage error.
+
+    An empty file counts as no cache: opening it would make it a database, and ``stats`` and
+    ``clear`` must not write to a file the user may have named by mistake.
+    """
     candidate = Path(path)
     if candidate.is_dir():
         raise BadUsage(f"cannot use geocoding cache {candidate}: is a directory")
-    return candidate.exists()
+    return candidate.exists() and candidate.stat().st_size > 0

@@ -14,11 +14,17 @@ from migrate.cli._common import (
 from migrate.inspect import InspectReport, inspect_file
 
 
-@click.command("inspect")
-@file_argument()
+@click.command("inspect", short_help="Count the rows, identifiers and references in FILE.edn.")
+@file_argument(metavar="FILE.edn")
 @format_option
 def inspect_command(file: str, output_format: str) -> None:
-    """Count the rows, identifiers and references of an Intermediary FILE.edn."""
+    """Count the rows, identifiers and references of an Intermediary FILE.edn.
+
+    Nothing is checked beyond reading: run `migrate validate` for that.
+
+    Exit status: 0 when FILE.edn reads as an edn map, 1 when it does not (the error names its
+    line and column), 2 for a usage error or an unreadable file.
+    """
     path = readable_file(file)
     with user_errors():
         report = inspect_file(path)
@@ -26,6 +32,11 @@ def inspect_command(file: str, output_format: str) -> None:
         emit_json(report.to_dict())
     else:
         click.echo(render_text(report), nl=False)
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 row``, ``2 rows``, ``1,024 bytes``."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -45,14 +56,16 @@ def render_text(report: InspectReport) -> str:
     ident = report.ident if report.ident is not None else "(none)"
     lines = [
         f"{report.path}: ident {ident}",
-        f"{report.rows_total} rows, {report.file_size:,} bytes, "
-        f"read in {report.read_seconds:.2f} s",
+        f"{_count(report.rows_total, 'row')}, "
+        + (f"{_count(report.file_size, 'byte')}, " if report.file_size is not None else "")
+        + f"read in {report.read_seconds:.2f} s",
     ]
     lines.extend(f"note: {note}" for note in report.notes)
     if report.unrecognised_rows:
+        not_rows = report.unrecognised_rows
         lines.append(
-            f"{report.unrecognised_rows} :data elements are not rows "
-            "(run `migrate validate` for details)"
+            f"{_count(not_rows, ':data element')} {'is' if not_rows == 1 else 'are'} not "
+            f"{'a row' if not_rows == 1 else 'rows'} (run `migrate validate` for details)"
         )
     if report.types:
         lines.append("")

@@ -6,7 +6,14 @@ import sys
 
 import click
 
-from migrate.cli._common import RunFailed, format_option, readable_file, user_errors
+from migrate.cli._common import (
+    BadUsage,
+    RunFailed,
+    file_argument,
+    format_option,
+    readable_file,
+    user_errors,
+)
 from migrate.rules.engine import UnknownRuleCode, parse_codes
 from migrate.rules.findings import Finding, Report, summarise
 from migrate.validate import validate_file
@@ -16,13 +23,16 @@ def _codes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
     if not values:
         return None
     try:
-        return parse_codes(code for value in values for code in value.split(","))
+        codes = parse_codes(code for value in values for code in value.split(","))
     except UnknownRuleCode as error:
         raise click.BadParameter(str(error)) from None
+    if not codes:
+        raise click.BadParameter("name at least one rule code (see docs/rules.md for the list)")
+    return codes
 
 
-@click.command("validate")
-@click.argument("file", type=click.Path(path_type=str))
+@click.command("validate", short_help="Check FILE.edn against every rule of the format.")
+@file_argument(metavar="FILE.edn")
 @format_option
 @click.option(
     "--max-examples",
@@ -68,6 +78,9 @@ def validate_command(
     error (an edn syntax error included), 2 for a usage error or an unreadable file.
     """
     path = readable_file(file)
+    both = sorted(set(select or ()) & set(ignore or ()))
+    if both:
+        raise BadUsage(f"--select and --ignore both name {', '.join(both)}: keep it in one only")
     progress = _progress if sys.stderr.isatty() else None
     with user_errors():
         report = validate_file(
@@ -110,7 +123,8 @@ def render_text(report: Report, max_examples: int = 3) -> str:
         for group in groups:
             lines.append(f"  {group['code']} ({group['severity']}): {group['count']}")
             lines += [f"    {example}" for example in group["examples"]]
-    lines.append("")
+    if lines:
+        lines.append("")
     for note in report.notes:
         lines.append(f"NOTE: {note}")
     rows = sum(report.rows_checked.values())

@@ -245,8 +245,36 @@ def _json_arrays(path: Path) -> list[str]:
                     if ".item" not in array and array != "item":
                         found.setdefault(array, None)
         except ijson.JSONError as error:
-            raise JobError(f"{path}: invalid JSON ({error})") from None
+            # yajl adds the offending text and a caret on further lines: keep the first one.
+            reason = str(error).strip().splitlines()[0].removeprefix("parse error: ")
+            raise JobError(f"{path}: invalid JSON ({reason})") from None
+    if not found:
+        raise JobError(
+            f"{path}: no array of objects found (expected [{{…}}, …] or "
+            f'{{"users": [{{…}}, …]}}; for one object a line use a .jsonl file)'
+        )
     return list(found)
+
+
+def _sqlite_tables(path: Path) -> list[str]:
+    """The user tables of the SQLite database at ``path``, by name."""
+    try:
+        connection = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        try:
+            tables = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+            ]
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        raise JobError(f"{path}: cannot read as SQLite ({error})") from None
+    if not tables:
+        raise JobError(f"{path}: the SQLite database has no tables")
+    return tables
 
 
 def discover(paths: Iterable[Path], job_dir: Path) -> list[StarterSource]:
@@ -266,14 +294,7 @@ def discover(paths: Iterable[Path], job_dir: Path) -> list[StarterSource]:
         lower = path.name.lower()
         relative = _relative(path, job_dir)
         if lower.endswith(_SQLITE_SUFFIXES):
-            with sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True) as connection:
-                tables = [
-                    row[0]
-                    for row in connection.execute(
-                        "SELECT name FROM sqlite_master WHERE type = 'table' "
-                        "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-                    )
-                ]
+            tables = _sqlite_tables(path)
             for table_name in tables:
                 table = {"type": "sql", "path": relative, "table": table_name}
                 sources.append(StarterSource(_source_name(table_name, taken), table, []))
@@ -294,6 +315,11 @@ def discover(paths: Iterable[Path], job_dir: Path) -> list[StarterSource]:
             table = {"type": "csv", "path": relative}
             table.update(_sniff_csv(path))
             sources.append(StarterSource(_source_name(stem, taken), table, []))
+        elif lower.endswith((".edn", ".edn.gz")):
+            raise JobError(
+                f"{path}: already an edn file, not a source to convert "
+                "(check it with `migrate validate`)"
+            )
         else:
             raise JobError(
                 f"{path}: unknown kind of source (expected .csv, .json, .jsonl or .db/.sqlite)"

@@ -88,7 +88,14 @@ def _uuid(text: str, offset: int) -> uuid.UUID:
 
 
 _NS_PREFIX_RE = re.compile(f"#:{_scan.TOKEN_CHAR}*+{_scan.SKIP_RE.pattern}")
-_NS_KEYS: dict[str, dict[Any, Any]] = {}
+# Per namespace of `#:ns{`: id() of each key read inside -> the key it stands for, and the keys
+# themselves, kept alive while their entry is (an id is unique only among live objects).
+_NS_KEYS: dict[str, dict[int, Any]] = {}
+_NS_PINNED: dict[str, list[Any]] = {}
+# Namespaces of `#:ns{` already found legal: a file repeats the same few on most rows. Bounded,
+# like the keyword cache, so that a file of made-up namespaces cannot grow it forever.
+_NAMESPACES_OK: set[str] = set()
+_NAMESPACES_MAX = 1_000
 
 
 def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
@@ -237,8 +244,12 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
             elif group == NS_MAP:
                 kind = _NS_MAP
                 extra = m[NS_MAP]
-                if not extra or "/" in extra or not _scan.symbol_parts(extra):
-                    raise Fail(start - 2, f"invalid namespace {extra!r} in namespaced map")
+                if extra not in _NAMESPACES_OK:
+                    if not extra or "/" in extra or not _scan.symbol_parts(extra):
+                        raise Fail(start - 2, f"invalid namespace {extra!r} in namespaced map")
+                    if len(_NAMESPACES_OK) >= _NAMESPACES_MAX:
+                        _NAMESPACES_OK.clear()
+                    _NAMESPACES_OK.add(extra)
                 start = m.end() - 1
                 items = []
                 append = items.append
@@ -320,9 +331,13 @@ def _namespaced_map(src: str, items: list, namespace: str, start: int) -> dict:
     """The dict of ``#:namespace{…}``'s items, unqualified keys qualified."""
     table = _NS_KEYS.get(namespace)
     if table is not None:
+        # Looked up by id(): no Keyword.__hash__ (Python code) per key. The table's values pin
+        # the keys (see below), so an id in it is the id of that very key.
         try:
-            value = dict(zip(map(table.__getitem__, items[::2]), items[1::2], strict=False))
-        except (KeyError, TypeError):
+            value = dict(
+                zip(map(table.__getitem__, map(id, items[::2])), items[1::2], strict=False)
+            )
+        except KeyError:
             pass
         else:
             if len(value) * 2 == len(items):
@@ -330,15 +345,20 @@ def _namespaced_map(src: str, items: list, namespace: str, start: int) -> dict:
     else:
         if len(_NS_KEYS) > 1000:
             _NS_KEYS.clear()
+            _NS_PINNED.clear()
         table = _NS_KEYS[namespace] = {}
+    pinned = _NS_PINNED.setdefault(namespace, [])
     keys = []
     for key in items[::2]:
         if type(key) is Keyword or type(key) is Symbol:  # only these take the namespace
-            if key not in table:
+            found = table.get(id(key))
+            if found is None:
                 if len(table) > 10_000:
                     table.clear()
-                table[key] = namespaced_key(key, namespace)
-            key = table[key]
+                    pinned.clear()
+                found = table[id(key)] = namespaced_key(key, namespace)
+                pinned.append(key)  # alive as long as its entry, so its id is not reused
+            key = found
         keys.append(key)
     pairs = [item for pair in zip(keys, items[1::2], strict=False) for item in pair]
     if len(items) % 2:

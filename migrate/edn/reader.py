@@ -120,8 +120,8 @@ class Entry:
         return self._locate(path, True)
 
     def _locate(self, path: tuple, key: bool) -> tuple[int, int]:
-        if self._text is None:
-            return self.line, self.column
+        if self._text is None or (not path and not key):
+            return self.line, self.column  # the row itself: known without walking its text
         if self._offsets is None:
             self._offsets = _record_offsets(self._text)
         values, keys = self._offsets
@@ -242,13 +242,17 @@ class DocumentReader:
         opened = "{}:{}".format(*buf.line_column(pos))
         pos += 1
         index = 0
-        # The hot loop: _at_row and parse_value without buf.attempt's indirection.
+        # The hot loop: _at_row and parse_value without buf.attempt's indirection, and without
+        # _at_row at all when only whitespace precedes the next row's '['.
         text, eof = buf.text, buf.eof
+        skip_match = SKIP_RE.match
         while True:
             try:
-                start = _at_row(text, pos, eof, opened, name, closer)
-                if text[start] == closer:
-                    return start + 1
+                start = skip_match(text, pos).end()
+                if not text.startswith("[", start):
+                    start = _at_row(text, pos, eof, opened, name, closer)
+                    if text[start] == closer:
+                        return start + 1
                 value, end = parse_value(text, start, eof)
             except NeedMore:
                 pos = buf.fill(pos)

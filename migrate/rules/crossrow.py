@@ -83,8 +83,8 @@ class CrossRowChecker:
         self.schema = schema or schemas.load()
         self.stamper = stamper or Stamper()
         self.type_names = {t.id_attr: t.name for t in self.schema.types}
-        # Keyed by id(): keywords are interned and never freed, and id() spares the Python-level
-        # Keyword.__hash__ on every look-up of the hot path.
+        # Keyed by id() of the schema's own id attributes, which the schema keeps alive: id()
+        # spares the Python-level Keyword.__hash__ on every look-up of the hot path.
         self.type_list: list[str] = ["", *(t.name for t in self.schema.types)]
         self.types_by_id = {
             id(t.id_attr): (code, t.name, self._ref_plans(t))
@@ -95,9 +95,10 @@ class CrossRowChecker:
         self.lines = array("q")
         self.columns = array("q")
         self.image_use = bytearray()  # _LISTING_IMAGE or _LOOSE_IMAGE for image rows
-        # Keys rows are referenced by -> row index; id(alias) as aliases are interned keywords,
-        # uuid.int so that the UUID objects themselves need not be kept.
-        self.aliases: dict[int, int] = {}
+        # Keys rows are referenced by -> row index. Aliases by their text, never by id(): the
+        # keyword cache is weak, so an alias nobody holds is freed and its id() reused by
+        # another keyword. uuid.int so that the UUID objects themselves need not be kept.
+        self.aliases: dict[str, int] = {}
         self.import_ids: dict[int, int] = {}
         self.emails: dict[str, int] = {}
         self.stripe_owner: dict[int, int] = {}  # user row -> first Stripe account row
@@ -157,9 +158,9 @@ class CrossRowChecker:
         label = _LABEL_UNSET  # computed only when needed: most rows never need it
         alias = row.alias
         if type(alias) is Keyword:
-            first = self.aliases.get(id(alias))
+            first = self.aliases.get(alias.text)
             if first is None:
-                self.aliases[id(alias)] = index
+                self.aliases[alias.text] = index
             else:
                 label = row_label(row)
                 self._emit(
@@ -196,7 +197,7 @@ class CrossRowChecker:
             if ref_alias is not None:
                 if type(ref_alias) is not Keyword or ref_alias.namespace is None:
                     continue  # ref-malformed, reported by the row's own rules
-                hit = self.aliases.get(id(ref_alias))
+                hit = self.aliases.get(ref_alias.text)
             else:
                 code = by_id.get(id(value.id_attr))
                 if code is None:
@@ -269,7 +270,7 @@ class CrossRowChecker:
     def _target(self, ref: Ref) -> tuple[int, str] | None:
         """``(row index, type name)`` of the row ``ref`` names, if it has been seen."""
         if ref.alias is not None:
-            hit = self.aliases.get(id(ref.alias))
+            hit = self.aliases.get(ref.alias.text)
         else:
             hit = self.import_ids.get(ref.import_id.int)
             info = self.types_by_id.get(id(ref.id_attr))

@@ -134,6 +134,10 @@ class TypeTable:
     plans: dict[int, Plan]
     required: tuple[Keyword, ...]
     row_rules: tuple[tuple[str, Callable], ...]
+    required_count: int = 0
+
+    def __post_init__(self) -> None:
+        self.required_count = len(self.required)
 
 
 _OTHER, _STRING, _ENUM, _INSTANT, _REF, _MAP, _INTEGER, _BOOLEAN = range(8)
@@ -179,9 +183,11 @@ def _plan(attribute: schemas.Attribute, schema: schemas.Schema) -> Plan:
 def _by_identity(plans: dict[Keyword, Plan]) -> dict[int, Plan]:
     """Plans keyed by ``id(keyword)``.
 
-    Keywords are interned and never freed (``Keyword._cache``), so identity is a stable key, and
+    Keywords are interned and the schema keeps its own alive, so their identity is a stable key
+    (a keyword read from a file is the same object while the schema holds it), and
     ``dict.get(id(key))`` avoids calling ``Keyword.__hash__`` (Python code) once per attribute of
-    every row: the engine's hottest loop.
+    every row: the engine's hottest loop. Keywords the schema does not hold (aliases) may be
+    freed and their id() reused, so they are never keyed this way.
     """
     return {id(key): plan for key, plan in plans.items()}
 
@@ -231,6 +237,7 @@ class RowChecker:
         self.tables = build_tables(self.schema)
         self._tables_by_id = {id(key): table for key, table in self.tables.items()}
         self.stamper = stamper or Stamper()
+        self.now = self.context.now
 
     def check(
         self,
@@ -239,8 +246,22 @@ class RowChecker:
         position: Position | None = None,
     ) -> list[Finding]:
         """Every per-row finding for ``row``; ``position(path)`` locates paths in a file."""
-        findings: list[Finding] = []
         table = self._tables_by_id.get(id(row.id_attr))
+        if table is not None:
+            # The common case, a valid row: one pass of inline tests that builds nothing (no
+            # closure, no paths); any doubt and the full checks below run from the start.
+            alias = row.alias
+            if (
+                type(row.import_id) is not NonCanonicalUUID
+                and (alias is None or (type(alias) is Keyword and _alias_ok(alias)))
+                and self._accepts(row.attrs, table.plans, table.required_count)
+                and not _any_message(table.row_rules, row, table.row_type, self.context)
+            ):
+                return []
+        return self._check(row, table, index, position)
+
+    def _check(self, row: Row, table, index, position) -> list[Finding]:
+        findings: list[Finding] = []
         stamper = self.stamper
 
         def emit(code: str, message: str, path: tuple, attribute: Keyword | None) -> None:
@@ -278,6 +299,53 @@ class RowChecker:
                 attribute = path[1] if len(path) > 1 and type(path[1]) is Keyword else None
                 emit(code, text, path, attribute)
         return findings
+
+    def _accepts(self, mapping, plans, required_count) -> bool:
+        """True when :meth:`_check_map` would find nothing in ``mapping`` (same inline tests)."""
+        present = 0
+        for key, value in mapping.items():
+            plan = plans.get(id(key))
+            if plan is None:
+                return False
+            present += plan.required_flag
+            fast = plan.fast
+            # Ordered by how often each kind occurs in real files.
+            if fast == _REF:
+                if type(value) is not Ref:
+                    return False
+                alias = value.alias
+                if alias is not None:
+                    if type(alias) is not Keyword or alias.namespace is None:
+                        return False
+                elif id(value.id_attr) not in plan.ids or not isinstance(value.import_id, UUID):
+                    return False
+            elif fast == _STRING:
+                if type(value) is not str or not value or value.isspace():
+                    return False
+            elif fast == _INTEGER:
+                if type(value) is not int or not plan.low <= value <= plan.high:
+                    return False
+            elif fast == _ENUM:
+                if type(value) is not Keyword or id(value) not in plan.ids:
+                    return False
+            elif fast == _INSTANT:
+                if type(value) is not datetime or value.tzinfo is None or value > self.now:
+                    return False
+            elif fast == _MAP:
+                if (
+                    type(value) is not dict
+                    or not value
+                    or not self._accepts(value, plan.children, len(plan.required))
+                ):
+                    return False
+            elif fast == _BOOLEAN:
+                if value is not True and value is not False:
+                    return False
+            else:
+                accept = plan.accept
+                if accept is None or not accept(value, plan.attribute, self.context):
+                    return False
+        return present == required_count
 
     def _check_map(self, mapping, plans, required, prefix, emit, shape_code, table) -> None:
         # The hot loop: the commonest kinds are accepted inline, without a call; anything the
@@ -409,6 +477,14 @@ class RowChecker:
                     emit(spec.code, message[0], path + message[1], key)
             if emitted and spec.gate:
                 return
+
+
+def _any_message(row_rules, row: Row, row_type, context) -> bool:
+    """True when any of ``row_rules`` has something to say about ``row``."""
+    for _code, rule in row_rules:
+        for _message in rule(row, row_type, context):  # a tuple, or any iterable
+            return True
+    return False
 
 
 # Aliases of this plain shape are always valid; anything else gets the full checks.
