@@ -1,10 +1,11 @@
-"""``make demo``: convert the bundled Trailhop sample, validate the result, print a summary.
+"""``make demo``: convert the bundled Trailhop sample, validate it, anonymise a dev export.
 
     python -m migrate.demo [--output-dir out]
 
 The demo is a list of steps (:data:`STEPS`) run in order over one :class:`Demo`; each prints
-what it did and returns whether the demo may go on. Later stages of the toolkit (geocoding a
-finished file, anonymising it for a dev marketplace) join by appending a step.
+what it did and returns whether the demo may go on: convert (listings without coordinates are
+geocoded offline by the job's ``[geocode]`` stage), validate, count located listings, and write
+the anonymised dev-marketplace export next to the converted file.
 """
 
 from __future__ import annotations
@@ -51,6 +52,48 @@ def convert_step(demo: Demo) -> bool:
     return report.edn_path is not None
 
 
+def locations_step(demo: Demo) -> bool:
+    """Count the written listings that carry ``#im/location`` (given or geocoded offline)."""
+    from migrate.edn.reader import DocumentReader
+    from migrate.edn.rows import row_from_value
+    from migrate.edn.values import Keyword
+
+    location = Keyword("im.listing/location")
+    path = demo.results["convert"].edn_path
+    listings = located = 0
+    for entry in DocumentReader(path):
+        row = row_from_value(entry.value)
+        if row.row_type == "listing":
+            listings += 1
+            located += location in row.attrs
+    share = located / listings if listings else 1.0
+    demo.say(f"== locations: {located} of {listings} listings have #im/location ({share:.0%})")
+    return True
+
+
+def anonymise_step(demo: Demo) -> bool:
+    """Write the dev-marketplace export of the converted file next to it, and validate it."""
+    from migrate.anonymise import anonymise
+    from migrate.anonymise.report import render_text
+    from migrate.validate import validate_file
+
+    source = demo.results["convert"].edn_path
+    target = source.with_name(source.stem + "-dev.edn")
+    demo.say(f"== anonymise {source} -> {target}")
+    report = anonymise(
+        source,
+        target,
+        ident=":trailhop-dev",
+        sample_users=25,
+        strategy="connected",
+        seed="trailhop-demo",
+    )
+    demo.say(render_text(report))
+    check = validate_file(target, max_findings=None)
+    demo.say(f"validated {target}: {check.errors} errors, {check.warnings} warnings")
+    return check.valid
+
+
 def validate_step(demo: Demo) -> bool:
     """Validate the converted file with the validator library; fail on any error."""
     from migrate.validate import validate_file
@@ -66,7 +109,7 @@ def validate_step(demo: Demo) -> bool:
     return report.valid
 
 
-STEPS: list[Step] = [convert_step, validate_step]
+STEPS: list[Step] = [convert_step, validate_step, locations_step, anonymise_step]
 
 
 def run(demo: Demo, steps: list[Step] | None = None) -> bool:

@@ -82,7 +82,7 @@ def validate_file(
             # it; the row's own position is known.
             locate = entry.position
             found = row_checker.check(row, index, locate)
-            crossed = cross.add(row, index, locate)
+            crossed = cross.add(row, index, locate, (entry.line, entry.column))
             if found or crossed:
                 findings += found
                 findings += crossed

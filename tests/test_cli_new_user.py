@@ -374,3 +374,25 @@ def test_inspect_a_pipe_reports_no_size(tmp_path):
     writer.join()
     assert result.exit_code == 0
     assert result.output.splitlines()[1].startswith("9 rows, read in ")
+
+
+def test_geocode_option_the_provider_does_not_take_is_one_line(
+    need_geocoding, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("QA_GEOCODE_KEY", "k")
+    result = run(
+        "geocode",
+        need_geocoding,
+        "-o",
+        tmp_path / "o.edn",
+        "--provider",
+        "nominatim",
+        "--user-agent",
+        "qa-test",
+        "--api-key-env",
+        "QA_GEOCODE_KEY",
+    )
+    assert (result.exit_code, result.output) == (
+        2,
+        "Error: --provider nominatim does not take --api-key-env: leave it out\n",
+    )

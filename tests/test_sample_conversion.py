@@ -174,6 +174,12 @@ def test_demo_converts_validates_and_summarises(tmp_path, capsys):
     assert re.search(
         rf"^validated {re.escape(str(edn))}: \d+ rows, 0 errors, \d+ warnings$", out, re.M
     )
+    located = re.search(r"^== locations: (\d+) of (\d+) listings have #im/location", out, re.M)
+    assert located and int(located[1]) >= 0.9 * int(located[2])
+    dev = tmp_path / "trailhop-dev.edn"
+    assert dev.read_text("utf-8").startswith("{:ident :trailhop-dev")
+    assert re.search(rf"^validated {re.escape(str(dev))}: 0 errors, \d+ warnings$", out, re.M)
+    assert re.search(r"^  user +(\d+) kept", out, re.M)[1] == "25"
 
 
 def test_listings_without_coordinates_are_geocoded(converted):

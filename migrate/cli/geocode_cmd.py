@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,7 +118,9 @@ def geocode_command(
                 "cache": cache,
             }
         )
-        with _provider_setup(provider), GeocodeStage(config, address_path=path) as stage:
+        with _provider_setup(provider):
+            stage = GeocodeStage(config, address_path=path)
+        with stage:
             report = fill_file(source, output, stage)
     if quiet:
         pass
@@ -133,9 +136,18 @@ def geocode_command(
         )
 
 
+# geopy constructor keywords -> the options that set them
+_OPTION_OF_KEYWORD = {"api_key": "--api-key-env", "user_agent": "--user-agent"}
+
+
 @contextlib.contextmanager
 def _provider_setup(provider: str) -> Iterator[None]:
-    """geopy refusing its own configuration (Google without an API key): one line, exit 2."""
+    """A geocoder that geopy refuses to build, as one line with exit code 2.
+
+    geopy raises ``ConfigurationError`` (Google without an API key) or ``TypeError`` for an
+    option its class does not take (an API key for Nominatim); only the construction of the
+    stage runs in this block, so no other ``TypeError`` is caught.
+    """
     from geopy.exc import ConfigurationError
 
     try:
@@ -144,6 +156,13 @@ def _provider_setup(provider: str) -> Iterator[None]:
         message = " ".join(str(error).split())
         hint = " (give the key with --api-key-env VAR)" if "api_key" in message else ""
         raise BadUsage(f"--provider {provider}: {message}{hint}") from error
+    except TypeError as error:
+        found = re.search(r"unexpected keyword argument '(\w+)'", str(error))
+        if found is None:
+            raise
+        keyword = found.group(1)
+        option = _OPTION_OF_KEYWORD.get(keyword, "--" + keyword.replace("_", "-"))
+        raise BadUsage(f"--provider {provider} does not take {option}: leave it out") from error
 
 
 @click.group("geocode-cache")

@@ -131,13 +131,23 @@ class CrossRowChecker:
             )
         return tuple(plans)
 
-    def add(self, row: Row, index: int, position: Position | None = None) -> list[Finding]:
-        """Record ``row`` (the ``index``-th of ``:data``) and return the findings it settles."""
+    def add(
+        self,
+        row: Row,
+        index: int,
+        position: Position | None = None,
+        row_position: tuple[int, int] | None = None,
+    ) -> list[Finding]:
+        """Record ``row`` (the ``index``-th of ``:data``) and return the findings it settles.
+
+        ``row_position``, when the caller knows it, is ``position(())`` (spares a call).
+        """
         # The hot path of file validation: keep the common case (unique keys, references to
         # rows already seen) free of function calls and allocations.
         findings: list[Finding] = []
         locate = position or _nowhere
-        row_position = locate(())
+        if row_position is None:
+            row_position = locate(())
         info = self.types_by_id.get(id(row.id_attr))
         type_code, type_name, paths = info if info is not None else (0, row.row_type, ())
         line, column = row_position if row_position is not None else (0, 0)
