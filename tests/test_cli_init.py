@@ -48,7 +48,7 @@ def test_init_writes_a_job_that_loads(runner, csv_sample):
     )
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "wrote job.toml: review the guessed mappings, then run: migrate convert job.toml\n"
+        "wrote job.toml: review the guessed mappings, then try: migrate convert job.toml --dry-run\n"
     )
     text = Path("job.toml").read_text()
     raw = tomllib.loads(text)

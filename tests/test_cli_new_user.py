@@ -6,10 +6,12 @@ and configuration problems and 1 for data problems; no traceback.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import sqlite3
 import threading
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -353,7 +355,7 @@ def test_init_names_the_required_attributes_left_to_fill_in(tmp_path, monkeypatc
     result = run("init", "users.csv")
     assert (result.exit_code, result.output) == (
         0,
-        "wrote job.toml: review the guessed mappings, then run: migrate convert job.toml\n"
+        "wrote job.toml: review the guessed mappings, then try: migrate convert job.toml --dry-run\n"
         "note: required attribute user.createdAt has no column yet: fill in the line marked "
         "'required: no column found' before converting\n",
     )
@@ -396,3 +398,46 @@ def test_geocode_option_the_provider_does_not_take_is_one_line(
         2,
         "Error: --provider nominatim does not take --api-key-env: leave it out\n",
     )
+
+
+@pytest.mark.parametrize("command", [["inspect"], ["validate"], ["geocode", "-o", "out.edn"]])
+def test_a_gzipped_export_says_to_decompress_it(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    Path("export.edn.gz").write_bytes(gzip.compress(OFFICIAL_EXAMPLE.read_bytes()))
+    result = run(command[0], "export.edn.gz", *command[1:])
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: export.edn.gz:1:1: gzip-compressed data, not edn text: decompress it first "
+        "(gunzip -k export.edn.gz)\n",
+    )
+    assert not Path("out.edn").exists()
+
+
+def test_a_zipped_export_says_to_unzip_it(tmp_path):
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.write(OFFICIAL_EXAMPLE, "export.edn")
+    result = run("inspect", path)
+    assert (result.exit_code, result.output) == (
+        1,
+        f"Error: {path}:1:1: zip-compressed data, not edn text: decompress it first "
+        f"(unzip {path})\n",
+    )
+
+
+def test_init_output_below_a_file_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("users.csv").write_text("id,email\n", "utf-8")
+    result = run("init", "users.csv", "-o", "users.csv/jobs/job.toml")
+    assert (result.exit_code, result.output) == (
+        2,
+        f"Error: cannot write users.csv/jobs/job.toml: {tmp_path / 'users.csv'} is not a directory\n",
+    )
+
+
+def test_init_creates_missing_folders_for_the_output(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("users.csv").write_text("id,email,created_at\n", "utf-8")
+    result = run("init", "users.csv", "-o", "jobs/new/job.toml")
+    assert result.exit_code == 0, result.output
+    assert 'path = "../../users.csv"' in Path("jobs/new/job.toml").read_text("utf-8")

@@ -92,6 +92,37 @@ def readable_file(path: str | os.PathLike[str]) -> Path:
     return candidate
 
 
+# leading bytes of compressed files -> (format, the command that decompresses it)
+_COMPRESSED = (
+    (b"\x1f\x8b", "gzip", "gunzip -k"),
+    (b"PK\x03\x04", "zip", "unzip"),
+    (b"BZh", "bzip2", "bunzip2 -k"),
+    (b"\xfd7zXZ\x00", "xz", "unxz -k"),
+    (b"\x28\xb5\x2f\xfd", "zstd", "unzstd"),
+)
+
+
+def edn_file(path: str | os.PathLike[str]) -> Path:
+    """:func:`readable_file`, and not a compressed file (which would read as invalid UTF-8).
+
+    A compressed regular file raises :class:`RunFailed`, worded like an edn syntax error:
+    ``FILE:1:1: gzip-compressed data, not edn text: decompress it first (gunzip -k FILE)``.
+    Pipes and devices are not sniffed: reading them would consume what the command needs.
+    """
+    candidate = readable_file(path)
+    if not candidate.is_file():
+        return candidate
+    with candidate.open("rb") as stream:
+        start = stream.read(8)
+    for magic, kind, command in _COMPRESSED:
+        if start.startswith(magic):
+            raise RunFailed(
+                f"{candidate}:1:1: {kind}-compressed data, not edn text: decompress it first "
+                f"({command} {candidate})"
+            )
+    return candidate
+
+
 def writable_file(path: str | os.PathLike[str]) -> Path:
     """``path`` as a :class:`~pathlib.Path` when a file can be written there.
 

@@ -12,11 +12,11 @@ import click
 from migrate.cli._common import (
     BadUsage,
     RunFailed,
+    edn_file,
     emit_json,
     file_argument,
     format_option,
     quiet_option,
-    readable_file,
     user_errors,
     writable_file,
 )
@@ -96,7 +96,7 @@ def geocode_command(
     not be geocoded (the output is still written) or FILE.edn is not valid edn, 2 for a usage
     error, an unreadable file or a setting the provider refuses.
     """
-    source = readable_file(file)
+    source = edn_file(file)
     writable_file(output)
     if cache is not None:
         _exists(cache)  # a directory is refused here, even for the offline provider

@@ -48,6 +48,9 @@ def init_command(sources: tuple[str, ...], output: str, ident: str, force: bool)
     target = Path(output)
     if target.is_dir():
         raise BadUsage(f"cannot write {target}: is a directory")
+    existing = next(parent for parent in target.absolute().parents if parent.exists())
+    if not existing.is_dir():  # missing folders are created, but not below a file
+        raise BadUsage(f"cannot write {target}: {existing} is not a directory")
     for path in paths:
         if target.resolve() == path.resolve():
             raise BadUsage(
@@ -61,7 +64,9 @@ def init_command(sources: tuple[str, ...], output: str, ident: str, force: bool)
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(target) as stream:
             stream.write(text)
-    click.echo(f"wrote {target}: review the guessed mappings, then run: migrate convert {target}")
+    click.echo(
+        f"wrote {target}: review the guessed mappings, then try: migrate convert {target} --dry-run"
+    )
     missing = _unmapped_required(text)
     if missing:
         one = len(missing) == 1

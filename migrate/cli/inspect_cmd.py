@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from migrate.cli._common import (
+    edn_file,
     emit_json,
     file_argument,
     format_option,
-    readable_file,
     user_errors,
 )
 from migrate.inspect import InspectReport, inspect_file
@@ -25,7 +25,7 @@ def inspect_command(file: str, output_format: str) -> None:
     Exit status: 0 when FILE.edn reads as an edn map, 1 when it does not (the error names its
     line and column), 2 for a usage error or an unreadable file.
     """
-    path = readable_file(file)
+    path = edn_file(file)
     with user_errors():
         report = inspect_file(path)
     if output_format == "json":

@@ -9,9 +9,9 @@ import click
 from migrate.cli._common import (
     BadUsage,
     RunFailed,
+    edn_file,
     file_argument,
     format_option,
-    readable_file,
     user_errors,
 )
 from migrate.rules.engine import UnknownRuleCode, parse_codes
@@ -77,7 +77,7 @@ def validate_command(
     Exit status: 0 when there are no errors (warnings allowed), 1 when there is at least one
     error (an edn syntax error included), 2 for a usage error or an unreadable file.
     """
-    path = readable_file(file)
+    path = edn_file(file)
     both = sorted(set(select or ()) & set(ignore or ()))
     if both:
         raise BadUsage(f"--select and --ignore both name {', '.join(both)}: keep it in one only")

@@ -155,8 +155,9 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
             if kind == _VECTOR:
                 value = tuple(items)
             elif kind == _MAP:
+                pairs = iter(items)
                 try:
-                    value = dict(zip(items[::2], items[1::2], strict=False))
+                    value = dict(zip(pairs, pairs, strict=False))
                 except (TypeError, RecursionError):  # _build_map knows what went wrong
                     value = None
                 if value is None or len(value) * 2 != len(items):

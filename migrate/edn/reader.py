@@ -2,7 +2,8 @@
 
 ``DocumentReader`` reads a document in chunks and yields the elements of ``:data`` one at a time;
 it holds a window of text and the current row, whatever the file's size (keywords are interned
-by :class:`~migrate.edn.values.Keyword`, so each distinct keyword read stays in memory). Values are read by the tokenizer in
+by :class:`~migrate.edn.values.Keyword` in a weak cache, so a keyword nobody holds any more, such
+as a past row's alias, is freed). Values are read by the tokenizer in
 :mod:`migrate.edn._parse` (offsets only); line and column are computed for each row's start, and
 for values inside a row only when :meth:`Entry.position` asks (the row's text is walked again).
 

@@ -195,7 +195,7 @@ class CrossRowChecker:
                     (index, label, locate((0, 1))),
                 )
         attrs = row.attrs
-        refs: dict[Keyword, Ref] | None = None
+        refs: dict[int, Ref] | None = None  # by id() of the schema's attribute keys
         row_types = self.row_types
         for keys, attribute, by_id, target_codes, plain in paths:
             value: Any = attrs.get(keys[0])
@@ -217,7 +217,7 @@ class CrossRowChecker:
                     hit = None
             if refs is None:
                 refs = {}
-            refs[keys[-1]] = value
+            refs[id(keys[-1])] = value
             if plain and hit is not None and row_types[hit] in target_codes:
                 continue  # resolved, to a row of an allowed type: the common case
             if label is _LABEL_UNSET:
@@ -229,7 +229,7 @@ class CrossRowChecker:
         if type_name == "user":
             self._add_email(row, index, locate, findings)
         elif type_name == "image":
-            if refs is not None and IMAGE_LISTING in refs:
+            if refs is not None and id(IMAGE_LISTING) in refs:
                 self.image_use[index] = _LISTING_IMAGE
             else:
                 self.image_use[index] = _LOOSE_IMAGE
@@ -237,12 +237,16 @@ class CrossRowChecker:
         elif (
             type_name == "review"
             and refs is not None
-            and REVIEW_AUTHOR in refs
-            and REVIEW_SUBJECT in refs
+            and id(REVIEW_AUTHOR) in refs
+            and id(REVIEW_SUBJECT) in refs
         ):
             if label is _LABEL_UNSET:
                 label = row_label(row)
-            review = (refs[REVIEW_AUTHOR], refs[REVIEW_SUBJECT], (index, label, row_position))
+            review = (
+                refs[id(REVIEW_AUTHOR)],
+                refs[id(REVIEW_SUBJECT)],
+                (index, label, row_position),
+            )
             if not self._check_review(review, findings, final=False):
                 self.pending_reviews.append(review)
         return findings

@@ -319,6 +319,10 @@ class RowChecker:
                         return False
                 elif id(value.id_attr) not in plan.ids or not isinstance(value.import_id, UUID):
                     return False
+            elif fast == _OTHER:
+                accept = plan.accept
+                if accept is None or not accept(value, plan.attribute, self.context):
+                    return False
             elif fast == _STRING:
                 if type(value) is not str or not value or value.isspace():
                     return False
@@ -338,13 +342,8 @@ class RowChecker:
                     or not self._accepts(value, plan.children, len(plan.required))
                 ):
                     return False
-            elif fast == _BOOLEAN:
-                if value is not True and value is not False:
-                    return False
-            else:
-                accept = plan.accept
-                if accept is None or not accept(value, plan.attribute, self.context):
-                    return False
+            elif value is not True and value is not False:  # _BOOLEAN, the last kind
+                return False
         return present == required_count
 
     def _check_map(self, mapping, plans, required, prefix, emit, shape_code, table) -> None:
