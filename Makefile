@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint format docs bench clean
+.PHONY: setup demo test lint format docs bench bench-convert clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+bench-convert: $(STAMP)
+	$(BIN)/python benchmarks/convert_bench.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

@@ -23,11 +23,14 @@ _DEFAULT_FIELDS = (
 )
 
 
+_DEFAULT_KEYS = tuple((Keyword(key), name) for key, name in _DEFAULT_FIELDS)
+
+
 def finish(attrs: dict[Keyword, Any], defaults: Any) -> None:
     """Add the web template's publicData keys from the job's defaults, keeping mapped values."""
     additions = {
-        Keyword(key): getattr(defaults, name)
-        for key, name in _DEFAULT_FIELDS
+        key: getattr(defaults, name)
+        for key, name in _DEFAULT_KEYS
         if getattr(defaults, name) is not None
     }
     if not additions:

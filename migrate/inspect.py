@@ -20,7 +20,7 @@ from typing import Any
 import schemas
 from migrate.edn.errors import EdnSyntaxError, RowShapeError
 from migrate.edn.reader import DocumentReader, Header
-from migrate.edn.rows import row_from_value
+from migrate.edn.rows import not_a_document, row_from_value
 from migrate.edn.values import Keyword, Ref, Row
 from migrate.edn.writer import EdnWriteError, dumps
 
@@ -173,16 +173,10 @@ def inspect_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> 
         tally.add(row)
     elapsed = time.perf_counter() - started
     header = reader.header
-    if header.not_map is not None:
-        kind, (line, column) = header.not_map
-        hint = " (the file looks like HTML or XML)" if _looks_like_markup(source) else ""
-        raise NotADocumentError(
-            f"the top-level value is a {kind}, not the map {{:ident … :data […]}} of an "
-            f"Intermediary document{hint}",
-            str(path),
-            line,
-            column,
-        )
+    problem = not_a_document(header, path)
+    if problem is not None:
+        message, (line, column) = problem
+        raise NotADocumentError(message, str(path), line, column)
 
     type_order = _type_order()
     names = sorted(tally.rows, key=lambda name: (type_order.get(name, len(type_order)), name))
@@ -213,13 +207,6 @@ def inspect_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> 
         read_seconds=elapsed,
         notes=_notes(header),
     )
-
-
-def _looks_like_markup(path: Path) -> bool:
-    """Whether the file starts with ``<`` (after a BOM and blanks): a saved web page, say."""
-    with path.open("rb") as stream:
-        start = stream.read(512)
-    return start.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
 
 
 def _notes(header: Header) -> tuple[str, ...]:

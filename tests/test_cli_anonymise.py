@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
@@ -176,3 +177,24 @@ def test_bad_options_exit_2_with_one_error_line(live, tmp_path, extra, message):
 def test_the_command_is_listed_in_help():
     result = CliRunner().invoke(main, ["--help"])
     assert "  anonymise " in result.output
+
+
+def test_an_output_that_is_a_directory_is_one_line_exit_2(live, tmp_path):
+    path, _ = live
+    result = run(path, "-o", tmp_path, "--ident", ":dev")
+    assert (result.exit_code, result.output) == (
+        2,
+        f"Error: cannot write {tmp_path}: is a directory\n",
+    )
+
+
+def test_a_compressed_input_is_one_line_exit_1(tmp_path):
+    packed = tmp_path / "live.edn"
+    packed.write_bytes(gzip.compress(b"{:ident :x :data []}"))
+    result = run(packed, "-o", tmp_path / "o.edn", "--ident", ":dev")
+    assert (result.exit_code, result.output) == (
+        1,
+        f"Error: {packed}:1:1: gzip-compressed data, not edn text: decompress it first "
+        f"(gunzip -k {packed})\n",
+    )
+    assert list(tmp_path.iterdir()) == [packed]

@@ -245,3 +245,30 @@ def test_wrong_database_password_is_one_line_without_the_password(tmp_path, monk
     assert "password authentication failed" in result.stderr
     assert wrong not in result.stderr and wrong not in result.output
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_an_output_dir_that_is_a_file_is_one_line_exit_2(job, tmp_path):
+    taken = tmp_path / "ok.edn"
+    taken.write_text("{:ident :x :data []}", "utf-8")
+    result = run(str(job), "--output-dir", str(taken))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert (
+        result.stderr == f"Error: cannot write {taken / 'tiny.edn'}: {taken} is not a directory\n"
+    )
+    assert taken.read_text("utf-8") == "{:ident :x :data []}"
+
+
+def test_an_output_file_that_is_a_directory_is_one_line_exit_2(job):
+    blocked = job.parent / "out" / "tiny.report.json"
+    blocked.mkdir(parents=True)
+    result = run(str(job), "--dry-run")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: cannot write {blocked}: is a directory\n"
+
+
+def test_a_missing_job_file_is_one_line_exit_2(tmp_path):
+    result = run(str(tmp_path / "job.toml"))
+    assert (result.exit_code, result.output) == (
+        2,
+        f"Error: cannot read {tmp_path / 'job.toml'}: no such file\n",
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -150,9 +151,12 @@ def test_cache_stats_and_clear(tmp_path):
     )
     assert as_json["providers"] == [{"provider": "nominatim", "found": 1, "not_found": 1}]
     cleared = _run("geocode-cache", "clear", "--cache", str(path), "--provider", "mapbox")
-    assert cleared.output == f"{path}: removed 0 cached addresses\n"
+    assert cleared.output == f"{path}: removed 0 addresses from the cache\n"
     cleared = _run("geocode-cache", "clear", "--cache", str(path))
-    assert (cleared.exit_code, cleared.output) == (0, f"{path}: removed 2 cached addresses\n")
+    assert (cleared.exit_code, cleared.output) == (
+        0,
+        f"{path}: removed 2 addresses from the cache\n",
+    )
 
 
 def test_cache_that_is_a_directory_exits_2(tmp_path):
@@ -224,3 +228,93 @@ def test_nominatim_run_then_a_second_run_from_the_cache(tmp_path):
     assert _Nominatim.requests == 1
     listing = next(iter(DocumentReader(tmp_path / "out.edn"))).value[1]
     assert listing[LOCATION] == Location(60.1699, 24.9384)
+
+
+def test_a_file_that_is_not_a_document_reads_like_inspect_says_it(tmp_path):
+    for name, text in (
+        ("page.html", "<!DOCTYPE html>\n<html><body>hi</body></html>\n"),
+        ("rows.edn", "[1 2]\n"),
+        ("number.edn", "42\n"),
+    ):
+        source = tmp_path / name
+        source.write_text(text, encoding="utf-8")
+        result = _run("geocode", str(source), "-o", str(tmp_path / "o.edn"))
+        assert result.exit_code == 1
+        assert len(result.output.splitlines()) == 1
+        assert result.output == _run("inspect", str(source)).output
+        assert not (tmp_path / "o.edn").exists()
+    assert result.output == (
+        f"Error: {source}:1:1: the top-level value is a number, not the map "
+        "{:ident … :data […]} of an Intermediary document\n"
+    )
+
+
+def test_html_page_is_named_as_such(tmp_path):
+    source = tmp_path / "page.html"
+    source.write_text("<!DOCTYPE html>\n<html></html>\n", encoding="utf-8")
+    result = _run("geocode", str(source), "-o", str(tmp_path / "o.edn"))
+    assert (result.exit_code, result.output) == (
+        1,
+        f"Error: {source}:1:1: the top-level value is a symbol, not the map "
+        "{:ident … :data […]} of an Intermediary document (the file looks like HTML or XML)\n",
+    )
+
+
+def test_a_data_element_that_is_not_a_row_exits_1_at_its_position(tmp_path):
+    source = tmp_path / "odd.edn"
+    source.write_text('{:ident :x :data [[[:im.listing/id "x"] {}]]}\n', encoding="utf-8")
+    result = _run("geocode", str(source), "-o", str(tmp_path / "o.edn"))
+    assert (result.exit_code, result.output) == (
+        1,
+        f"Error: {source}:1:36: a :data element is not a row: the second element of the id "
+        'tuple must be an import id (#uuid) or an alias (keyword), found "x"\n',
+    )
+    assert not (tmp_path / "o.edn").exists()
+
+
+def test_an_option_the_provider_does_not_take_is_named_exit_2(tmp_path):
+    source = _example(tmp_path, "Helsinki, Finland")
+    result = _run(
+        "geocode",
+        str(source),
+        "-o",
+        str(tmp_path / "o.edn"),
+        "--provider",
+        "baidu",
+        "--domain",
+        "example.com",
+        "--api-key-env",
+        "NO_SUCH_VARIABLE",
+    )
+    assert (result.exit_code, result.output) == (
+        2,
+        "Error: --domain: provider 'baidu' does not take a domain: leave it out\n",
+    )
+    assert not (tmp_path / "o.edn").exists()
+
+
+def test_cache_commands_refuse_a_users_own_database_and_leave_it_alone(tmp_path):
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE orders (id INTEGER)")
+    before = path.read_bytes()
+    for subcommand in ("stats", "clear"):
+        result = _run("geocode-cache", subcommand, "--cache", str(path))
+        assert (result.exit_code, result.output) == (
+            2,
+            f"Error: cannot use geocoding cache {path}: a SQLite database with other tables "
+            "(orders), not a geocoding cache\n",
+        )
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["app.db"]
+
+
+def test_cache_stats_writes_nothing(tmp_path):
+    path = tmp_path / "geo.sqlite"
+    with GeocodeCache(path) as cache:
+        cache.put("nominatim", "Helsinki", Location(60.17, 24.94), "city", 1.0)
+    before = path.read_bytes()
+    result = _run("geocode-cache", "stats", "--cache", str(path))
+    assert result.output.startswith(f"{path}: 1 address, ")
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["geo.sqlite"]

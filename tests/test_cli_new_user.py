@@ -305,6 +305,8 @@ def test_quiet_option_reads_the_same_everywhere(command):
 def test_main_help_shows_whole_descriptions_of_these_commands():
     output = run("--help").output
     for line in (
+        "  anonymise      Write an anonymised subset of FILE.edn for a dev marketplace.",
+        "  convert        Convert legacy exports into an Intermediary .edn file.",
         "  geocode        Fill missing listing locations from their addresses.",
         "  init           Guess a starter job file from the columns of source files.",
         "  inspect        Count the rows, identifiers and references in FILE.edn.",
@@ -313,7 +315,9 @@ def test_main_help_shows_whole_descriptions_of_these_commands():
         assert line in output.splitlines()
 
 
-@pytest.mark.parametrize("command", ["inspect", "validate", "geocode", "init"])
+@pytest.mark.parametrize(
+    "command", ["inspect", "validate", "geocode", "init", "convert", "anonymise"]
+)
 def test_every_command_help_states_its_exit_status(command):
     text = _help([command])
     assert "Exit status: 0 when " in text
@@ -334,7 +338,7 @@ def test_geocode_cache_commands_leave_an_empty_file_alone(tmp_path, subcommand):
     path.write_bytes(b"")
     result = run("geocode-cache", subcommand, "--cache", path)
     assert result.exit_code == 0
-    assert result.output in (f"{path}: empty\n", f"{path}: removed 0 cached addresses\n")
+    assert result.output in (f"{path}: empty\n", f"{path}: removed 0 addresses from the cache\n")
     assert path.read_bytes() == b""
 
 
@@ -396,7 +400,7 @@ def test_geocode_option_the_provider_does_not_take_is_one_line(
     )
     assert (result.exit_code, result.output) == (
         2,
-        "Error: --provider nominatim does not take --api-key-env: leave it out\n",
+        "Error: --api-key-env: provider 'nominatim' does not take an API key: leave it out\n",
     )
 
 

@@ -128,3 +128,43 @@ def test_syntax_error_leaves_the_previous_output(tmp_path):
         fill_file(source, output, stage)
     assert output.read_text(encoding="utf-8") == "previous\n"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["broken.edn", "out.edn"]
+
+
+def test_data_elements_that_are_not_rows_are_counted_and_nothing_written(tmp_path):
+    source = tmp_path / "odd.edn"
+    source.write_text(
+        '{:ident :x\n :data [[[:im.user/id :user/a] {}]\n        1 [[:im.listing/id "x"] {}]]}\n',
+        encoding="utf-8",
+    )
+    output = tmp_path / "out.edn"
+    with GeocodeStage(GeocodeConfig()) as stage, pytest.raises(FillError) as error:
+        fill_file(source, output, stage)
+    assert str(error.value) == (
+        f"{source}:3:9: 2 :data elements are not rows; the first: a row must be a vector "
+        "[id-tuple attributes], found number 1"
+    )
+    assert not output.exists()
+
+
+def test_a_top_level_value_that_is_not_a_map_is_located_like_a_syntax_error(tmp_path):
+    source = tmp_path / "rows.edn"
+    source.write_text("\n  [[[:im.user/id :user/a] {}]]\n", encoding="utf-8")
+    output = tmp_path / "out.edn"
+    with GeocodeStage(GeocodeConfig()) as stage, pytest.raises(EdnSyntaxError) as error:
+        fill_file(source, output, stage)
+    assert (error.value.line, error.value.column) == (2, 3)
+    assert str(error.value) == (
+        f"{source}:2:3: the top-level value is a vector, not the map {{:ident … :data […]}} of an "
+        "Intermediary document"
+    )
+    assert not output.exists()
+
+
+def test_data_that_is_not_a_vector_is_refused_at_its_position(tmp_path):
+    source = tmp_path / "d.edn"
+    source.write_text("{:ident :x\n :data 5}\n", encoding="utf-8")
+    output = tmp_path / "out.edn"
+    with GeocodeStage(GeocodeConfig()) as stage, pytest.raises(FillError) as error:
+        fill_file(source, output, stage)
+    assert str(error.value) == f"{source}:2:8: :data must be a vector, not a number"
+    assert not output.exists()

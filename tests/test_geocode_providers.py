@@ -7,6 +7,7 @@ request arrived so the tests can check the spacing the rate limiter promises.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -376,3 +377,70 @@ def test_prefetch_runs_requests_in_parallel_up_to_the_concurrency(tmp_path):
     assert 2 <= _SlowPhoton.most_in_flight <= 3
     assert all(result.precision == "city" and result.error is None for result in results)
     assert {(result.location.lat, result.location.lng) for result in results} == {(60.17, 24.94)}
+
+
+@pytest.mark.parametrize(
+    ("service", "settings", "message"),
+    [
+        (
+            "nominatim",
+            {"user_agent": "x", "api_key_env": "KEY"},
+            "api_key_env: provider 'nominatim' does not take an API key: leave it out",
+        ),
+        ("baidu", {"domain": "example.com"}, "domain: provider 'baidu' does not take a domain"),
+        (
+            "what3words",
+            {"scheme": "http", "api_key_env": "KEY"},
+            "scheme: provider 'what3words' does not take a URL scheme",
+        ),
+    ],
+)
+def test_a_setting_the_geocoder_class_does_not_take_is_named(service, settings, message):
+    with pytest.raises(ConfigError) as error:
+        make_provider(service, environ={"KEY": "secret-value"}, **settings)
+    assert str(error.value).startswith(message)
+    assert str(error.value).endswith(": leave it out")
+    assert "secret-value" not in str(error.value)
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_refused_connection_is_unreachable_and_retried_only_once():
+    provider = make_provider(
+        "nominatim",
+        user_agent="sharetribe-migrate-tests",
+        domain=f"127.0.0.1:{_closed_port()}",
+        scheme="http",
+        min_delay=0.0,
+        max_retries=3,
+        backoff=0.01,
+    )
+    asked = []
+    ask = provider._ask
+    provider._ask = lambda address: asked.append(address) or ask(address)
+    answer = provider.locate("Helsinki")
+    assert (answer.location, answer.error, answer.definitive) == (
+        None,
+        "service unreachable (connection refused)",
+        False,
+    )
+    assert asked == ["Helsinki", "Helsinki"]
+
+
+def test_an_unavailable_service_is_unreachable_not_unreadable():
+    from geopy import exc
+
+    provider = make_provider(
+        "nominatim", user_agent="t", domain="127.0.0.1:9", min_delay=0.0, backoff=0.01
+    )
+
+    def unavailable(*args: object, **kwargs: object):
+        raise exc.GeocoderUnavailable("Service not available")
+
+    provider.geocoder.geocode = unavailable
+    answer = provider.locate("Helsinki")
+    assert (answer.error, answer.definitive) == ("service unreachable", False)

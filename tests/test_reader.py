@@ -521,6 +521,16 @@ def test_header_of_odd_documents(tmp_path):
     assert not header.ident_found and not header.data_found
 
 
+def test_map_as_a_top_level_key_is_an_unknown_key_not_a_crash(tmp_path):
+    entries, header = read_text(tmp_path, "{{:k 1} :v :data [[[:im.user/id] {}]]}")
+    assert header.unknown_keys == [({K("k"): 1}, (1, 2))]
+    assert len(entries) == 1
+    with pytest.raises(EdnSyntaxError) as caught:
+        read_text(tmp_path, "{{:k 1} 1 {:k 1} 2}")
+    assert (caught.value.line, caught.value.column) == (1, 11)
+    assert caught.value.message == "duplicate map key {:k: 1}"
+
+
 def test_namespaced_top_level_map_is_read_whole(tmp_path):
     entries, header = read_text(tmp_path, "#:x{:_/ident :x :_/data [[[:im.user/id] {}]] :y 1}")
     assert header.ident == K("x") and header.data_kind == "vector"

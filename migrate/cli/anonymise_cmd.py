@@ -11,17 +11,28 @@ from migrate.anonymise import (
     anonymise,
     render_text,
 )
-from migrate.cli._common import emit_json, format_option, quiet_option, readable_file, user_errors
+from migrate.cli._common import (
+    edn_file,
+    emit_json,
+    file_argument,
+    format_option,
+    quiet_option,
+    readable_file,
+    user_errors,
+    writable_file,
+)
 from migrate.errors import ConfigError
 
 
-@click.command("anonymise")
-@click.argument("file", type=click.Path(path_type=str))
+@click.command(
+    "anonymise", short_help="Write an anonymised subset of FILE.edn for a dev marketplace."
+)
+@file_argument(metavar="FILE.edn")
 @click.option(
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=str),
+    metavar="FILE",
     help="Where to write the anonymised export (replaced only when the run succeeds).",
 )
 @click.option(
@@ -81,12 +92,18 @@ def anonymise_command(
     output_format: str,
     quiet: bool,
 ) -> None:
-    """Write a small, consistent, anonymised subset of FILE.edn for a dev marketplace."""
+    """Write a small, consistent, anonymised subset of FILE.edn for a dev marketplace.
+
+    Exit status: 0 when the export is written, 1 when FILE.edn is not valid edn or not a
+    consistent Intermediary file (nothing is written then), 2 for a usage error, an unreadable
+    file or a bad policy or users file.
+    """
     if sample_users is not None and users_file is not None:
         raise click.UsageError("use either --sample-users or --users, not both")
     if strategy is not None and sample_users is None:
         raise click.UsageError("--strategy applies to --sample-users only")
-    path = readable_file(file)
+    path = edn_file(file)
+    writable_file(output)
     users = readable_file(users_file) if users_file is not None else None
     policy = readable_file(policy_file) if policy_file is not None else None
     with user_errors(failed=(InputInvalid, OutputInvalid), usage=(ConfigError,)):

@@ -10,7 +10,14 @@ from pathlib import Path
 import click
 
 from migrate.cli._common import BadUsage as UsageFailed
-from migrate.cli._common import RunFailed, quiet_option, readable_file, user_errors
+from migrate.cli._common import (
+    RunFailed,
+    file_argument,
+    quiet_option,
+    readable_file,
+    user_errors,
+    writable_file,
+)
 
 EXIT_INTERRUPTED = 130
 
@@ -47,8 +54,8 @@ def _progress(enabled: bool) -> Iterator[object]:
         yield update
 
 
-@click.command("convert")
-@click.argument("job_file", metavar="JOB.toml", type=click.Path(path_type=Path))
+@click.command("convert", short_help="Convert legacy exports into an Intermediary .edn file.")
+@file_argument("job_file", metavar="JOB.toml")
 @click.option(
     "--dry-run", is_flag=True, help="Read, map and check everything; write all but the .edn."
 )
@@ -63,18 +70,18 @@ def _progress(enabled: bool) -> Iterator[object]:
 )
 @click.option(
     "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
     help="Write the outputs here instead of the job's [output] dir.",
 )
 @quiet_option
 @click.pass_context
 def convert_command(
     ctx: click.Context,
-    job_file: Path,
+    job_file: str,
     dry_run: bool,
     limit: int | None,
     fail_on_reject: bool,
-    output_dir: Path | None,
+    output_dir: str | None,
     quiet: bool,
 ) -> None:
     """Convert legacy exports into an Intermediary .edn file as JOB.toml describes.
@@ -82,6 +89,11 @@ def convert_command(
     Writes <name>.edn, <name>.rejects.csv (every source row not carried, and why) and
     <name>.report.json into the output directory. Rejects do not fail the run unless
     --fail-on-reject is given.
+
+    Exit status: 0 when the outputs are written (rejects allowed), 1 when a source cannot be read
+    to its end or, with --fail-on-reject, some record is rejected, 2 for a usage error, an
+    unreadable or invalid job file, or an output that cannot be written, 130 when interrupted
+    (no output is replaced).
     """
     from migrate.convert.job import load_job
     from migrate.convert.outputs import outputs_line, summary_table
@@ -97,6 +109,7 @@ def convert_command(
                 job = load_job(path)
             except MigrateError as error:
                 raise UsageFailed(_one_line(str(error))) from error
+            _check_outputs(Path(output_dir or job.output.dir), job.output.name, dry_run=dry_run)
             try:
                 with _progress(not quiet) as progress:
                     report = convert(
@@ -121,3 +134,20 @@ def convert_command(
         raise RunFailed(
             f"{report.rejected} records rejected (--fail-on-reject); see {report.rejects_path}"
         )
+
+
+def _check_outputs(directory: Path, name: str, *, dry_run: bool) -> None:
+    """One line, exit 2, when an output file cannot be written into ``directory``.
+
+    A directory that does not exist yet is left to the run, which creates it; one that exists
+    must take each output file (``ok.edn`` given as the directory fails here, not mid-run).
+    """
+    from migrate.convert.pipeline import OutputPaths
+
+    if not directory.exists():
+        return
+    paths = OutputPaths.of(directory, name)
+    for path in (
+        (paths.rejects, paths.report) if dry_run else (paths.edn, paths.rejects, paths.report)
+    ):
+        writable_file(path)

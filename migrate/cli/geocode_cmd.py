@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,8 +92,9 @@ def geocode_command(
     --address-key). The offline provider needs no cache.
 
     Exit status: 0 when every listing with an address has a location, 1 when some address could
-    not be geocoded (the output is still written) or FILE.edn is not valid edn, 2 for a usage
-    error, an unreadable file or a setting the provider refuses.
+    not be geocoded (the output is still written) or FILE.edn is not valid edn or has :data
+    elements that are not rows (nothing is written), 2 for a usage error, an unreadable file or
+    a setting the provider refuses.
     """
     source = edn_file(file)
     writable_file(output)
@@ -136,17 +136,11 @@ def geocode_command(
         )
 
 
-# geopy constructor keywords -> the options that set them
-_OPTION_OF_KEYWORD = {"api_key": "--api-key-env", "user_agent": "--user-agent"}
-
-
 @contextlib.contextmanager
 def _provider_setup(provider: str) -> Iterator[None]:
-    """A geocoder that geopy refuses to build, as one line with exit code 2.
+    """A geocoder that geopy refuses to build (Google without an API key): one line, exit 2.
 
-    geopy raises ``ConfigurationError`` (Google without an API key) or ``TypeError`` for an
-    option its class does not take (an API key for Nominatim); only the construction of the
-    stage runs in this block, so no other ``TypeError`` is caught.
+    Settings the geocoder does not take at all are refused earlier, by ``make_provider``.
     """
     from geopy.exc import ConfigurationError
 
@@ -156,13 +150,6 @@ def _provider_setup(provider: str) -> Iterator[None]:
         message = " ".join(str(error).split())
         hint = " (give the key with --api-key-env VAR)" if "api_key" in message else ""
         raise BadUsage(f"--provider {provider}: {message}{hint}") from error
-    except TypeError as error:
-        found = re.search(r"unexpected keyword argument '(\w+)'", str(error))
-        if found is None:
-            raise
-        keyword = found.group(1)
-        option = _OPTION_OF_KEYWORD.get(keyword, "--" + keyword.replace("_", "-"))
-        raise BadUsage(f"--provider {provider} does not take {option}: leave it out") from error
 
 
 @click.group("geocode-cache")
@@ -179,7 +166,7 @@ def cache_stats_command(cache: str | None, output_format: str) -> None:
     if not _exists(path):
         stats = None
     else:
-        with user_errors(usage=(CacheError,)), GeocodeCache(path) as opened:
+        with user_errors(usage=(CacheError,)), GeocodeCache(path, read_only=True) as opened:
             stats = opened.stats()
     if output_format == "json":
         emit_json(
@@ -196,7 +183,7 @@ def cache_stats_command(cache: str | None, output_format: str) -> None:
     if stats is None or not stats.providers:
         click.echo(f"{path}: empty")
         return
-    click.echo(f"{path}: {stats.entries} addresses, {stats.size_bytes} bytes")
+    click.echo(f"{path}: {_addresses(stats.entries)}, {stats.size_bytes} bytes")
     for item in stats.providers:
         click.echo(f"  {item.provider:<30} {item.found:>8} found {item.not_found:>8} not found")
 
@@ -211,7 +198,7 @@ def cache_clear_command(cache: str | None, provider: str | None) -> None:
     if _exists(path):
         with user_errors(usage=(CacheError,)), GeocodeCache(path) as opened:
             removed = opened.clear(provider)
-    click.echo(f"{path}: removed {removed} cached addresses")
+    click.echo(f"{path}: removed {_addresses(removed)} from the cache")
 
 
 def _exists(path: str | Path) -> bool:
@@ -224,3 +211,7 @@ def _exists(path: str | Path) -> bool:
     if candidate.is_dir():
         raise BadUsage(f"cannot use geocoding cache {candidate}: is a directory")
     return candidate.exists() and candidate.stat().st_size > 0
+
+
+def _addresses(count: int) -> str:
+    return f"{count} address" if count == 1 else f"{count} addresses"

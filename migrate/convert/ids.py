@@ -49,12 +49,24 @@ def alias(record_type: str, source_id: str) -> Keyword:
     first letter, as the Sharetribe guide suggests. Distinct ids can therefore meet on one alias
     (``"a b"`` and ``"a-b"``); :class:`AliasRegistry` detects that.
     """
+    return Keyword.of(record_type, alias_name(record_type, source_id))
+
+
+def alias_name(record_type: str, source_id: str) -> str:
+    """The name part of :func:`alias` (``"u123"``), without making the keyword."""
+    if source_id.isascii() and source_id.isdigit() and _letter_prefix(record_type):
+        return record_type[0] + source_id  # the usual case, what the general rule gives
     name = _ILLEGAL_ALIAS_CHARS.sub("-", source_id)
     if not is_legal_name_part(name) or name[0].isdigit():
         name = record_type[0] + name
         if not is_legal_name_part(name):
             name = record_type[0] + "-" + name[1:]
-    return Keyword.of(record_type, name)
+    return name
+
+
+@cache
+def _letter_prefix(record_type: str) -> bool:
+    return record_type[:1].isascii() and record_type[:1].isalpha()
 
 
 class AliasCollision(Exception):
@@ -73,20 +85,39 @@ class AliasCollision(Exception):
 class AliasRegistry:
     """Remembers which source id owns each alias, so that collisions are caught.
 
-    Memory grows with the number of distinct ids, never with row contents. The same source id
-    claiming its alias again (a user merged from two sources) is not a collision.
+    Memory grows with the number of distinct ids, never with row contents, and stays small per
+    id: aliases are keyed by their name (``"u123"`` as the integer 123), never held as keywords,
+    and the owner is the caller's own source id string. The same source id claiming its alias
+    again (a user merged from two sources) is not a collision.
     """
 
     def __init__(self) -> None:
-        self._owners: dict[Keyword, str] = {}
+        self._owners: dict[str, dict[int | str, str]] = {}
 
     def claim(self, record_type: str, source_id: str) -> Keyword:
         """The alias of ``source_id``; raises :class:`AliasCollision` when another id owns it."""
-        keyword = alias(record_type, source_id)
-        owner = self._owners.setdefault(keyword, source_id)
+        name = alias_name(record_type, source_id)
+        owners = self._owners.get(record_type)
+        if owners is None:
+            owners = self._owners[record_type] = {}
+        owner = owners.setdefault(_name_key(name, record_type), source_id)
         if owner != source_id:
-            raise AliasCollision(keyword, owner, source_id)
-        return keyword
+            raise AliasCollision(Keyword.of(record_type, name), owner, source_id)
+        return Keyword.of(record_type, name)
 
     def __len__(self) -> int:
-        return len(self._owners)
+        return sum(len(owners) for owners in self._owners.values())
+
+
+def _name_key(name: str, record_type: str) -> int | str:
+    """A compact key for an alias name: ``"u123"`` (type letter + plain number) is 123."""
+    digits = name[1:]
+    if (
+        name[0] == record_type[0]
+        and len(digits) < 19
+        and digits.isascii()
+        and digits.isdigit()
+        and (digits[0] != "0" or digits == "0")
+    ):
+        return int(digits)
+    return name

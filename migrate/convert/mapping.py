@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -123,14 +124,15 @@ class Mapper:
         self._money_parsers: dict[str | None, Callable[[Any], Any]] = {}
         self._names = mapping_names(self.row_type)
         self._read_id = _reader(spec.id)
-        # Value specs compiled once into closures: the per-row path is plain function calls.
-        self._attributes = [
-            (mapping, [self._compile(value, mapping.attribute) for value in mapping.values])
-            for mapping in spec.attributes
-        ]
+        # Each attribute compiled once into one closure: the per-row path is plain calls.
         self._ref_readers = {
             id(mapping): _reader(mapping.ref.source) for mapping in spec.attributes if mapping.ref
         }
+        self._attributes = [self._compile_attribute(mapping) for mapping in spec.attributes]
+        self._aliases_on = job.output.aliases
+        self._required = self._required_plan()
+        self._orders: dict[tuple[int, ...], tuple[tuple[Keyword, ...], tuple, bool, tuple]] = {}
+        self._has_function = spec.function is not None
         self._extended = [
             (
                 extended,
@@ -174,13 +176,11 @@ class Mapper:
         source_id = None
         try:
             source_id = self._source_id(values)
-            alias = (
-                self.aliases.claim(self.record_type, source_id) if self.job.output.aliases else None
-            )
+            alias = self.aliases.claim(self.record_type, source_id) if self._aliases_on else None
             attrs: dict[Keyword, Any] = {}
             refs: list[Reference] = []
-            for mapping, produces in self._attributes:
-                self._map_attribute(mapping, produces, values, attrs, refs)
+            for apply in self._attributes:
+                apply(values, attrs, refs)
             for extended, fields in self._extended:
                 data: dict[str, Any] = {}
                 for item, produces in fields:
@@ -189,7 +189,7 @@ class Mapper:
                         _set_nested(data, item.keys, _json_value(value))
                 if data:
                     _set_path(attrs, extended.path, data)
-            if self.spec.function is not None:
+            if self._has_function:
                 self._apply_function(values, attrs)
             self.finish(attrs, self.defaults)
             self._check_required(attrs, values)
@@ -204,9 +204,32 @@ class Mapper:
             self.id_attr,
             import_id(self.job.ident, self.record_type, source_id),
             alias,
-            _ordered(attrs, self.row_type.attributes),
+            self._in_schema_order(attrs),
         )
         return MappedRecord(row, self.record_type, source_id, origin, tuple(refs))
+
+    def _in_schema_order(self, attrs: dict[Keyword, Any]) -> dict[Keyword, Any]:
+        """:func:`_ordered` for this row type, done once per set of keys (by their identity).
+
+        Rows of one spec have few key sets, so the plan (which keys, in which order, which of
+        them nested maps to order too) is cached by the keys' ids in ``attrs``' own order; the
+        cached plan holds those keys, so their ids cannot be reused while it exists.
+        """
+        signature = tuple(map(id, attrs))
+        plan = self._orders.get(signature)
+        if plan is None:
+            plan = _order_plan(attrs, self.row_type.attributes)
+            if len(self._orders) < _ORDER_PLANS_MAX:
+                self._orders[signature] = plan
+        keys, nested, same, _ = plan
+        if same and not nested:
+            return attrs
+        ordered = {key: attrs[key] for key in keys}
+        for key, attributes in nested:
+            value = ordered[key]
+            if isinstance(value, dict):
+                ordered[key] = _ordered(value, attributes)
+        return ordered
 
     def _source_id(self, values: Mapping[str, Any]) -> str:
         raw = self._read_id(values)
@@ -218,6 +241,87 @@ class Mapper:
             )
         return raw.strip() if raw.__class__ is str else str(raw).strip()
 
+    def _compile_attribute(self, mapping: AttributeMapping) -> Callable[..., None]:
+        """One attribute mapping as ``apply(values, attrs, refs)``, which sets its value."""
+        path = mapping.path
+        key = path[0] if len(path) == 1 else None
+        if mapping.ref is not None:
+            read = self._ref_readers[id(mapping)]
+            ident = self.job.ident
+            target_type = mapping.ref.target
+            target_attr = id_attr(target_type)
+            required = mapping.ref.required
+
+            def apply_ref(values: Mapping[str, Any], attrs: dict, refs: list) -> None:
+                target = read(values)
+                if target is None or _empty(target):
+                    return
+                target_id = target.strip() if target.__class__ is str else str(target).strip()
+                value = Ref.to_id(target_attr, import_id(ident, target_type, target_id))
+                if key is not None:
+                    attrs[key] = value
+                else:
+                    _set_path(attrs, path, value)
+                refs.append(Reference(path, target_type, target_id, required))
+
+            return apply_ref
+        if mapping.location is not None:
+
+            def apply_location(values: Mapping[str, Any], attrs: dict, refs: list) -> None:
+                self._map_attribute(mapping, [], values, attrs, refs)
+
+            return apply_location
+        produces = [self._compile(value, mapping.attribute) for value in mapping.values]
+        specs = mapping.values
+        if len(produces) == 1:
+            produce, spec = produces[0], specs[0]
+
+            def apply_one(values: Mapping[str, Any], attrs: dict, refs: list) -> None:
+                try:
+                    value = produce(values)
+                except TransformError as error:
+                    raise _transform_failed(spec, error, values) from None
+                if value is not None:
+                    if key is not None:
+                        attrs[key] = value
+                    else:
+                        _set_path(attrs, path, value)
+
+            return apply_one
+
+        def apply_first(values: Mapping[str, Any], attrs: dict, refs: list) -> None:
+            value = _first(produces, specs, values)
+            if value is not None:
+                if key is not None:
+                    attrs[key] = value
+                else:
+                    _set_path(attrs, path, value)
+
+        return apply_first
+
+    def _coercer(self, attribute: Attribute) -> Callable[[Any, str | None], Any]:
+        """``_coerce`` specialised to one attribute: ``coerce(value, currency)``."""
+        kind = attribute.kind
+        if kind in ("string", "email", "url"):
+
+            def coerce_text(value: Any, currency: str | None) -> Any:
+                text = value if isinstance(value, str) else str(value)
+                return text if text and not text.isspace() else None
+
+            return coerce_text
+        if kind == "integer":
+            return lambda value, currency: to_int(value)
+        if kind == "instant":
+
+            def coerce_instant(value: Any, currency: str | None) -> Any:
+                if value.__class__ is datetime and value.tzinfo is not None:
+                    return value
+                return self._instant(value)
+
+            return coerce_instant
+        coerce = self._coerce
+        return lambda value, currency: coerce(value, attribute, currency)
+
     def _compile(self, spec: ValueSpec, attribute: Attribute | None) -> Callable[[Any], Any]:
         """One value spec as a function of the row's values: the value, or ``None`` when empty.
 
@@ -227,11 +331,11 @@ class Mapper:
         transform = spec.transform()
         table = spec.map
         currency_column = spec.currency_column
-        coerce = self._coerce if attribute is not None else None
+        coerce = self._coercer(attribute) if attribute is not None else None
 
         def produce(values: Mapping[str, Any]) -> Any:
             raw = read(values)
-            if raw is None or (raw.__class__ is str and not raw.strip()):
+            if raw is None or (raw.__class__ is str and (not raw or raw.isspace())):
                 return None  # every transform passes empty values through as empty
             currency = None
             step = transform
@@ -246,9 +350,12 @@ class Mapper:
                     known = ", ".join(sorted(table))
                     raise TransformError(f"{value!r} is not in the map ({known})")
                 value = table[key]
-            if _empty(value):
+            if value.__class__ is str:
+                if not value or value.isspace():
+                    return None
+            elif value is None or _empty(value):
                 return None
-            return coerce(value, attribute, currency) if coerce is not None else value
+            return coerce(value, currency) if coerce is not None else value
 
         return produce
 
@@ -368,15 +475,28 @@ class Mapper:
             _set_path(attrs, path, value)
 
     def _check_required(self, attrs: dict[Keyword, Any], values: Mapping[str, Any]) -> None:
-        for attribute in self.row_type.attributes:
-            present = attribute.key in attrs
-            if attribute.kind == "map" and (present or attribute.required):
+        for attribute, children in self._required:
+            if children is None:
+                if attribute.key not in attrs:
+                    self._missing((attribute.key,), attribute, values)
+            elif attribute.required or attribute.key in attrs:
                 nested = attrs.get(attribute.key, {})
-                for child in attribute.attributes:
-                    if child.required and child.key not in nested:
+                for child in children:
+                    if child.key not in nested:
                         self._missing((attribute.key, child.key), child, values)
-            elif attribute.required and not present:
-                self._missing((attribute.key,), attribute, values)
+
+    def _required_plan(self) -> list[tuple[Attribute, tuple[Attribute, ...] | None]]:
+        """What :meth:`_check_required` tests, in schema order: required attributes, and maps
+        with their required children (``None`` for a plain attribute)."""
+        plan: list[tuple[Attribute, tuple[Attribute, ...] | None]] = []
+        for attribute in self.row_type.attributes:
+            if attribute.kind == "map":
+                children = tuple(child for child in attribute.attributes if child.required)
+                if children:
+                    plan.append((attribute, children))
+            elif attribute.required:
+                plan.append((attribute, None))
+        return plan
 
     def _missing(self, path: tuple[Keyword, ...], attribute: Attribute, values: Mapping[str, Any]):
         columns: list[str] = []
@@ -403,11 +523,15 @@ def _first(
         try:
             value = produce(values)
         except TransformError as error:
-            shown = {name: lookup(values, name) for name in spec.columns}
-            raise _Reject("transform-failed", f"{_describe(spec)}: {error}", shown) from None
+            raise _transform_failed(spec, error, values) from None
         if value is not None:
             return value
     return None
+
+
+def _transform_failed(spec: ValueSpec, error: TransformError, values: Mapping[str, Any]):
+    shown = {name: lookup(values, name) for name in spec.columns}
+    return _Reject("transform-failed", f"{_describe(spec)}: {error}", shown)
 
 
 def _reader(spec: ValueSpec) -> Callable[[Mapping[str, Any]], Any]:
@@ -527,6 +651,7 @@ def _remove_path(attrs: dict[Keyword, Any], path: tuple[Keyword, ...]) -> None:
     target.pop(path[-1], None)
 
 
+@lru_cache(maxsize=4096)
 def json_key(name: str) -> Keyword | str:
     """An extended-data key: a keyword (``:listingType``) when legal, else the string."""
     return Keyword(name) if keyword_problem(None, name) is None else name
@@ -536,6 +661,23 @@ def _set_nested(data: dict[Any, Any], keys: tuple[str, ...], value: Any) -> None
     for key in keys[:-1]:
         data = data.setdefault(json_key(key), {})
     data[json_key(keys[-1])] = value
+
+
+_ORDER_PLANS_MAX = 1024
+
+
+def _order_plan(attrs: dict[Keyword, Any], schema_attributes: tuple[Attribute, ...]) -> tuple:
+    """How :func:`_ordered` orders a map with ``attrs``' keys: the keys kept, in order; the
+    nested ``map`` attributes among them (with their schema); whether that is ``attrs`` as is;
+    and ``attrs``' own keys."""
+    keys = tuple(attribute.key for attribute in schema_attributes if attribute.key in attrs)
+    nested = tuple(
+        (attribute.key, attribute.attributes)
+        for attribute in schema_attributes
+        if attribute.key in attrs and attribute.kind == "map"
+    )
+    own = tuple(attrs)  # held by the plan: keeps the ids of its signature taken
+    return keys, nested, keys == own, own
 
 
 def _ordered(attrs: dict[Keyword, Any], schema_attributes: tuple[Attribute, ...]) -> dict:

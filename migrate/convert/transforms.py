@@ -129,13 +129,17 @@ def _format_parser(pattern: str) -> Callable[[str], datetime | None]:
     except (ImportError, AttributeError, KeyError, ValueError, re.error):
         regex = None
 
+    # Whether the datetime can be built from the match directly: decided once per pattern.
+    groups = regex.groupindex.keys() if regex is not None else set()
+    fast = groups <= _FAST_FIELDS and {"Y", "m", "d"} <= groups
+
     def parse(text: str) -> datetime | None:
         if regex is not None:
             match = regex.match(text)
             if match is None or match.end() != len(text):
                 return None
-            fields = match.groupdict()
-            if fields.keys() <= _FAST_FIELDS and {"Y", "m", "d"} <= fields.keys():
+            if fast:
+                fields = match.groupdict()
                 second = int(fields.get("S") or 0)
                 if second < 60:
                     try:
@@ -334,6 +338,8 @@ def _build_boolean() -> Transform:
 
 def to_int(value: Any) -> int:
     """``value`` as an integer (``"3.0"`` is 3); raises :class:`TransformError` otherwise."""
+    if value.__class__ is str and value.isascii() and value.isdigit():
+        return int(value)
     if isinstance(value, bool):
         raise TransformError(f"{value!r} is not an integer")
     if isinstance(value, int):
@@ -384,6 +390,7 @@ _BLOCK_TAGS = frozenset(
 )
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_WHITESPACE = re.compile(r"\s+")
 
 
 def _tag_replacement(match: re.Match[str]) -> str:
@@ -404,10 +411,18 @@ def html_to_text(markup: str) -> str:
     (``<p>``, ``<div>``, headings, lists) a blank line, list items ``- ``. Script and style
     contents are dropped.
     """
-    text = _COMMENT.sub("", _DROPPED_BLOCKS.sub("", markup))
-    text = re.sub(r"\s+", " ", text)
-    text = html.unescape(_TAG.sub(_tag_replacement, text))
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    text = markup
+    if "<" in text:
+        text = _DROPPED_BLOCKS.sub("", text)
+        if "<!--" in text:
+            text = _COMMENT.sub("", text)
+    text = _WHITESPACE.sub(" ", text)
+    if "<" in text:
+        text = _TAG.sub(_tag_replacement, text)
+    if "&" in text:
+        text = html.unescape(text)
+    # _SPACES never matches a newline: one pass over the text equals one per line.
+    lines = [line.strip() for line in _SPACES.sub(" ", text).split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 

@@ -19,6 +19,7 @@ from migrate.edn._scan import (
     _KEYWORDS,
     CHAR,
     CLOSE,
+    CLOSE2,
     DISCARD,
     ESCAPED_STRING,
     FLOAT,
@@ -29,6 +30,7 @@ from migrate.edn._scan import (
     KEYWORD_INST,
     KEYWORD_INTEGER,
     KEYWORD_KEYWORD,
+    KEYWORD_OPEN,
     KEYWORD_REF,
     KEYWORD_STRING,
     LOCATION,
@@ -121,7 +123,7 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
             raise _diagnose(src, m.end() if m is not None else pos, eof, kind, start, extra)
         m = token
         group = m.lastindex
-        if group <= KEYWORD_BOOLEAN:
+        if group <= KEYWORD_OPEN:
             value = keywords(m[1]) or _scan.keyword(m[1], m.start(1) - 1)
             if group != KEYWORD:
                 if append is None:  # a prefix frame takes the keyword alone
@@ -146,29 +148,53 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                         )
                     elif group == KEYWORD_INTEGER:
                         value = int(m[KEYWORD_INTEGER])
+                    elif group == KEYWORD_OPEN:
+                        # The keyword is in; its value opens here, as an OPEN token would.
+                        if len(stack) >= MAX_DEPTH:
+                            raise Fail(m.start(group), f"nesting deeper than {MAX_DEPTH} levels")
+                        stack.append((kind, items, append, start, extra))
+                        extra = None
+                        kind = _OPEN_KIND[m[KEYWORD_OPEN]]
+                        start = m.start(KEYWORD_OPEN)
+                        items = []
+                        append = items.append
+                        continue
                     else:
                         value = m[KEYWORD_BOOLEAN] == "true"
-        elif group == CLOSE:
-            closer = m[CLOSE]
-            if closer != _CLOSER.get(kind):
-                raise _unbalanced(m.start(CLOSE), closer, kind, start)
-            if kind == _VECTOR:
-                value = tuple(items)
-            elif kind == _MAP:
-                pairs = iter(items)
-                try:
-                    value = dict(zip(pairs, pairs, strict=False))
-                except (TypeError, RecursionError):  # _build_map knows what went wrong
-                    value = None
-                if value is None or len(value) * 2 != len(items):
-                    value = _build_map(src, items, start)
-            elif kind == _NS_MAP:
-                value = _namespaced_map(src, items, extra, start)
-            elif kind == _LIST:
-                value = EdnList(items)
-            else:
-                value = _build_set(src, items, start)
-            kind, items, append, start, extra = stack.pop()
+        elif CLOSE <= group <= CLOSE2:
+            closing = CLOSE
+            while True:  # once, or twice for a CLOSE2 token ('}]' ends most rows)
+                closer = m[closing]
+                if closer != _CLOSER.get(kind):
+                    raise _unbalanced(m.start(closing), closer, kind, start)
+                if kind == _VECTOR:
+                    value = tuple(items)
+                elif kind == _MAP:
+                    pairs = iter(items)
+                    try:
+                        value = dict(zip(pairs, pairs, strict=False))
+                    except (TypeError, RecursionError):  # _build_map knows what went wrong
+                        value = None
+                    if value is None or len(value) * 2 != len(items):
+                        value = _build_map(src, items, start)
+                elif kind == _NS_MAP:
+                    value = _namespaced_map(src, items, extra, start)
+                elif kind == _LIST:
+                    value = EdnList(items)
+                else:
+                    value = _build_set(src, items, start)
+                kind, items, append, start, extra = stack.pop()
+                if closing == group:
+                    break
+                if append is None:
+                    # The value completes a prefix frame (or the read): the second closer is
+                    # read again as a token of its own, after that.
+                    pos = m.end(CLOSE)
+                    scan = TOKEN_RE.scanner(src, pos).match
+                    m = None
+                    break
+                append(value)
+                closing = CLOSE2
         elif group == STRING:
             value = m[STRING]
         elif group == OPEN or ROW_HEAD <= group <= ROW_HEAD_ALIAS:

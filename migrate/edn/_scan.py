@@ -51,35 +51,37 @@ _KW = f":({TOKEN_CHAR}*+)"
 # step (a keyword and its simple value, a row's id tuple, a reference, money, a location); they
 # give exactly what reading their parts one by one would.
 KEYWORD, KEYWORD_STRING, KEYWORD_KEYWORD, KEYWORD_INTEGER = 1, 2, 3, 4
-KEYWORD_INST, KEYWORD_REF, KEYWORD_BOOLEAN = 5, 6, 7
-STRING = 8
-ROW_HEAD, ROW_HEAD_UUID, ROW_HEAD_ALIAS = 9, 10, 11
-OPEN, CLOSE, UUID_TAG, INST_TAG, REF_TAG = 12, 13, 14, 15, 16
-REF_ID = 18  # and 17
-MONEY = 20  # and 19
-LOCATION = 22  # and 21
-INTEGER, FLOAT, ESCAPED_STRING, TAG, NUMBER, SYMBOL = 23, 24, 25, 26, 27, 28
-SET_OPEN, NS_MAP, DISCARD, CHAR, META = 29, 30, 31, 32, 33
+KEYWORD_INST, KEYWORD_REF, KEYWORD_BOOLEAN, KEYWORD_OPEN = 5, 6, 7, 8
+STRING = 9
+ROW_HEAD, ROW_HEAD_UUID, ROW_HEAD_ALIAS = 10, 11, 12
+OPEN, CLOSE, CLOSE2, UUID_TAG, INST_TAG, REF_TAG = 13, 14, 15, 16, 17, 18
+REF_ID = 20  # and 19
+MONEY = 22  # and 21
+LOCATION = 24  # and 23
+INTEGER, FLOAT, ESCAPED_STRING, TAG, NUMBER, SYMBOL = 25, 26, 27, 28, 29, 30
+SET_OPEN, NS_MAP, DISCARD, CHAR, META = 31, 32, 33, 34, 35
 
 TOKEN_RE = re.compile(
     _SKIP
     + "(?:"
     + "|".join(
         (
-            # KEYWORD, optionally with a simple value: KEYWORD_STRING ... KEYWORD_BOOLEAN
+            # KEYWORD, optionally with a simple value: KEYWORD_STRING ... KEYWORD_BOOLEAN, or
+            # with the opening bracket of its value (KEYWORD_OPEN: an attribute's map or vector)
             f"{_KW}(?:[{WS}]++(?:{_SIMPLE_STRING}|{_KW}|({_INT}){_NUMBER_END}"
-            f"|#inst {_SIMPLE_STRING}|#im/ref {_KW}|(true|false)(?=[{WS}{_TERM}]|\\Z)))?",
+            f"|#inst {_SIMPLE_STRING}|#im/ref {_KW}|(true|false)(?=[{WS}{_TERM}]|\\Z)"
+            r"|([\[{(])))?",
             _SIMPLE_STRING,  # STRING without escapes
             # ROW_HEAD: '[[:im.x/id' with ROW_HEAD_UUID and/or ROW_HEAD_ALIAS, then ']'
             f"\\[\\[{_KW}(?: #uuid {_SIMPLE_STRING})?(?: {_KW})?\\]",
             r"([\[{(])",  # OPEN
-            r"([\]})])",  # CLOSE
+            f"([\\]}})])(?:[{WS}]*+([\\]}})]))?",  # CLOSE, and CLOSE2 when a second follows
             f"#uuid {_SIMPLE_STRING}",  # UUID_TAG, the common spelling
             f"#inst {_SIMPLE_STRING}",  # INST_TAG, the common spelling
             f"#im/ref {_KW}",  # REF_TAG by alias
-            f"#im/ref \\[{_KW} #uuid {_SIMPLE_STRING}\\]",  # REF_ID (14, 15)
-            f"#im/money \\[({_PLAIN_NUMBER}M?) {_SIMPLE_STRING}\\]",  # MONEY (16, 17)
-            f"#im/location \\[({_PLAIN_NUMBER}) ({_PLAIN_NUMBER})\\]",  # LOCATION (18, 19)
+            f"#im/ref \\[{_KW} #uuid {_SIMPLE_STRING}\\]",  # REF_ID (19, 20)
+            f"#im/money \\[({_PLAIN_NUMBER}M?) {_SIMPLE_STRING}\\]",  # MONEY (21, 22)
+            f"#im/location \\[({_PLAIN_NUMBER}) ({_PLAIN_NUMBER})\\]",  # LOCATION (23, 24)
             f"({_INT}){_NUMBER_END}",  # INTEGER
             f"([-+]?[0-9]++\\.[0-9]++){_NUMBER_END}",  # FLOAT
             r'"([^"\\]*+(?:\\.[^"\\]*+)*+)"',  # ESCAPED_STRING

@@ -27,6 +27,7 @@ from typing import Any, TextIO
 
 from migrate.edn._parse import (
     MAX_DEPTH,
+    _freeze,
     kind_name,
     namespaced_key,
     parse_value,
@@ -217,9 +218,14 @@ class DocumentReader:
                 buf.done = key_pos + 1
                 return
             key_pos, (key, value_pos) = buf.attempt(key_pos, _key_and_value_start)
-            if key in seen:
+            try:
+                hash(key)
+                probe = key
+            except TypeError:  # a map as a key: compared by its frozen form
+                probe = _freeze(key)
+            if probe in seen:
                 raise Fail(key_pos, f"duplicate map key {show(key)}")
-            seen.add(key)
+            seen.add(probe)
             opener = buf.text[value_pos]
             if key is DATA:
                 header.data_found = True

@@ -6,15 +6,21 @@ import id (``#uuid``), then an optional alias (keyword); the 2-element form take
 
 from __future__ import annotations
 
+import os
 import uuid
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import schemas
 from migrate.edn._parse import kind_name, show
 from migrate.edn.errors import RowShapeError
-from migrate.edn.values import Keyword, Row
+from migrate.edn.values import Char, Keyword, Row
+from migrate.edn.writer import EdnWriteError, dumps
 
-__all__ = ["RowShapeError", "row_from_value"]
+if TYPE_CHECKING:
+    from migrate.edn.reader import Header
+
+__all__ = ["RowShapeError", "not_a_document", "row_from_value"]
 
 
 def row_from_value(value: Any) -> Row:
@@ -41,7 +47,7 @@ def row_from_value(value: Any) -> Row:
         raise RowShapeError(
             "id-tuple-shape",
             f"the id tuple must start with an id attribute such as :im.user/id, found "
-            f"{show(id_attr)}",
+            f"{_shown(id_attr)}",
             (0, 0),
         )
     if id_attr not in schemas.load().by_id_attr:
@@ -60,7 +66,7 @@ def row_from_value(value: Any) -> Row:
             raise RowShapeError(
                 "id-tuple-shape",
                 f"the second element of the id tuple must be an import id (#uuid) or an alias "
-                f"(keyword), found {show(second)}",
+                f"(keyword), found {_shown(second)}",
                 (0, 1),
             )
     elif len(id_tuple) == 3:
@@ -69,14 +75,14 @@ def row_from_value(value: Any) -> Row:
             raise RowShapeError(
                 "id-tuple-shape",
                 f"the second element of a 3-element id tuple must be an import id (#uuid), "
-                f"found {show(import_id)}",
+                f"found {_shown(import_id)}",
                 (0, 1),
             )
         if type(alias) is not Keyword:
             raise RowShapeError(
                 "id-tuple-shape",
                 f"the third element of the id tuple must be an alias (keyword), found "
-                f"{show(alias)}",
+                f"{_shown(alias)}",
                 (0, 2),
             )
     if not isinstance(attrs, dict):
@@ -88,10 +94,92 @@ def row_from_value(value: Any) -> Row:
     return Row(id_attr, import_id, alias, attrs)
 
 
+def not_a_document(
+    header: Header, path: str | os.PathLike[str]
+) -> tuple[str, tuple[int, int]] | None:
+    """Why the file read into ``header`` is no Intermediary document, and where; or ``None``.
+
+    For a top-level value that is not a map (an HTML page, a vector, a number), the message is
+    ``the top-level value is a symbol, not the map {:ident … :data […]} of an Intermediary
+    document`` (plus a hint when the file at ``path`` looks like HTML or XML) and the position
+    is the value's ``(line, column)``: callers raise it as an ``EdnSyntaxError`` so it reads
+    ``FILE:1:1: …`` like a syntax error. ``header`` must be complete (the reader has finished).
+    """
+    if header.not_map is None:
+        return None
+    kind, where = header.not_map
+    hint = " (the file looks like HTML or XML)" if _looks_like_markup(Path(path)) else ""
+    message = (
+        f"the top-level value is a {kind}, not the map {{:ident … :data […]}} of an "
+        f"Intermediary document{hint}"
+    )
+    return message, where
+
+
+def _looks_like_markup(path: Path) -> bool:
+    """Whether the file starts with ``<`` (after a BOM and blanks): a saved web page, say.
+
+    Only a regular file is looked at again: reading a pipe would take data that is gone.
+    """
+    if not path.is_file():
+        return False
+    with path.open("rb") as stream:
+        start = stream.read(512)
+    return start.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
+
+
 def _described(value: Any) -> str:
     kind = kind_name(value)
     if kind in ("vector", "list", "set", "map"):
         return f"a {kind} of {len(value)} element{'s' if len(value) != 1 else ''}"
     if kind in ("nil", "boolean"):
         return show(value)
-    return f"{kind} {show(value)}"
+    return f"{kind} {_shown(value)}"
+
+
+_SHOWN_LIMIT = 40
+"""Characters of a value shown in a message, escapes included."""
+
+
+def _shown(value: Any) -> str:
+    """:func:`show`, with control and other invisible characters escaped as edn writes them.
+
+    A NUL or an escape sequence printed raw would garble the terminal or the log the message
+    ends up in; ``"a\\u0000b"`` and ``\\u0007`` say what is there. Long values are cut with
+    ``...`` after about 40 characters.
+    """
+    if type(value) is str:
+        return '"' + _escaped(value, in_string=True) + '"'
+    if type(value) is Char:
+        try:
+            return dumps(value)
+        except EdnWriteError:  # not one UTF-16 code unit: no edn form
+            text = value.value
+            return "\\" + text if text.isprintable() else _escaped(text, in_string=False)
+    return _escaped(show(value), in_string=False)
+
+
+def _escaped(text: str, *, in_string: bool) -> str:
+    pieces: list[str] = []
+    size = 0
+    for char in text:
+        piece = _string_escape(char) if in_string or not char.isprintable() else char
+        if size + len(piece) > _SHOWN_LIMIT:
+            pieces.append("...")
+            break
+        pieces.append(piece)
+        size += len(piece)
+    return "".join(pieces)
+
+
+def _string_escape(char: str) -> str:
+    """``char`` as written inside an edn string (``\\n``, ``\\"``, ``\\u0000``), never raw
+    when it is invisible: the writer leaves e.g. astral format characters as they are."""
+    try:
+        piece = dumps(char)[1:-1]
+    except EdnWriteError:  # a lone surrogate
+        piece = char
+    if piece == char and not char.isprintable():
+        code = ord(char)
+        piece = f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+    return piece

@@ -277,11 +277,16 @@ _TOO_DEEP = "value nested too deeply to write (Python's recursion limit)"
 class _Layout:
     """Key order of one row type: top-level attributes and each nested ``map`` attribute."""
 
-    __slots__ = ("namespace", "order", "nested")
+    __slots__ = ("namespace", "order", "nested", "id_text", "key_texts")
 
-    def __init__(self, row_type: schemas.RowType | None, namespace: str | None) -> None:
+    def __init__(
+        self, row_type: schemas.RowType | None, namespace: str | None, id_attr: Keyword
+    ) -> None:
         self.namespace = namespace
         self.order: dict[Keyword, int] = dict(row_type.order) if row_type else {}
+        self.id_text: str | None = None  # the id attribute's text, once known to be legal
+        # Texts of the schema's keys, filled as they are first written (legal by then).
+        self.key_texts: dict[Keyword, str] = {}
         self.nested: dict[Keyword, dict[Keyword, int]] = {}
         if row_type is not None:
             for attribute in row_type.attributes:
@@ -298,7 +303,7 @@ def _layout(id_attr: Keyword) -> _Layout:
     layout = _LAYOUTS.get(id_attr)
     if layout is None:
         row_type = schemas.load().by_id_attr.get(id_attr)
-        layout = _LAYOUTS[id_attr] = _Layout(row_type, id_attr.namespace)
+        layout = _LAYOUTS[id_attr] = _Layout(row_type, id_attr.namespace, id_attr)
     return layout
 
 
@@ -306,8 +311,31 @@ def _unknown_key(key: Any) -> tuple[int, str]:
     return (0, key.text) if type(key) is Keyword else (1, _text(key))
 
 
+# Key order by the identities of a map's keys, in its own order: rows of one type mostly have a
+# few key sets, so the sort is done once per key set. Each entry holds the keys and the order
+# it was made for, so no id in its signature can be reused while the entry exists.
+_ORDERS: dict[tuple[int, ...], tuple[tuple[Any, ...], tuple[Any, ...] | None]] = {}
+_ORDERS_MAX = 4096
+
+
 def _ordered(mapping: dict[Any, Any], order: dict[Keyword, int]) -> list[tuple[Any, Any]]:
     """``mapping``'s items: keys in ``order`` first, in that order; then the rest, sorted."""
+    signature = (id(order), *map(id, mapping))
+    known = _ORDERS.get(signature)
+    if known is not None:
+        keys = known[1]
+        if keys is None:  # the map is in order already
+            return list(mapping.items())
+        return [(key, mapping[key]) for key in keys]
+    items = _sorted_items(mapping, order)
+    if len(_ORDERS) < _ORDERS_MAX:
+        sorted_keys = tuple(key for key, _ in items)
+        own = (order, *mapping)
+        _ORDERS[signature] = (own, None if sorted_keys == own[1:] else sorted_keys)
+    return items
+
+
+def _sorted_items(mapping: dict[Any, Any], order: dict[Keyword, int]) -> list[tuple[Any, Any]]:
     if mapping.keys() <= order.keys():  # the usual case, all keys known to the schema
         return [(key, mapping[key]) for key in sorted(mapping, key=order.__getitem__)]
     known = sorted((key for key in mapping if key in order), key=order.__getitem__)
@@ -328,12 +356,19 @@ def _row_items(row: Row, layout: _Layout) -> list[tuple[Any, Any]]:
 
 def _id_tuple(row: Row) -> str:
     parts = [_keyword(row.id_attr)]
-    if row.import_id is not None:
-        if not isinstance(row.import_id, uuid.UUID):
-            raise EdnWriteError(f"import id {row.import_id!r} is not a UUID")
-        parts.append(_uuid(row.import_id))
-    if row.alias is not None:
-        parts.append(_keyword(row.alias))
+    import_id = row.import_id
+    if import_id is not None:
+        if not isinstance(import_id, uuid.UUID):
+            raise EdnWriteError(f"import id {import_id!r} is not a UUID")
+        hex_ = f"{import_id.int:032x}"
+        parts.append(f'#uuid "{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"')
+    alias = row.alias
+    if alias is not None:
+        # One alias per row: checked directly, not through _keyword's cache (it would miss).
+        if alias.__class__ is Keyword and alias.problem is None:
+            parts.append(f":{alias.text}")
+        else:
+            parts.append(_keyword(alias))
     return f"[{' '.join(parts)}]"
 
 
@@ -368,7 +403,19 @@ def row_text(row: Row, *, pretty: bool = False) -> str:
     try:
         if pretty:
             return _pretty_row(id_text, items, layout.namespace)
-        attrs = " ".join([f"{_text(key)} {_text(value)}" for key, value in items])
+        key_texts = layout.key_texts
+        order = layout.order
+        writers = _WRITERS
+        parts = []
+        for key, value in items:
+            key_text = key_texts.get(key)
+            if key_text is None:
+                key_text = _text(key)
+                if key in order:
+                    key_texts[key] = key_text
+            writer = writers.get(value.__class__)
+            parts.append(f"{key_text} {writer(value) if writer is not None else _other(value)}")
+        attrs = " ".join(parts)
     except EdnWriteError as error:
         raise _failing_attribute(row, items, error) from None
     except RecursionError:

@@ -10,17 +10,19 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from migrate.edn.errors import RowShapeError
 from migrate.edn.reader import DocumentReader, Entry
+from migrate.edn.rows import not_a_document, row_from_value
 from migrate.edn.values import Keyword, Row
 from migrate.edn.writer import RowWriter, dumps
 from migrate.errors import MigrateError
 from migrate.fileio import atomic_write
 from migrate.geocode.report import GeocodeReport
 from migrate.geocode.stage import GeocodeStage
+from migrate.inspect import NotADocumentError
 
 LISTING_ID = Keyword("im.listing/id")
 _LOCATION = Keyword("im.listing/location")
@@ -34,6 +36,28 @@ class FillError(MigrateError):
     """The input is not an Intermediary document whose rows can be copied."""
 
 
+class _NotRows:
+    """``:data`` elements that are not rows: how many, and the first one's message and place."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: tuple[str, tuple[int, int]] | None = None
+
+    def add(self, entry: Entry, error: RowShapeError) -> None:
+        self.count += 1
+        if self.first is None:
+            self.first = error.message, entry.position(error.path)
+
+    def error(self, name: str) -> FillError:
+        """``FILE:LINE:COLUMN: …`` at the first non-row, with the count when there are more."""
+        message, (line, column) = self.first
+        if self.count == 1:
+            summary = "a :data element is not a row"
+        else:
+            summary = f"{self.count} :data elements are not rows; the first"
+        return FillError(f"{name}:{line}:{column}: {summary}: {message}")
+
+
 def fill_file(
     source: str | os.PathLike[str],
     output: str | os.PathLike[str],
@@ -44,9 +68,11 @@ def fill_file(
     """Copy ``source`` to ``output`` with missing listing locations geocoded by ``stage``.
 
     Returns the stage's report (listings looked at, resolved per provider and precision, cache
-    hits, failures with listing and address). Raises ``EdnSyntaxError`` for malformed edn and
-    :class:`FillError` for a document without ``:ident`` or ``:data``; ``output`` is then left
-    as it was.
+    hits, failures with listing and address). Raises ``EdnSyntaxError`` for malformed edn,
+    ``NotADocumentError`` (an ``EdnSyntaxError``) when the top-level value is not a map, and
+    :class:`FillError` for a document without ``:ident`` or ``:data`` or with ``:data`` elements
+    that are not rows (``FILE:LINE:COLUMN`` of the first, and how many); ``output`` is then left
+    as it was. Once a non-row is found nothing more is geocoded: the run will fail anyway.
     """
     started = time.perf_counter()
     report = stage.report
@@ -59,14 +85,18 @@ def fill_file(
         tempfile.SpooledTemporaryFile(max_size=1 << 22, mode="w+", encoding="utf-8") as spool,
     ):
         writer: RowWriter | None = None
+        not_rows = _NotRows()
         for batch in _batches(reader):
-            stage.prefetch(_addresses_to_find(stage, batch))
+            listings = _listings(batch, not_rows)
+            if not_rows.count:
+                report.rows += len(batch)
+                continue
+            stage.prefetch(_addresses_to_find(stage, listings))
             if writer is None and reader.header.ident_found:
                 writer = _start(stream, reader, name)
                 _copy(spool, stream)
             target = stream if writer is not None else spool
-            for entry in batch:
-                row = _listing(entry.value)
+            for entry, row in zip(batch, listings, strict=True):
                 if row is not None:
                     stage.apply(row)
                 target.write(dumps(entry.value))
@@ -75,10 +105,21 @@ def fill_file(
             if progress is not None:
                 progress(report.rows)
         header = reader.header
+        problem = not_a_document(header, source)
+        if problem is not None:
+            message, (line, column) = problem
+            raise NotADocumentError(message, name, line, column)
+        if not_rows.count:
+            raise not_rows.error(name)
         if not header.ident_found:
             raise FillError(f"{name}: the document has no :ident")
         if not header.data_found:
             raise FillError(f"{name}: the document has no :data")
+        if header.data_kind not in ("vector", "list"):
+            line, column = header.data_position or (1, 1)
+            raise FillError(
+                f"{name}:{line}:{column}: :data must be a vector, not a {header.data_kind}"
+            )
         if writer is None:
             writer = _start(stream, reader, name)
             _copy(spool, stream)
@@ -98,25 +139,28 @@ def _batches(reader: DocumentReader) -> Iterator[list[Entry]]:
         yield batch
 
 
-def _addresses_to_find(stage: GeocodeStage, batch: list[Entry]) -> Iterator[str]:
+def _listings(batch: list[Entry], not_rows: _NotRows) -> list[Row | None]:
+    """The listing row of each entry (sharing its attribute map), ``None`` for other rows.
+
+    Elements that are not rows are counted in ``not_rows``.
+    """
+    listings: list[Row | None] = []
     for entry in batch:
-        row = _listing(entry.value)
+        try:
+            row = row_from_value(entry.value)
+        except RowShapeError as error:
+            not_rows.add(entry, error)
+            row = None
+        listings.append(row if row is not None and row.id_attr is LISTING_ID else None)
+    return listings
+
+
+def _addresses_to_find(stage: GeocodeStage, listings: list[Row | None]) -> Iterator[str]:
+    for row in listings:
         if row is not None and row.attrs.get(_LOCATION) is None:
             address = stage.address_of(row)
             if address is not None:
                 yield address
-
-
-def _listing(value: Any) -> Row | None:
-    """The listing row ``value`` is, sharing its attribute map, or ``None`` for anything else."""
-    if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], dict)):
-        return None
-    id_tuple = value[0]
-    if not (isinstance(id_tuple, tuple) and id_tuple and id_tuple[0] is LISTING_ID):
-        return None
-    import_id = next((part for part in id_tuple[1:] if isinstance(part, uuid.UUID)), None)
-    alias = next((part for part in id_tuple[1:] if isinstance(part, Keyword)), None)
-    return Row(LISTING_ID, import_id, alias, value[1])
 
 
 def _start(stream: Any, reader: DocumentReader, name: str) -> RowWriter:

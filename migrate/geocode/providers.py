@@ -12,8 +12,10 @@ file itself, and never appear in a message.
 
 from __future__ import annotations
 
+import errno
 import inspect
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +27,9 @@ from migrate.errors import ConfigError
 from migrate.geocode.gazetteer import Gazetteer, default_gazetteer
 
 OFFLINE = "offline"
+UNREACHABLE_RETRIES = 1
+"""Retries of a request whose connection failed (refused, unknown host): a server that is down
+rarely comes back within seconds, and every address would wait through the backoff again."""
 NOMINATIM_PUBLIC_DOMAIN = "nominatim.openstreetmap.org"
 _CREDENTIAL_PARAMETERS = ("api_key", "apikey", "subscription_key", "username")
 
@@ -227,15 +232,18 @@ class GeopyProvider:
                 problem = f"HTTP {status}" if status else f"timed out after {self.timeout:g}s"
                 self.limiter.hold(self._delay(attempt))
                 continue
-            except exc.GeocoderUnavailable as error:
-                status = _status_code(error)
-                problem = f"HTTP {status}" if status else "service unreachable"
-                self.limiter.hold(self._delay(attempt))
-                continue
             except (exc.GeocoderServiceError, exc.GeocoderParseError) as error:
                 # geopy's messages can quote the request URL, and with it an API key.
                 status = _status_code(error)
-                problem = f"HTTP {status}" if status else "unreadable answer"
+                unreachable = status is None and _unreachable(error)
+                if status:
+                    problem = f"HTTP {status}"
+                elif unreachable:
+                    problem = unreachable
+                else:
+                    problem = "unreadable answer"
+                if unreachable and attempt >= min(self.max_retries, UNREACHABLE_RETRIES):
+                    break
                 self.limiter.hold(self._delay(attempt))
                 continue
             if found is None:
@@ -285,12 +293,17 @@ def make_provider(
     """The provider called ``service`` (``offline`` or a geopy name), checked for use.
 
     Raises :class:`SettingError` for an unknown service, a Nominatim without a
-    user agent, a faster rate than the public Nominatim allows, or an API key variable that is
-    not set. The messages name the setting, never the key's value.
+    user agent, a faster rate than the public Nominatim allows, a setting the geopy geocoder's
+    constructor does not take (an API key for Nominatim), or an API key variable that is not
+    set. The messages name the setting, never the key's value.
     """
     if service == OFFLINE:
         return OfflineProvider(default_gazetteer(min_population))
     problem = provider_problem(service, user_agent=user_agent, domain=domain, min_delay=min_delay)
+    if problem is None:
+        problem = _setting_not_taken(
+            service, user_agent=user_agent, api_key_env=api_key_env, domain=domain, scheme=scheme
+        )
     if problem is not None:
         raise SettingError(*problem)
     api_key = None
@@ -310,6 +323,34 @@ def make_provider(
         max_retries=max_retries,
         backoff=backoff,
     )
+
+
+# our settings -> what they give the geopy constructor, for messages
+_SETTING_NOUNS = {
+    "user_agent": "a user agent",
+    "api_key_env": "an API key",
+    "domain": "a domain",
+    "scheme": "a URL scheme",
+}
+
+
+def _setting_not_taken(service: str, **settings: str | None) -> tuple[str, str] | None:
+    """``(setting, message)`` for the first given setting that ``service``'s geopy class has no
+    constructor parameter for; geopy would raise a bare ``TypeError`` or ignore it."""
+    from geopy.geocoders import get_geocoder_for_service
+
+    parameters = inspect.signature(get_geocoder_for_service(service).__init__).parameters
+    for setting, value in settings.items():
+        if value is None or value == "":
+            continue
+        if setting == "api_key_env":
+            taken = credential_parameter(service) is not None
+        else:
+            taken = setting in parameters
+        if not taken:
+            noun = _SETTING_NOUNS[setting]
+            return setting, f"provider {service!r} does not take {noun}: leave it out"
+    return None
 
 
 def provider_problem(
@@ -411,6 +452,41 @@ def score_of(raw: dict[str, Any]) -> float:
     if isinstance(confidence, int | float) and 0 <= confidence <= 10:
         return round(float(confidence) / 10, 3)
     return 1.0
+
+
+def _unreachable(error: BaseException) -> str | None:
+    """``service unreachable (…)`` when ``error`` comes from a connection that failed, else None.
+
+    geopy reports a refused connection as a plain ``GeocoderServiceError`` (urllib) or as
+    ``GeocoderUnavailable`` (requests, "unreachable" messages); the cause is found on the chain
+    of exceptions, or in the message when an adapter dropped the chain.
+    """
+    from urllib.error import HTTPError, URLError
+
+    from geopy import exc
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, URLError) and not isinstance(current, HTTPError):
+            reason = current.reason
+            if isinstance(reason, BaseException):
+                current = reason
+                continue
+        if isinstance(current, ConnectionRefusedError):
+            return "service unreachable (connection refused)"
+        if isinstance(current, socket.gaierror):
+            return "service unreachable (unknown host)"
+        if isinstance(current, ConnectionError):
+            return "service unreachable"
+        current = current.__cause__ or current.__context__
+    text = str(error)
+    if f"[Errno {errno.ECONNREFUSED}]" in text or "Connection refused" in text:
+        return "service unreachable (connection refused)"
+    if isinstance(error, exc.GeocoderUnavailable):
+        return "service unreachable"
+    return None
 
 
 def _status_code(error: BaseException) -> int | None:
