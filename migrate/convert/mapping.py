@@ -257,7 +257,7 @@ class Mapper:
                 if target is None or _empty(target):
                     return
                 target_id = target.strip() if target.__class__ is str else str(target).strip()
-                value = Ref.to_id(target_attr, import_id(ident, target_type, target_id))
+                value = _ref_to(target_attr, ident, target_type, target_id)
                 if key is not None:
                     attrs[key] = value
                 else:
@@ -664,6 +664,15 @@ def _set_nested(data: dict[Any, Any], keys: tuple[str, ...], value: Any) -> None
 
 
 _ORDER_PLANS_MAX = 1024
+
+
+@lru_cache(maxsize=1 << 16)
+def _ref_to(target_attr: Keyword, ident: str, target_type: str, target_id: str) -> Ref:
+    """The reference to a row by import id; cached, as many rows point at one (a busy host).
+
+    :class:`Ref` is frozen, so rows can share one.
+    """
+    return Ref.to_id(target_attr, import_id(ident, target_type, target_id))
 
 
 def _order_plan(attrs: dict[Keyword, Any], schema_attributes: tuple[Attribute, ...]) -> tuple:

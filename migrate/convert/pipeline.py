@@ -153,6 +153,8 @@ class _Ledger:
         self.ref_path = array("h")
         self.paths: list[tuple[Keyword, ...]] = []
         self._path_numbers: dict[tuple[Keyword, ...], int] = {}
+        self._path_ids: dict[int, int] = {}
+        self._path_holders: list[tuple[Keyword, ...]] = []
         self.reject_code: dict[int, str] = {}
         self.warnings: dict[int, list[str]] = {}
         self.dropped: dict[int, list[tuple[tuple[Keyword, ...], str]]] = {}
@@ -183,10 +185,17 @@ class _Ledger:
 
     def add_ref(self, source: int, target: int, required: bool, path: tuple[Keyword, ...]) -> None:
         """Record that ``source`` references ``target`` at attribute ``path``."""
-        number = self._path_numbers.get(path)
+        # By the path object's id first: a spec's paths are the same tuples row after row, and
+        # hashing a tuple of keywords calls Python code per keyword.
+        number = self._path_ids.get(id(path))
         if number is None:
-            number = self._path_numbers[path] = len(self.paths)
-            self.paths.append(path)
+            number = self._path_numbers.get(path)
+            if number is None:
+                number = self._path_numbers[path] = len(self.paths)
+                self.paths.append(path)
+            if len(self._path_holders) < 1024:  # a job has few paths; fresh tuples are not kept
+                self._path_holders.append(path)  # keeps id(path) from being reused
+                self._path_ids[id(path)] = number
         self.ref_from.append(source)
         self.ref_to.append(target)
         self.ref_required.append(1 if required else 0)
@@ -328,7 +337,9 @@ class _Run:
         )
         optional = False
         for path, target_type, target_id, required in item.refs:
-            ledger.add_ref(node, ledger.node(target_type, target_id), required, tuple(path))
+            if path.__class__ is not tuple:
+                path = tuple(path)
+            ledger.add_ref(node, ledger.node(target_type, target_id), required, path)
             optional = optional or not required
         if optional or item.record_type in self.merged_types:
             # Kept whole in case a reference must go (its optional target was rejected) or a

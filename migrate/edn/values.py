@@ -76,7 +76,9 @@ def keyword_problem(namespace: str | None, name: str) -> str | None:
 class Keyword:
     """An edn keyword such as ``:im.user/id``; instances are interned, compare by identity."""
 
-    __slots__ = ("namespace", "name", "text", "_hash", "__weakref__")
+    # Equality and hashing are object identity (inherited, implemented in C): keywords are
+    # interned, so two equal keywords are always the same object.
+    __slots__ = ("namespace", "name", "text", "__weakref__")
 
     # Weak, so that a file's aliases do not stay in memory after their rows are gone; a keyword
     # in use is still one shared object, which keeps comparison by identity correct.
@@ -98,7 +100,6 @@ class Keyword:
         else:
             self.namespace, self.name = None, text
         self.text = text
-        self._hash = hash((Keyword, text))
         cls._cache[text] = self
         return self
 
@@ -109,12 +110,6 @@ class Keyword:
 
     def __reduce__(self):
         return (Keyword, (self.text,))
-
-    def __eq__(self, other: object) -> bool:
-        return self is other
-
-    def __hash__(self) -> int:
-        return self._hash
 
     def __lt__(self, other: Keyword) -> bool:
         return self.text < other.text
