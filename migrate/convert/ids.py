@@ -32,7 +32,20 @@ def import_id(ident: str, record_type: str, source_id: str) -> uuid.UUID:
     that many others reference (users) are asked for again and again.
     """
     name = f"{ident}/{record_type}/{source_id}".encode()
-    return uuid.UUID(bytes=hashlib.sha1(_NAMESPACE_BYTES + name).digest()[:16], version=5)
+    value = int.from_bytes(hashlib.sha1(_NAMESPACE_BYTES + name).digest()[:16])
+    # What uuid.UUID(bytes=..., version=5) does, without its argument checks: RFC 4122 variant
+    # and version 5 bits, then the two slots set as UUID.__init__ sets them.
+    value = (value & _CLEAR_VERSION_BITS) | _VERSION_5_BITS
+    result = _new_object(uuid.UUID)
+    _set_slot(result, "int", value)
+    _set_slot(result, "is_safe", uuid.SafeUUID.unknown)
+    return result
+
+
+_CLEAR_VERSION_BITS = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
+_VERSION_5_BITS = (0x8000 << 48) | (5 << 76)
+_new_object = object.__new__
+_set_slot = object.__setattr__
 
 
 @cache
