@@ -140,6 +140,20 @@ def test_max_findings_stops_early_and_says_so(tmp_path):
     assert report.notes[0].startswith("stopped after 5 findings: the file was not fully checked")
 
 
+def test_warnings_up_to_the_limit_never_pass_an_unchecked_rest(tmp_path):
+    # 6 unreferenced images (warnings), then an error the limit keeps from being checked.
+    images = "\n".join(
+        f'[[:im.image/id :image/i{n}] #:im.image{{:url "https://x.example/{n}.jpg"}}]'
+        for n in range(6)
+    )
+    bad = '[[:im.image/id :image/bad] #:im.image{:url "ftp://x/bad"}]'
+    path = write(tmp_path, "{:ident :m :data [" + images + "\n" + bad + "]}")
+    report = validate_file(path, now=NOW, max_findings=3)
+    assert report.partial and report.errors == 0
+    assert not report.valid
+    assert validate_file(path, now=NOW, max_findings=None).errors == 1
+
+
 def test_warnings_as_errors_and_json_report(tmp_path, official_example):
     report = validate_file(official_example, now=NOW, warnings_as_errors=True)
     assert not report.valid

@@ -93,7 +93,13 @@ class Report:
 
     @property
     def valid(self) -> bool:
-        """True when the run passes: no errors (and no warnings with ``warnings_as_errors``)."""
+        """True when the run passes: no errors (and no warnings with ``warnings_as_errors``).
+
+        A partial report never passes: checking stopped at ``max_findings``, so the rest of the
+        file may hold errors even when none of the findings collected so far is one.
+        """
+        if self.partial:
+            return False
         if self.warnings_as_errors:
             return not self.findings
         return self.errors == 0
