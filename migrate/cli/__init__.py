@@ -7,6 +7,7 @@ command lives in its own module.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 import click
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from migrate.cli._common import BadUsage as UsageFailed
 from migrate.cli._common import (
     RunFailed,
     file_argument,
@@ -20,10 +19,6 @@ from migrate.cli._common import (
 )
 
 EXIT_INTERRUPTED = 130
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split()) if "\n" in message or "\r" in message else message
 
 
 @contextlib.contextmanager
@@ -98,32 +93,25 @@ def convert_command(
     from migrate.convert.job import load_job
     from migrate.convert.outputs import outputs_line, summary_table
     from migrate.convert.pipeline import convert
-    from migrate.errors import ConfigError, MigrateError
+    from migrate.errors import MigrateError
 
     path = readable_file(job_file)
     try:
-        with user_errors():
-            try:
-                # Checking the job opens every source: a missing file or an unreachable
-                # database is a configuration problem (2), like a bad key.
-                job = load_job(path)
-            except MigrateError as error:
-                raise UsageFailed(_one_line(str(error))) from error
+        # Checking the job opens every source: a missing file or an unreachable database is
+        # a configuration problem (2), like a bad key.
+        with user_errors(usage=(MigrateError,)):
+            job = load_job(path)
+        with user_errors():  # ConfigError -> 2; a source unreadable to its end -> 1
             _check_outputs(Path(output_dir or job.output.dir), job.output.name, dry_run=dry_run)
-            try:
-                with _progress(not quiet) as progress:
-                    report = convert(
-                        job,
-                        dry_run=dry_run,
-                        limit=limit,
-                        fail_on_reject=fail_on_reject,
-                        progress=progress,
-                        output_dir=output_dir,
-                    )
-            except ConfigError as error:
-                raise UsageFailed(_one_line(str(error))) from error
-            except MigrateError as error:  # a source could not be read to its end: 1
-                raise RunFailed(_one_line(str(error))) from error
+            with _progress(not quiet) as progress:
+                report = convert(
+                    job,
+                    dry_run=dry_run,
+                    limit=limit,
+                    fail_on_reject=fail_on_reject,
+                    progress=progress,
+                    output_dir=output_dir,
+                )
     except KeyboardInterrupt:
         click.echo("Error: interrupted; no new output was written", err=True)
         ctx.exit(EXIT_INTERRUPTED)

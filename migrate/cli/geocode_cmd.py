@@ -44,7 +44,7 @@ def _cache_option(function):
     "--output",
     required=True,
     metavar="FILE",
-    help="Where to write the file with locations filled in (may be FILE itself).",
+    help="Where to write the file with locations filled in (may be FILE.edn itself).",
 )
 @click.option(
     "--address-key",
