@@ -35,11 +35,9 @@ class Source(Protocol):
 
     def columns(self) -> list[str]:
         """Column names (nested JSON fields as dotted paths), read cheaply."""
-        ...
 
     def rows(self, limit: int | None = None) -> Iterator[SourceRow]:
         """The records in source order, streamed."""
-        ...
 
 
 def open_source(spec: SourceSpec) -> Source:
