@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import schemas
 from migrate.edn.values import Keyword
 
-PUBLIC_DATA = Keyword("im.listing/publicData")
+PUBLIC_DATA = schemas.key("im.listing/publicData")
 
 PROVIDES: frozenset[tuple[Keyword, ...]] = frozenset()
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import schemas
 from migrate.edn.values import Keyword
 
-TYPE = Keyword("im.review/type")
-LISTING = Keyword("im.review/listing")
+TYPE = schemas.key("im.review/type")
+LISTING = schemas.key("im.review/listing")
 OF_CUSTOMER = Keyword("review.type/ofCustomer")
 
 PROVIDES: frozenset[tuple[Keyword, ...]] = frozenset()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import schemas
 from migrate.edn.values import Keyword
 
-STRIPE_ACCOUNT_ID = Keyword("im.stripeAccount/stripeAccountId")
+STRIPE_ACCOUNT_ID = schemas.key("im.stripeAccount/stripeAccountId")
 
 PROVIDES: frozenset[tuple[Keyword, ...]] = frozenset()
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import schemas
 from migrate.edn.values import Keyword
 
-ROLE = Keyword("im.user/role")
-PRIMARY_EMAIL = Keyword("im.user/primaryEmail")
-ADDRESS = Keyword("im.email/address")
-VERIFIED = Keyword("im.email/verified")
+ROLE = schemas.key("im.user/role")
+PRIMARY_EMAIL = schemas.key("im.user/primaryEmail")
+ADDRESS = schemas.key("im.email/address")
+VERIFIED = schemas.key("im.email/verified")
 
 # Attribute paths this module fills in when the job leaves them out.
 PROVIDES = frozenset({(ROLE,), (PRIMARY_EMAIL, VERIFIED)})

@@ -165,3 +165,24 @@ def _walk(attributes: tuple[Attribute, ...]):
 def all_attributes(row_type: RowType):
     """Every attribute of ``row_type``, nested ones included, depth first."""
     return _walk(row_type.attributes)
+
+
+def key(text: str) -> Keyword:
+    """The keyword of the schema attribute ``text`` (``"im.user/profile"``), checked to exist.
+
+    Modules that name attributes in code take their keywords from here, so a misspelt or
+    removed attribute fails at import time instead of silently matching nothing.
+    """
+    keyword = Keyword(text)
+    if keyword not in _known_keys():
+        raise KeyError(f"schemas: no attribute or id attribute {text!r} in intermediary.toml")
+    return keyword
+
+
+@cache
+def _known_keys() -> frozenset[Keyword]:
+    schema = load()
+    return frozenset(
+        [row_type.id_attr for row_type in schema.types]
+        + [attribute.key for row_type in schema.types for attribute in all_attributes(row_type)]
+    )

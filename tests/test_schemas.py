@@ -174,3 +174,14 @@ def test_lookups():
     with pytest.raises(KeyError):
         schema.row_type("transaction")
     assert schemas.load() is schema
+
+
+def test_key_returns_schema_keywords_and_refuses_unknown_ones():
+    import pytest
+
+    from migrate.edn.values import Keyword
+
+    assert schemas.key("im.userProfile/avatar") is Keyword("im.userProfile/avatar")
+    assert schemas.key("im.user/id") is Keyword("im.user/id")
+    with pytest.raises(KeyError, match="no attribute or id attribute 'im.user/emial'"):
+        schemas.key("im.user/emial")

@@ -11,22 +11,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import schemas
 from migrate.anonymise.pseudonyms import normalise
 from migrate.anonymise.scrub import is_personal_key
 from migrate.edn.values import Keyword, Row
 
-_PROFILE = Keyword("im.user/profile")
-_EMAIL = Keyword("im.user/primaryEmail")
-_ADDRESS = Keyword("im.email/address")
-_FIRST = Keyword("im.userProfile/firstName")
-_LAST = Keyword("im.userProfile/lastName")
-_DISPLAY = Keyword("im.userProfile/displayName")
-_BIO = Keyword("im.userProfile/bio")
+_PROFILE = schemas.key("im.user/profile")
+_EMAIL = schemas.key("im.user/primaryEmail")
+_ADDRESS = schemas.key("im.email/address")
+_FIRST = schemas.key("im.userProfile/firstName")
+_LAST = schemas.key("im.userProfile/lastName")
+_DISPLAY = schemas.key("im.userProfile/displayName")
+_BIO = schemas.key("im.userProfile/bio")
 _EXTENDED = tuple(
     Keyword(f"im.userProfile/{name}")
     for name in ("publicData", "protectedData", "privateData", "metadata")
 )
-_STRIPE_ID = Keyword("im.stripeAccount/stripeAccountId")
+_STRIPE_ID = schemas.key("im.stripeAccount/stripeAccountId")
 _NAME_WORD_RE = re.compile(r"[^\W\d_]{3,}")
 _FOUND_RE = re.compile(
     r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+|\+?\(?\d[\d \t().\-/]{5,}\d"

@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import schemas
 from migrate.edn.values import Keyword, Ref, Row
 from migrate.errors import ConfigError
 
-USER_ID = Keyword("im.user/id")
+USER_ID = schemas.key("im.user/id")
 RefKey = Keyword | tuple[Keyword, uuid.UUID]
 
 STRATEGIES = ("random", "connected")

@@ -24,13 +24,13 @@ _ATTRIBUTES: dict[Keyword, schemas.Attribute] = {
     for row_type in schemas.load().types
     for attribute in schemas.all_attributes(row_type)
 }
-_EMAIL = Keyword("im.email/address")
-_FIRST = Keyword("im.userProfile/firstName")
-_LAST = Keyword("im.userProfile/lastName")
-_DISPLAY = Keyword("im.userProfile/displayName")
-_STRIPE_ID = Keyword("im.stripeAccount/stripeAccountId")
-_AVATAR = Keyword("im.userProfile/avatar")
-_URL = Keyword("im.image/url")
+_EMAIL = schemas.key("im.email/address")
+_FIRST = schemas.key("im.userProfile/firstName")
+_LAST = schemas.key("im.userProfile/lastName")
+_DISPLAY = schemas.key("im.userProfile/displayName")
+_STRIPE_ID = schemas.key("im.stripeAccount/stripeAccountId")
+_AVATAR = schemas.key("im.userProfile/avatar")
+_URL = schemas.key("im.image/url")
 _DROP = object()
 
 IMAGE_PLACEHOLDER = "https://picsum.photos/seed/{token}/800/600"

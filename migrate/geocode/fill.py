@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import schemas
 from migrate.edn.errors import RowShapeError
 from migrate.edn.reader import DocumentReader, Entry
 from migrate.edn.rows import not_a_document, row_from_value
@@ -24,8 +25,8 @@ from migrate.geocode.report import GeocodeReport
 from migrate.geocode.stage import GeocodeStage
 from migrate.inspect import NotADocumentError
 
-LISTING_ID = Keyword("im.listing/id")
-_LOCATION = Keyword("im.listing/location")
+LISTING_ID = schemas.key("im.listing/id")
+_LOCATION = schemas.key("im.listing/location")
 BATCH = 256
 """Rows read ahead so a provider that allows it can geocode their addresses in parallel."""
 

@@ -37,8 +37,8 @@ from migrate.geocode.providers import (
 from migrate.geocode.report import GeocodeReport
 
 CODE = "geocode-failed"
-LOCATION = Keyword("im.listing/location")
-PUBLIC_DATA = Keyword("im.listing/publicData")
+LOCATION = schemas.key("im.listing/location")
+PUBLIC_DATA = schemas.key("im.listing/publicData")
 ON_FAILURE = ("warn", "reject")
 SCHEMES = ("http", "https")
 

@@ -23,15 +23,14 @@ from migrate.rules.findings import Finding
 from migrate.rules.references import target_text
 from migrate.rules.show import show
 
-_K = Keyword
-PRIMARY_EMAIL = _K("im.user/primaryEmail")
-EMAIL_ADDRESS = _K("im.email/address")
-IMAGE_LISTING = _K("im.image/listing")
-PROFILE = _K("im.user/profile")
-AVATAR = _K("im.userProfile/avatar")
-STRIPE_USER = _K("im.stripeAccount/user")
-REVIEW_AUTHOR = _K("im.review/author")
-REVIEW_SUBJECT = _K("im.review/subject")
+PRIMARY_EMAIL = schemas.key("im.user/primaryEmail")
+EMAIL_ADDRESS = schemas.key("im.email/address")
+IMAGE_LISTING = schemas.key("im.image/listing")
+PROFILE = schemas.key("im.user/profile")
+AVATAR = schemas.key("im.userProfile/avatar")
+STRIPE_USER = schemas.key("im.stripeAccount/user")
+REVIEW_AUTHOR = schemas.key("im.review/author")
+REVIEW_SUBJECT = schemas.key("im.review/subject")
 
 _LISTING_IMAGE, _LOOSE_IMAGE = 1, 2
 _LABEL_UNSET: Any = object()

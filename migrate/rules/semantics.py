@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import schemas
 from migrate.edn.values import Keyword, Location
 from migrate.rules.registry import Message
 
@@ -31,8 +32,8 @@ def row_rule(type_name: str, code: str) -> Callable[[RowRule], RowRule]:
     return register
 
 
-REVIEW_TYPE = _K("im.review/type")
-REVIEW_LISTING = _K("im.review/listing")
+REVIEW_TYPE = schemas.key("im.review/type")
+REVIEW_LISTING = schemas.key("im.review/listing")
 OF_PROVIDER = _K("review.type/ofProvider")
 OF_CUSTOMER = _K("review.type/ofCustomer")
 
@@ -63,7 +64,7 @@ def review_listing_unexpected(row, row_type, context):
     return ()
 
 
-USER_ROLE = _K("im.user/role")
+USER_ROLE = schemas.key("im.user/role")
 
 
 @row_rule("user", "roles-incomplete")
@@ -88,9 +89,9 @@ def roles_incomplete(row, row_type, context):
     return ()
 
 
-LISTING_AUTHOR = _K("im.listing/author")
-LISTING_PUBLIC_DATA = _K("im.listing/publicData")
-LISTING_LOCATION = _K("im.listing/location")
+LISTING_AUTHOR = schemas.key("im.listing/author")
+LISTING_PUBLIC_DATA = schemas.key("im.listing/publicData")
+LISTING_LOCATION = schemas.key("im.listing/location")
 
 
 @row_rule("listing", "listing-no-author")
