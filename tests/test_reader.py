@@ -686,3 +686,9 @@ def test_rows_of_the_official_example(official_example):
     ]
     assert rows[0].alias == K("listing/rock-sauna")
     assert rows[0].import_id == uuid.UUID(UUID_TEXT)
+
+
+def test_messages_show_control_characters_escaped_not_raw():
+    with pytest.raises(EdnSyntaxError) as caught:
+        loads('{"a\x1b" 1 "a\x1b" 2}')
+    assert str(caught.value) == '1:9: duplicate map key "a\\u001b"'

@@ -517,7 +517,10 @@ def show(value: Any) -> str:
     """A short edn-like rendering of ``value`` for messages."""
     if type(value) is str:
         text = value if len(value) <= 40 else value[:37] + "..."
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+        text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        if not text.isprintable():  # a raw control character would garble the terminal
+            text = "".join(char if char.isprintable() else _invisible(char) for char in text)
+        return '"' + text + '"'
     if value is None:
         return "nil"
     if value is True:
@@ -529,6 +532,11 @@ def show(value: Any) -> str:
     except RecursionError:
         return f"a {kind_name(value)} nested too deeply to show"
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _invisible(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def kind_name(value: Any) -> str:
