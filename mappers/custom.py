@@ -1,4 +1,4 @@
-"""Example functions for ``function = "mappers.custom:NAME"`` in a job's ``[records.TYPE]``.
+"""Example functions for ``function = "migrate.mappers.custom:NAME"`` in a job's ``[records.TYPE]``.
 
 A function receives the source row's values (column -> value) after the declarative mapping
 and returns attributes to add or replace, by the names ``mapping`` accepts; ``None`` removes an

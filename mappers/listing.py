@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import schemas
+from migrate import schemas
 from migrate.edn.values import Keyword
 
 PUBLIC_DATA = schemas.key("im.listing/publicData")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import schemas
+from migrate import schemas
 from migrate.edn.values import Keyword
 
 TYPE = schemas.key("im.review/type")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import schemas
+from migrate import schemas
 from migrate.edn.values import Keyword
 
 STRIPE_ACCOUNT_ID = schemas.key("im.stripeAccount/stripeAccountId")

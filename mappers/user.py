@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import schemas
+from migrate import schemas
 from migrate.edn.values import Keyword
 
 ROLE = schemas.key("im.user/role")

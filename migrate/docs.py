@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import schemas
+from migrate import schemas
 from migrate.fileio import atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent

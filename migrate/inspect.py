@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import schemas
+from migrate import schemas
 from migrate.edn.errors import EdnSyntaxError, RowShapeError
 from migrate.edn.reader import DocumentReader, Header
 from migrate.edn.rows import not_a_document, row_from_value

@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-import schemas
+from migrate import schemas
 from migrate.edn.errors import EdnSyntaxError, RowShapeError
 from migrate.edn.reader import DocumentReader
 from migrate.edn.rows import row_from_value

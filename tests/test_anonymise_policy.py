@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import schemas
+from migrate import schemas
 from migrate.anonymise.docs import anonymise_reference
 from migrate.anonymise.policy import (
     ACTIONS,

@@ -20,7 +20,7 @@ from faker import Faker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import schemas
+from migrate import schemas
 from migrate.anonymise import InputInvalid, anonymise, render_text
 from migrate.edn.reader import DocumentReader
 from migrate.edn.rows import row_from_value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import migrate.docs as docs
-import schemas
+from migrate import schemas
 
 ROOT = docs.ROOT
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 from conftest import SAMPLES
+from migrate.mappers import image, listing, review, stripe_account, user
 
-from mappers import image, listing, review, stripe_account, user
 from migrate.convert.job import Defaults, load_job
 from migrate.convert.mapping import MappedRecord, Rejection, build_mappers
 from migrate.edn.values import Keyword, Money
@@ -157,7 +157,7 @@ def test_sample_repairs(sample):
 
 
 def test_custom_guest_email_example(tmp_path):
-    from mappers.custom import guest_email
+    from migrate.mappers.custom import guest_email
 
     assert guest_email({"id": "7", "email": "a@example.com"}) == {}
     assert guest_email({"id": "7", "email": None}) == {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import schemas
+from migrate import schemas
 from migrate.edn.values import Keyword
 
 K = Keyword

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import schemas
+from migrate import schemas
 from migrate.anonymise.pseudonyms import normalise
 from migrate.anonymise.scrub import is_personal_key
 from migrate.edn.values import Keyword, Row

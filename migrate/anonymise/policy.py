@@ -34,7 +34,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-import schemas
+from migrate import schemas
 from migrate.errors import ConfigError
 
 ACTIONS = ("keep", "fake", "scrub", "drop")

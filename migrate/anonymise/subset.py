@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import schemas
+from migrate import schemas
 from migrate.edn.values import Keyword, Ref, Row
 from migrate.errors import ConfigError
 

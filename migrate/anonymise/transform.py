@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import schemas
+from migrate import schemas
 from migrate.anonymise.policy import Policy
 from migrate.anonymise.pseudonyms import Pseudonyms
 from migrate.anonymise.scrub import Scrubber

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import schemas
+from migrate import schemas
 from migrate.convert.job import KEYS, extended_tables, short_names
 from migrate.convert.transforms import TRANSFORMS
 
@@ -93,13 +93,13 @@ _FUNCTION = """\
 ## Custom functions
 
 `function = "module:function"` (a module next to the job file, or an installed one such as
-`mappers.custom`) is called with the source row's values (a mapping of column to value) after
+`migrate.mappers.custom`) is called with the source row's values (a mapping of column to value) after
 the declarative mapping. It returns a mapping of attribute name (as in `mapping`, or an
 extended-data attribute such as `publicData`) to value; a `None` value removes the attribute. A
 `ValueError` it raises rejects the row as `transform-failed` with its message. A record with a
 function may leave required attributes to it.
 
-`mappers/custom.py` holds an example, `function = "mappers.custom:guest_email"`, which gives
+`mappers/custom.py` holds an example, `function = "migrate.mappers.custom:guest_email"`, which gives
 users exported without an email a reserved `guest+ID@example.com` address:
 
 ```python

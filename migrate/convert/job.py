@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import schemas
+from migrate import schemas
 from migrate.convert.transforms import (
     KNOWN_CURRENCIES,
     Transform,
@@ -35,7 +35,7 @@ from migrate.convert.transforms import (
 )
 from migrate.edn.values import Keyword, is_legal_name_part
 from migrate.errors import ConfigError
-from schemas import Attribute, RowType
+from migrate.schemas import Attribute, RowType
 
 
 class JobError(ConfigError):
@@ -76,7 +76,7 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
         "each": ("dotted path of a nested array: one row per element", '"photos"'),
         "id": ("column or `{template=…}` giving the source id (required)", '"id"'),
         "mapping": ("attribute = column / value spec", '{ email = "email" }'),
-        "function": ("`module:function` returning extra attributes", '"mappers.custom:fn"'),
+        "function": ("`module:function` returning extra attributes", '"migrate.mappers.custom:fn"'),
     },
     "value": {
         "column": ("source column (dotted path into nested JSON)", '"email"'),
@@ -103,11 +103,11 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
 
 # Row type -> module in mappers/ with its finishing touches (defaults and conventions).
 FINISHERS = {
-    "user": "mappers.user",
-    "listing": "mappers.listing",
-    "image": "mappers.image",
-    "stripeAccount": "mappers.stripe_account",
-    "review": "mappers.review",
+    "user": "migrate.mappers.user",
+    "listing": "migrate.mappers.listing",
+    "image": "migrate.mappers.image",
+    "stripeAccount": "migrate.mappers.stripe_account",
+    "review": "migrate.mappers.review",
 }
 
 # Friendly names accepted in `mapping` besides each attribute's own short name.
@@ -715,7 +715,7 @@ class _Loader:
         if added:
             sys.path.insert(0, job_dir)
         try:
-            module = importlib.import_module(module_name)
+            module = _import_function_module(module_name)
         except ImportError as error:
             raise self.error(where, f"cannot import {module_name!r} ({error})") from None
         finally:
@@ -725,6 +725,20 @@ class _Loader:
         if not callable(function):
             raise self.error(where, f"{module_name!r} has no function {attribute!r}")
         return function
+
+
+def _import_function_module(module_name: str) -> Any:
+    """Import a job function's module; ``mappers.X`` falls back to the bundled ``migrate.mappers.X``.
+
+    The bundled mappers install as ``migrate.mappers``; job files written when they were a
+    top-level ``mappers`` package keep working unless a ``mappers`` package of their own exists.
+    """
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != "mappers" or not module_name.startswith("mappers."):
+            raise
+        return importlib.import_module(f"migrate.{module_name}")
 
 
 def _flatten(table: dict[str, Any], prefix: tuple[str, ...] = ()):

@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-import schemas
+from migrate import schemas
 from migrate.convert.ids import AliasCollision, AliasRegistry, id_attr, import_id
 from migrate.convert.job import (
     FINISHERS,
@@ -48,7 +48,7 @@ from migrate.convert.transforms import (
 )
 from migrate.edn.values import Keyword, Location, Money, Ref, Row, keyword_problem
 from migrate.extract.paths import get_path
-from schemas import Attribute, RowType
+from migrate.schemas import Attribute, RowType
 
 
 class Reference(NamedTuple):

@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import schemas
+from migrate import schemas
 from migrate.edn._parse import kind_name, show
 from migrate.edn.errors import RowShapeError
 from migrate.edn.values import Char, Keyword, Row

@@ -26,7 +26,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, TextIO
 
-import schemas
+from migrate import schemas
 from migrate.edn.values import (
     Char,
     EdnList,

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import schemas
+from migrate import schemas
 from migrate.edn.errors import RowShapeError
 from migrate.edn.reader import DocumentReader, Entry
 from migrate.edn.rows import not_a_document, row_from_value

@@ -20,7 +20,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-import schemas
+from migrate import schemas
 from migrate.edn.values import Keyword, Location, Row
 from migrate.errors import ConfigError
 from migrate.geocode.address import normalise_address

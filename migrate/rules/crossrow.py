@@ -16,7 +16,7 @@ import uuid
 from array import array
 from typing import Any
 
-import schemas
+from migrate import schemas
 from migrate.edn.values import Keyword, Ref, Row
 from migrate.rules.engine import Position, Stamper, row_label
 from migrate.rules.findings import Finding

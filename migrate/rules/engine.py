@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import schemas
+from migrate import schemas
 from migrate.edn.values import Keyword, NonCanonicalUUID, Ref, Row, Tagged
 from migrate.rules import attributes, references, values  # noqa: F401  (register the rules)
 from migrate.rules.catalogue import SEVERITY

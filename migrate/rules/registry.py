@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from schemas import Attribute, Schema
+from migrate.schemas import Attribute, Schema
 
 Message = str | tuple[str, tuple]
 ValueRule = Callable[[Any, Attribute, "Context"], Iterable[Message]]

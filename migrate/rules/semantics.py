@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import schemas
+from migrate import schemas
 from migrate.edn.values import Keyword, Location
 from migrate.rules.registry import Message
 

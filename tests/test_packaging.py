@@ -1,0 +1,90 @@
+"""Packaging: everything installs under the one import name ``migrate``.
+
+The repository keeps the client's layout (top-level ``schemas/`` and ``mappers/``), and
+``pyproject.toml`` maps those folders to ``migrate.schemas`` and ``migrate.mappers``, so an
+installed copy never claims the generic top-level names ``schemas`` or ``mappers``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _setuptools_config() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
+
+
+def test_every_package_folder_is_listed():
+    config = _setuptools_config()
+    package_dir = config["package-dir"]
+    listed = set(config["packages"])
+    found = set()
+    for name, folder in package_dir.items():
+        for init in sorted((ROOT / folder).rglob("__init__.py")):
+            relative = init.parent.relative_to(ROOT / folder)
+            found.add(".".join((name, *relative.parts)))
+    # Subfolders of migrate/ are found twice (as migrate.X); schemas/ and mappers/ map in.
+    assert listed == found
+
+
+def test_top_level_folders_install_inside_migrate():
+    assert _setuptools_config()["package-dir"] == {
+        "migrate": "migrate",
+        "migrate.schemas": "schemas",
+        "migrate.mappers": "mappers",
+    }
+
+
+def test_wheel_installs_no_top_level_package_but_migrate(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "--wheel-dir",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    (wheel,) = tmp_path.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {name.split("/")[0] for name in names}
+    assert {name for name in top if not name.endswith(".dist-info")} == {"migrate"}
+    assert "migrate/schemas/intermediary.toml" in names
+    assert "migrate/mappers/user.py" in names
+
+
+@pytest.mark.parametrize("layout", ["modules", "packages"])
+def test_python_m_migrate_ignores_local_modules_named_like_ours(tmp_path, layout):
+    for name in ("schemas", "mappers"):
+        if layout == "modules":
+            path = tmp_path / f"{name}.py"
+        else:
+            (tmp_path / name).mkdir()
+            path = tmp_path / name / "__init__.py"
+        path.write_text(f'raise SystemExit("imported the local {name}")\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "migrate", "validate", str(ROOT / "samples/official-example.edn")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert "imported the local" not in result.stdout + result.stderr
+    assert result.returncode == 0, result.stderr
+    assert "valid: 0 errors, 2 warnings in 9 rows" in result.stdout
