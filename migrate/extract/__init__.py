@@ -1,7 +1,9 @@
 """Source adapters: read legacy exports (CSV, JSON, SQL) as a stream of ``SourceRow``.
 
 ``SourceSpec.from_table`` checks a job's ``[sources.NAME]`` table, ``open_source(spec)`` gives a
-``Source`` with ``columns()`` (cheap) and ``rows(limit=None)`` (streamed in chunks).
+``Source`` with ``columns()`` (cheap) and ``rows(limit=None)`` (streamed in chunks). The columnar
+engine reads the same records as Polars frames through :mod:`migrate.extract.batches`
+(``source_batches``/``source_origins``), natively where an adapter has ``batches``/``origins``.
 """
 
 from __future__ import annotations
