@@ -35,6 +35,7 @@ from migrate.convert.transforms import (
 )
 from migrate.edn.values import Keyword, is_legal_name_part
 from migrate.errors import ConfigError
+from migrate.mappers import MODULES as MAPPER_MODULES
 from migrate.schemas import Attribute, RowType
 
 
@@ -101,19 +102,16 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
-# Row type -> module in mappers/ with its finishing touches (defaults and conventions).
-FINISHERS = {
-    "user": "migrate.mappers.user",
-    "listing": "migrate.mappers.listing",
-    "image": "migrate.mappers.image",
-    "stripeAccount": "migrate.mappers.stripe_account",
-    "review": "migrate.mappers.review",
-}
+# Row type -> module in mappers/ that knows how rows of the type are built.
+FINISHERS = MAPPER_MODULES
 
-# Friendly names accepted in `mapping` besides each attribute's own short name.
-_EXTRA_NAMES = {
-    "user": {"email": "address", "emailVerified": "verified", "roles": "role"},
-}
+
+def _extra_names(row_type_name: str) -> dict[str, str]:
+    """Names a job may map besides the schema's (``email``): the row type's ``NAMES``."""
+    module = FINISHERS.get(row_type_name)
+    if module is None:
+        return {}
+    return dict(importlib.import_module(module).NAMES)
 
 
 @dataclass(frozen=True)
@@ -786,7 +784,7 @@ def mapping_names(row_type: RowType) -> dict[str, tuple[Keyword, ...]]:
             if child.kind != "json":
                 names[child.key.name] = (attribute.key, child.key)
                 names[child.key.text] = (attribute.key, child.key)
-    for friendly, short in _EXTRA_NAMES.get(row_type.name, {}).items():
+    for friendly, short in _extra_names(row_type.name).items():
         names[friendly] = names[short]
     return names
 

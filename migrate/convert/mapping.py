@@ -22,7 +22,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 from migrate import schemas
 from migrate.convert.ids import AliasCollision, AliasRegistry, id_attr, import_id
@@ -35,19 +34,13 @@ from migrate.convert.job import (
     RecordSpec,
     ValueSpec,
     attribute_at,
-    enum_keyword,
     mapping_names,
 )
-from migrate.convert.transforms import (
-    KNOWN_CURRENCIES,
-    TransformError,
-    compile_transform,
-    money_parser,
-    parse_boolean,
-    to_int,
-)
+from migrate.convert.kinds import Coercion, EnumError
+from migrate.convert.transforms import KNOWN_CURRENCIES, TransformError
 from migrate.edn.values import Keyword, Location, Money, Ref, Row, keyword_problem
 from migrate.extract.paths import get_path
+from migrate.rules.show import kind_of, show
 from migrate.schemas import Attribute, RowType
 
 
@@ -118,10 +111,8 @@ class Mapper:
         self.id_attr = id_attr(spec.record_type)
         self.aliases = aliases if aliases is not None else AliasRegistry()
         self.defaults: Defaults = job.defaults
-        self.zone = ZoneInfo(job.defaults.timezone)
+        self.coercion = Coercion(job.defaults)
         self.finish = importlib.import_module(FINISHERS[spec.record_type]).finish
-        self._parse_date = compile_transform("date", job.defaults.transform_context)
-        self._money_parsers: dict[str | None, Callable[[Any], Any]] = {}
         self._names = mapping_names(self.row_type)
         self._read_id = _reader(spec.id)
         # Each attribute compiled once into one closure: the per-row path is plain calls.
@@ -239,7 +230,17 @@ class Mapper:
                 f"no source id in {_describe(self.spec.id)}",
                 {name: lookup(values, name) for name in self.spec.id.columns},
             )
-        return raw.strip() if raw.__class__ is str else str(raw).strip()
+        if raw.__class__ is str:
+            return raw.strip()
+        text = id_text(raw)
+        if text is None:
+            raise _Reject(
+                "source-id-type",
+                f"{_describe(self.spec.id)}: source id {show(raw)} is {_a_kind(raw)}, "
+                "not a string or an integer",
+                {name: lookup(values, name) for name in self.spec.id.columns},
+            )
+        return text
 
     def _compile_attribute(self, mapping: AttributeMapping) -> Callable[..., None]:
         """One attribute mapping as ``apply(values, attrs, refs)``, which sets its value."""
@@ -256,7 +257,10 @@ class Mapper:
                 target = read(values)
                 if target is None or _empty(target):
                     return
-                target_id = target.strip() if target.__class__ is str else str(target).strip()
+                if target.__class__ is str:
+                    target_id = target.strip()
+                else:
+                    target_id = _reference_id(mapping, target, values)
                 value = _ref_to(target_attr, ident, target_type, target_id)
                 if key is not None:
                     attrs[key] = value
@@ -300,27 +304,18 @@ class Mapper:
         return apply_first
 
     def _coercer(self, attribute: Attribute) -> Callable[[Any, str | None], Any]:
-        """``_coerce`` specialised to one attribute: ``coerce(value, currency)``."""
-        kind = attribute.kind
-        if kind in ("string", "email", "url"):
+        """The attribute's coercion (:mod:`migrate.convert.kinds`): ``coerce(value, currency)``."""
+        coerce = self.coercion.coercer(attribute)
+        if attribute.kind not in ("enum", "enum-set"):
+            return coerce
 
-            def coerce_text(value: Any, currency: str | None) -> Any:
-                text = value if isinstance(value, str) else str(value)
-                return text if text and not text.isspace() else None
+        def coerce_checked(value: Any, currency: str | None) -> Any:
+            try:
+                return coerce(value, currency)
+            except EnumError as error:
+                raise _enum_rejection(error) from None
 
-            return coerce_text
-        if kind == "integer":
-            return lambda value, currency: to_int(value)
-        if kind == "instant":
-
-            def coerce_instant(value: Any, currency: str | None) -> Any:
-                if value.__class__ is datetime and value.tzinfo is not None:
-                    return value
-                return self._instant(value)
-
-            return coerce_instant
-        coerce = self._coerce
-        return lambda value, currency: coerce(value, attribute, currency)
+        return coerce_checked
 
     def _compile(self, spec: ValueSpec, attribute: Attribute | None) -> Callable[[Any], Any]:
         """One value spec as a function of the row's values: the value, or ``None`` when empty.
@@ -372,7 +367,10 @@ class Mapper:
             target = self._ref_readers[id(mapping)](values)
             if _empty(target):
                 return
-            target_id = target.strip() if target.__class__ is str else str(target).strip()
+            if target.__class__ is str:
+                target_id = target.strip()
+            else:
+                target_id = _reference_id(mapping, target, values)
             target_import_id = import_id(self.job.ident, ref.target, target_id)
             _set_path(attrs, mapping.path, Ref.to_id(id_attr(ref.target), target_import_id))
             refs.append(Reference(mapping.path, ref.target, target_id, ref.required))
@@ -397,54 +395,10 @@ class Mapper:
             _set_path(attrs, mapping.path, value)
 
     def _coerce(self, value: Any, attribute: Attribute, currency: str | None) -> Any:
-        kind = attribute.kind
-        if kind in ("string", "email", "url"):
-            text = value if isinstance(value, str) else str(value)
-            return text if text.strip() else None
-        if kind == "integer":
-            return to_int(value)
-        if kind == "boolean":
-            return parse_boolean(value)
-        if kind == "instant":
-            return self._instant(value)
-        if kind == "money":
-            if isinstance(value, Money):
-                return value
-            return self._money_parser(currency or self.defaults.currency)(value)
-        if kind == "enum":
-            return self._enum(value, attribute)
-        if kind == "enum-set":
-            items = value.split(",") if isinstance(value, str) else list(value)
-            return tuple(self._enum(item, attribute) for item in items if not _empty(item))
-        return value
-
-    def _money_parser(self, currency: str | None) -> Callable[[Any], Any]:
-        parser = self._money_parsers.get(currency)
-        if parser is None:
-            parser = self._money_parsers[currency] = money_parser(currency)
-        return parser
-
-    def _instant(self, value: Any) -> datetime:
-        if isinstance(value, datetime):
-            if value.tzinfo is None:
-                value = value.replace(tzinfo=self.zone)
-            return value
-        if isinstance(value, date):
-            return datetime(value.year, value.month, value.day, tzinfo=self.zone)
-        return self._parse_date(value)
-
-    def _enum(self, value: Any, attribute: Attribute) -> Keyword:
-        if isinstance(value, Keyword) and value in attribute.values:
-            return value
-        keyword = enum_keyword(value, attribute.values)
-        if keyword is None:
-            names = ", ".join(item.name for item in attribute.values)
-            raise _Reject(
-                "enum-value",
-                f"{attribute.key.text}: {value!r} is not one of {names}",
-                {attribute.key.name: value},
-            )
-        return keyword
+        try:
+            return self.coercion.coerce(value, attribute, currency)
+        except EnumError as error:
+            raise _enum_rejection(error) from None
 
     def _apply_function(self, values: Mapping[str, Any], attrs: dict[Keyword, Any]) -> None:
         name = self.spec.function_name
@@ -513,6 +467,39 @@ class Mapper:
             f"missing required attribute {attribute.key.name} ({attribute.key.text}){where}",
             shown,
         )
+
+
+def id_text(value: Any) -> str | None:
+    """The text of a non-string source id: an integer (of any size, or an integral decimal)
+    as its digits; ``None`` for anything else (booleans, floats, objects, arrays, dates)."""
+    if value.__class__ is int:
+        return str(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return str(int(value))
+    return None
+
+
+def _a_kind(value: Any) -> str:
+    kind = kind_of(value)
+    return ("an " if kind[0] in "aeiou" else "a ") + kind
+
+
+def _reference_id(mapping: AttributeMapping, target: Any, values: Mapping[str, Any]) -> str:
+    text = id_text(target)
+    if text is None:
+        assert mapping.ref is not None
+        spec = mapping.ref.source
+        raise _Reject(
+            "source-id-type",
+            f"{_describe(spec)}: the id {show(target)} that {mapping.attribute.key.text} "
+            f"refers to is {_a_kind(target)}, not a string or an integer",
+            {name: lookup(values, name) for name in spec.columns},
+        )
+    return text
+
+
+def _enum_rejection(error: EnumError) -> _Reject:
+    return _Reject("enum-value", str(error), {error.attribute.key.name: error.value})
 
 
 def _first(

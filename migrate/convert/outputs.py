@@ -154,12 +154,13 @@ def reject_line(
     source_id: str | None,
     rule: str,
     message: str,
-    values: Mapping[str, Any],
+    values: Mapping[str, Any] | str,
 ) -> str:
     """One rejects-CSV line (with its line ending) for one rejected record.
 
     ``values`` are the offending source values, written as one JSON object with sorted keys
-    (values that JSON cannot hold are written as their ``str()``).
+    (values that JSON cannot hold are written as their ``str()``), or that object's text
+    already made by :func:`values_json`.
     """
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(
@@ -170,10 +171,15 @@ def reject_line(
             source_id if source_id is not None else "",
             rule,
             message,
-            json.dumps(dict(values), ensure_ascii=False, sort_keys=True, default=str),
+            values if isinstance(values, str) else values_json(values),
         )
     )
     return buffer.getvalue()
+
+
+def values_json(values: Mapping[str, Any]) -> str:
+    """The ``values`` column of a rejects line: a JSON object with sorted keys."""
+    return json.dumps(dict(values), ensure_ascii=False, sort_keys=True, default=str)
 
 
 def write_rejects(path: Path, lines: Iterable[str]) -> int:

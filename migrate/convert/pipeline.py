@@ -735,6 +735,10 @@ def _geocode(geocoder: Any, config: Any, item: Any, values: Any) -> Any:
     return Noted(item, (outcome.code,))
 
 
+#: The engines of :func:`convert`: the columnar one (the default) and the per-row reference.
+ENGINES = ("columns", "rows")
+
+
 def convert(
     job: Any,
     *,
@@ -743,6 +747,7 @@ def convert(
     fail_on_reject: bool = False,
     progress: Progress | None = None,
     output_dir: str | Path | None = None,
+    engine: str = "columns",
 ) -> ConvertReport:
     """Run ``job`` (from :func:`migrate.convert.job.load_job`) and write its outputs.
 
@@ -750,9 +755,14 @@ def convert(
     ``<name>.report.json`` into ``output_dir`` (default: the job's ``[output] dir``), each
     atomically. ``limit`` reads at most that many source rows per record spec. Rejected records
     never fail the run here; ``report.failed`` tells the caller to, with ``fail_on_reject``.
-    Raises the extract adapters' errors (a source cannot be read) and
-    :class:`KeyboardInterrupt` unchanged; no output file is then replaced.
+    ``engine`` is ``"columns"`` (:mod:`migrate.convert.engine`, the default) or ``"rows"``
+    (this module's per-row path, the reference); both write the same bytes. Jobs the columnar
+    engine leaves to the per-row one: the ``pretty`` layout, and row types made by several
+    record specs (merged rows). Raises the extract adapters' errors (a source cannot be
+    read) and :class:`KeyboardInterrupt` unchanged; no output file is then replaced.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     directory = Path(output_dir) if output_dir is not None else Path(job.output.dir)
     options = RunOptions(
         ident=job.ident,
@@ -764,10 +774,28 @@ def convert(
         fail_on_reject=fail_on_reject,
         progress=progress,
     )
+    columnar = engine == "columns" and columnar_job(job)
     if job.geocode is None:
+        if columnar:
+            from migrate.convert.engine import run_columnar
+
+            return run_columnar(job, options)
         return run_records(record_streams(job), options)
     from migrate.geocode.stage import GeocodeStage
 
     with GeocodeStage(job.geocode) as geocoder:
         options.report_extra = lambda: {"geocode": geocoder.report.to_dict()}
+        if columnar:
+            from migrate.convert.engine import run_columnar
+            from migrate.geocode.columns import GeocodeColumns
+
+            return run_columnar(job, options, GeocodeColumns(geocoder))
         return run_records(record_streams(job, geocoder), options)
+
+
+def columnar_job(job: Any) -> bool:
+    """True when the columnar engine runs ``job`` (see :func:`convert`)."""
+    if job.output.pretty:
+        return False
+    types = [spec.record_type for spec in job.records]
+    return len(types) == len(set(types))

@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from typing import Any
 
 
 class Spill:
@@ -80,3 +81,42 @@ class Spill:
     def close(self) -> None:
         """Delete the temporary file (idempotent)."""
         self._file.close()
+
+
+def read_ranges(
+    spill: Spill,
+    offsets: Sequence[int],
+    lengths: Sequence[int],
+    keys: Sequence[Any] | None = None,
+    edited: Callable[[Any, bytes], bytes] | None = None,
+    edit_keys: Container[Any] = (),
+) -> Iterator[bytes]:
+    """The bytes at each ``(offset, length)`` of ``spill``, in the order given.
+
+    Adjacent ranges are read as one (up to 8 MB at a time), so rows spilled in the order they
+    are written cost a few large reads. A range whose key is in ``edit_keys`` is passed through
+    ``edited(key, data)`` on its own.
+    """
+    if spill._writing:
+        spill._file.flush()
+    fd = spill._file.fileno()
+    count = len(offsets)
+    index = 0
+    limit = 8 << 20
+    while index < count:
+        start = offsets[index]
+        end = start + lengths[index]
+        if keys is not None and edited is not None and keys[index] in edit_keys:
+            yield edited(keys[index], os.pread(fd, end - start, start))
+            index += 1
+            continue
+        index += 1
+        while (
+            index < count
+            and offsets[index] == end
+            and end - start < limit
+            and (keys is None or keys[index] not in edit_keys)
+        ):
+            end += lengths[index]
+            index += 1
+        yield os.pread(fd, end - start, start)

@@ -27,8 +27,19 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import polars as pl
 from babel.numbers import get_currency_precision, get_currency_symbol, list_currencies
 
+from migrate.convert.batch import Batch, Val, as_text, none
+from migrate.convert.vector import (
+    PY_WHITESPACE,
+    WS,
+    WS_NO_NL,
+    char_class,
+    is_ascii,
+    py_blank,
+    py_strip,
+)
 from migrate.edn.values import Money
 
 Transform = Callable[[Any], Any]
@@ -62,14 +73,43 @@ class Param:
 
 
 @dataclass(frozen=True)
+class VectorStep:
+    """One transform of a value spec as the columnar engine runs it (see :func:`vector_steps`).
+
+    ``args`` are the checked parameters; a ``currency`` parameter the job did not give is
+    taken from the row (``uses_row_currency``). ``python(currency)`` is the per-row transform for
+    a currency (``None``: the parameters as given), used for the values the form leaves to
+    Python. ``form`` is the vectorised form, ``None`` for a transform that has none (then every
+    value is transformed in Python, once per distinct value).
+    """
+
+    name: str
+    args: dict[str, Any]
+    uses_row_currency: bool
+    python: Callable[[str | None], Transform]
+    form: VectorForm | None
+
+
+#: A vectorised transform: ``form(batch, value, step, currency)`` gives the transformed value.
+#: ``currency`` is the row's currency column (money transforms), else ``None``. Values the form
+#: cannot transform exactly are handed to :func:`python_rest` (the per-row transform, once per
+#: distinct value) or flagged for the per-row path.
+VectorForm = Callable[[Batch, Val, VectorStep, "pl.Expr | None"], Val]
+
+
+@dataclass(frozen=True)
 class TransformDef:
-    """A transform as the registry knows it: name, documentation, parameters and factory."""
+    """A transform as the registry knows it: name, documentation, parameters and factory.
+
+    ``vector`` is the columnar form of the same transform (see :data:`VectorForm`).
+    """
 
     name: str
     doc: str
     example: str
     build: Callable[..., Transform]
     params: tuple[Param, ...] = field(default=())
+    vector: VectorForm | None = None
 
 
 def _empty(value: Any) -> bool:
@@ -78,6 +118,56 @@ def _empty(value: Any) -> bool:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
+
+
+def python_rest(
+    batch: Batch,
+    vectorised: Val,
+    given: Val,
+    step: VectorStep,
+    currency: pl.Expr | None,
+    undecided: pl.Expr,
+    kind: str,
+) -> Val:
+    """``vectorised`` where the form decided, the per-row transform elsewhere.
+
+    ``undecided`` marks the rows the vectorised form could not transform exactly; their
+    values go through ``step.python`` once per distinct (value, currency). A value it rejects
+    (``TransformError``) sends its row to the per-row path, which rejects it with the message.
+    """
+    mask = batch.put(batch.scoped(undecided & given.present()), "um")
+    if batch.series(mask.any()).item() is not True:
+        return vectorised
+    if currency is not None:
+
+        def apply(value: Any, code: Any) -> Any:
+            return step.python(code)(value)
+
+        inputs = [given, Val("str", currency)]
+    else:
+
+        def apply(value: Any) -> Any:  # type: ignore[misc]
+            return step.python(None)(value)
+
+        inputs = [given]
+    python, failed = batch.per_value(inputs, apply, kind, mask)
+    batch.flag(failed)
+    expr = pl.when(mask).then(python.expr).otherwise(vectorised.expr)
+    money = None
+    if kind == "money":
+        money = pl.when(mask).then(python.currency).otherwise(vectorised.currency)
+    return batch.put_val(Val(kind, expr, money))
+
+
+def _python_only(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
+    """The form of a transform without a vectorised form: Python once per distinct value."""
+    kind = _RESULT_KINDS.get(step.name, "str")
+    return python_rest(batch, none(kind), val, step, currency, pl.lit(True), kind)
+
+
+def _source_text(batch: Batch, val: Val) -> pl.Expr:
+    """``_text(value)`` of a non-empty value; rows whose text cannot be given are flagged."""
+    return as_text(batch, val).expr
 
 
 # trim, lower, strip_control ---------------------------------------------------------------------
@@ -90,6 +180,11 @@ def _build_trim() -> Transform:
     return trim
 
 
+def _vector_trim(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
+    text = _source_text(batch, val)
+    return Val("str", pl.when(py_blank(text)).then(None).otherwise(py_strip(text)))
+
+
 def _build_lower() -> Transform:
     def lower(value: Any) -> Any:
         return None if _empty(value) else _text(value).strip().lower()
@@ -97,7 +192,17 @@ def _build_lower() -> Transform:
     return lower
 
 
+def _vector_lower(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
+    # Python's lower() and Rust's to_lowercase agree on ASCII; other text goes to Python.
+    text = batch.put(_source_text(batch, val))
+    lowered = pl.when(py_blank(text)).then(None).otherwise(py_strip(text).str.to_lowercase())
+    vectorised = Val("str", lowered)
+    return python_rest(batch, vectorised, Val("str", text), step, None, ~is_ascii(text), "str")
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
+# The same class for Polars (tests compare the two over every code point).
+CONTROL_CLASS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{200b}\x{2028}\x{2029}\x{feff}]"
 
 
 def _build_strip_control() -> Transform:
@@ -108,6 +213,18 @@ def _build_strip_control() -> Transform:
         return text if text.strip() else None
 
     return strip_control
+
+
+def _vector_strip_control(
+    batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None
+) -> Val:
+    text = _source_text(batch, val)
+    cleaned = (
+        text.str.replace_all("\r\n", "\n", literal=True)
+        .str.replace_all("\r", "\n", literal=True)
+        .str.replace_all(CONTROL_CLASS, "")
+    )
+    return Val("str", pl.when(py_blank(text) | py_blank(cleaned)).then(None).otherwise(cleaned))
 
 
 # date, unix_time --------------------------------------------------------------------------------
@@ -192,6 +309,193 @@ def _build_date(formats: list[str], timezone: str) -> Transform:
     return parse_date
 
 
+# Strict forms of the strptime fields the columnar form parses itself: two digits each (what
+# Python's regex also reads them as), in range; chrono parses the text matched by them.
+_STRICT_FIELDS = {
+    "Y": "[0-9]{4}",
+    "m": "(?:0[1-9]|1[0-2])",
+    "d": "(?:0[1-9]|[12][0-9]|3[01])",
+    "H": "(?:[01][0-9]|2[0-3])",
+    "M": "[0-5][0-9]",
+    "S": "[0-5][0-9]",
+}
+_ISO = (
+    r"^([0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+    r":[0-5][0-9])(\.[0-9]{3}|\.[0-9]{6})?(Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?$"
+)
+_ISO_DATE = r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"
+
+
+@cache
+def strict_format(pattern: str) -> tuple[str, str] | None:
+    """``(regex, chrono format)`` reading exactly what ``pattern`` reads, for simple patterns.
+
+    Only ``%Y %m %d %H %M %S``, ``%%`` and literal characters other than whitespace; any
+    other pattern has no strict form (its texts are parsed in Python).
+    """
+    out = ["^"]
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "%":
+            field = pattern[index + 1 : index + 2]
+            if field in _STRICT_FIELDS:
+                out.append(_STRICT_FIELDS[field])
+            elif field == "%":
+                out.append("%")
+            else:
+                return None
+            index += 2
+            continue
+        if char.isspace() and char != " ":
+            return None
+        out.append(re.escape(char) if char != " " else " ")
+        index += 1
+    out.append("$")
+    return "".join(out), pattern
+
+
+@cache
+def lenient_regex(pattern: str) -> str | None:
+    r"""Python's own regex for ``pattern`` (``_strptime``), rewritten for Polars on ASCII text.
+
+    ``\d`` becomes ``[0-9]`` and ``\s`` Python's whitespace set; the regex is case-insensitive
+    as Python's is (ASCII letters only reach it). ``None`` when it cannot be rewritten.
+    """
+    try:
+        import _strptime
+
+        source = _strptime._TimeRE_cache.compile(pattern).pattern
+    except (ImportError, AttributeError, KeyError, ValueError, re.error):
+        return None
+    rewritten = source.replace("\\d", "[0-9]").replace("\\s", WS)
+    rewritten = "(?i)^" + rewritten
+    try:
+        pl.Series(["2021-01-01"]).str.contains(rewritten)
+    except Exception:  # a construct Rust's regex lacks
+        return None
+    return rewritten
+
+
+def vector_local_to_utc(batch: Batch, naive: pl.Expr, timezone: str) -> tuple[Val, pl.Expr]:
+    """Naive local times in ``timezone`` as UTC instants, as ``replace(tzinfo=zone)`` reads them.
+
+    Offsets come from Python's zoneinfo, once per distinct day (and per hour on the days whose
+    offset changes): where an hour starts and ends with the same offset (fold 0, which is
+    what ``replace`` gives, nonexistent and ambiguous times included) every time in it has it.
+    Returns the instants and the rows left undecided (offset changing inside the hour, years
+    near the ends of the calendar).
+    """
+    zone = ZoneInfo(timezone)
+    naive = batch.put(naive, "lt")
+    day = batch.put(naive.dt.date(), "ld")
+    days = batch.series(day).drop_nulls().unique()
+
+    def offset_seconds(start: datetime, end: datetime) -> int | None:
+        first = start.replace(tzinfo=zone).utcoffset()
+        last = end.replace(tzinfo=zone).utcoffset()
+        if first is None or first != last:
+            return None
+        return int(first.total_seconds())
+
+    day_offsets = [
+        offset_seconds(
+            datetime(d.year, d.month, d.day), datetime(d.year, d.month, d.day, 23, 59, 59, 999999)
+        )
+        if 1000 <= d.year <= 9998
+        else None
+        for d in days.to_list()
+    ]
+    offset = day.replace_strict(days, pl.Series(day_offsets, dtype=pl.Int64), default=None)
+    offset = batch.put(offset, "lo")
+    missing = naive.is_not_null() & offset.is_null() & naive.dt.year().is_between(1000, 9998)
+    if batch.series(missing.any()).item():
+        hour = batch.put(pl.when(missing).then(naive.dt.truncate("1h")).otherwise(None), "lh")
+        hours = batch.series(hour).drop_nulls().unique()
+        hour_offsets = [
+            offset_seconds(h, h.replace(minute=59, second=59, microsecond=999999))
+            for h in hours.to_list()
+        ]
+        by_hour = hour.replace_strict(hours, pl.Series(hour_offsets, dtype=pl.Int64), default=None)
+        offset = batch.put(pl.coalesce(offset, by_hour), "lo")
+    utc = (naive - pl.duration(seconds=offset)).dt.replace_time_zone("UTC")
+    undecided = naive.is_not_null() & offset.is_null()
+    return Val("instant", utc), undecided
+
+
+def _vector_date(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
+    zone = step.args["timezone"]
+    if val.kind == "instant":
+        return val  # aware already: only converted to UTC, which the column holds
+    if val.kind == "datetime":
+        local, undecided = vector_local_to_utc(batch, val.expr, zone)
+        return python_rest(batch, local, val, step, None, undecided, "instant")
+    if val.kind == "date":
+        local, undecided = vector_local_to_utc(batch, val.expr.cast(pl.Datetime("us")), zone)
+        return python_rest(batch, local, val, step, None, undecided, "instant")
+    if val.kind != "str":
+        return _python_only(batch, val, step, currency)
+    text = batch.put(py_strip(val.expr), "dt")
+    decided = pl.lit(False)
+    blocked = ~is_ascii(text)  # Python's \d and case folding differ beyond ASCII
+    naive = pl.lit(None, dtype=pl.Datetime("us"))
+    for pattern in step.args["formats"]:
+        strict = strict_format(pattern)
+        if strict is not None:
+            regex, chrono = strict
+            hit = ~decided & ~blocked & text.str.contains(regex)
+            parsed = text.str.strptime(pl.Datetime("us"), chrono, strict=False)
+            naive = pl.when(hit).then(parsed).otherwise(naive)
+            decided = decided | hit
+        lenient = lenient_regex(pattern)
+        if lenient is None:
+            blocked = blocked | ~decided
+        else:
+            # A text this format's own regex starts to match is decided by Python.
+            blocked = blocked | (~decided & text.str.contains(lenient))
+        decided, blocked = batch.put(decided, "dd"), batch.put(blocked, "db")
+    groups = text.str.extract_groups(_ISO)
+    iso = ~decided & ~blocked & text.str.contains(_ISO)
+    iso_date = ~decided & ~blocked & text.str.contains(_ISO_DATE)
+    base = groups.struct.field("1").str.strptime(
+        pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S", strict=False
+    )
+    fraction = groups.struct.field("2")
+    micro = (
+        pl.when(fraction.str.len_chars() == 4)
+        .then(fraction.str.slice(1).cast(pl.Int64) * 1000)
+        .when(fraction.str.len_chars() == 7)
+        .then(fraction.str.slice(1).cast(pl.Int64))
+        .otherwise(0)
+    )
+    moment = base + pl.duration(microseconds=micro)
+    zone_text = groups.struct.field("3")
+    sign = pl.when(zone_text.str.slice(0, 1) == "-").then(-1).otherwise(1)
+    minutes = sign * (
+        zone_text.str.slice(1, 2).cast(pl.Int64, strict=False) * 60
+        + zone_text.str.slice(4, 2).cast(pl.Int64, strict=False)
+    )
+    aware = pl.when(zone_text == "Z").then(moment).otherwise(moment - pl.duration(minutes=minutes))
+    has_zone = iso & zone_text.is_not_null()
+    naive = pl.when(iso & zone_text.is_null()).then(moment).otherwise(naive)
+    date_only = text.str.strptime(pl.Datetime("us"), "%Y-%m-%d", strict=False)
+    naive = pl.when(iso_date).then(date_only).otherwise(naive)
+    naive = batch.put(naive, "dn")
+    aware = batch.put(pl.when(has_zone).then(aware).otherwise(None), "da")
+    local, unsure = vector_local_to_utc(batch, pl.when(has_zone).then(None).otherwise(naive), zone)
+    utc = pl.when(has_zone).then(aware.dt.replace_time_zone("UTC")).otherwise(local.expr)
+    found = decided | iso | iso_date
+    result = pl.when(found).then(utc).otherwise(None)
+    year = result.dt.year()
+    undecided = (
+        ~found
+        | (found & (naive.is_null() & aware.is_null()))  # matched but no such date: Python says why
+        | unsure
+        | ~year.is_between(1000, 9998)
+    )
+    return python_rest(batch, Val("instant", result), val, step, None, undecided, "instant")
+
+
 def _build_unix_time(unit: str) -> Transform:
     scale = 1000 if unit == "ms" else 1
 
@@ -207,6 +511,20 @@ def _build_unix_time(unit: str) -> Transform:
             raise TransformError(f"{value!r} is not a unix timestamp in {unit}") from None
 
     return unix_time
+
+
+def _vector_unix_time(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
+    if step.args["unit"] != "s" or val.kind not in ("str", "int"):
+        return _python_only(batch, val, step, currency)
+    text = py_strip(_source_text(batch, val))
+    whole = text.str.contains(r"^-?[0-9]{1,11}$")
+    seconds = pl.when(whole).then(text.cast(pl.Int64, strict=False)).otherwise(None)
+    moment = (pl.lit(datetime(1970, 1, 1)) + pl.duration(seconds=seconds)).dt.replace_time_zone(
+        "UTC"
+    )
+    result = Val("instant", pl.when(whole).then(moment).otherwise(None))
+    undecided = ~whole | ~moment.dt.year().is_between(1000, 9998)
+    return python_rest(batch, result, val, step, None, undecided, "instant")
 
 
 # money, minor_units -----------------------------------------------------------------------------
@@ -297,6 +615,67 @@ def _build_money(currency: str | None, decimal_separator: str) -> Transform:
     return money
 
 
+_GROUPING_CLASS = char_class(PY_WHITESPACE + "\u00a0\u202f'")
+_DOLLARS = frozenset(code for code in KNOWN_CURRENCIES if _is_dollar(code))
+_PLAIN_AMOUNT = r"^(\$?)([0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,15})(?:\.([0-9]{1,15}))?$"
+
+
+def _precision_of(currency: pl.Expr) -> pl.Expr:
+    """Decimals of each row's currency (babel's minor unit); null for an unknown code."""
+    codes = sorted(KNOWN_CURRENCIES)
+    return currency.replace_strict(
+        codes, [_precision(code) for code in codes], default=None, return_dtype=pl.Int64
+    )
+
+
+def amount_text(integer: pl.Expr, fraction: pl.Expr, precision: pl.Expr) -> pl.Expr:
+    """``str(Decimal(integer.fraction).quantize(10**-precision))`` for digit columns.
+
+    ``fraction`` must hold at most ``precision`` significant digits (the rest zeros): the
+    caller checks that quantizing is exact.
+    """
+    digits = integer.str.strip_chars_start("0")
+    digits = pl.when(digits == "").then(pl.lit("0")).otherwise(digits)
+    padded = fraction.fill_null("").str.pad_end(20, "0")
+    branches = None
+    for places in sorted({_precision(code) for code in KNOWN_CURRENCIES}):
+        text = (
+            digits
+            if places == 0
+            else pl.concat_str([digits, pl.lit("."), padded.str.slice(0, places)])
+        )
+        branches = (
+            pl.when(precision == places) if branches is None else branches.when(precision == places)
+        ).then(text)
+    return branches.otherwise(None) if branches is not None else pl.lit(None, dtype=pl.String)
+
+
+def _vector_money(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
+    if val.kind != "str" or step.args["decimal_separator"] != ".":
+        return _python_only(batch, val, step, currency)
+    code = currency if currency is not None else pl.lit(step.args["currency"], dtype=pl.String)
+    code = batch.put(code, "mc")
+    compact = py_strip(val.expr).str.replace_all(_GROUPING_CLASS, "")
+    groups = batch.put(compact.str.extract_groups(_PLAIN_AMOUNT), "mg")
+    matched = groups.struct.field("2").is_not_null()
+    dollar = groups.struct.field("1") == "$"
+    integer = groups.struct.field("2").str.replace_all(",", "", literal=True)
+    fraction = groups.struct.field("3")
+    precision = batch.put(_precision_of(code), "mp")
+    # Quantizing is exact when the digits past the currency's decimals are zeros.
+    extra = (
+        fraction.fill_null("")
+        .str.slice(precision.fill_null(0))
+        .str.replace_all("0", "", literal=True)
+    )
+    ok = (
+        matched & precision.is_not_null() & (extra == "") & (~dollar | code.is_in(sorted(_DOLLARS)))
+    )
+    amount = pl.when(ok).then(amount_text(integer, fraction, precision)).otherwise(None)
+    result = Val("money", amount, pl.when(ok).then(code).otherwise(None))
+    return python_rest(batch, result, val, step, currency, ~ok.fill_null(False), "money")
+
+
 def _build_minor_units(currency: str | None) -> Transform:
     def minor_units(value: Any) -> Any:
         if _empty(value):
@@ -312,6 +691,39 @@ def _build_minor_units(currency: str | None) -> Transform:
         return Money(Decimal(int(text)).scaleb(-_precision(currency)), currency)
 
     return minor_units
+
+
+def _vector_minor_units(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
+    if val.kind not in ("str", "int"):
+        return _python_only(batch, val, step, currency)
+    code = currency if currency is not None else pl.lit(step.args["currency"], dtype=pl.String)
+    code = batch.put(code, "uc")
+    text = py_strip(_source_text(batch, val))
+    precision = batch.put(_precision_of(code), "up")
+    ok = text.str.contains(r"^[0-9]{1,15}$") & precision.is_not_null()
+    digits = text.str.strip_chars_start("0")
+    digits = pl.when(digits == "").then(pl.lit("0")).otherwise(digits)
+    branches = None
+    for places in sorted({_precision(code) for code in KNOWN_CURRENCIES}):
+        padded = digits.str.pad_start(places + 1, "0")
+        if places == 0:
+            amount = padded
+        else:
+            amount = pl.concat_str(
+                [
+                    padded.str.slice(0, padded.str.len_chars() - places),
+                    pl.lit("."),
+                    padded.str.slice(-places),
+                ]
+            )
+        branches = (
+            pl.when(precision == places) if branches is None else branches.when(precision == places)
+        ).then(amount)
+    amount = (
+        pl.when(ok).then(branches.otherwise(None) if branches is not None else None).otherwise(None)
+    )
+    result = Val("money", amount, pl.when(ok).then(code).otherwise(None))
+    return python_rest(batch, result, val, step, currency, ~ok.fill_null(False), "money")
 
 
 # boolean, int, rating_scale ---------------------------------------------------------------------
@@ -336,6 +748,17 @@ def _build_boolean() -> Transform:
     return boolean
 
 
+def _vector_boolean(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
+    if val.kind == "bool":
+        return val
+    text = batch.put(py_strip(_source_text(batch, val)).str.to_lowercase(), "bt")
+    ascii_text = is_ascii(text)
+    truth = pl.when(ascii_text & text.is_in(sorted(_TRUE))).then(True)
+    truth = truth.when(ascii_text & text.is_in(sorted(_FALSE))).then(False).otherwise(None)
+    result = Val("bool", truth)
+    return python_rest(batch, result, val, step, None, truth.is_null(), "bool")
+
+
 def to_int(value: Any) -> int:
     """``value`` as an integer (``"3.0"`` is 3); raises :class:`TransformError` otherwise."""
     if value.__class__ is str and value.isascii() and value.isdigit():
@@ -358,6 +781,27 @@ def _build_int() -> Transform:
         return None if _empty(value) else to_int(value)
 
     return integer
+
+
+def vector_int(batch: Batch, val: Val) -> tuple[Val, pl.Expr]:
+    """:func:`to_int` as a column: the integers, and the rows to give to Python instead."""
+    if val.kind == "int":
+        return val, pl.lit(False)
+    if val.kind == "float":
+        whole = val.expr.is_finite() & (val.expr == val.expr.floor()) & (val.expr.abs() < 2.0**53)
+        return Val("int", pl.when(whole).then(val.expr.cast(pl.Int64, strict=False))), ~whole
+    if val.kind != "str":
+        return none("int"), pl.lit(True)
+    text = py_strip(val.expr)
+    groups = text.str.extract_groups(r"^([+-]?)([0-9]{1,18})(?:\.0*)?$")
+    digits = groups.struct.field("2").cast(pl.Int64, strict=False)
+    number = pl.when(groups.struct.field("1") == "-").then(-digits).otherwise(digits)
+    return Val("int", number), number.is_null()
+
+
+def _vector_int(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
+    result, undecided = vector_int(batch, val)
+    return python_rest(batch, result, val, step, None, undecided, "int")
 
 
 def _build_rating_scale(source_max: float) -> Transform:
@@ -435,6 +879,58 @@ def _build_html_to_text() -> Transform:
     return transform
 
 
+# html_to_text as columns. The one pass of _TAG.sub with its replacement function becomes a
+# pass that wraps each tag's name in private-use markers, then passes that replace marked names;
+# the backreference of _DROPPED_BLOCKS becomes one branch per element. Texts the passes cannot
+# treat as Python does go to Python: letters that case-fold into ASCII (ſ, K, İ, ı), a tag name
+# followed by a non-ASCII character (word boundaries differ), the markers themselves, and any
+# character reference other than the few decoded here.
+_OPEN_MARK, _CLOSE_MARK = "\ue000", "\ue001"
+_HTML_GUARD = (
+    "[\u017f\u212a\u0130\u0131\ue000\ue001]|</?[A-Za-z][A-Za-z0-9]*[^\\x00-\\x7f]"
+    "|<(?i:script|style|head|title)[^\\x00-\\x7f]"
+)
+_DROPPED_RUST = (
+    "(?is)<(?:"
+    + "|".join(f"{name}\\b[^>]*>.*?</{name}{WS}*>" for name in ("script", "style", "head", "title"))
+    + ")"
+)
+_ENTITIES = {
+    "&amp;": "&",
+    "&lt;": "<",
+    "&gt;": ">",
+    "&quot;": '"',
+    "&#39;": "'",
+    "&apos;": "'",
+    "&nbsp;": "\u00a0",
+}
+_MARKED = _OPEN_MARK + "{}" + _CLOSE_MARK
+
+
+def _vector_html_to_text(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
+    markup = batch.put(_source_text(batch, val), "hm")
+    text = markup.str.replace_all(_DROPPED_RUST, "").str.replace_all("(?s)<!--.*?-->", "")
+    text = text.str.replace_all(f"{WS}+", " ")
+    text = text.str.replace_all(
+        r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*>", _OPEN_MARK + "${1}${2}" + _CLOSE_MARK
+    )
+    text = text.str.replace_all(_MARKED.format("/?(?i:br)"), "\n")
+    blocks = "|".join(sorted(_BLOCK_TAGS))
+    text = text.str.replace_all(_MARKED.format(f"/?(?i:{blocks})"), "\n\n")
+    text = text.str.replace_all(_MARKED.format("(?i:li)"), "\n- ")
+    text = batch.put(text.str.replace_all(_MARKED.format("/?[A-Za-z0-9]*"), ""), "ht")
+    entities = list(_ENTITIES)
+    unsure = markup.str.contains(_HTML_GUARD) | text.str.replace_many(
+        entities, [_OPEN_MARK] * len(entities)
+    ).str.contains("&[^\t\n\x0c <&]")
+    text = text.str.replace_many(entities, [_ENTITIES[name] for name in entities])
+    text = text.str.replace_all("[ \t\r\x0c\x0b\u00a0]+", " ")
+    text = text.str.replace_all(f"{WS_NO_NL}*\n{WS_NO_NL}*", "\n")
+    text = py_strip(text.str.replace_all("\n{3,}", "\n\n"))
+    result = Val("str", pl.when(text == "").then(None).otherwise(text))
+    return python_rest(batch, result, val, step, None, unsure, "str")
+
+
 # Lower-case particles that belong to the family name: "Ludwig van Beethoven" -> "van Beethoven".
 _PARTICLES = frozenset(
     {"van", "von", "der", "den", "de", "da", "di", "del", "della", "du", "la", "le", "dos", "das"}
@@ -465,6 +961,20 @@ def _build_split_name(part: str) -> Transform:
         return split_name(_text(value))[index] or None
 
     return transform
+
+
+_SPLIT_NAME = "^([^ ]+(?: [^ ]+)*?) ((?:(?:" + "|".join(sorted(_PARTICLES)) + ") )*[^ ]+)$"
+
+
+def _vector_split_name(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
+    words = batch.put(py_strip(_source_text(batch, val).str.replace_all(f"{WS}+", " ")), "sn")
+    one_word = ~words.str.contains(" ", literal=True)
+    groups = words.str.extract_groups(_SPLIT_NAME)
+    if step.args["part"] == "first":
+        part = pl.when(one_word).then(words).otherwise(groups.struct.field("1"))
+    else:
+        part = pl.when(one_word).then(None).otherwise(groups.struct.field("2"))
+    return Val("str", pl.when(part == "").then(None).otherwise(part))
 
 
 # url_encode -------------------------------------------------------------------------------------
@@ -524,6 +1034,17 @@ def _build_url_encode() -> Transform:
     return transform
 
 
+_CLEAN_URL_RUST = r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*$"
+
+
+def _vector_url_encode(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
+    url = batch.put(py_strip(_source_text(batch, val)), "ue")
+    # A "%" is stray unless it starts %XX; removing every %XX leaves exactly the stray ones.
+    stray = url.str.replace_all("%[0-9A-Fa-f]{2}", "").str.contains("%", literal=True)
+    clean = url.str.contains(_CLEAN_URL_RUST) & ~stray
+    return python_rest(batch, Val("str", url), val, step, None, ~clean, "str")
+
+
 def money_parser(currency: str | None, decimal_separator: str = ".") -> Transform:
     """The ``money`` transform for ``currency``, as used when a column is mapped to money."""
     return _build_money(currency, decimal_separator)
@@ -543,13 +1064,26 @@ _CURRENCY = Param("currency", "currency", "ISO 4217 code; default `[defaults] cu
 TRANSFORMS: dict[str, TransformDef] = {
     item.name: item
     for item in (
-        TransformDef("trim", "Strip surrounding whitespace.", '" Anna " → "Anna"', _build_trim),
-        TransformDef("lower", "Trim and lower-case.", '"Anna@X.COM" → "anna@x.com"', _build_lower),
+        TransformDef(
+            "trim",
+            "Strip surrounding whitespace.",
+            '" Anna " → "Anna"',
+            _build_trim,
+            vector=_vector_trim,
+        ),
+        TransformDef(
+            "lower",
+            "Trim and lower-case.",
+            '"Anna@X.COM" → "anna@x.com"',
+            _build_lower,
+            vector=_vector_lower,
+        ),
         TransformDef(
             "strip_control",
             "Remove control and invisible characters (keeps newlines and tabs; CRLF → LF).",
             '"Tent\\u0000" → "Tent"',
             _build_strip_control,
+            vector=_vector_strip_control,
         ),
         TransformDef(
             "date",
@@ -561,6 +1095,7 @@ TRANSFORMS: dict[str, TransformDef] = {
                 Param("formats", "str-list", "strptime formats tried in order", default=[]),
                 Param("timezone", "timezone", "IANA zone; default `[defaults] timezone` or UTC"),
             ),
+            vector=_vector_date,
         ),
         TransformDef(
             "unix_time",
@@ -568,6 +1103,7 @@ TRANSFORMS: dict[str, TransformDef] = {
             '"1615644300" → 2021-03-13T14:05Z',
             _build_unix_time,
             (Param("unit", "choice", "`s` or `ms`", default="s", choices=("s", "ms")),),
+            vector=_vector_unix_time,
         ),
         TransformDef(
             "money",
@@ -587,6 +1123,7 @@ TRANSFORMS: dict[str, TransformDef] = {
                     choices=(".", ","),
                 ),
             ),
+            vector=_vector_money,
         ),
         TransformDef(
             "minor_units",
@@ -594,18 +1131,21 @@ TRANSFORMS: dict[str, TransformDef] = {
             '"120000" → #im/money [1200.00M "USD"]',
             _build_minor_units,
             (_CURRENCY,),
+            vector=_vector_minor_units,
         ),
         TransformDef(
             "boolean",
             "t/f, true/false, yes/no, y/n, 1/0 (any case); anything else fails.",
             '"Yes" → true',
             _build_boolean,
+            vector=_vector_boolean,
         ),
         TransformDef(
             "int",
             'An integer; "3.0" is accepted, "3.5" fails.',
             '"12" → 12',
             _build_int,
+            vector=_vector_int,
         ),
         TransformDef(
             "rating_scale",
@@ -615,6 +1155,7 @@ TRANSFORMS: dict[str, TransformDef] = {
             '"0.8" → 4',
             _build_rating_scale,
             (Param("source_max", "number", "highest score of the source scale", default=1),),
+            vector=_python_only,
         ),
         TransformDef(
             "html_to_text",
@@ -622,6 +1163,7 @@ TRANSFORMS: dict[str, TransformDef] = {
             "whitespace normalised.",
             '"<p>Warm &amp; dry</p>" → "Warm & dry"',
             _build_html_to_text,
+            vector=_vector_html_to_text,
         ),
         TransformDef(
             "split_name",
@@ -638,6 +1180,7 @@ TRANSFORMS: dict[str, TransformDef] = {
                     choices=("first", "last"),
                 ),
             ),
+            vector=_vector_split_name,
         ),
         TransformDef(
             "url_encode",
@@ -645,6 +1188,7 @@ TRANSFORMS: dict[str, TransformDef] = {
             "escapes kept) and IDNA-encode the host.",
             '"https://cdn.example.com/tält 1.jpg" → "https://cdn.example.com/t%C3%A4lt%201.jpg"',
             _build_url_encode,
+            vector=_vector_url_encode,
         ),
     )
 }
@@ -735,3 +1279,72 @@ def compile_transform(spec: Any, context: TransformContext | None = None) -> Tra
         return value
 
     return chain
+
+
+# The columnar engine's view of a transform spec -------------------------------------------------
+
+#: What each transform gives (for the values left to Python); text transforms give ``str``.
+_RESULT_KINDS = {
+    "date": "instant",
+    "unix_time": "instant",
+    "money": "money",
+    "minor_units": "money",
+    "boolean": "bool",
+    "int": "int",
+    "rating_scale": "int",
+}
+
+
+def vector_steps(spec: Any, context: TransformContext | None = None) -> list[VectorStep]:
+    """The steps of a job's ``transform`` value for the columnar engine, checked as
+    :func:`compile_transform` checks them (the same :class:`TransformSpecError`)."""
+    context = context or TransformContext()
+    steps = spec if isinstance(spec, list) else [spec]
+    if not steps:
+        raise TransformSpecError("an empty transform list")
+    out = []
+    for step in steps:
+        definition = TRANSFORMS[step if isinstance(step, str) else step["name"]]
+        given = {} if isinstance(step, str) else {k: v for k, v in step.items() if k != "name"}
+        _compile_one(step, context)  # the same checks and errors as the per-row form
+        arguments = {
+            param.name: (
+                _check_param(param, given[param.name], context)
+                if param.name in given
+                else _context_default(param, context)
+            )
+            for param in definition.params
+        }
+        row_currency = any(
+            param.kind == "currency" and param.name not in given for param in definition.params
+        )
+
+        out.append(
+            VectorStep(
+                definition.name,
+                arguments,
+                row_currency,
+                _per_row_step(step, context, row_currency),
+                definition.vector,
+            )
+        )
+    return out
+
+
+def _per_row_step(
+    step: Any, context: TransformContext, row_currency: bool
+) -> Callable[[str | None], Transform]:
+    """``python(currency)``: the per-row form of one step, for a row's currency."""
+    compiled: dict[str | None, Transform] = {}
+
+    def python(currency: str | None) -> Transform:
+        key = currency if row_currency else None
+        transform = compiled.get(key)
+        if transform is None:
+            step_context = context
+            if key is not None:
+                step_context = TransformContext(currency=key, timezone=context.timezone)
+            transform = compiled[key] = _compile_one(step, step_context)
+        return transform
+
+    return python

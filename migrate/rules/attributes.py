@@ -7,7 +7,7 @@ Emptiness (``attribute-empty``), presence (``attribute-required``) and unknown k
 from __future__ import annotations
 
 from migrate.edn.values import EdnList, Keyword, is_instant
-from migrate.rules.registry import acceptor, value_rule
+from migrate.rules.registry import acceptor, value_rule, vector_form
 from migrate.rules.show import kind_of, show
 
 
@@ -169,3 +169,60 @@ def enum_set_duplicates(value, attribute, context):
             continue
         if duplicate:
             yield f"{attribute.key!r} lists {show(item)} more than once", (index,)
+
+
+# Columnar forms (see migrate.rules.registry.VECTOR_FORMS) ---------------------------------------
+
+
+def _is_kind(value, kind: str):
+    import polars as pl
+
+    return pl.lit(value.kind == kind)
+
+
+@vector_form(string_type)
+def _string_type_columns(batch, value, attribute, context):
+    return _is_kind(value, "str")
+
+
+@vector_form(instant_type)
+def _instant_type_columns(batch, value, attribute, context):
+    return _is_kind(value, "instant")
+
+
+@vector_form(instant_future)
+def _instant_future_columns(batch, value, attribute, context):
+    import polars as pl
+
+    return value.expr <= pl.lit(context.now)
+
+
+@vector_form(boolean_type)
+def _boolean_type_columns(batch, value, attribute, context):
+    return _is_kind(value, "bool")
+
+
+@vector_form(integer_type)
+def _integer_type_columns(batch, value, attribute, context):
+    return _is_kind(value, "int")
+
+
+@vector_form(integer_range)
+def _integer_range_columns(batch, value, attribute, context):
+    import polars as pl
+
+    silent = pl.lit(True)
+    if attribute.min is not None:
+        silent = silent & (value.expr >= attribute.min)
+    if attribute.max is not None:
+        silent = silent & (value.expr <= attribute.max)
+    return silent
+
+
+@vector_form(enum_value)
+def _enum_value_columns(batch, value, attribute, context):
+    import polars as pl
+
+    if value.kind != "keyword":
+        return pl.lit(False)
+    return value.expr.is_in([keyword.text for keyword in attribute.values])

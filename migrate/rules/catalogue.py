@@ -733,6 +733,17 @@ RULES: tuple[Rule, ...] = (
         "Aliases and import ids are derived from the source id.",
     ),
     Rule(
+        "source-id-type",
+        ERROR,
+        "convert",
+        "A source id is neither a string nor an integer",
+        "A record's id, and the id a reference names, is text or a whole number (a JSON "
+        "integer of any size, an SQL integer or integral decimal). Booleans, floats such as "
+        "`10.0`, objects and arrays are rejected rather than turned into text.",
+        "`true` or `10.0` would silently become the ids `True` and `10.0` (aliases "
+        "`:user/True`, `:user/u10.0`) that no other record's reference matches.",
+    ),
+    Rule(
         "source-id-duplicate",
         ERROR,
         "convert",

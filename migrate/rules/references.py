@@ -10,7 +10,7 @@ import uuid
 
 from migrate.edn.values import Keyword, Ref, Tagged
 from migrate.rules.attributes import expected_found
-from migrate.rules.registry import acceptor, value_rule
+from migrate.rules.registry import acceptor, value_rule, vector_form
 from migrate.rules.show import show
 
 
@@ -81,3 +81,28 @@ def ref_wrong_type(value, attribute, context):
             f"{attribute.key!r} must reference {target_text(attribute)}, "
             f"found a reference to a {row_type.name} row: {show(value)}"
         )
+
+
+# Columnar forms (see migrate.rules.registry.VECTOR_FORMS): the convert engine builds each
+# reference as [:im.TARGET/id #uuid "…"] of a target the job loader checked against the schema.
+
+
+def _built_reference(value, attribute):
+    import polars as pl
+
+    return pl.lit(value.kind == "ref" and value.target in attribute.targets)
+
+
+@vector_form(ref_type)
+def _ref_type_columns(batch, value, attribute, context):
+    return _built_reference(value, attribute)
+
+
+@vector_form(ref_malformed)
+def _ref_malformed_columns(batch, value, attribute, context):
+    return _built_reference(value, attribute)
+
+
+@vector_form(ref_wrong_type)
+def _ref_wrong_type_columns(batch, value, attribute, context):
+    return _built_reference(value, attribute)

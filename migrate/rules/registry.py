@@ -63,3 +63,25 @@ def acceptor(kind: str) -> Callable[[Acceptor], Acceptor]:
         return function
 
     return register
+
+
+# Columnar forms ----------------------------------------------------------------------------------
+
+#: A value rule's columnar form: ``form(batch, value, attribute, context)`` gives a Boolean
+#: Polars expression, true for the rows where the rule certainly yields nothing. ``value`` is a
+#: column of values as the convert engine holds them (:class:`migrate.convert.batch.Val`, or a
+#: ``JsonMap`` for extended data); ``batch`` lets a form run Python once per distinct value.
+#: A form may be conservative (false where unsure): those rows are checked row by row. A rule
+#: without a form runs in Python once per distinct value.
+VectorRule = Callable[[Any, Any, Attribute, "Context"], Any]
+VECTOR_FORMS: dict[ValueRule, VectorRule] = {}
+
+
+def vector_form(rule: ValueRule) -> Callable[[VectorRule], VectorRule]:
+    """Register the decorated function as the columnar form of value rule ``rule``."""
+
+    def register(form: VectorRule) -> VectorRule:
+        VECTOR_FORMS[rule] = form
+        return form
+
+    return register

@@ -154,3 +154,106 @@ def listing_address_missing(row, row_type, context):
             ),
         )
     return ()
+
+
+# Columnar forms --------------------------------------------------------------------------------
+# ``form(row, row_type, context)`` gives a Boolean Polars expression, true for the rows the rule
+# fires on, or ``None`` when it cannot tell (every row is then checked row by row). ``row`` is
+# the convert engine's view of a batch (``migrate.convert.plan.RowColumns``: ``get(path)``,
+# ``present(path)`` and extended data in ``json``). ``exact`` forms of warning rules count the
+# warning without the per-row path; anything else that fires is checked row by row.
+
+RowVectorRule = Callable[[Any, Any, Any], Any]
+ROW_VECTOR_FORMS: dict[RowRule, tuple[RowVectorRule, bool]] = {}
+
+
+def row_vector_form(rule: RowRule, *, exact: bool = True) -> Callable[[RowVectorRule], RowVectorRule]:
+    """Register the decorated function as the columnar form of row rule ``rule``."""
+
+    def register(form: RowVectorRule) -> RowVectorRule:
+        ROW_VECTOR_FORMS[rule] = (form, exact)
+        return form
+
+    return register
+
+
+def _keyword_is(row, key, keyword):
+    import polars as pl
+
+    value = row.get((key,))
+    if value is None:
+        return pl.lit(False)
+    return (value.expr == keyword.text).fill_null(False)
+
+
+@row_vector_form(review_listing_missing)
+def _review_listing_missing_columns(row, row_type, context):
+    return _keyword_is(row, REVIEW_TYPE, OF_PROVIDER) & ~row.present((REVIEW_LISTING,))
+
+
+@row_vector_form(review_listing_unexpected)
+def _review_listing_unexpected_columns(row, row_type, context):
+    return _keyword_is(row, REVIEW_TYPE, OF_CUSTOMER) & row.present((REVIEW_LISTING,))
+
+
+class _Attrs:
+    """A stand-in row holding one attribute, to ask a rule about a constant value."""
+
+    def __init__(self, attrs: dict) -> None:
+        self.attrs = attrs
+
+
+@row_vector_form(roles_incomplete)
+def _roles_incomplete_columns(row, row_type, context):
+    import polars as pl
+
+    roles = row.get((USER_ROLE,))
+    if roles is None:
+        return pl.lit(False)
+    if roles.const is None:
+        return None
+    fires = bool(roles_incomplete(_Attrs({USER_ROLE: roles.const}), row_type, context))
+    return roles.present() & pl.lit(fires)
+
+
+@row_vector_form(listing_no_author)
+def _listing_no_author_columns(row, row_type, context):
+    return ~row.present((LISTING_AUTHOR,))
+
+
+def _json_missing(root, names):
+    """True where ``_get``-ing ``names`` down from ``root`` gives ``None`` (or blank text)."""
+    import polars as pl
+
+    from migrate.convert.plan import json_lookup
+    from migrate.convert.vector import py_blank
+
+    found = json_lookup(root, names)
+    if found is None:
+        return pl.lit(True)
+    if hasattr(found, "kind") and found.kind == "str":
+        return py_blank(found.expr)
+    return ~found.present()
+
+
+@row_vector_form(listing_public_data_incomplete)
+def _listing_public_data_incomplete_columns(row, row_type, context):
+    import polars as pl
+
+    public = row.json.get((LISTING_PUBLIC_DATA,))
+    fires = pl.lit(False)
+    for key in context.schema.listing_public_data_keys:
+        found = None if public is None else public.get(key)
+        fires = fires | (pl.lit(True) if found is None else ~found.present())
+    return fires
+
+
+@row_vector_form(listing_address_missing)
+def _listing_address_missing_columns(row, row_type, context):
+    import polars as pl
+
+    location = row.get((LISTING_LOCATION,))
+    if location is None:
+        return pl.lit(False)
+    public = row.json.get((LISTING_PUBLIC_DATA,))
+    return location.present() & _json_missing(public, context.schema.listing_address_path)

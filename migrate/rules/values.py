@@ -13,7 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from migrate.edn.values import Keyword, Location, Money, Tagged
 from migrate.rules.attributes import expected_found
-from migrate.rules.registry import acceptor, value_rule
+from migrate.rules.registry import acceptor, value_rule, vector_form
 from migrate.rules.show import kind_of, show
 
 CURRENCIES = frozenset(list_currencies())
@@ -406,3 +406,178 @@ def json_size_limit(value, attribute, context):
     size = json_size(value)
     if size > limit:
         yield f"{attribute.key!r} must be at most {limit} bytes as JSON, found {size} bytes"
+
+
+# Columnar forms (see migrate.rules.registry.VECTOR_FORMS) ---------------------------------------
+# Each is true where its rule certainly stays silent; ``value`` is a convert engine column
+# (money: the amount's decimal text and ``currency``; location: latitude and ``lng``).
+
+
+def _lit(flag: bool):
+    import polars as pl
+
+    return pl.lit(flag)
+
+
+_DECIMAL_TEXT = r"^-?[0-9]+(?:\.[0-9]+)?$"
+
+
+@vector_form(money_type)
+def _money_type_columns(batch, value, attribute, context):
+    return _lit(value.kind == "money")
+
+
+@vector_form(money_shape)
+def _money_shape_columns(batch, value, attribute, context):
+    if value.kind != "money" or value.currency is None:
+        return _lit(False)
+    return value.expr.str.contains(_DECIMAL_TEXT) & value.currency.is_not_null()
+
+
+@vector_form(money_negative)
+def _money_negative_columns(batch, value, attribute, context):
+    return ~value.expr.str.starts_with("-")
+
+
+@vector_form(currency_unknown)
+def _currency_unknown_columns(batch, value, attribute, context):
+    return value.currency.is_in(sorted(CURRENCIES))
+
+
+@vector_form(money_precision)
+def _money_precision_columns(batch, value, attribute, context):
+    import polars as pl
+
+    codes = sorted(CURRENCIES)
+    allowed = value.currency.replace_strict(
+        codes, [currency_precision(code) for code in codes], default=None, return_dtype=pl.Int64
+    )
+    # Decimals the amount needs: trailing zeros do not count (Decimal.normalize()).
+    decimals = value.expr.str.extract(r"\.([0-9]*?)0*$").fill_null("").str.len_chars()
+    return decimals <= allowed
+
+
+@vector_form(money_float)
+def _money_float_columns(batch, value, attribute, context):
+    return _lit(value.kind == "money")  # amounts are decimal text, never binary floats
+
+
+@vector_form(location_type)
+def _location_type_columns(batch, value, attribute, context):
+    return _lit(value.kind == "location")
+
+
+@vector_form(location_shape)
+def _location_shape_columns(batch, value, attribute, context):
+    if value.kind != "location" or value.lng is None:
+        return _lit(False)
+    return value.expr.is_finite() & value.lng.is_finite()
+
+
+@vector_form(location_range)
+def _location_range_columns(batch, value, attribute, context):
+    return value.expr.is_between(-90, 90) & value.lng.is_between(-180, 180)
+
+
+@vector_form(email_type)
+def _email_type_columns(batch, value, attribute, context):
+    return _lit(value.kind == "str")
+
+
+_SIMPLE_LOCAL_COLUMNS = r"^[A-Za-z0-9_%+\-]+(?:\.[A-Za-z0-9_%+\-]+)*$"
+
+
+@vector_form(email_invalid)
+def _email_invalid_columns(batch, value, attribute, context):
+    """``email_problem`` as columns: a plain local part needs only its domain's verdict,
+    asked once per distinct domain; any other address is judged whole, once per address."""
+    import polars as pl
+
+    address = batch.put(value.expr, "em")
+    parts = address.str.extract_groups(r"(?s)^(.*)@([^@]*)$")
+    local, domain = parts.struct.field("1"), parts.struct.field("2")
+    simple = batch.put(
+        local.str.contains(_SIMPLE_LOCAL_COLUMNS).fill_null(False)
+        & (local.str.len_chars() <= 64)
+        & (address.str.len_chars() <= 254),
+        "es",
+    )
+    domain = batch.put(pl.when(simple).then(domain).otherwise(None), "ed")
+    from migrate.convert.batch import Val
+
+    by_domain, bad_domain = batch.per_value(
+        [Val("str", domain)], lambda text: _domain_problem(text) is None, "bool", simple
+    )
+    other = address.is_not_null() & ~simple
+    whole, bad_whole = batch.per_value(
+        [Val("str", address)], lambda text: email_problem(text) is None, "bool", other
+    )
+    verdict = pl.when(simple).then(by_domain.expr).otherwise(whole.expr)
+    return verdict.fill_null(False) & ~bad_domain & ~bad_whole
+
+
+@vector_form(url_type)
+def _url_type_columns(batch, value, attribute, context):
+    return _lit(value.kind == "str")
+
+
+_URL_COLUMNS = (
+    r"^https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?"
+    r"(?:[/?#](?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)?$"
+)
+
+
+@vector_form(url_invalid)
+def _url_invalid_columns(batch, value, attribute, context):
+    return value.expr.str.contains(_URL_COLUMNS)
+
+
+def _json_leaves(root):
+    for _, item in root.entries:
+        if hasattr(item, "entries"):
+            yield from _json_leaves(item)
+        else:
+            yield item
+
+
+@vector_form(json_type)
+def _json_type_columns(batch, value, attribute, context):
+    return _lit(hasattr(value, "entries"))
+
+
+@vector_form(json_values)
+def _json_values_columns(batch, value, attribute, context):
+    import polars as pl
+
+    silent = pl.lit(True)
+    for leaf in _json_leaves(value):
+        if leaf.kind not in ("str", "int", "bool", "float"):
+            return _lit(False)
+        if leaf.kind == "float":
+            silent = silent & (leaf.expr.is_finite() | leaf.expr.is_null())
+    return silent
+
+
+def _json_bound_columns(root):
+    """``json_bound`` of a column of extended-data maps (an upper bound of the JSON size)."""
+    import polars as pl
+
+    total = pl.lit(2, dtype=pl.Int64)
+    for key, item in root.entries:
+        key_size = 6 * len(key.text if type(key) is Keyword else key) + 4
+        if hasattr(item, "entries"):
+            size = _json_bound_columns(item)
+            present = item.present()
+        elif item.kind == "str":
+            size = 6 * item.expr.str.len_chars().cast(pl.Int64) + 2
+            present = item.present()
+        else:
+            size = pl.lit(64 if item.kind == "float" else 25, dtype=pl.Int64)
+            present = item.present()
+        total = total + pl.when(present).then(key_size + size).otherwise(0)
+    return total
+
+
+@vector_form(json_size_limit)
+def _json_size_limit_columns(batch, value, attribute, context):
+    return _json_bound_columns(value) <= context.schema.extended_data_max_bytes

@@ -1,0 +1,463 @@
+"""The columnar conversion engine: the default engine of ``migrate convert``.
+
+Reads every record spec's source in batches (:func:`migrate.extract.batches.source_batches`),
+evaluates the spec's plan (:mod:`migrate.convert.plan`) on each batch, sends the rows the plan
+flags through the per-row mapper and checks (:mod:`migrate.convert.mapping`,
+:mod:`migrate.rules.engine`: the reference, which the flagged rows get unchanged), and decides
+the cross-row questions for both kinds together in source order (:mod:`migrate.convert.ledger`).
+Memory holds one batch and the key columns of the rows seen; accepted rows' edn text is
+spilled to a temporary file and copied into the output in order at the end.
+
+Three phases, as in :mod:`migrate.convert.pipeline`, whose outputs these are byte for byte:
+
+1. **read** (:meth:`ColumnarRun.read`): batches, plans, per-row fallback, the ledger;
+2. **settle** (:meth:`migrate.convert.ledger.Ledger.settle`);
+3. **write** (:func:`write_outputs`): the ``.edn``, the rejects and the report.
+
+A hook for batch checks of accepted rows before the references are settled (an image URL
+check, for instance) is :attr:`ColumnarRun.checks`: callables ``check(record_type, rows)``
+given each batch's accepted rows, returning the source ids to reject with their codes.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+
+from migrate import schemas
+from migrate.convert.ledger import CANDIDATE, CHECK_REJECTED, MAP_REJECTED, Ledger, RefSpec
+from migrate.convert.mapping import MappedRecord, Mapper, Rejection
+from migrate.convert.outputs import (
+    ConvertReport,
+    reject_line,
+    values_json,
+    write_rejects,
+)
+from migrate.convert.outputs import write_report as _write_report
+from migrate.convert.pipeline import (
+    RunOptions,
+    _offending,
+    source_id_key,
+    type_rank,
+)
+from migrate.convert.plan import EMAIL, FALLBACK, SID, TEXT, WARNINGS, compile_plan, ref_column
+from migrate.edn.values import Keyword
+from migrate.edn.writer import EdnWriteError, RowWriter, row_text
+from migrate.extract import open_source
+from migrate.extract.batches import RECORD, batch_rows, iter_records, source_batches, source_origins
+from migrate.extract.origin import Origin, SourceRow
+from migrate.fileio import atomic_write
+
+PRIMARY_EMAIL = schemas.key("im.user/primaryEmail")
+EMAIL_ADDRESS = schemas.key("im.email/address")
+
+#: Rows of one batch of a spec without a plan (its rows all take the per-row path).
+ROW_BATCH = 50_000
+
+_SEQ_SPAN = 1 << 40  # seq = spec index * _SEQ_SPAN + record number
+
+_CANDIDATE_SCHEMA = {
+    "seq": pl.Int64,
+    "record": pl.Int64,
+    "sid": pl.String,
+    "status": pl.UInt8,
+    "code": pl.String,
+    "message": pl.String,
+    "values": pl.String,
+    "text": pl.String,
+    "warnings": pl.String,
+    "email": pl.String,
+}
+
+
+class _Unclaimed:
+    """The alias registry of the per-row mappers inside a columnar run: aliases are made as
+    usual, but collisions are decided by the ledger, for every row in source order."""
+
+    def claim(self, record_type: str, source_id: str) -> Keyword:
+        from migrate.convert.ids import alias_name
+
+        return Keyword.of(record_type, alias_name(record_type, source_id))
+
+
+@dataclass
+class _Spec:
+    """One record spec in a run: its plan (or none), its per-row mapper, its references."""
+
+    index: int
+    spec: Any
+    plan: Any
+    mapper: Mapper
+    refs: list[RefSpec]
+    origins: dict[int, Origin] = field(default_factory=dict)
+
+
+class ColumnarRun:
+    """One conversion by the columnar engine (see the module docstring)."""
+
+    def __init__(self, job: Any, options: RunOptions, geocoder: Any = None) -> None:
+        from migrate.rules.engine import RowChecker
+
+        self.job = job
+        self.options = options
+        self.geocoder = geocoder
+        self.now = datetime.now(UTC)
+        self.checker = RowChecker(now=self.now)
+        self.checks: list[Callable[[str, pl.DataFrame], dict[str, str]]] = []
+        types = sorted({spec.record_type for spec in job.records}, key=type_rank)
+        self.ledger = Ledger(job.ident, types, _final_types(job), options.spill_dir)
+        self.specs: list[_Spec] = []
+        for index, spec in enumerate(job.records):
+            mapper = Mapper(spec, job, _Unclaimed())  # type: ignore[arg-type]
+            ref_mappings = [mapping for mapping in spec.attributes if mapping.ref is not None]
+            refs = [
+                RefSpec(number, mapping.path, mapping.ref.target, mapping.ref.required)
+                for number, mapping in enumerate(ref_mappings)
+                if mapping.ref is not None
+            ]
+            plan = compile_plan(spec, job, self.now, self.checker.context)
+            self.specs.append(_Spec(index, spec, plan, mapper, refs))
+        self.done = 0
+        self.timings: dict[str, float] = {}
+
+    def close(self) -> None:
+        """Remove the temporary files."""
+        self.ledger.close()
+
+    # phase 1 ----------------------------------------------------------------------------------
+
+    def read(self) -> None:
+        """Read, map and check every spec's rows; the ledger decides them in source order."""
+        for item in self.specs:
+            source = open_source(self.job.sources[item.spec.source])
+            try:
+                if item.plan is None:
+                    self._read_rows(item, source)
+                else:
+                    self._read_batches(item, source)
+            finally:
+                close = getattr(source, "close", None)
+                if close is not None:
+                    close()
+            self.ledger.specs_done = item.index
+        self._progress("read", self.done)
+
+    def _columns(self, item: _Spec) -> list[str]:
+        columns = list(item.spec.columns)
+        if self.geocoder is not None and item.spec.record_type == "listing":
+            columns += [name for name in self.geocoder.address_columns if name not in columns]
+        return columns
+
+    def _read_batches(self, item: _Spec, source: Any) -> None:
+        columns = self._columns(item)
+        for frame in source_batches(source, columns, each=item.spec.each, limit=self.options.limit):
+            evaluated = item.plan.evaluate(frame, self.geocoder)
+            fast = evaluated.frame.filter(~pl.col(FALLBACK))
+            slow = frame.join(
+                evaluated.frame.filter(pl.col(FALLBACK)).select(RECORD), on=RECORD, how="semi"
+            )
+            rows, outcomes = self._per_row(item, batch_rows(slow), None)
+            if evaluated.geocoded is not None:
+                fast_outcomes = evaluated.geocoded.outcomes()
+                for record in fast.get_column(RECORD).to_list():
+                    if record in fast_outcomes:
+                        outcomes[record] = fast_outcomes[record]
+            self._record_geocoding(item, outcomes, fast)
+            self._take(item, pl.concat([self._fast(item, fast), rows]))
+
+    def _read_rows(self, item: _Spec, source: Any) -> None:
+        """A spec without a plan: every row per row, read as ``rows()`` gives them."""
+        records = iter_records(source, each=item.spec.each, limit=self.options.limit)
+        while True:
+            chunk = list(itertools.islice(records, ROW_BATCH))
+            if not chunk:
+                return
+            first = self.done_records(item)
+            numbered = []
+            for record, source_row in enumerate(chunk, start=first):
+                item.origins[record] = source_row.origin
+                numbered.append((record, source_row.values))
+            rows, outcomes = self._per_row(item, iter(numbered), None)
+            self._record_geocoding(item, outcomes, None)
+            self._take(item, rows)
+
+    def done_records(self, item: _Spec) -> int:
+        """Records of ``item`` read so far."""
+        return getattr(item, "_records", 0)
+
+    def _take(self, item: _Spec, rows: pl.DataFrame) -> None:
+        item._records = self.done_records(item) + rows.height  # type: ignore[attr-defined]
+        self.ledger.take(item.spec.record_type, item.index, item.refs, rows)
+        self.done += rows.height
+        self._progress("read", self.done)
+
+    def _progress(self, stage: str, done: int) -> None:
+        if self.options.progress is not None:
+            self.options.progress(stage, done)
+
+    def _fast(self, item: _Spec, frame: pl.DataFrame) -> pl.DataFrame:
+        """The plan's rows as the ledger takes them."""
+        refs = [pl.col(ref_column(ref.index)).alias(ref.column) for ref in item.refs]
+        email = pl.col(EMAIL) if EMAIL in frame.columns else pl.lit(None, dtype=pl.String)
+        return frame.select(
+            (pl.lit(item.index * _SEQ_SPAN, dtype=pl.Int64) + pl.col(RECORD)).alias("seq"),
+            pl.col(RECORD).cast(pl.Int64).alias("record"),
+            pl.col(SID).alias("sid"),
+            pl.lit(CANDIDATE, dtype=pl.UInt8).alias("status"),
+            pl.lit(None, dtype=pl.String).alias("code"),
+            pl.lit(None, dtype=pl.String).alias("message"),
+            pl.lit(None, dtype=pl.String).alias("values"),
+            pl.col(TEXT).alias("text"),
+            pl.col(WARNINGS).alias("warnings"),
+            email.alias("email"),
+            *refs,
+        )
+
+    def _per_row(
+        self, item: _Spec, rows: Iterator[tuple[int, dict[str, Any]]], origins: Any
+    ) -> tuple[pl.DataFrame, dict[int, Any]]:
+        """Rows through the reference path: the mapper, geocoding, the row checks, the
+        writer; returns them as the ledger takes them, and their geocoding outcomes."""
+        record_type = item.spec.record_type
+        out: dict[str, list[Any]] = {name: [] for name in _CANDIDATE_SCHEMA}
+        for ref in item.refs:
+            out[ref.column] = []
+        outcomes: dict[int, Any] = {}
+        check = self.checker.check
+        base = item.index * _SEQ_SPAN
+        placeholder = Origin(item.spec.source, "")
+        for record, values in rows:
+            result: Any = item.mapper.map(SourceRow(values, placeholder))
+            noted: tuple[str, ...] = ()
+            if (
+                self.geocoder is not None
+                and record_type == "listing"
+                and isinstance(result, MappedRecord)
+            ):
+                outcome, kept = self.geocoder.apply_row(result.row, values)
+                kept.label = result.row.label
+                outcomes[record] = kept
+                if outcome.code is not None:
+                    if outcome.rejected:
+                        result = Rejection(
+                            result.record_type, result.source_id, result.origin, outcome.code,
+                            outcome.message or "", {"address": outcome.address},
+                        )  # fmt: skip
+                    else:
+                        noted = (outcome.code,)
+            status, code, message, values_text = CANDIDATE, None, None, None
+            text = warnings = email = None
+            targets: dict[int, str] = {}
+            if isinstance(result, Rejection):
+                status, code, message = MAP_REJECTED, result.code, result.message
+                values_text = values_json(result.values)
+                sid = result.source_id
+            else:
+                sid = result.source_id
+                findings = check(result.row)
+                errors = [finding for finding in findings if finding.is_error]
+                if errors:
+                    status, code, message = CHECK_REJECTED, errors[0].code, errors[0].message
+                    values_text = values_json(_offending(result.row, errors[0].attribute))
+                else:
+                    try:
+                        text = row_text(result.row, pretty=self.options.pretty)
+                    except EdnWriteError as error:
+                        status, code = CHECK_REJECTED, "transform-failed"
+                        message, values_text = f"cannot be written as edn: {error}", "{}"
+                    codes = [finding.code for finding in findings if not finding.is_error]
+                    codes.extend(noted)
+                    warnings = ",".join(codes) if codes else None
+                    email = _address(result.row.attrs)
+                    paths = {ref.path: ref.index for ref in item.refs}
+                    for reference in result.refs:
+                        index = paths.get(tuple(reference.path))
+                        if index is not None:
+                            targets[index] = reference.target_source_id
+            for name, value in (
+                ("seq", base + record), ("record", record), ("sid", sid), ("status", status),
+                ("code", code), ("message", message), ("values", values_text), ("text", text),
+                ("warnings", warnings), ("email", email),
+            ):  # fmt: skip
+                out[name].append(value)
+            for ref in item.refs:
+                out[ref.column].append(targets.get(ref.index))
+        schema = dict(_CANDIDATE_SCHEMA) | {ref.column: pl.String for ref in item.refs}
+        return pl.DataFrame(out, schema=schema), outcomes
+
+    def _record_geocoding(
+        self, item: _Spec, outcomes: dict[int, Any], fast: pl.DataFrame | None
+    ) -> None:
+        """Count each listing's geocoding in the report, in source order (both paths)."""
+        if self.geocoder is None or not outcomes:
+            return
+        from migrate.geocode.columns import listing_label
+
+        labels: dict[int, str] = {}
+        failed = [record for record, outcome in outcomes.items() if outcome.result is not None]
+        if failed:
+            sids: dict[int, str] = {}
+            if fast is not None:
+                picked = fast.filter(pl.col(RECORD).is_in(failed)).select(RECORD, SID)
+                sids.update(zip(picked[RECORD].to_list(), picked[SID].to_list(), strict=True))
+            for record in failed:
+                sid = sids.get(record)
+                if sid is not None:
+                    labels[record] = listing_label(
+                        "listing", sid, self.job.ident, self.job.output.aliases
+                    )
+        for record in sorted(outcomes):
+            outcome = outcomes[record]
+            label = labels.get(record) or outcome.label
+            self.geocoder.record(label, outcome)
+
+    # phase 3 ----------------------------------------------------------------------------------
+
+    def origins(self) -> dict[tuple[int, int], Origin]:
+        """The origin of every rejected record, computed only for those."""
+        wanted: dict[int, set[int]] = {}
+        for reject in self.ledger.rejects:
+            wanted.setdefault(reject.spec, set()).add(reject.record)
+        found: dict[tuple[int, int], Origin] = {}
+        for item in self.specs:
+            records = wanted.get(item.index)
+            if not records:
+                continue
+            known = {record: item.origins[record] for record in records if record in item.origins}
+            missing = records - known.keys()
+            if missing:
+                source = open_source(self.job.sources[item.spec.source])
+                try:
+                    known.update(source_origins(source, sorted(missing), each=item.spec.each))
+                finally:
+                    close = getattr(source, "close", None)
+                    if close is not None:
+                        close()
+            for record, origin in known.items():
+                found[(item.index, record)] = origin
+        return found
+
+    def reject_lines(self) -> list[str]:
+        """The rejects file's lines, in the per-row pipeline's order."""
+        origins = self.origins()
+        rejects = sorted(
+            self.ledger.rejects,
+            key=lambda reject: (
+                type_rank(reject.record_type),
+                source_id_key(reject.source_id or ""),
+                reject.phase,
+                reject.order,
+            ),
+        )
+        lines = []
+        for reject in rejects:
+            origin = origins[(reject.spec, reject.record)]
+            lines.append(
+                reject_line(
+                    origin.source, str(origin), reject.record_type, reject.source_id,
+                    reject.code, reject.message, reject.values,
+                )
+            )  # fmt: skip
+        return lines
+
+    def edn_chunks(self) -> Iterator[bytes]:
+        """The ``.edn`` file's bytes: the header, every kept row in order, the end."""
+        buffer = io.StringIO()
+        writer = RowWriter(buffer, self.job.ident, pretty=self.options.pretty)
+        header = buffer.getvalue()
+        writer.close()
+        footer = buffer.getvalue()[len(header) :]
+        yield header.encode()
+        written = 0
+        for record_type in sorted(self.ledger.types, key=type_rank):
+            yield from self.ledger.texts(record_type)
+            written += self.ledger.counts_of(record_type).written
+            self._progress("write", written)
+        yield footer.encode()
+
+
+def _address(attrs: dict[Keyword, Any]) -> str | None:
+    email = attrs.get(PRIMARY_EMAIL)
+    address = email.get(EMAIL_ADDRESS) if type(email) is dict else None
+    return address if type(address) is str else None
+
+
+def _final_types(job: Any) -> dict[str, int]:
+    """Types whose kept rows stay kept once read: no spec gives them a required reference and
+    the settle step never rejects them; each with the index of its last spec."""
+    last: dict[str, int] = {}
+    unstable = {"stripeAccount"}
+    for index, spec in enumerate(job.records):
+        last[spec.record_type] = index
+        if any(m.ref is not None and m.ref.required for m in spec.attributes):
+            unstable.add(spec.record_type)
+        if spec.function is not None:
+            unstable.add(spec.record_type)
+    return {name: index for name, index in last.items() if name not in unstable}
+
+
+def write_outputs(run: ColumnarRun, started: float, read_done: float, settle_done: float):
+    """The write phase: the ``.edn`` (atomically, unless a dry run), the rejects, the report.
+
+    Kept in one place so that the outputs can be made to land together.
+    """
+    options = run.options
+    options.paths.edn.parent.mkdir(parents=True, exist_ok=True)
+    if options.dry_run:
+        for _ in run.edn_chunks():
+            pass
+    else:
+        with atomic_write(options.paths.edn, "wb") as stream:
+            for chunk in run.edn_chunks():
+                stream.write(chunk)
+    write_rejects(options.paths.rejects, run.reject_lines())
+    finished = time.perf_counter()
+    timings = {
+        "read": read_done - started,
+        "settle": settle_done - read_done,
+        "write": finished - settle_done,
+        "total": finished - started,
+    }
+    counts = run.ledger.counts
+    report = ConvertReport(
+        job=options.job_label,
+        ident=options.ident,
+        types={name: counts[name] for name in sorted(counts, key=type_rank)},
+        edn_path=None if options.dry_run else options.paths.edn,
+        rejects_path=options.paths.rejects,
+        report_path=options.paths.report,
+        timings=timings,
+        dry_run=options.dry_run,
+        limit=options.limit,
+        fail_on_reject=options.fail_on_reject,
+        extra=options.report_extra() if options.report_extra is not None else {},
+    )
+    _write_report(report)
+    return report
+
+
+def run_columnar(job: Any, options: RunOptions, geocoder: Any = None) -> ConvertReport:
+    """Convert ``job`` with the columnar engine; the outputs equal :func:`pipeline.run_records`'s.
+
+    ``geocoder`` is a :class:`migrate.geocode.columns.GeocodeColumns` when the job geocodes.
+    """
+    started = time.perf_counter()
+    run = ColumnarRun(job, options, geocoder)
+    try:
+        run.read()
+        read_done = time.perf_counter()
+        run.ledger.settle()
+        settle_done = time.perf_counter()
+        return write_outputs(run, started, read_done, settle_done)
+    finally:
+        run.close()
+
+
+__all__ = ["ColumnarRun", "run_columnar", "write_outputs"]

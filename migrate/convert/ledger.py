@@ -1,0 +1,787 @@
+"""Cross-row state of a columnar run: ids, duplicates, the cross-row rules and the cascade.
+
+The per-row pipeline (:mod:`migrate.convert.pipeline`) decides each row in source order: its
+source id is new or a duplicate, its alias collides or not, the cross-row checker sees it or
+not. :class:`Ledger` takes the same decisions a batch at a time, on columns, and keeps only
+key columns between batches (source ids and states per type, the emails and Stripe owners
+seen, the references that may still matter); the rows' edn text goes to a spill file.
+
+Everything is decided in the per-row order, by a sequence number per row (``seq``: the spec's
+place in the job, then the record's in its source):
+
+1. alias collisions (``alias-collision``), in the order aliases are claimed;
+2. the first row with a source id owns it: a later row of the same type with that id is
+   ``source-id-duplicate`` (a row rejected while mapping keeps its own reason);
+3. rows that pass the row checks are *added*, as the cross-row checker adds them: primary
+   emails (``email-duplicate``), Stripe owners (``stripe-account-duplicate``), avatars,
+   listing images, reviews;
+4. :meth:`Ledger.settle`: what the checker settles at the end (Stripe accounts and avatars of
+   users read after them, ``avatar-shared``, ``image-unreferenced``, ``review-self``), then
+   the reject cascade along required references, simulated exactly as the per-row passes run
+   it but only over the references whose target is not kept, then optional references to
+   rows that are not kept are dropped from their rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from migrate import schemas
+from migrate.convert.ids import alias_name
+from migrate.convert.outputs import TypeCounts
+from migrate.convert.spill import Spill, read_ranges
+from migrate.convert.vector import is_ascii, py_strip
+from migrate.edn.values import Keyword, Ref
+from migrate.rules.show import show
+
+ACCEPTED, REJECTED = 1, 2
+MAP_REJECTED, CHECK_REJECTED, CANDIDATE = 0, 1, 2
+
+PRIMARY_EMAIL = schemas.key("im.user/primaryEmail")
+EMAIL_ADDRESS = schemas.key("im.email/address")
+PROFILE = schemas.key("im.user/profile")
+AVATAR = schemas.key("im.userProfile/avatar")
+IMAGE_LISTING = schemas.key("im.image/listing")
+STRIPE_USER = schemas.key("im.stripeAccount/user")
+REVIEW_AUTHOR = schemas.key("im.review/author")
+REVIEW_SUBJECT = schemas.key("im.review/subject")
+
+_PLAIN = r"^[0-9]+$"
+
+
+@dataclass(frozen=True)
+class RefSpec:
+    """A reference mapping of a record spec, by column: ``ref{index}`` holds target ids."""
+
+    index: int
+    path: tuple[Keyword, ...]
+    target: str
+    required: bool
+
+    @property
+    def column(self) -> str:
+        """The candidates' column of this reference's target source ids."""
+        return f"ref{self.index}"
+
+    @property
+    def text(self) -> str:
+        """The attribute as messages name it (``:im.listing/author``)."""
+        return " ".join(repr(key) for key in self.path)
+
+
+@dataclass
+class Reject:
+    """One line of the rejects file, before its origin is known."""
+
+    record_type: str
+    source_id: str | None
+    phase: int  # 0 read, 1 settled by the cross-row checker, 2 cascade
+    order: int
+    spec: int
+    record: int
+    code: str
+    message: str
+    values: dict[str, Any] | str  # or the JSON text of the values column
+
+
+@dataclass
+class _Type:
+    """Per-type state: every source id seen (with its row's outcome), and the spill."""
+
+    name: str
+    chunks: list[pl.DataFrame] = field(default_factory=list)
+    _seen: pl.Series | None = None
+    owners: dict[str, str] = field(default_factory=dict)  # alias names of non-plain ids
+    owner_seq: dict[str, int] = field(default_factory=dict)
+    added: list[pl.Series] = field(default_factory=list)  # sids the cross-row checker saw
+    _added: pl.Series | None = None
+    extra_warnings: dict[str, list[str]] = field(default_factory=dict)
+    late_rejects: dict[str, str] = field(default_factory=dict)  # sid -> code (settle)
+
+    def seen(self) -> pl.Series:
+        if self._seen is None:
+            parts = [chunk.get_column("sid") for chunk in self.chunks]
+            self._seen = pl.concat(parts) if parts else pl.Series("sid", [], dtype=pl.String)
+        return self._seen
+
+    def added_ids(self) -> pl.Series:
+        if self._added is None:
+            self._added = (
+                pl.concat(self.added) if self.added else pl.Series("sid", [], dtype=pl.String)
+            )
+        return self._added
+
+    def nodes(self) -> pl.DataFrame:
+        if len(self.chunks) > 1:
+            self.chunks = [pl.concat(self.chunks, rechunk=True)]
+        if not self.chunks:
+            return pl.DataFrame(schema=_NODE_SCHEMA)
+        return self.chunks[0]
+
+
+_NODE_SCHEMA = {
+    "sid": pl.String,
+    "seq": pl.Int64,
+    "spec": pl.Int64,
+    "record": pl.Int64,
+    "state": pl.UInt8,
+    "code": pl.String,
+    "offset": pl.Int64,
+    "length": pl.Int64,
+    "warnings": pl.String,
+}
+
+
+class Ledger:
+    """The cross-row state of one columnar run (see the module docstring)."""
+
+    def __init__(
+        self,
+        ident: str,
+        record_types: list[str],
+        final_after: dict[str, int],
+        spill_dir: Any = None,
+    ) -> None:
+        self.ident = ident
+        self.types = {name: _Type(name) for name in record_types}
+        self.spill = Spill(spill_dir)
+        self.counts: dict[str, TypeCounts] = {}
+        self.rejects: list[Reject] = []
+        self.emails: dict[str, str] = {}  # folded address -> first user's source id
+        self.stripe_owner: dict[str, str] = {}  # user sid -> first Stripe account sid
+        self.stripe_pending: list[tuple[int, str, str]] = []  # (seq, account sid, user sid)
+        self.avatars: list[tuple[int, str, str, bool]] = []  # (seq, user sid, image sid, now)
+        self.loose_images: list[str] = []
+        self.listing_images: set[str] = set()
+        self.reviews: list[tuple[str, str, str]] = []  # (review sid, author sid, subject sid)
+        self.refs: list[pl.DataFrame] = []
+        # Types whose rows are all read and none has a required reference or can be rejected
+        # when settling: a reference to a kept row of such a type can never matter.
+        self.final_after = final_after
+        self.specs_done = -1
+
+    def close(self) -> None:
+        """Delete the spill."""
+        self.spill.close()
+
+    def counts_of(self, record_type: str) -> TypeCounts:
+        """The counts of ``record_type`` (created on first use)."""
+        counts = self.counts.get(record_type)
+        if counts is None:
+            counts = self.counts[record_type] = TypeCounts()
+        return counts
+
+    def _reject(self, reject: Reject) -> None:
+        self.counts_of(reject.record_type).rejected[reject.code] += 1
+        self.rejects.append(reject)
+
+    # one batch -----------------------------------------------------------------------------
+
+    def take(self, record_type: str, spec: int, refs: list[RefSpec], rows: pl.DataFrame) -> None:
+        """Decide one batch of rows of one spec, in ``seq`` order (see the module docstring).
+
+        ``rows`` has ``seq``, ``record``, ``sid``, ``status``, ``code``, ``message``, ``values``
+        (a JSON object's text), ``text``, ``warnings``, ``email`` (users) and one column per
+        reference (:attr:`RefSpec.column`).
+        """
+        state = self.types[record_type]
+        rows = self._collisions(state, rows.sort("seq"))
+        sid, status = pl.col("sid"), pl.col("status")
+        rows = rows.with_columns(
+            (sid.is_not_null() & ~sid.is_in(state.seen()) & sid.is_first_distinct()).alias("fresh")
+        )
+        fresh = pl.col("fresh")
+        # The first row of an id: rejected while mapping or by the row checks, or added.
+        failed = rows.filter(fresh & (status != CANDIDATE))
+        for row in failed.select("seq", "record", "sid", "code", "message", "values").iter_rows():
+            seq, record, source_id, code, message, values = row
+            self._reject(
+                Reject(record_type, source_id, 0, seq, spec, record, code, message, _values(values))
+            )
+        added = rows.filter(fresh & (status == CANDIDATE))
+        state.added.append(added.get_column("sid"))
+        state._added = None
+        verdicts = self._cross(record_type, spec, refs, added)
+        accepted = verdicts.filter(pl.col("cross").is_null())
+        self._store(state, spec, accepted, failed.select("sid", "seq", "record", "code"), verdicts)
+        self._keep_refs(record_type, refs, accepted)
+        # Later rows of an id seen before, and rows without an id.
+        later = rows.filter(~fresh)
+        if later.height:
+            firsts = state.nodes().select("sid", pl.col("state").alias("first"))
+            later = later.join(firsts, on="sid", how="left", maintain_order="left")
+            for row in later.select(
+                "seq", "record", "sid", "status", "code", "message", "values", "first"
+            ).iter_rows():
+                seq, record, source_id, row_status, code, message, values, first = row
+                if row_status != MAP_REJECTED and source_id is not None:
+                    kept = "is kept" if first == ACCEPTED else "was rejected"
+                    code = "source-id-duplicate"
+                    message = (
+                        f"source id {source_id!r} was already read for another "
+                        f"{record_type} row (the first one {kept})"
+                    )
+                    found = {"id": source_id}
+                else:
+                    found = _values(values)
+                self._reject(
+                    Reject(record_type, source_id, 0, seq, spec, record, code, message, found)
+                )
+        self.counts_of(record_type).read += rows.height
+
+    def _collisions(self, state: _Type, rows: pl.DataFrame) -> pl.DataFrame:
+        """``alias-collision``: a row whose alias another source id claimed first."""
+        record_type = state.name
+        letter = record_type[0] if record_type[:1].isascii() and record_type[:1].isalpha() else None
+        with_sid = rows.filter(pl.col("sid").is_not_null())
+        plain = with_sid.get_column("sid").str.contains(_PLAIN)
+        if letter is not None and bool(plain.all()) and not state.owners:
+            return rows  # plain ids only: every alias is the type letter and the id
+        collided: dict[int, str] = {}  # seq -> owner
+        seqs = with_sid.get_column("seq").to_list()
+        sids = with_sid.get_column("sid").to_list()
+        plain_flags = plain.to_list()
+        seen = state.seen()
+        first_plain: dict[str, int] = {}
+        for seq, sid, is_plain in zip(seqs, sids, plain_flags, strict=True):
+            if is_plain and letter is not None:
+                first_plain.setdefault(sid, seq)
+        for seq, sid, is_plain in zip(seqs, sids, plain_flags, strict=True):
+            if is_plain and letter is not None:
+                owner = state.owners.get(letter + sid)
+                if owner is not None and owner != sid and state.owner_seq[letter + sid] < seq:
+                    collided[seq] = owner
+                continue
+            name = alias_name(record_type, sid)
+            digits = name[1:] if letter is not None and name[:1] == letter else None
+            if digits is not None and re.fullmatch("[0-9]+", digits) and digits != sid:
+                before = first_plain.get(digits)
+                if (before is not None and before < seq) or bool(seen.is_in([digits]).any()):
+                    collided[seq] = digits
+                    continue
+            owner = state.owners.get(name)
+            if owner is None:
+                state.owners[name] = sid
+                state.owner_seq[name] = seq
+            elif owner != sid:
+                collided[seq] = owner
+        if not collided:
+            return rows
+        messages = {}
+        for seq, sid in zip(seqs, sids, strict=True):
+            owner = collided.get(seq)
+            if owner is not None:
+                keyword = Keyword.of(record_type, alias_name(record_type, sid))
+                messages[seq] = (
+                    f"alias {keyword!r} of source id {sid!r} is already used by source id {owner!r}"
+                )
+        hit = pl.col("seq").is_in(list(messages))
+        message = pl.col("seq").replace_strict(
+            list(messages), list(messages.values()), default=None, return_dtype=pl.String
+        )
+        return rows.with_columns(
+            pl.when(hit)
+            .then(MAP_REJECTED)
+            .otherwise(pl.col("status"))
+            .cast(pl.UInt8)
+            .alias("status"),
+            pl.when(hit).then(pl.lit("alias-collision")).otherwise(pl.col("code")).alias("code"),
+            pl.when(hit).then(message).otherwise(pl.col("message")).alias("message"),
+            pl.when(hit).then(pl.lit("{}")).otherwise(pl.col("values")).alias("values"),
+        )
+
+    # the cross-row checker's rules at add time ----------------------------------------------
+
+    def _cross(
+        self, record_type: str, spec: int, refs: list[RefSpec], added: pl.DataFrame
+    ) -> pl.DataFrame:
+        """Add ``added`` (in seq order) as the cross-row checker adds rows; the column
+        ``cross`` of the result holds the reject code of the rows it rejects."""
+        added = added.with_columns(pl.lit(None, dtype=pl.String).alias("cross"))
+        if record_type == "user":
+            added = self._emails(spec, added)
+            avatar = _ref_at(refs, (PROFILE, AVATAR))
+            if avatar is not None:
+                self._add_avatars(added, avatar)
+        elif record_type == "stripeAccount":
+            user = _ref_at(refs, (STRIPE_USER,))
+            if user is not None:
+                added = self._stripe(spec, added, user)
+        elif record_type == "image":
+            listing = _ref_at(refs, (IMAGE_LISTING,))
+            has = added.get_column(listing.column).is_not_null() if listing else None
+            sids = added.get_column("sid")
+            if has is None:
+                self.loose_images.extend(sids.to_list())
+            else:
+                self.loose_images.extend(sids.filter(~has).to_list())
+                self.listing_images.update(sids.filter(has).to_list())
+        elif record_type == "review":
+            author = _ref_at(refs, (REVIEW_AUTHOR,))
+            subject = _ref_at(refs, (REVIEW_SUBJECT,))
+            if author is not None and subject is not None:
+                both = added.filter(
+                    pl.col(author.column).is_not_null()
+                    & (pl.col(author.column) == pl.col(subject.column))
+                )
+                self.reviews.extend(both.select("sid", author.column, subject.column).iter_rows())
+        return added
+
+    def _emails(self, spec: int, added: pl.DataFrame) -> pl.DataFrame:
+        """``email-duplicate``: a later user whose primary email, stripped and case-folded,
+        an earlier user has."""
+        address = pl.col("email")
+        stripped = py_strip(address)
+        usable = address.is_not_null() & (stripped != "")
+        folded = pl.when(is_ascii(stripped)).then(stripped.str.to_lowercase())
+        frame = added.with_columns(pl.when(usable).then(folded).alias("folded"))
+        other = frame.filter(usable & ~is_ascii(stripped))
+        if other.height:  # Python's casefold beyond ASCII (ß, ſ, K …)
+            texts = other.get_column("email").to_list()
+            folds = {text: text.strip().casefold() for text in texts}
+            frame = frame.with_columns(
+                pl.when(usable & ~is_ascii(stripped))
+                .then(address.replace_strict(folds, default=None, return_dtype=pl.String))
+                .otherwise(pl.col("folded"))
+                .alias("folded")
+            )
+        keys = frame.get_column("folded")
+        known = pl.Series(list(self.emails), dtype=pl.String)
+        frame = frame.with_columns(
+            (
+                pl.col("folded").is_not_null()
+                & (pl.col("folded").is_in(known) | ~pl.col("folded").is_first_distinct())
+            ).alias("dup")
+        )
+        dups = frame.filter(pl.col("dup"))
+        firsts = frame.filter(pl.col("folded").is_not_null() & ~pl.col("dup"))
+        batch_first = dict(zip(firsts["folded"].to_list(), firsts["sid"].to_list(), strict=True))
+        for row in dups.iter_rows(named=True):
+            first = self.emails.get(row["folded"]) or batch_first[row["folded"]]
+            self._reject(
+                Reject(
+                    "user", row["sid"], 0, row["seq"], spec, row["record"], "email-duplicate",
+                    f"{EMAIL_ADDRESS!r} {show(row['email'])} is already the primary email of "
+                    f"user {first!r}; primary emails must be unique (ignoring case)",
+                    {repr(EMAIL_ADDRESS): row["email"]},
+                )
+            )  # fmt: skip
+        self.emails.update(batch_first)
+        del keys
+        return frame.with_columns(
+            pl.when(pl.col("dup"))
+            .then(pl.lit("email-duplicate"))
+            .otherwise(pl.col("cross"))
+            .alias("cross")
+        ).drop("folded", "dup")
+
+    def _stripe(self, spec: int, added: pl.DataFrame, user: RefSpec) -> pl.DataFrame:
+        """``stripe-account-duplicate`` for accounts whose user was added before them; the
+        rest wait for :meth:`settle`."""
+        target = pl.col(user.column)
+        users = self.types.get("user")
+        known = users.added_ids() if users is not None else pl.Series([], dtype=pl.String)
+        frame = added.with_columns(
+            (target.is_not_null() & target.is_in(known)).alias("now"),
+        )
+        now = frame.filter(pl.col("now"))
+        owners = pl.Series(list(self.stripe_owner), dtype=pl.String)
+        now = now.with_columns(
+            (pl.col(user.column).is_in(owners) | ~pl.col(user.column).is_first_distinct()).alias(
+                "dup"
+            )
+        )
+        firsts = now.filter(~pl.col("dup"))
+        batch_first = dict(zip(firsts[user.column].to_list(), firsts["sid"].to_list(), strict=True))
+        dup_seqs = []
+        from migrate.convert.ids import id_attr, import_id
+
+        for row in now.filter(pl.col("dup")).iter_rows(named=True):
+            owner = self.stripe_owner.get(row[user.column]) or batch_first[row[user.column]]
+            ref = Ref.to_id(id_attr("user"), import_id(self.ident, "user", row[user.column]))
+            self._reject(
+                Reject(
+                    "stripeAccount", row["sid"], 0, row["seq"], spec, row["record"],
+                    "stripe-account-duplicate",
+                    f"user {show(ref)} already has a Stripe account "
+                    f"(stripeAccount {owner!r}); a user has at most one",
+                    {repr(STRIPE_USER): repr(ref)},
+                )
+            )  # fmt: skip
+            dup_seqs.append(row["seq"])
+        self.stripe_owner.update(batch_first)
+        later = frame.filter(~pl.col("now") & target.is_not_null())
+        self.stripe_pending.extend(later.select("seq", "sid", user.column).iter_rows())
+        return frame.with_columns(
+            pl.when(pl.col("seq").is_in(dup_seqs))
+            .then(pl.lit("stripe-account-duplicate"))
+            .otherwise(pl.col("cross"))
+            .alias("cross")
+        ).drop("now")
+
+    def _add_avatars(self, added: pl.DataFrame, avatar: RefSpec) -> None:
+        images = self.types.get("image")
+        known = images.added_ids() if images is not None else pl.Series([], dtype=pl.String)
+        rows = added.filter(pl.col(avatar.column).is_not_null()).select(
+            "seq", "sid", avatar.column, pl.col(avatar.column).is_in(known).alias("now")
+        )
+        self.avatars.extend(rows.iter_rows())
+
+    # storing ----------------------------------------------------------------------------------
+
+    def _store(
+        self,
+        state: _Type,
+        spec: int,
+        accepted: pl.DataFrame,
+        rejected: pl.DataFrame,
+        verdicts: pl.DataFrame,
+    ) -> None:
+        cross_rejected = verdicts.filter(pl.col("cross").is_not_null()).select(
+            "sid", "seq", "record", pl.col("cross").alias("code")
+        )
+        rejected = rejected.select("sid", "seq", "record", pl.col("code").cast(pl.String))
+        lengths = accepted.get_column("text").str.len_bytes().cast(pl.Int64) + 1
+        start = self.spill.size
+        offsets = lengths.cum_sum() - lengths + start
+        if accepted.height:
+            blob = accepted.get_column("text").str.join("\n").item() + "\n"
+            self.spill.append(blob)
+        kept = accepted.select(
+            "sid", "seq", "record",
+            pl.lit(ACCEPTED, dtype=pl.UInt8).alias("state"),
+            pl.lit(None, dtype=pl.String).alias("code"),
+            offsets.alias("offset"), lengths.alias("length"), "warnings",
+        )  # fmt: skip
+        gone = pl.concat([rejected, cross_rejected]).select(
+            "sid", "seq", "record",
+            pl.lit(REJECTED, dtype=pl.UInt8).alias("state"),
+            "code",
+            pl.lit(None, dtype=pl.Int64).alias("offset"),
+            pl.lit(None, dtype=pl.Int64).alias("length"),
+            pl.lit(None, dtype=pl.String).alias("warnings"),
+        )  # fmt: skip
+        chunk = pl.concat([kept, gone]).with_columns(pl.lit(spec, dtype=pl.Int64).alias("spec"))
+        state.chunks.append(chunk.select(list(_NODE_SCHEMA)))
+        state._seen = None
+
+    def _keep_refs(self, record_type: str, refs: list[RefSpec], accepted: pl.DataFrame) -> None:
+        """Record the references of kept rows that may still matter when settling."""
+        for ref in refs:
+            picked = accepted.filter(pl.col(ref.column).is_not_null()).select(
+                pl.lit(record_type).alias("from_type"),
+                pl.col("sid").alias("from_sid"),
+                (pl.col("seq") * 64 + ref.index).alias("order"),
+                pl.lit(ref.index, dtype=pl.Int64).alias("ref"),
+                pl.lit(ref.target).alias("target_type"),
+                pl.col(ref.column).alias("target_sid"),
+                pl.lit(ref.required).alias("required"),
+                pl.lit(ref.text).alias("path"),
+            )
+            if self._is_final(ref.target):
+                # Kept rows of this type stay kept: only references to others can matter.
+                target = self.types[ref.target]
+                kept_ids = target.nodes().filter(pl.col("state") == ACCEPTED).get_column("sid")
+                picked = picked.filter(~pl.col("target_sid").is_in(kept_ids))
+            if picked.height:
+                self.refs.append(picked)
+
+    def _is_final(self, record_type: str) -> bool:
+        last = self.final_after.get(record_type)
+        return last is not None and last <= self.specs_done
+
+    # settling -------------------------------------------------------------------------------
+
+    def settle(self) -> None:
+        """What the cross-row checker settles at the end, then the cascade and the drops."""
+        self._settle_stripe()
+        self._settle_avatars()
+        self._settle_reviews()
+        self._cascade()
+
+    def _state_frame(self) -> pl.DataFrame:
+        """Every node of every type: type, sid, state, code (after the read phase)."""
+        frames = []
+        for name, state in self.types.items():
+            nodes = state.nodes()
+            frame = nodes.select(
+                pl.lit(name).alias("type"), "sid", "state", "code", "spec", "record"
+            )
+            if state.late_rejects:
+                late = state.late_rejects
+                hit = pl.col("sid").is_in(list(late))
+                frame = frame.with_columns(
+                    pl.when(hit)
+                    .then(pl.lit(REJECTED, dtype=pl.UInt8))
+                    .otherwise(pl.col("state"))
+                    .alias("state"),
+                    pl.when(hit)
+                    .then(pl.col("sid").replace_strict(late, default=None, return_dtype=pl.String))
+                    .otherwise(pl.col("code"))
+                    .alias("code"),
+                )
+            frames.append(frame)
+        return pl.concat(frames) if frames else pl.DataFrame()
+
+    def _locate(self, found: list[tuple[str, str, Reject]]) -> None:
+        """Fill in the spec and record of settle-time rejects from their rows, then keep them."""
+        if not found:
+            return
+        wanted = pl.DataFrame(
+            {"type": [t for t, _, _ in found], "sid": [s for _, s, _ in found]},
+            schema={"type": pl.String, "sid": pl.String},
+        ).with_row_index("i")
+        nodes = pl.concat(
+            [
+                state.nodes().select(pl.lit(name).alias("type"), "sid", "spec", "record")
+                for name, state in self.types.items()
+            ]
+        )
+        located = wanted.join(nodes, on=["type", "sid"], how="left").sort("i")
+        for (_, _, reject), spec, record in zip(
+            found, located["spec"].to_list(), located["record"].to_list(), strict=True
+        ):
+            reject.spec, reject.record = spec, record
+            self._reject(reject)
+
+    def _settle_stripe(self) -> None:
+        from migrate.convert.ids import id_attr, import_id
+
+        users = self.types.get("user")
+        if not self.stripe_pending or users is None:
+            return
+        known = set(users.added_ids().to_list())
+        state = self.types["stripeAccount"]
+        found: list[tuple[str, str, Reject]] = []
+        for seq, sid, user in self.stripe_pending:
+            if user not in known:
+                continue  # unresolved: the cascade decides
+            owner = self.stripe_owner.get(user)
+            if owner is None:
+                self.stripe_owner[user] = sid
+                continue
+            ref = Ref.to_id(id_attr("user"), import_id(self.ident, "user", user))
+            state.late_rejects[sid] = "stripe-account-duplicate"
+            message = (
+                f"user {show(ref)} already has a Stripe account "
+                f"(stripeAccount {owner!r}); a user has at most one"
+            )
+            reject = Reject(
+                "stripeAccount", sid, 1, seq, 0, 0, "stripe-account-duplicate", message, {}
+            )
+            found.append(("stripeAccount", sid, reject))
+        self._locate(found)
+
+    def _settle_avatars(self) -> None:
+        images = self.types.get("image")
+        known = set(images.added_ids().to_list()) if images is not None else set()
+        users = self.types.get("user")
+        first: dict[str, str] = {}
+        ordered = [item for item in self.avatars if item[3]] + [
+            item for item in self.avatars if not item[3]
+        ]
+        for _, user, image, _ in ordered:
+            if image not in known:
+                continue
+            if image in first:
+                if users is not None:
+                    users.extra_warnings.setdefault(user, []).append("avatar-shared")
+            else:
+                first[image] = user
+        if images is None:
+            return
+        for image in first:
+            if image in self.listing_images:
+                images.extra_warnings.setdefault(image, []).append("avatar-shared")
+        for image in self.loose_images:
+            if image not in first:
+                images.extra_warnings.setdefault(image, []).append("image-unreferenced")
+
+    def _settle_reviews(self) -> None:
+        users = self.types.get("user")
+        reviews = self.types.get("review")
+        if users is None or reviews is None or not self.reviews:
+            return
+        known = set(users.added_ids().to_list())
+        for review, author, subject in self.reviews:
+            if author in known and subject in known:
+                reviews.extra_warnings.setdefault(review, []).append("review-self")
+
+    def _cascade(self) -> None:
+        """Rows whose required reference names a row that is not kept are rejected, as the
+        per-row passes do it (in reference order, repeatedly), then optional references to
+        rows that are not kept are dropped from their rows."""
+        self.dropped: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        if not self.refs:
+            return
+        refs = pl.concat(self.refs).sort("order")
+        self.refs = []
+        nodes = self._state_frame()
+        key = ["type", "sid"]
+        kept = nodes.filter(pl.col("state") == ACCEPTED).select(key)
+        required = refs.filter(pl.col("required")).select(
+            pl.col("from_type").alias("type"),
+            pl.col("from_sid").alias("sid"),
+            "target_type",
+            "target_sid",
+        )
+        while True:  # the rows that stay kept: a fixpoint over the required references
+            live = required.join(kept, on=key, how="semi")
+            broken = live.join(
+                kept.rename({"type": "target_type", "sid": "target_sid"}),
+                on=["target_type", "target_sid"],
+                how="anti",
+            ).select(key)
+            if broken.height == 0:
+                break
+            kept = kept.join(broken.unique(), on=key, how="anti")
+        # Only references to rows not kept in the end can act, in any pass.
+        acting = refs.join(
+            kept.rename({"type": "target_type", "sid": "target_sid"}),
+            on=["target_type", "target_sid"],
+            how="anti",
+        ).sort("order")
+        if acting.height == 0:
+            return
+        involved = pl.concat(
+            [
+                acting.select(pl.col("from_type").alias("type"), pl.col("from_sid").alias("sid")),
+                acting.select(
+                    pl.col("target_type").alias("type"), pl.col("target_sid").alias("sid")
+                ),
+            ]
+        ).unique()
+        info = involved.join(nodes, on=key, how="left")
+        states: dict[tuple[str, str], int] = {}
+        codes: dict[tuple[str, str], str | None] = {}
+        for name, sid, node_state, code in info.select("type", "sid", "state", "code").iter_rows():
+            states[(name, sid)] = node_state or 0  # 0: no source holds it
+            codes[(name, sid)] = code
+        rows = acting.select(
+            "from_type", "from_sid", "target_type", "target_sid", "required", "path"
+        ).rows()
+        found: list[tuple[str, str, Reject]] = []
+        changed = True
+        while changed:
+            changed = False
+            for from_type, from_sid, target_type, target_sid, is_required, path in rows:
+                source = (from_type, from_sid)
+                if not is_required or states[source] != ACCEPTED:
+                    continue
+                target = (target_type, target_sid)
+                if states[target] == ACCEPTED:
+                    continue
+                if states[target] == REJECTED:
+                    code = "ref-target-rejected"
+                    message = (
+                        f"{path} refers to {target_type} {target_sid!r}, which was rejected "
+                        f"({codes.get(target) or 'rejected'})"
+                    )
+                else:
+                    code = "ref-unresolved"
+                    message = (
+                        f"{path} refers to {target_type} {target_sid!r}, which no source holds"
+                    )
+                states[source] = REJECTED
+                codes[source] = code
+                self.types[from_type].late_rejects[from_sid] = code
+                reject = Reject(
+                    from_type, from_sid, 2, len(found), 0, 0, code, message, {path: target_sid}
+                )
+                found.append((from_type, from_sid, reject))
+                changed = True
+        self._locate(found)
+        for from_type, from_sid, target_type, target_sid, _, path in rows:
+            if states[(from_type, from_sid)] == ACCEPTED:
+                target_state = states[(target_type, target_sid)]
+                code = "ref-target-rejected" if target_state else "ref-unresolved"
+                self.dropped.setdefault((from_type, from_sid), []).append((path, code))
+
+    # writing ----------------------------------------------------------------------------------
+
+    def written(self, record_type: str) -> pl.DataFrame:
+        """The kept rows of ``record_type`` in output order: sid, offset, length, warnings."""
+        state = self.types[record_type]
+        nodes = state.nodes().filter(pl.col("state") == ACCEPTED)
+        if state.late_rejects:
+            nodes = nodes.filter(~pl.col("sid").is_in(list(state.late_rejects)))
+        return sort_by_source_id(nodes.select("sid", "offset", "length", "warnings"))
+
+    def texts(self, record_type: str, progress: Any = None) -> Iterator[bytes]:
+        """The edn texts of the kept rows of ``record_type``, in order, newline-terminated;
+        counts them (and their warnings) as written."""
+        rows = self.written(record_type)
+        state = self.types[record_type]
+        counts = self.counts_of(record_type)
+        counts.written += rows.height
+        warnings = rows.get_column("warnings").drop_nulls()
+        if warnings.len():
+            for code, number in Counter(
+                code for text in warnings.to_list() for code in text.split(",")
+            ).items():
+                counts.warnings[code] += number
+        kept = set(rows.get_column("sid").to_list()) if state.extra_warnings else set()
+        for sid, codes in state.extra_warnings.items():
+            if sid in kept:
+                for code in codes:
+                    counts.warnings[code] += 1
+        edits = {
+            sid: drops for (name, sid), drops in getattr(self, "dropped", {}).items()
+            if name == record_type
+        }  # fmt: skip
+        yield from read_ranges(
+            self.spill,
+            rows.get_column("offset").to_list(),
+            rows.get_column("length").to_list(),
+            rows.get_column("sid").to_list() if edits else None,
+            lambda sid, text: _drop_refs(text, edits[sid], counts),
+            edits,
+        )
+
+
+def _drop_refs(text: bytes, drops: list[tuple[str, str]], counts: TypeCounts) -> bytes:
+    """The row's text without the attributes of dropped references (``_Run._without``)."""
+    out = text.decode()
+    for path, code in drops:
+        key = path.split(" ")[-1]
+        found = re.search(re.escape(key) + r' #im/ref \[:im\.[^ ]+ #uuid "[0-9a-f-]{36}"\]', out)
+        if found is None:
+            continue
+        start, end = found.span()
+        if out[start - 1] == " ":
+            start -= 1
+        elif out[end : end + 1] == " ":
+            end += 1
+        out = out[:start] + out[end:]
+        counts.warnings[code] += 1
+    return out.encode()
+
+
+def sort_by_source_id(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` in ``pipeline.source_id_key`` order of its ``sid`` column: digit ids by
+    number (any length), then the others by text."""
+    sid = pl.col("sid")
+    digits = sid.str.contains(_PLAIN)
+    stripped = sid.str.strip_chars_start("0")
+    stripped = pl.when(stripped == "").then(pl.lit("0")).otherwise(stripped)
+    return frame.sort(
+        [
+            ~digits,
+            pl.when(digits).then(stripped.str.len_bytes()).otherwise(0),
+            pl.when(digits).then(pl.concat_str([stripped, pl.lit("\x00"), sid])).otherwise(sid),
+        ]
+    )
+
+
+def _ref_at(refs: list[RefSpec], path: tuple[Keyword, ...]) -> RefSpec | None:
+    return next((ref for ref in refs if ref.path == path), None)
+
+
+def _values(text: str | None) -> dict[str, Any] | str:
+    return text if text else {}

@@ -1,0 +1,716 @@
+"""The plan compiler: one ``[records.TYPE]`` of a job as Polars columns, batch by batch.
+
+:func:`compile_plan` turns a record spec into a :class:`RecordPlan`. ``plan.evaluate(frame)``
+takes one batch of source rows (:func:`migrate.extract.batches.source_batches`) and gives,
+for every row, what the per-row path would give -- or a flag that sends the row there:
+
+1. the source id (column, template or constant, stripped as Python strips);
+2. each mapped attribute: its value specs tried in order, each read, given to its transforms'
+   vectorised forms (:mod:`migrate.convert.transforms`), mapped, and coerced to the schema's
+   kind (:mod:`migrate.convert.kinds`); references, locations and extended data likewise;
+3. the row type's finishing touches in their vectorised form (``mappers/<type>.py``);
+4. required attributes, the references that remain, geocoding of listings;
+5. the rule engine's verdict (:mod:`migrate.rules`: each value rule and row rule declares a
+   vectorised form next to its per-row form; a rule without one runs in Python once per
+   distinct value) -- any possible error, and any warning that is not decided exactly,
+   flags the row;
+6. the row's edn text, built from escaped parts with ``concat_str``.
+
+A spec the compiler cannot express at all (a ``function`` hook, which may change anything)
+gets no plan: its rows all take the per-row path, inside the same columnar run. The plan
+works on one frame whose columns are named as the job names them; a later step that brings
+columns in from elsewhere (a lookup join into another source) only has to add them to the
+frame before :meth:`RecordPlan.evaluate` runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import string
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from migrate import schemas
+from migrate.convert.batch import Batch, Val, as_text, kind_of_dtype, none
+from migrate.convert.job import (
+    AttributeMapping,
+    ExtendedMapping,
+    Job,
+    RecordSpec,
+    ValueSpec,
+    attribute_at,
+)
+from migrate.convert.kinds import Coercion, python_of, render, vector_coerce
+from migrate.convert.mapping import json_key
+from migrate.convert.transforms import KNOWN_CURRENCIES, VectorStep, vector_steps
+from migrate.convert.vector import (
+    edn_string,
+    float_text,
+    is_ascii,
+    join_present,
+    py_blank,
+    py_strip,
+    uuid5_texts,
+    when_any,
+)
+from migrate.edn.values import Keyword
+from migrate.extract.batches import RECORD
+from migrate.schemas import Attribute, RowType
+
+Path = tuple[Keyword, ...]
+
+# The columns of an evaluated batch (besides RECORD and the source's own).
+SID, FALLBACK, TEXT, WARNINGS, EMAIL = "__sid", "__fallback", "__text", "__warnings", "__email"
+
+
+def ref_column(index: int) -> str:
+    """The column of the ``index``-th reference mapping's target source id."""
+    return f"__ref{index}"
+
+
+# Extended data as columns ---------------------------------------------------------------------
+
+
+@dataclass
+class JsonMap:
+    """An extended-data map as columns: entries in the order the per-row mapper builds them.
+
+    Each entry is ``(key, value)`` with ``key`` the Python key (a keyword, or a string when the
+    name is not a legal keyword) and ``value`` a :class:`Val` or a nested :class:`JsonMap`. The
+    map is present where any entry is.
+    """
+
+    entries: list[tuple[Keyword | str, Val | JsonMap]] = field(default_factory=list)
+
+    def present(self) -> pl.Expr:
+        """True where the map has an entry."""
+        return when_any(value.present() for _, value in self.entries)
+
+    def get(self, name: str) -> Val | JsonMap | None:
+        """The entry ``name`` as ``_get`` finds it (the keyword key first, then the string).
+
+        Entries with the same key that are never present in one row together (a mapped
+        address and the one geocoding stores where there is none) are read as one.
+        """
+        found = [value for key, value in self.entries if type(key) is Keyword and key.text == name]
+        found += [value for key, value in self.entries if type(key) is str and key == name]
+        if len(found) <= 1:
+            return found[0] if found else None
+        if all(isinstance(item, JsonMap) for item in found):
+            return JsonMap([entry for item in found for entry in item.entries])  # type: ignore[union-attr]
+        vals = [item for item in found if isinstance(item, Val)]
+        if len(vals) == len(found) and len({val.kind for val in vals}) == 1:
+            return Val(vals[0].kind, pl.coalesce([val.expr for val in vals]))
+        return found[0]
+
+    def keys_all_keywords(self) -> bool:
+        """True when every key, at every depth, is a keyword."""
+        return all(
+            type(key) is Keyword and (not isinstance(value, JsonMap) or value.keys_all_keywords())
+            for key, value in self.entries
+        )
+
+
+def json_lookup(root: JsonMap | None, names: Sequence[str]) -> Val | JsonMap | None:
+    """The entry at ``names`` below ``root`` (``None`` when the plan never has one there)."""
+    current: Val | JsonMap | None = root
+    for name in names:
+        if not isinstance(current, JsonMap):
+            return None
+        current = current.get(name)
+    return current
+
+
+# The row as columns ---------------------------------------------------------------------------
+
+
+@dataclass
+class RefColumn:
+    """A reference mapping of the spec: where it sits, what it points at, how strongly."""
+
+    index: int
+    path: Path
+    target: str
+    required: bool
+
+
+@dataclass
+class RowColumns:
+    """One batch's rows as columns: the row view finishers and row rules work on.
+
+    ``values`` holds plain attributes by path (``(key,)`` or ``(map key, child key)``),
+    ``json`` extended-data attributes by path. Setting an attribute to a :class:`Val` whose
+    rows are null removes it from those rows.
+    """
+
+    row_type: RowType
+    values: dict[Path, Val] = field(default_factory=dict)
+    json: dict[Path, JsonMap] = field(default_factory=dict)
+
+    def get(self, path: Path) -> Val | None:
+        """The plain attribute at ``path`` (``None`` when the plan never sets it)."""
+        return self.values.get(path)
+
+    def present(self, path: Path) -> pl.Expr:
+        """True where the attribute (plain, extended data or a nested map) is present."""
+        if path in self.values:
+            return self.values[path].present()
+        if path in self.json:
+            return self.json[path].present()
+        below = [val.present() for key, val in self.values.items() if key[: len(path)] == path]
+        below += [item.present() for key, item in self.json.items() if key[: len(path)] == path]
+        if len(path) == 1 and below:
+            return when_any(below)
+        return pl.lit(False)
+
+
+# The plan -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Evaluated:
+    """One evaluated batch: the columns of :data:`SID`, :data:`FALLBACK`, :data:`TEXT` …
+    per source row, and the batch's listing geocoding outcomes (see ``GeocodeColumns``)."""
+
+    frame: pl.DataFrame
+    geocoded: Any = None
+
+
+class RecordPlan:
+    """One record spec compiled to columns (see the module docstring)."""
+
+    def __init__(self, spec: RecordSpec, job: Job, now: datetime, context: Any) -> None:
+        from migrate.mappers import mapper_for
+
+        self.spec = spec
+        self.job = job
+        self.now = now
+        self.rule_context = context
+        self.schema = schemas.load()
+        self.row_type: RowType = self.schema.row_type(spec.record_type)
+        self.coercion = Coercion(job.defaults)
+        self.mapper_module = mapper_for(spec.record_type)
+        self.ident = job.ident
+        self.refs = [
+            RefColumn(index, mapping.path, mapping.ref.target, mapping.ref.required)
+            for index, mapping in enumerate(m for m in spec.attributes if m.ref is not None)
+            if mapping.ref is not None
+        ]
+        self._ref_mappings = [mapping for mapping in spec.attributes if mapping.ref is not None]
+        self._steps: dict[int, list[VectorStep] | None] = {}
+
+    # evaluation ---------------------------------------------------------------------------
+
+    def evaluate(self, frame: pl.DataFrame, geocoder: Any = None) -> Evaluated:
+        """Evaluate one batch (see the module docstring)."""
+        batch = Batch(frame)
+        sid = batch.put(self._source_id(batch), "sid")
+        batch.flag(sid.is_null())  # no id, or one that is not text: the per-row path says why
+        row = RowColumns(self.row_type)
+        for mapping in self.spec.attributes:
+            self._attribute(batch, mapping, row)
+        for extended in self.spec.extended:
+            self._extended(batch, extended, row)
+        self.mapper_module.finish_columns(row, self.job.defaults, batch)
+        self._required(batch, row)
+        geocoded = None
+        if geocoder is not None and self.spec.record_type == "listing":
+            geocoded = geocoder.columns(batch, row, self)
+        warnings = self._check(batch, row)
+        text = self._text(batch, row, sid)
+        out = [
+            pl.col(RECORD),
+            sid.alias(SID),
+            batch.fallback().alias(FALLBACK),
+            text.alias(TEXT),
+            warnings.alias(WARNINGS),
+        ]
+        for ref in self.refs:
+            val = row.get(ref.path)
+            column = val.expr if val is not None else pl.lit(None, dtype=pl.String)
+            out.append(column.alias(ref_column(ref.index)))
+        if self.spec.record_type == "user":
+            email = row.get((schemas.key("im.user/primaryEmail"), schemas.key("im.email/address")))
+            out.append((email.expr if email is not None else pl.lit(None, pl.String)).alias(EMAIL))
+        result = batch.frame.select(out)
+        if geocoded is not None:
+            geocoded = geocoded.finish(batch)
+        return Evaluated(result, geocoded)
+
+    # reading ------------------------------------------------------------------------------
+
+    def source(self, batch: Batch, column: str) -> Val:
+        """A source column as a value of its kind; an object column's rows are flagged."""
+        if column not in batch.frame.columns:
+            return none("str")
+        dtype = batch.frame.schema[column]
+        kind = kind_of_dtype(dtype)
+        if kind is None:
+            batch.flag(pl.col(column).is_not_null())
+            return none("str")
+        expr = pl.col(column)
+        if dtype.is_integer() and dtype != pl.Int64:
+            expr = expr.cast(pl.Int64)
+        if dtype.is_float() and dtype != pl.Float64:
+            expr = expr.cast(pl.Float64)
+        return Val(kind, expr)
+
+    def read(self, batch: Batch, spec: ValueSpec) -> Val:
+        """The raw value of a value spec, ``None`` where it is empty (``_empty``)."""
+        if spec.column is not None:
+            val = self.source(batch, spec.column)
+            if val.kind == "str":
+                return Val("str", pl.when(py_blank(val.expr)).then(None).otherwise(val.expr))
+            return val
+        if spec.template is not None:
+            return self._template(batch, spec.template)
+        const = spec.const
+        if const is None or (isinstance(const, str) and not const.strip()):
+            return none("str")
+        for kind, python_type in (("bool", bool), ("int", int), ("float", float), ("str", str)):
+            if type(const) is python_type:
+                return Val(kind, pl.lit(const))
+        batch.flag(pl.lit(True))
+        return none("str")
+
+    def _template(self, batch: Batch, template: str) -> Val:
+        parts: list[pl.Expr] = []
+        for literal, name, _, _ in string.Formatter().parse(template):
+            if literal:
+                parts.append(pl.lit(literal))
+            if name:
+                val = self.source(batch, name)
+                if val.kind == "str":
+                    parts.append(pl.when(py_blank(val.expr)).then(None).otherwise(val.expr))
+                else:
+                    parts.append(as_text(batch, val).expr)
+        return Val("str", pl.concat_str(parts))  # null where any field is empty
+
+    def _source_id(self, batch: Batch) -> pl.Expr:
+        raw = self.read(batch, self.spec.id)
+        if raw.kind == "str":
+            return py_strip(raw.expr)
+        if raw.kind == "int":
+            return raw.expr.cast(pl.String)
+        return pl.lit(None, dtype=pl.String)  # not text: the per-row path rejects it
+
+    # values -------------------------------------------------------------------------------
+
+    def produce(
+        self, batch: Batch, spec: ValueSpec, attribute: Attribute | None
+    ) -> tuple[Val, pl.Expr | None]:
+        """One value spec as ``mapping._compile`` produces it, and the row's currency."""
+        raw = batch.put_val(self.read(batch, spec), "raw")
+        currency = None
+        if spec.currency_column is not None:
+            currency = self._row_currency(batch, spec, raw)
+        val = raw
+        steps = self._vector_steps(spec)
+        if spec.transform_spec is not None:
+            if steps is None:
+                batch.flag(raw.present())
+                return none("str"), currency
+            for step in steps:
+                code = currency if step.uses_row_currency and currency is not None else None
+                form = step.form
+                assert form is not None
+                val = batch.put_val(form(batch, val, step, code), "tf")
+        if spec.map is not None:
+            val = self._map(batch, spec.map, val)
+        if val.kind == "str":
+            val = Val("str", pl.when(py_blank(val.expr)).then(None).otherwise(val.expr))
+        if attribute is not None:
+            default = pl.lit(self.job.defaults.currency, dtype=pl.String)
+            code = default if currency is None else pl.coalesce(currency, default)
+            val = batch.put_val(vector_coerce(batch, val, attribute, code, self.coercion), "co")
+        return val, currency
+
+    def _vector_steps(self, spec: ValueSpec) -> list[VectorStep] | None:
+        key = id(spec)
+        if key not in self._steps:
+            steps = None
+            if spec.transform_spec is not None:
+                steps = vector_steps(spec.transform_spec, spec.context)
+            self._steps[key] = steps
+        return self._steps[key]
+
+    def _row_currency(self, batch: Batch, spec: ValueSpec, raw: Val) -> pl.Expr:
+        """``_row_currency``: the code in the currency column, upper-cased, or ``None``."""
+        assert spec.currency_column is not None
+        given = self.source(batch, spec.currency_column)
+        if given.kind != "str":
+            batch.flag(raw.present() & given.present())
+            return pl.lit(None, dtype=pl.String)
+        text = given.expr
+        empty = py_blank(text)
+        code = py_strip(text).str.to_uppercase()
+        known = code.is_in(sorted(KNOWN_CURRENCIES))
+        # Unknown codes are a transform failure; non-ASCII text is upper-cased by Python.
+        batch.flag(raw.present() & ~empty & (~is_ascii(text) | ~known))
+        return batch.put(pl.when(empty).then(None).otherwise(code), "cur")
+
+    def _map(self, batch: Batch, table: Mapping[str, Any], val: Val) -> Val:
+        results = list(table.values())
+        kinds = {type(item) for item in results}
+        if kinds != {str}:
+            batch.flag(val.present())
+            return none("str")
+        text = as_text(batch, val).expr
+        key = py_strip(text)
+        found = key.replace_strict(
+            list(table), [str(item) for item in results], default=None, return_dtype=pl.String
+        )
+        batch.flag(val.present() & found.is_null())  # not in the map: transform-failed
+        return Val("str", found)
+
+    def _first(self, batch: Batch, specs: Sequence[ValueSpec], attribute: Attribute | None) -> Val:
+        """The first non-empty of a list of value specs (``mapping._first``)."""
+        result: Val | None = None
+        for spec in specs:
+            if result is None:
+                val, _ = self.produce(batch, spec, attribute)
+                result = batch.put_val(val, "first")
+                continue
+            with batch.scope(~result.present()):
+                val, _ = self.produce(batch, spec, attribute)
+            if val.kind != result.kind:
+                batch.flag(~result.present() & val.present())
+                continue
+            taken = result.present()
+            merged = Val(
+                result.kind,
+                pl.when(taken).then(result.expr).otherwise(val.expr),
+                _either(taken, result.currency, val.currency),
+                _either(taken, result.lng, val.lng),
+            )
+            result = batch.put_val(merged, "first")
+        return result if result is not None else none("str")
+
+    def _attribute(self, batch: Batch, mapping: AttributeMapping, row: RowColumns) -> None:
+        if mapping.ref is not None:
+            row.values[mapping.path] = self._reference(batch, mapping)
+            return
+        if mapping.location is not None:
+            row.values[mapping.path] = self._location(batch, mapping)
+            return
+        row.values[mapping.path] = self._first(batch, mapping.values, mapping.attribute)
+
+    def _reference(self, batch: Batch, mapping: AttributeMapping) -> Val:
+        assert mapping.ref is not None
+        raw = self.read(batch, mapping.ref.source)
+        if raw.kind == "str":
+            target = py_strip(raw.expr)
+        elif raw.kind == "int":
+            target = raw.expr.cast(pl.String)
+        else:
+            batch.flag(raw.present())  # not text: the per-row path rejects it
+            target = pl.lit(None, dtype=pl.String)
+        return Val("ref", batch.put(target, "ref"), target=mapping.ref.target)
+
+    def _location(self, batch: Batch, mapping: AttributeMapping) -> Val:
+        assert mapping.location is not None
+        lat = self._coordinate(batch, self.source(batch, mapping.location.lat))
+        lng = self._coordinate(batch, self.source(batch, mapping.location.lng))
+        # One coordinate given without the other: the per-row path rejects it.
+        batch.flag(lat.is_null() ^ lng.is_null())
+        both = lat.is_not_null() & lng.is_not_null()
+        return batch.put_val(
+            Val(
+                "location",
+                pl.when(both).then(lat).otherwise(None),
+                lng=pl.when(both).then(lng).otherwise(None),
+            ),
+            "loc",
+        )
+
+    def _coordinate(self, batch: Batch, val: Val) -> pl.Expr:
+        """``_coordinate``: a finite float from text or a number; null where empty."""
+        if val.kind == "str":
+            text = py_strip(val.expr)
+            plain = text.str.contains(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+            number = text.cast(pl.Float64, strict=False)
+            ok = plain & number.is_finite()
+            batch.flag(~py_blank(val.expr) & ~ok.fill_null(False))
+            return batch.put(pl.when(py_blank(val.expr)).then(None).otherwise(number), "co")
+        if val.kind == "float":
+            batch.flag(val.present() & ~val.expr.is_finite())
+            return val.expr
+        if val.kind == "int":
+            batch.flag(val.present() & (val.expr.abs() >= 2**53))
+            return val.expr.cast(pl.Float64)
+        batch.flag(val.present())
+        return pl.lit(None, dtype=pl.Float64)
+
+    def _extended(self, batch: Batch, extended: ExtendedMapping, row: RowColumns) -> None:
+        root = JsonMap()
+        for item in extended.fields:
+            val = self._first(batch, item.values, None)
+            val = self._json_value(batch, val)
+            current = root
+            for name in item.keys[:-1]:
+                key = json_key(name)
+                child = next((value for k, value in current.entries if k is key), None)
+                if child is None:
+                    child = JsonMap()
+                    current.entries.append((key, child))
+                assert isinstance(child, JsonMap)
+                current = child
+            current.entries.append((json_key(item.keys[-1]), val))
+        row.json[extended.path] = root
+
+    def _json_value(self, batch: Batch, val: Val) -> Val:
+        """``_json_value``: what extended data holds of a value (text, numbers, booleans)."""
+        if val.kind in ("str", "int", "bool"):
+            return val
+        if val.kind == "float":
+            _, ok = float_text(val.expr)
+            batch.flag(val.present() & ~ok)
+            return val
+        batch.flag(val.present())  # instants, money, keywords: the per-row path
+        return none("str")
+
+    # finishing ----------------------------------------------------------------------------
+
+    def _required(self, batch: Batch, row: RowColumns) -> None:
+        """``Mapper._check_required``: a missing required attribute sends the row per row."""
+        for attribute in self.row_type.attributes:
+            if attribute.kind == "map":
+                children = [child for child in attribute.attributes if child.required]
+                if not children:
+                    continue
+                applies = pl.lit(True) if attribute.required else row.present((attribute.key,))
+                for child in children:
+                    batch.flag(applies & ~row.present((attribute.key, child.key)))
+            elif attribute.required:
+                batch.flag(~row.present((attribute.key,)))
+
+    # checking -----------------------------------------------------------------------------
+
+    def _check(self, batch: Batch, row: RowColumns) -> pl.Expr:
+        """Flag rows the rule engine might find an error in; return their warning codes."""
+        from migrate.rules.registry import KIND_RULES, VECTOR_FORMS
+        from migrate.rules.semantics import ROW_RULES, ROW_VECTOR_FORMS
+
+        for path, val in list(row.values.items()):
+            attribute = attribute_at(self.row_type, path)
+            self._check_value(batch, val, attribute, KIND_RULES, VECTOR_FORMS)
+        for path, root in row.json.items():
+            attribute = attribute_at(self.row_type, path)
+            self._check_json(batch, root, attribute, KIND_RULES, VECTOR_FORMS)
+        warned: list[pl.Expr] = []
+        for code, rule in ROW_RULES.get(self.row_type.name, ()):
+            form = ROW_VECTOR_FORMS.get(rule)
+            if form is None:
+                batch.flag(pl.lit(True))
+                continue
+            function, exact = form
+            fires = batch.put(function(row, self.row_type, self.rule_context).fill_null(False), "rr")
+            from migrate.rules.catalogue import SEVERITY
+
+            if SEVERITY[code].value == "warning" and exact:
+                warned.append(pl.when(fires).then(pl.lit(code)).otherwise(None))
+            else:
+                batch.flag(fires)
+        if not warned:
+            return pl.lit(None, dtype=pl.String)
+        return join_present(warned, ",")
+
+    def _check_value(
+        self,
+        batch: Batch,
+        val: Val,
+        attribute: Attribute,
+        kind_rules: Mapping[str, Iterable[Any]],
+        forms: Mapping[Any, Any],
+    ) -> None:
+        present = val.present()
+        for spec in kind_rules.get(attribute.kind, ()):
+            form = forms.get(spec.function)
+            if form is not None:
+                silent = form(batch, val, attribute, self.rule_context)
+                batch.flag(present & ~silent.fill_null(False))
+                continue
+            self._python_rule(batch, val, attribute, spec.function)
+
+    def _python_rule(self, batch: Batch, val: Val, attribute: Attribute, rule: Callable) -> None:
+        """A value rule without a columnar form, once per distinct value."""
+        if val.const is not None:
+            if any(True for _ in rule(val.const, attribute, self.rule_context)):
+                batch.flag(val.present())
+            return
+        converted = python_of(batch, val, self.ident)
+        if converted is None:
+            batch.flag(val.present())
+            return
+        inputs, build = converted
+        context = self.rule_context
+
+        def silent(*values: Any) -> bool:
+            return not any(True for _ in rule(build(*values), attribute, context))
+
+        verdict, failed = batch.per_value(inputs, silent, "bool", val.present())
+        batch.flag(failed | (val.present() & ~verdict.expr.fill_null(False)))
+
+    def _check_json(
+        self,
+        batch: Batch,
+        root: JsonMap,
+        attribute: Attribute,
+        kind_rules: Mapping[str, Iterable[Any]],
+        forms: Mapping[Any, Any],
+    ) -> None:
+        present = root.present()
+        for spec in kind_rules.get(attribute.kind, ()):
+            form = forms.get(spec.function)
+            if form is None:
+                batch.flag(present)
+                continue
+            silent = form(batch, root, attribute, self.rule_context)
+            batch.flag(present & ~silent.fill_null(False))
+
+    # text ---------------------------------------------------------------------------------
+
+    def _text(self, batch: Batch, row: RowColumns, sid: pl.Expr) -> pl.Expr:
+        parts = []
+        for attribute in self.row_type.attributes:
+            value = self._attribute_text(batch, row, (attribute.key,), attribute)
+            if value is not None:
+                parts.append(pl.concat_str([pl.lit(f":{attribute.key.text} "), value]))
+        attrs = join_present(parts).fill_null("")
+        return pl.concat_str([self._id_tuple(batch, sid), pl.lit(" {"), attrs, pl.lit("}]")])
+
+    def _attribute_text(
+        self, batch: Batch, row: RowColumns, path: Path, attribute: Attribute
+    ) -> pl.Expr | None:
+        if attribute.kind == "map":
+            children = []
+            for child in attribute.attributes:
+                text = self._attribute_text(batch, row, (*path, child.key), child)
+                if text is not None:
+                    children.append(pl.concat_str([pl.lit(f":{child.key.text} "), text]))
+            if not children:
+                return None
+            return _braced(join_present(children))
+        if attribute.kind == "json":
+            root = row.json.get(path)
+            return None if root is None else self._json_text(batch, root)
+        val = row.values.get(path)
+        if val is None:
+            return None
+        return batch.put(pl.when(val.present()).then(render(batch, val, self.ident)), "tx")
+
+    def _json_text(self, batch: Batch, root: JsonMap) -> pl.Expr | None:
+        parts = []
+        for key, value in root.entries:
+            key_text = f":{key.text}" if type(key) is Keyword else _edn_literal(key)
+            if isinstance(value, JsonMap):
+                text = self._json_text(batch, value)
+            else:
+                text = pl.when(value.present()).then(render(batch, value, self.ident))
+            if text is not None:
+                parts.append(pl.concat_str([pl.lit(f"{key_text} "), text]))
+        if not parts:
+            return None
+        return _braced(join_present(parts))
+
+    def _id_tuple(self, batch: Batch, sid: pl.Expr) -> pl.Expr:
+        from migrate.convert.ids import NAMESPACE
+
+        record_type = self.spec.record_type
+        names = batch.series(sid)
+        prefix = NAMESPACE.bytes + f"{self.ident}/{record_type}/".encode()
+        uuid = batch.put(pl.lit(uuid5_texts(names, prefix)), "id")
+        parts = [pl.lit(f'[[:im.{record_type}/id #uuid "'), uuid, pl.lit('"')]
+        if self.job.output.aliases:
+            parts += [pl.lit(f" :{record_type}/"), self._alias_names(batch, sid)]
+        parts.append(pl.lit("]"))
+        return pl.concat_str(parts)
+
+    def _alias_names(self, batch: Batch, sid: pl.Expr) -> pl.Expr:
+        from migrate.convert.ids import alias_name
+
+        record_type = self.spec.record_type
+        plain = sid.str.contains(r"^[0-9]+$")
+        if record_type[:1].isascii() and record_type[:1].isalpha():
+            fast = pl.concat_str([pl.lit(record_type[0]), sid])
+        else:
+            fast = pl.lit(None, dtype=pl.String)
+        mask = batch.put(sid.is_not_null() & (~plain | fast.is_null()), "am")
+        if batch.series(mask.any()).item():
+            other, failed = batch.per_value(
+                [Val("str", sid)], lambda value: alias_name(record_type, value), "str", mask
+            )
+            batch.flag(failed)
+            return pl.when(mask).then(other.expr).otherwise(fast)
+        return fast
+
+
+def _either(taken: pl.Expr, first: pl.Expr | None, second: pl.Expr | None) -> pl.Expr | None:
+    if first is None and second is None:
+        return None
+    a = first if first is not None else pl.lit(None)
+    b = second if second is not None else pl.lit(None)
+    return pl.when(taken).then(a).otherwise(b)
+
+
+def _braced(inner: pl.Expr) -> pl.Expr:
+    return pl.concat_str([pl.lit("{"), inner, pl.lit("}")])
+
+
+def _edn_literal(text: str) -> str:
+    from migrate.edn.writer import dumps
+
+    return dumps(text)
+
+
+def compile_plan(spec: RecordSpec, job: Job, now: datetime, context: Any) -> RecordPlan | None:
+    """The columnar plan of ``spec``, or ``None`` when its rows take the per-row path.
+
+    ``None`` for a spec with a ``function`` hook (it may change any attribute), and for
+    extended data whose key order depends on which fields a row has (a nested key whose
+    fields are not next to each other in the job).
+    """
+    if spec.function is not None:
+        return None
+    for extended in spec.extended:
+        if not _contiguous([item.keys for item in extended.fields]):
+            return None
+    importlib.import_module("migrate.mappers")
+    return RecordPlan(spec, job, now, context)
+
+
+def _contiguous(paths: Sequence[tuple[str, ...]]) -> bool:
+    """True when the fields under each nested key are listed one after the other (so the key
+    order of the map does not depend on which fields a row has), and no key is both a value
+    and a nested map."""
+    leaves = set(paths)
+    positions: dict[tuple[str, ...], list[int]] = {}
+    for index, path in enumerate(paths):
+        for depth in range(1, len(path)):
+            parent = path[:depth]
+            if parent in leaves:
+                return False
+            positions.setdefault(parent, []).append(index)
+    return all(found[-1] - found[0] + 1 == len(found) for found in positions.values())
+
+
+__all__ = [
+    "EMAIL",
+    "FALLBACK",
+    "SID",
+    "TEXT",
+    "WARNINGS",
+    "Evaluated",
+    "JsonMap",
+    "RecordPlan",
+    "RefColumn",
+    "RowColumns",
+    "compile_plan",
+    "edn_string",
+    "json_lookup",
+    "ref_column",
+]
