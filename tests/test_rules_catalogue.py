@@ -32,7 +32,7 @@ ALL_CODES = {
     "listing-no-author", "listing-public-data-incomplete", "listing-address-missing",
     # convert only
     "source-id-missing", "source-id-duplicate", "transform-failed", "ref-target-rejected",
-    "merge-conflict", "alias-collision", "geocode-failed",
+    "merge-conflict", "alias-collision", "geocode-failed", "source-id-type",
 }  # fmt: skip
 
 

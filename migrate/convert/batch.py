@@ -64,9 +64,7 @@ class Val:
         def keep(expr: pl.Expr | None) -> pl.Expr | None:
             return None if expr is None else pl.when(condition).then(expr).otherwise(None)
 
-        return replace(
-            self, expr=keep(self.expr), currency=keep(self.currency), lng=keep(self.lng)
-        )
+        return replace(self, expr=keep(self.expr), currency=keep(self.currency), lng=keep(self.lng))
 
 
 def none(kind: str) -> Val:

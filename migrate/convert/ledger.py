@@ -194,7 +194,9 @@ class Ledger:
         rows = self._collisions(state, rows.sort("seq"))
         sid, status = pl.col("sid"), pl.col("status")
         rows = rows.with_columns(
-            (sid.is_not_null() & ~sid.is_in(state.seen()) & sid.is_first_distinct()).alias("fresh")
+            (
+                sid.is_not_null() & ~sid.is_in(state.seen().implode()) & sid.is_first_distinct()
+            ).alias("fresh")
         )
         fresh = pl.col("fresh")
         # The first row of an id: rejected while mapping or by the row checks, or added.
@@ -356,7 +358,7 @@ class Ledger:
         frame = frame.with_columns(
             (
                 pl.col("folded").is_not_null()
-                & (pl.col("folded").is_in(known) | ~pl.col("folded").is_first_distinct())
+                & (pl.col("folded").is_in(known.implode()) | ~pl.col("folded").is_first_distinct())
             ).alias("dup")
         )
         dups = frame.filter(pl.col("dup"))
@@ -388,14 +390,15 @@ class Ledger:
         users = self.types.get("user")
         known = users.added_ids() if users is not None else pl.Series([], dtype=pl.String)
         frame = added.with_columns(
-            (target.is_not_null() & target.is_in(known)).alias("now"),
+            (target.is_not_null() & target.is_in(known.implode())).alias("now"),
         )
         now = frame.filter(pl.col("now"))
         owners = pl.Series(list(self.stripe_owner), dtype=pl.String)
         now = now.with_columns(
-            (pl.col(user.column).is_in(owners) | ~pl.col(user.column).is_first_distinct()).alias(
-                "dup"
-            )
+            (
+                pl.col(user.column).is_in(owners.implode())
+                | ~pl.col(user.column).is_first_distinct()
+            ).alias("dup")
         )
         firsts = now.filter(~pl.col("dup"))
         batch_first = dict(zip(firsts[user.column].to_list(), firsts["sid"].to_list(), strict=True))
@@ -429,7 +432,7 @@ class Ledger:
         images = self.types.get("image")
         known = images.added_ids() if images is not None else pl.Series([], dtype=pl.String)
         rows = added.filter(pl.col(avatar.column).is_not_null()).select(
-            "seq", "sid", avatar.column, pl.col(avatar.column).is_in(known).alias("now")
+            "seq", "sid", avatar.column, pl.col(avatar.column).is_in(known.implode()).alias("now")
         )
         self.avatars.extend(rows.iter_rows())
 
@@ -488,7 +491,7 @@ class Ledger:
                 # Kept rows of this type stay kept: only references to others can matter.
                 target = self.types[ref.target]
                 kept_ids = target.nodes().filter(pl.col("state") == ACCEPTED).get_column("sid")
-                picked = picked.filter(~pl.col("target_sid").is_in(kept_ids))
+                picked = picked.filter(~pl.col("target_sid").is_in(kept_ids.implode()))
             if picked.height:
                 self.refs.append(picked)
 

@@ -508,7 +508,9 @@ class RecordPlan:
                 batch.flag(pl.lit(True))
                 continue
             function, exact = form
-            fires = batch.put(function(row, self.row_type, self.rule_context).fill_null(False), "rr")
+            fires = batch.put(
+                function(row, self.row_type, self.rule_context).fill_null(False), "rr"
+            )
             from migrate.rules.catalogue import SEVERITY
 
             if SEVERITY[code].value == "warning" and exact:

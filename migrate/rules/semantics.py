@@ -167,7 +167,9 @@ RowVectorRule = Callable[[Any, Any, Any], Any]
 ROW_VECTOR_FORMS: dict[RowRule, tuple[RowVectorRule, bool]] = {}
 
 
-def row_vector_form(rule: RowRule, *, exact: bool = True) -> Callable[[RowVectorRule], RowVectorRule]:
+def row_vector_form(
+    rule: RowRule, *, exact: bool = True
+) -> Callable[[RowVectorRule], RowVectorRule]:
     """Register the decorated function as the columnar form of row rule ``rule``."""
 
     def register(form: RowVectorRule) -> RowVectorRule:
