@@ -164,7 +164,7 @@ def vector_coerce(
     Python (see :meth:`migrate.convert.batch.Batch.per_value`)."""
     kind = attribute.kind
     if kind in TEXT_KINDS:
-        text = as_text(batch, val).expr
+        text = batch.put(as_text(batch, val).expr, "ct")
         return Val("str", pl.when(py_blank(text)).then(None).otherwise(text))
     if kind == "integer":
         result, undecided = vector_int(batch, val)
@@ -231,9 +231,8 @@ def vector_enum(batch: Batch, val: Val, attribute: Attribute) -> Val:
         names[keyword.text] = keyword.text
         names[keyword.name] = keyword.text
     key = py_strip(val.expr).str.strip_chars_start(":")
-    found = key.replace_strict(
-        list(names), list(names.values()), default=None, return_dtype=pl.String
-    )
+    found = key.replace_strict(names, default=None, return_dtype=pl.String)
+    found = batch.put(found, "en")
     batch.flag(val.present() & found.is_null())
     return Val("keyword", found)
 

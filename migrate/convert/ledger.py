@@ -450,12 +450,12 @@ class Ledger:
             "sid", "seq", "record", pl.col("cross").alias("code")
         )
         rejected = rejected.select("sid", "seq", "record", pl.col("code").cast(pl.String))
-        lengths = accepted.get_column("text").str.len_bytes().cast(pl.Int64) + 1
+        texts = accepted.get_column("text")
+        lengths = texts.str.len_bytes().cast(pl.Int64) + 1
         start = self.spill.size
-        offsets = lengths.cum_sum() - lengths + start
         if accepted.height:
-            blob = accepted.get_column("text").str.join("\n").item() + "\n"
-            self.spill.append(blob)
+            start = self.spill.append_lines(texts)
+        offsets = lengths.cum_sum() - lengths + start
         kept = accepted.select(
             "sid", "seq", "record",
             pl.lit(ACCEPTED, dtype=pl.UInt8).alias("state"),

@@ -320,9 +320,10 @@ class RecordPlan:
                 assert form is not None
                 val = batch.put_val(form(batch, val, step, code), "tf")
         if spec.map is not None:
-            val = self._map(batch, spec.map, val)
+            val = batch.put_val(self._map(batch, spec.map, val), "map")
         if val.kind == "str":
-            val = Val("str", pl.when(py_blank(val.expr)).then(None).otherwise(val.expr))
+            blank = pl.when(py_blank(val.expr)).then(None).otherwise(val.expr)
+            val = batch.put_val(Val("str", blank), "nb")
         if attribute is not None:
             default = pl.lit(self.job.defaults.currency, dtype=pl.String)
             code = default if currency is None else pl.coalesce(currency, default)
@@ -345,8 +346,8 @@ class RecordPlan:
         if given.kind != "str":
             batch.flag(raw.present() & given.present())
             return pl.lit(None, dtype=pl.String)
-        text = given.expr
-        empty = py_blank(text)
+        text = batch.put(given.expr, "ct")
+        empty = batch.put(py_blank(text), "ce")
         code = py_strip(text).str.to_uppercase()
         known = code.is_in(sorted(KNOWN_CURRENCIES))
         # Unknown codes are a transform failure; non-ASCII text is upper-cased by Python.
@@ -362,8 +363,11 @@ class RecordPlan:
         text = as_text(batch, val).expr
         key = py_strip(text)
         found = key.replace_strict(
-            list(table), [str(item) for item in results], default=None, return_dtype=pl.String
+            dict(zip(table, [str(item) for item in results], strict=True)),
+            default=None,
+            return_dtype=pl.String,
         )
+        found = batch.put(found, "mv")
         batch.flag(val.present() & found.is_null())  # not in the map: transform-failed
         return Val("str", found)
 
@@ -430,7 +434,7 @@ class RecordPlan:
     def _coordinate(self, batch: Batch, val: Val) -> pl.Expr:
         """``_coordinate``: a finite float from text or a number; null where empty."""
         if val.kind == "str":
-            text = py_strip(val.expr)
+            text = batch.put(py_strip(val.expr), "ct")
             plain = text.str.contains(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
             number = text.cast(pl.Float64, strict=False)
             ok = plain & number.is_finite()

