@@ -32,7 +32,14 @@ from typing import Any
 import polars as pl
 
 from migrate import schemas
-from migrate.convert.ledger import CANDIDATE, CHECK_REJECTED, MAP_REJECTED, Ledger, RefSpec
+from migrate.convert.ledger import (
+    CANDIDATE,
+    CHECK_REJECTED,
+    MAP_REJECTED,
+    SEQ_SPAN,
+    Ledger,
+    RefSpec,
+)
 from migrate.convert.mapping import MappedRecord, Mapper, Rejection
 from migrate.convert.outputs import (
     ConvertReport,
@@ -61,7 +68,6 @@ EMAIL_ADDRESS = schemas.key("im.email/address")
 #: Rows of one batch of a spec without a plan (its rows all take the per-row path).
 ROW_BATCH = 50_000
 
-_SEQ_SPAN = 1 << 40  # seq = spec index * _SEQ_SPAN + record number
 
 _CANDIDATE_SCHEMA = {
     "seq": pl.Int64,
@@ -207,7 +213,7 @@ class ColumnarRun:
         refs = [pl.col(ref_column(ref.index)).alias(ref.column) for ref in item.refs]
         email = pl.col(EMAIL) if EMAIL in frame.columns else pl.lit(None, dtype=pl.String)
         return frame.select(
-            (pl.lit(item.index * _SEQ_SPAN, dtype=pl.Int64) + pl.col(RECORD)).alias("seq"),
+            (pl.lit(item.index * SEQ_SPAN, dtype=pl.Int64) + pl.col(RECORD)).alias("seq"),
             pl.col(RECORD).cast(pl.Int64).alias("record"),
             pl.col(SID).alias("sid"),
             pl.lit(CANDIDATE, dtype=pl.UInt8).alias("status"),
@@ -231,7 +237,7 @@ class ColumnarRun:
             out[ref.column] = []
         outcomes: dict[int, Any] = {}
         check = self.checker.check
-        base = item.index * _SEQ_SPAN
+        base = item.index * SEQ_SPAN
         placeholder = Origin(item.spec.source, "")
         for record, values in rows:
             result: Any = item.mapper.map(SourceRow(values, placeholder))

@@ -41,6 +41,22 @@ from migrate.edn.values import Keyword, Ref
 from migrate.rules.show import show
 
 ACCEPTED, REJECTED = 1, 2
+
+#: A row's ``seq`` is its spec's index times SEQ_SPAN plus its record number: one integer that
+#: orders rows as the per-row pipeline reads them, and says where each came from.
+SEQ_SPAN = 1 << 40
+
+
+def seq_of(spec: int, record: int) -> int:
+    """The ``seq`` of record ``record`` of spec ``spec``."""
+    return spec * SEQ_SPAN + record
+
+
+def spec_record(seq: int) -> tuple[int, int]:
+    """``(spec, record)`` of a ``seq``."""
+    return seq // SEQ_SPAN, seq % SEQ_SPAN
+
+
 MAP_REJECTED, CHECK_REJECTED, CANDIDATE = 0, 1, 2
 
 PRIMARY_EMAIL = schemas.key("im.user/primaryEmail")
@@ -480,6 +496,7 @@ class Ledger:
             picked = accepted.filter(pl.col(ref.column).is_not_null()).select(
                 pl.lit(record_type).alias("from_type"),
                 pl.col("sid").alias("from_sid"),
+                pl.col("seq").alias("from_seq"),
                 (pl.col("seq") * 64 + ref.index).alias("order"),
                 pl.lit(ref.index, dtype=pl.Int64).alias("ref"),
                 pl.lit(ref.target).alias("target_type"),
@@ -513,9 +530,7 @@ class Ledger:
         frames = []
         for name, state in self.types.items():
             nodes = state.nodes()
-            frame = nodes.select(
-                pl.lit(name).alias("type"), "sid", "state", "code", "spec", "record"
-            )
+            frame = nodes.select(pl.lit(name).alias("type"), "sid", "seq", "state", "code")
             if state.late_rejects:
                 late = state.late_rejects
                 hit = pl.col("sid").is_in(list(late))
@@ -532,27 +547,6 @@ class Ledger:
             frames.append(frame)
         return pl.concat(frames) if frames else pl.DataFrame()
 
-    def _locate(self, found: list[tuple[str, str, Reject]]) -> None:
-        """Fill in the spec and record of settle-time rejects from their rows, then keep them."""
-        if not found:
-            return
-        wanted = pl.DataFrame(
-            {"type": [t for t, _, _ in found], "sid": [s for _, s, _ in found]},
-            schema={"type": pl.String, "sid": pl.String},
-        ).with_row_index("i")
-        nodes = pl.concat(
-            [
-                state.nodes().select(pl.lit(name).alias("type"), "sid", "spec", "record")
-                for name, state in self.types.items()
-            ]
-        )
-        located = wanted.join(nodes, on=["type", "sid"], how="left").sort("i")
-        for (_, _, reject), spec, record in zip(
-            found, located["spec"].to_list(), located["record"].to_list(), strict=True
-        ):
-            reject.spec, reject.record = spec, record
-            self._reject(reject)
-
     def _settle_stripe(self) -> None:
         from migrate.convert.ids import id_attr, import_id
 
@@ -561,7 +555,6 @@ class Ledger:
             return
         known = set(users.added_ids().to_list())
         state = self.types["stripeAccount"]
-        found: list[tuple[str, str, Reject]] = []
         for seq, sid, user in self.stripe_pending:
             if user not in known:
                 continue  # unresolved: the cascade decides
@@ -575,11 +568,13 @@ class Ledger:
                 f"user {show(ref)} already has a Stripe account "
                 f"(stripeAccount {owner!r}); a user has at most one"
             )
-            reject = Reject(
-                "stripeAccount", sid, 1, seq, 0, 0, "stripe-account-duplicate", message, {}
-            )
-            found.append(("stripeAccount", sid, reject))
-        self._locate(found)
+            spec, record = spec_record(seq)
+            self._reject(
+                Reject(
+                    "stripeAccount", sid, 1, seq, spec, record, "stripe-account-duplicate",
+                    message, {},
+                )
+            )  # fmt: skip
 
     def _settle_avatars(self) -> None:
         images = self.types.get("image")
@@ -623,86 +618,79 @@ class Ledger:
         self.dropped: dict[tuple[str, str], list[tuple[str, str]]] = {}
         if not self.refs:
             return
-        refs = pl.concat(self.refs).sort("order")
+        refs = pl.concat(self.refs)
         self.refs = []
+        # Every node by its seq; each reference's target by the seq of the row holding it.
         nodes = self._state_frame()
-        key = ["type", "sid"]
-        kept = nodes.filter(pl.col("state") == ACCEPTED).select(key)
-        required = refs.filter(pl.col("required")).select(
-            pl.col("from_type").alias("type"),
-            pl.col("from_sid").alias("sid"),
-            "target_type",
-            "target_sid",
-        )
+        targets = []
+        for name in refs.get_column("target_type").unique().to_list():
+            of_type = refs.filter(pl.col("target_type") == name)
+            known = nodes.filter(pl.col("type") == name).select(
+                pl.col("sid").alias("target_sid"), pl.col("seq").alias("target_seq")
+            )
+            targets.append(of_type.join(known, on="target_sid", how="left"))
+        refs = pl.concat(targets).sort("order")
+        states = nodes.select("seq", "state", "code")
+        kept = states.filter(pl.col("state") == ACCEPTED).get_column("seq")
+        required = refs.filter(pl.col("required")).select("from_seq", "target_seq")
         while True:  # the rows that stay kept: a fixpoint over the required references
-            live = required.join(kept, on=key, how="semi")
-            broken = live.join(
-                kept.rename({"type": "target_type", "sid": "target_sid"}),
-                on=["target_type", "target_sid"],
-                how="anti",
-            ).select(key)
+            live = required.filter(pl.col("from_seq").is_in(kept.implode()))
+            broken = live.filter(~pl.col("target_seq").is_in(kept.implode()).fill_null(False))
             if broken.height == 0:
                 break
-            kept = kept.join(broken.unique(), on=key, how="anti")
+            gone = broken.get_column("from_seq").unique()
+            kept = kept.filter(~kept.is_in(gone.implode()))
         # Only references to rows not kept in the end can act, in any pass.
-        acting = refs.join(
-            kept.rename({"type": "target_type", "sid": "target_sid"}),
-            on=["target_type", "target_sid"],
-            how="anti",
-        ).sort("order")
+        acting = refs.filter(~pl.col("target_seq").is_in(kept.implode()).fill_null(False))
         if acting.height == 0:
             return
         involved = pl.concat(
-            [
-                acting.select(pl.col("from_type").alias("type"), pl.col("from_sid").alias("sid")),
-                acting.select(
-                    pl.col("target_type").alias("type"), pl.col("target_sid").alias("sid")
-                ),
-            ]
+            [acting.get_column("from_seq"), acting.get_column("target_seq").drop_nulls()]
         ).unique()
-        info = involved.join(nodes, on=key, how="left")
-        states: dict[tuple[str, str], int] = {}
-        codes: dict[tuple[str, str], str | None] = {}
-        for name, sid, node_state, code in info.select("type", "sid", "state", "code").iter_rows():
-            states[(name, sid)] = node_state or 0  # 0: no source holds it
-            codes[(name, sid)] = code
+        info = states.filter(pl.col("seq").is_in(involved.implode()))
+        state_of = dict(zip(info["seq"].to_list(), info["state"].to_list(), strict=True))
+        code_of = dict(zip(info["seq"].to_list(), info["code"].to_list(), strict=True))
         rows = acting.select(
-            "from_type", "from_sid", "target_type", "target_sid", "required", "path"
-        ).rows()
-        found: list[tuple[str, str, Reject]] = []
+            "from_seq", "from_type", "from_sid", "target_seq", "target_type", "target_sid",
+            "required", "path",
+        ).rows()  # fmt: skip
+        passes = [row for row in rows if row[6]]
+        rejected = 0
         changed = True
         while changed:
             changed = False
-            for from_type, from_sid, target_type, target_sid, is_required, path in rows:
-                source = (from_type, from_sid)
-                if not is_required or states[source] != ACCEPTED:
+            for source, from_type, from_sid, target, target_type, target_sid, _, path in passes:
+                if state_of[source] != ACCEPTED:
                     continue
-                target = (target_type, target_sid)
-                if states[target] == ACCEPTED:
+                target_state = state_of.get(target, 0) if target is not None else 0
+                if target_state == ACCEPTED:
                     continue
-                if states[target] == REJECTED:
+                if target_state == REJECTED:
                     code = "ref-target-rejected"
                     message = (
                         f"{path} refers to {target_type} {target_sid!r}, which was rejected "
-                        f"({codes.get(target) or 'rejected'})"
+                        f"({code_of.get(target) or 'rejected'})"
                     )
-                else:
+                else:  # no source holds it
                     code = "ref-unresolved"
                     message = (
                         f"{path} refers to {target_type} {target_sid!r}, which no source holds"
                     )
-                states[source] = REJECTED
-                codes[source] = code
+                state_of[source] = REJECTED
+                code_of[source] = code
                 self.types[from_type].late_rejects[from_sid] = code
-                reject = Reject(
-                    from_type, from_sid, 2, len(found), 0, 0, code, message, {path: target_sid}
-                )
-                found.append((from_type, from_sid, reject))
+                spec, record = spec_record(source)
+                self._reject(
+                    Reject(
+                        from_type, from_sid, 2, rejected, spec, record, code, message,
+                        {path: target_sid},
+                    )
+                )  # fmt: skip
+                rejected += 1
                 changed = True
-        self._locate(found)
-        for from_type, from_sid, target_type, target_sid, _, path in rows:
-            if states[(from_type, from_sid)] == ACCEPTED:
-                target_state = states[(target_type, target_sid)]
+        for source, from_type, from_sid, target, _, _, _, path in rows:
+            if state_of[source] == ACCEPTED:
+                target_state = state_of.get(target, 0) if target is not None else 0
                 code = "ref-target-rejected" if target_state else "ref-unresolved"
                 self.dropped.setdefault((from_type, from_sid), []).append((path, code))
 

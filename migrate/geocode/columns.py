@@ -150,7 +150,7 @@ class GeocodeColumns:
             self.stage.report.seconds += time.perf_counter() - started
             return BatchGeocode(status, effective, none, pl.lit(None, dtype=pl.String))
         distinct = batch.series(pl.when(needed).then(effective)).drop_nulls().unique()
-        results = [self.stage.locate(text) for text in distinct.to_list()]
+        results = self._locate_all(distinct.to_list())
         found = [result.location is not None and result.error is None for result in results]
         index = pl.Series(range(len(results)), dtype=pl.Int64)
         which = batch.put(
@@ -198,23 +198,52 @@ class GeocodeColumns:
         self.stage.report.seconds += time.perf_counter() - started
         return BatchGeocode(status, effective, which, warning, results)
 
+    def _locate_all(self, addresses: list[str]) -> list[Any]:
+        """``stage.locate`` of each address; the gazetteer is asked once per signature
+        (addresses that differ only in a street no city is named after answer alike)."""
+        gazetteer = getattr(self.stage.provider, "gazetteer", None)
+        if gazetteer is None:
+            return [self.stage.locate(address) for address in addresses]
+        answers: dict[tuple, Any] = {}
+        results = []
+        for address in addresses:
+            signature = gazetteer.signature(address)
+            result = answers.get(signature)
+            if result is None:
+                result = answers[signature] = self.stage.locate(address)
+            results.append(result)
+        return results
+
     def _addresses(self, batch: Any, plan: Any) -> pl.Expr:
-        """``config.address_for(values)`` of every row, once per distinct set of values."""
-        from migrate.convert.batch import Val
+        """``config.address_for(values)`` of every row (``None`` where nothing is left)."""
+        from migrate.convert.batch import text_of
+        from migrate.convert.vector import WS_RUNS, join_present, py_strip
 
         columns = self.address_columns
         if self.config.address is None or not columns:
             return pl.lit(None, dtype=pl.String)
-        inputs = []
-        for column in columns:
-            val = plan.source(batch, column)
-            inputs.append(val if val.kind != "instant" else Val("str", pl.lit(None)))
+        vals = [plan.source(batch, column) for column in columns]
+        if isinstance(self.config.address, tuple):
+            # Each column's text with its whitespace collapsed, the non-empty ones joined.
+            pieces = []
+            exact = True
+            for val in vals:
+                converted = text_of(val)
+                if converted is None:
+                    exact = False
+                    break
+                text, unsure = converted
+                batch.flag(unsure)
+                piece = py_strip(text.str.replace_all(WS_RUNS, " "))
+                pieces.append(pl.when(piece != "").then(piece))
+            if exact:
+                return batch.put(join_present(pieces, ", "), "ga")
         config = self.config
 
         def address(*values: Any) -> str | None:
             return config.address_for(dict(zip(columns, values, strict=True)))
 
-        found, failed = batch.per_value(inputs, address, "str", pl.lit(True))
+        found, failed = batch.per_value(vals, address, "str", pl.lit(True))
         batch.flag(failed)
         return batch.put(found.expr, "ga")
 

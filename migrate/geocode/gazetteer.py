@@ -135,6 +135,7 @@ class Gazetteer:
         self._index: _Index | None = None
         self._lock = threading.Lock()
         self._parts: dict[str, tuple[str, str, bool]] = {}
+        self._nonempty: dict[str, bool] = {}
         self._answers: dict[str, GazetteerMatch | None] = {}
 
     @property
@@ -194,6 +195,29 @@ class Gazetteer:
             score=score,
             matched=text,
         )
+
+    def signature(self, address: str) -> tuple:
+        """What :meth:`locate`'s location, precision and score depend on, for grouping.
+
+        Two addresses with one signature get the same answer (the address parts' index keys
+        and exactness in order, the first part left out when no city carries its name, as it
+        then takes no part in the resolution, and whether the address folds to anything).
+        """
+        index = self.index
+        texts = split_parts(address)
+        parts = [self._part(text)[1:] for text in texts]
+        nonempty = any(self._folds_to_something(text) for text in texts)
+        if parts and not (parts[0][0] and index.names.get(parts[0][0])):
+            return (len(parts), None, tuple(parts[1:]), nonempty)
+        return (len(parts), tuple(parts), nonempty)
+
+    def _folds_to_something(self, text: str) -> bool:
+        known = self._nonempty.get(text)
+        if known is None:
+            known = self._nonempty[text] = bool(fold(text))
+            if len(self._nonempty) >= _MEMO_SIZE:
+                self._nonempty.clear()
+        return known
 
     def _part(self, text: str) -> tuple[str, str, bool]:
         """``(text, index key, exact)`` of an address part, memoised (city parts repeat)."""
