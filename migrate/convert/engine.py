@@ -55,6 +55,7 @@ from migrate.convert.pipeline import (
     type_rank,
 )
 from migrate.convert.plan import EMAIL, FALLBACK, SID, TEXT, WARNINGS, compile_plan, ref_column
+from migrate.convert.vector import ImportIds
 from migrate.edn.values import Keyword
 from migrate.edn.writer import EdnWriteError, RowWriter, row_text
 from migrate.extract import open_source
@@ -130,6 +131,11 @@ class ColumnarRun:
             ]
             plan = compile_plan(spec, job, self.now, self.checker.context)
             self.specs.append(_Spec(index, spec, plan, mapper, refs))
+        targets = {ref.target for item in self.specs for ref in item.refs}
+        ids = ImportIds(job.ident, targets)
+        for item in self.specs:
+            if item.plan is not None:
+                item.plan.ids = ids
         self.done = 0
         self.timings: dict[str, float] = {}
 

@@ -269,7 +269,7 @@ def python_of(batch: Batch, val: Val, ident: str) -> tuple[list[Val], Callable[.
 # edn text ---------------------------------------------------------------------------------------
 
 
-def render(batch: Batch, val: Val, ident: str) -> pl.Expr:
+def render(batch: Batch, val: Val, ident: str, ids: Any = None) -> pl.Expr:
     """The edn text of a columnar value, as :func:`migrate.edn.writer.dumps` writes the Python
     value (null where there is none)."""
     if val.const is not None:
@@ -301,20 +301,24 @@ def render(batch: Batch, val: Val, ident: str) -> pl.Expr:
         return pl.concat_str([pl.lit("#im/location ["), lat, pl.lit(" "), lng, pl.lit("]")])
     if kind == "ref":
         assert val.target is not None
-        return ref_text(batch, val.expr, ident, val.target)
+        return ref_text(batch, val.expr, ident, val.target, ids)
     if kind == "float":
         text, _ = float_text(val.expr)
         return text
     raise ValueError(f"no edn text for a {kind} column")
 
 
-def ref_text(batch: Batch, sid: pl.Expr, ident: str, target: str) -> pl.Expr:
-    """``#im/ref [:im.TARGET/id #uuid "…"]`` for a column of target source ids."""
+def ref_text(batch: Batch, sid: pl.Expr, ident: str, target: str, ids: Any = None) -> pl.Expr:
+    """``#im/ref [:im.TARGET/id #uuid "…"]`` for a column of target source ids; ``ids`` (a
+    :class:`migrate.convert.vector.ImportIds`) knows the ids of rows read before."""
     from migrate.convert.ids import NAMESPACE
 
     sid = batch.put(sid, "rs")
     distinct = batch.series(sid).drop_nulls().unique()
-    texts = uuid5_texts(distinct, NAMESPACE.bytes + f"{ident}/{target}/".encode())
+    if ids is not None:
+        texts = ids.texts(target, distinct)
+    else:
+        texts = uuid5_texts(distinct, NAMESPACE.bytes + f"{ident}/{target}/".encode())
     uuid = sid.replace_strict(distinct, texts, default=None, return_dtype=pl.String)
     return pl.concat_str([pl.lit(f'#im/ref [:im.{target}/id #uuid "'), uuid, pl.lit('"]')])
 

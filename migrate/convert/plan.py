@@ -202,6 +202,7 @@ class RecordPlan:
         ]
         self._ref_mappings = [mapping for mapping in spec.attributes if mapping.ref is not None]
         self._steps: dict[int, list[VectorStep] | None] = {}
+        self.ids: Any = None  # a vector.ImportIds shared by the run's plans, when given
 
     # evaluation ---------------------------------------------------------------------------
 
@@ -607,7 +608,9 @@ class RecordPlan:
         val = row.values.get(path)
         if val is None:
             return None
-        return batch.put(pl.when(val.present()).then(render(batch, val, self.ident)), "tx")
+        return batch.put(
+            pl.when(val.present()).then(render(batch, val, self.ident, self.ids)), "tx"
+        )
 
     def _json_text(self, batch: Batch, root: JsonMap) -> pl.Expr | None:
         parts = []
@@ -616,7 +619,7 @@ class RecordPlan:
             if isinstance(value, JsonMap):
                 text = self._json_text(batch, value)
             else:
-                text = pl.when(value.present()).then(render(batch, value, self.ident))
+                text = pl.when(value.present()).then(render(batch, value, self.ident, self.ids))
             if text is not None:
                 parts.append(pl.concat_str([pl.lit(f"{key_text} "), text]))
         if not parts:
@@ -629,7 +632,10 @@ class RecordPlan:
         record_type = self.spec.record_type
         names = batch.series(sid)
         prefix = NAMESPACE.bytes + f"{self.ident}/{record_type}/".encode()
-        uuid = batch.put(pl.lit(uuid5_texts(names, prefix)), "id")
+        uuids = uuid5_texts(names, prefix)
+        if self.ids is not None:
+            self.ids.add(record_type, names, uuids)
+        uuid = batch.put(pl.lit(uuids), "id")
         parts = [pl.lit(f'[[:im.{record_type}/id #uuid "'), uuid, pl.lit('"')]
         if self.job.output.aliases:
             parts += [pl.lit(f" :{record_type}/"), self._alias_names(batch, sid)]

@@ -175,7 +175,11 @@ def uuid5_texts(names: pl.Series, prefix: bytes) -> pl.Series:
     as columns. Null names give null.
     """
     sha1 = hashlib.sha1
-    digests = [None if name is None else sha1(prefix + name.encode()).digest() for name in names]
+    raw = names.cast(pl.Binary).to_list()
+    if names.null_count():
+        digests = [None if name is None else sha1(prefix + name).digest() for name in raw]
+    else:
+        digests = [sha1(prefix + name).digest() for name in raw]
     hexed = pl.Series(digests, dtype=pl.Binary).bin.encode("hex")
     frame = pl.DataFrame({"h": hexed})
     h = pl.col("h")
@@ -195,6 +199,50 @@ def uuid5_texts(names: pl.Series, prefix: bytes) -> pl.Series:
             ]
         )
     ).to_series()
+
+
+class ImportIds:
+    """Import id texts of the rows read so far, by type and source id, for references.
+
+    A reference's target usually is a row read earlier (a listing's author); its import id is
+    then looked up instead of hashed again. Only the row types some reference points at are
+    kept, one source id and one id text per row.
+    """
+
+    def __init__(self, ident: str, targets: Iterable[str]) -> None:
+        self.ident = ident
+        self.kept: dict[str, list[pl.DataFrame]] = {name: [] for name in targets}
+        self._tables: dict[str, pl.DataFrame] = {}
+
+    def add(self, record_type: str, sids: pl.Series, uuids: pl.Series) -> None:
+        """Keep the ids of a batch of ``record_type`` rows."""
+        if record_type in self.kept:
+            frame = pl.DataFrame({"sid": sids, "uuid": uuids}).drop_nulls()
+            self.kept[record_type].append(frame)
+            self._tables.pop(record_type, None)
+
+    def texts(self, record_type: str, sids: pl.Series) -> pl.Series:
+        """The import id text of each (distinct, non-null) source id of ``record_type``."""
+        from migrate.convert.ids import NAMESPACE
+
+        parts = self.kept.get(record_type) or []
+        if parts:
+            table = self._tables.get(record_type)
+            if table is None:
+                table = self._tables[record_type] = pl.concat(parts).unique("sid")
+                self.kept[record_type] = [table]
+            found = pl.DataFrame({"sid": sids}).join(
+                table, on="sid", how="left", maintain_order="left"
+            )
+            uuids = found.get_column("uuid")
+            missing = uuids.is_null() & sids.is_not_null()
+            if not missing.any():
+                return uuids
+            computed = uuid5_texts(
+                sids.filter(missing), NAMESPACE.bytes + f"{self.ident}/{record_type}/".encode()
+            )
+            return uuids.scatter(missing.arg_true(), computed)
+        return uuid5_texts(sids, NAMESPACE.bytes + f"{self.ident}/{record_type}/".encode())
 
 
 # per-value Python ------------------------------------------------------------------------------
