@@ -10,7 +10,7 @@ checks and writes the whole row with the reference code.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -90,6 +90,9 @@ def kind_of_dtype(dtype: pl.DataType) -> str | None:
     return None
 
 
+_FLAGGED = "__flagged"
+
+
 class Fallback(Exception):
     """Raised inside a per-value function: this value is left to the per-row path."""
 
@@ -100,7 +103,8 @@ class Batch:
     def __init__(self, frame: pl.DataFrame) -> None:
         self.frame = frame
         self._count = 0
-        self._flags: list[pl.Expr] = []
+        self._made: set[str] = set()
+        self.frame = frame.with_columns(pl.lit(False).alias(_FLAGGED))
         self._scope: pl.Expr | None = None
 
     @property
@@ -111,7 +115,9 @@ class Batch:
     def name(self, hint: str = "v") -> str:
         """A fresh internal column name."""
         self._count += 1
-        return f"__{hint}{self._count}"
+        name = f"__{hint}{self._count}"
+        self._made.add(name)
+        return name
 
     def put(self, expr: pl.Expr, hint: str = "v") -> pl.Expr:
         """Evaluate ``expr`` into a new column; returns a reference to it."""
@@ -145,13 +151,31 @@ class Batch:
 
     def flag(self, condition: pl.Expr) -> None:
         """Rows where ``condition`` is true go to the per-row path."""
-        self._flags.append(self.put(self.scoped(condition), "fb"))
+        self.frame = self.frame.with_columns(
+            (pl.col(_FLAGGED) | self.scoped(condition)).alias(_FLAGGED)
+        )
 
     def fallback(self) -> pl.Expr:
         """True for the rows flagged so far."""
-        if not self._flags:
-            return pl.lit(False)
-        return pl.any_horizontal(self._flags)
+        return pl.col(_FLAGGED)
+
+    def release(self, keep: Iterable[Val | pl.Expr | None]) -> None:
+        """Drop the working columns no expression of ``keep`` reads (bounded memory: a step's
+        intermediate texts go once its result is computed)."""
+        needed: set[str] = set()
+        for item in keep:
+            if item is None:
+                continue
+            exprs = [item] if isinstance(item, pl.Expr) else [item.expr, item.currency, item.lng]
+            for expr in exprs:
+                if expr is not None:
+                    needed.update(expr.meta.root_names())
+        if self._scope is not None:
+            needed.update(self._scope.meta.root_names())
+        drop = [name for name in self.frame.columns if name in self._made and name not in needed]
+        if drop:
+            self.frame = self.frame.drop(drop)
+            self._made.difference_update(drop)
 
     def series(self, expr: pl.Expr) -> pl.Series:
         """``expr`` evaluated over the batch, as a series."""

@@ -69,6 +69,9 @@ EMAIL_ADDRESS = schemas.key("im.email/address")
 #: Rows of one batch of a spec without a plan (its rows all take the per-row path).
 ROW_BATCH = 50_000
 
+#: Bytes of source values evaluated at once (a batch of long texts is cut into slices).
+SLICE_BYTES = 24 << 20
+
 
 _CANDIDATE_SCHEMA = {
     "seq": pl.Int64,
@@ -78,7 +81,8 @@ _CANDIDATE_SCHEMA = {
     "code": pl.String,
     "message": pl.String,
     "values": pl.String,
-    "text": pl.String,
+    "offset": pl.Int64,
+    "length": pl.Int64,
     "warnings": pl.String,
     "email": pl.String,
 }
@@ -169,20 +173,33 @@ class ColumnarRun:
 
     def _read_batches(self, item: _Spec, source: Any) -> None:
         columns = self._columns(item)
-        for frame in source_batches(source, columns, each=item.spec.each, limit=self.options.limit):
-            evaluated = item.plan.evaluate(frame, self.geocoder)
-            fast = evaluated.frame.filter(~pl.col(FALLBACK))
-            slow = frame.join(
-                evaluated.frame.filter(pl.col(FALLBACK)).select(RECORD), on=RECORD, how="semi"
-            )
-            rows, outcomes = self._per_row(item, batch_rows(slow), None)
-            if evaluated.geocoded is not None:
-                fast_outcomes = evaluated.geocoded.outcomes()
-                for record in fast.get_column(RECORD).to_list():
-                    if record in fast_outcomes:
-                        outcomes[record] = fast_outcomes[record]
-            self._record_geocoding(item, outcomes, fast)
-            self._take(item, pl.concat([self._fast(item, fast), rows]))
+        for whole in source_batches(source, columns, each=item.spec.each, limit=self.options.limit):
+            # A batch of long texts is evaluated in slices: each step holds a few columns of
+            # the batch's size, so the slice's size bounds the memory a batch needs.
+            pieces = max(1, -(-int(whole.estimated_size()) // SLICE_BYTES))
+            step = -(-whole.height // pieces) if whole.height else 1
+            for start in range(0, max(whole.height, 1), step):
+                self._evaluate(item, whole.slice(start, step))
+
+    def _evaluate(self, item: _Spec, frame: pl.DataFrame) -> None:
+        """One slice of a batch: the plan, the per-row path for the rows it flags, the ledger."""
+        evaluated = item.plan.evaluate(frame, self.geocoder)
+        texts = evaluated.frame.select(pl.when(~pl.col(FALLBACK)).then(pl.col(TEXT))).to_series()
+        offsets, lengths = self.ledger.spill_texts(texts)
+        del texts
+        fast = evaluated.frame.drop(TEXT).with_columns(offsets, lengths)
+        fast = fast.filter(~pl.col(FALLBACK))
+        slow = frame.join(
+            evaluated.frame.filter(pl.col(FALLBACK)).select(RECORD), on=RECORD, how="semi"
+        )
+        rows, outcomes = self._per_row(item, batch_rows(slow), None)
+        if evaluated.geocoded is not None:
+            fast_outcomes = evaluated.geocoded.outcomes()
+            for record in fast.get_column(RECORD).to_list():
+                if record in fast_outcomes:
+                    outcomes[record] = fast_outcomes[record]
+        self._record_geocoding(item, outcomes, fast)
+        self._take(item, pl.concat([self._fast(item, fast), rows]))
 
     def _read_rows(self, item: _Spec, source: Any) -> None:
         """A spec without a plan: every row per row, read as ``rows()`` gives them."""
@@ -226,7 +243,8 @@ class ColumnarRun:
             pl.lit(None, dtype=pl.String).alias("code"),
             pl.lit(None, dtype=pl.String).alias("message"),
             pl.lit(None, dtype=pl.String).alias("values"),
-            pl.col(TEXT).alias("text"),
+            pl.col("offset"),
+            pl.col("length"),
             pl.col(WARNINGS).alias("warnings"),
             email.alias("email"),
             *refs,
@@ -239,6 +257,7 @@ class ColumnarRun:
         writer; returns them as the ledger takes them, and their geocoding outcomes."""
         record_type = item.spec.record_type
         out: dict[str, list[Any]] = {name: [] for name in _CANDIDATE_SCHEMA}
+        out["text"] = []
         for ref in item.refs:
             out[ref.column] = []
         outcomes: dict[int, Any] = {}
@@ -301,6 +320,10 @@ class ColumnarRun:
                 out[name].append(value)
             for ref in item.refs:
                 out[ref.column].append(targets.get(ref.index))
+        texts = pl.Series("text", out.pop("text"), dtype=pl.String)
+        out["offset"], out["length"] = (
+            column.to_list() for column in self.ledger.spill_texts(texts)
+        )
         schema = dict(_CANDIDATE_SCHEMA) | {ref.column: pl.String for ref in item.refs}
         return pl.DataFrame(out, schema=schema), outcomes
 

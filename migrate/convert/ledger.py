@@ -174,7 +174,7 @@ class Ledger:
         self.stripe_pending: list[tuple[int, str, str]] = []  # (seq, account sid, user sid)
         self.avatars: list[tuple[int, str, str, bool]] = []  # (seq, user sid, image sid, now)
         self.loose_images: list[str] = []
-        self.listing_images: set[str] = set()
+        self.listing_images: list[pl.Series] = []  # images with a listing, by batch
         self.reviews: list[tuple[str, str, str]] = []  # (review sid, author sid, subject sid)
         self.refs: list[pl.DataFrame] = []
         # Types whose rows are all read and none has a required reference or can be rejected
@@ -193,6 +193,16 @@ class Ledger:
             counts = self.counts[record_type] = TypeCounts()
         return counts
 
+    def spill_texts(self, texts: pl.Series) -> tuple[pl.Series, pl.Series]:
+        """Write candidate rows' edn texts to the spill (nulls as empty lines); returns each
+        text's offset and length (with its newline), for :meth:`take`'s rows."""
+        lengths = texts.str.len_bytes().fill_null(0).cast(pl.Int64) + 1
+        start = self.spill.size
+        if texts.len():
+            start = self.spill.append_lines(texts.fill_null(""))
+        offsets = lengths.cum_sum() - lengths + start
+        return offsets.alias("offset"), lengths.alias("length")
+
     def _reject(self, reject: Reject) -> None:
         self.counts_of(reject.record_type).rejected[reject.code] += 1
         self.rejects.append(reject)
@@ -203,8 +213,9 @@ class Ledger:
         """Decide one batch of rows of one spec, in ``seq`` order (see the module docstring).
 
         ``rows`` has ``seq``, ``record``, ``sid``, ``status``, ``code``, ``message``, ``values``
-        (a JSON object's text), ``text``, ``warnings``, ``email`` (users) and one column per
-        reference (:attr:`RefSpec.column`).
+        (a JSON object's text), ``offset`` and ``length`` (where the row's edn text is in
+        :attr:`spill`, see :meth:`spill_texts`), ``warnings``, ``email`` (users) and one column
+        per reference (:attr:`RefSpec.column`).
         """
         state = self.types[record_type]
         rows = self._collisions(state, rows.sort("seq"))
@@ -339,7 +350,7 @@ class Ledger:
                 self.loose_images.extend(sids.to_list())
             else:
                 self.loose_images.extend(sids.filter(~has).to_list())
-                self.listing_images.update(sids.filter(has).to_list())
+                self.listing_images.append(sids.filter(has))
         elif record_type == "review":
             author = _ref_at(refs, (REVIEW_AUTHOR,))
             subject = _ref_at(refs, (REVIEW_SUBJECT,))
@@ -466,17 +477,11 @@ class Ledger:
             "sid", "seq", "record", pl.col("cross").alias("code")
         )
         rejected = rejected.select("sid", "seq", "record", pl.col("code").cast(pl.String))
-        texts = accepted.get_column("text")
-        lengths = texts.str.len_bytes().cast(pl.Int64) + 1
-        start = self.spill.size
-        if accepted.height:
-            start = self.spill.append_lines(texts)
-        offsets = lengths.cum_sum() - lengths + start
         kept = accepted.select(
             "sid", "seq", "record",
             pl.lit(ACCEPTED, dtype=pl.UInt8).alias("state"),
             pl.lit(None, dtype=pl.String).alias("code"),
-            offsets.alias("offset"), lengths.alias("length"), "warnings",
+            "offset", "length", "warnings",
         )  # fmt: skip
         gone = pl.concat([rejected, cross_rejected]).select(
             "sid", "seq", "record",
@@ -594,8 +599,13 @@ class Ledger:
                 first[image] = user
         if images is None:
             return
+        listing = (
+            pl.concat(self.listing_images) if self.listing_images else pl.Series([], dtype=pl.String)
+        )
+        avatars = pl.Series(list(first), dtype=pl.String)
+        both = set(avatars.filter(avatars.is_in(listing.implode())).to_list())
         for image in first:
-            if image in self.listing_images:
+            if image in both:
                 images.extra_warnings.setdefault(image, []).append("avatar-shared")
         for image in self.loose_images:
             if image not in first:

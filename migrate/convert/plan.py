@@ -214,8 +214,10 @@ class RecordPlan:
         row = RowColumns(self.row_type)
         for mapping in self.spec.attributes:
             self._attribute(batch, mapping, row)
+            batch.release([sid, *row.values.values(), *_json_vals(row)])
         for extended in self.spec.extended:
             self._extended(batch, extended, row)
+            batch.release([sid, *row.values.values(), *_json_vals(row)])
         self.mapper_module.finish_columns(row, self.job.defaults, batch)
         self._required(batch, row)
         geocoded = None
@@ -659,6 +661,20 @@ class RecordPlan:
             batch.flag(failed)
             return pl.when(mask).then(other.expr).otherwise(fast)
         return fast
+
+
+def _json_vals(row: RowColumns) -> Iterable[Val]:
+    """Every value held in the row's extended data."""
+
+    def walk(root: JsonMap) -> Iterable[Val]:
+        for _, value in root.entries:
+            if isinstance(value, JsonMap):
+                yield from walk(value)
+            else:
+                yield value
+
+    for root in row.json.values():
+        yield from walk(root)
 
 
 def _either(taken: pl.Expr, first: pl.Expr | None, second: pl.Expr | None) -> pl.Expr | None:
