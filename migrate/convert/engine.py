@@ -123,7 +123,9 @@ class ColumnarRun:
         self.checker = RowChecker(now=self.now)
         self.checks: list[Callable[[str, pl.DataFrame], dict[str, str]]] = []
         types = sorted({spec.record_type for spec in job.records}, key=type_rank)
-        self.ledger = Ledger(job.ident, types, _final_types(job), options.spill_dir)
+        self.ledger = Ledger(
+            job.ident, types, _final_types(job), options.spill_dir, job.output.aliases
+        )
         self.specs: list[_Spec] = []
         for index, spec in enumerate(job.records):
             mapper = Mapper(spec, job, _Unclaimed())  # type: ignore[arg-type]

@@ -163,8 +163,10 @@ class Ledger:
         record_types: list[str],
         final_after: dict[str, int],
         spill_dir: Any = None,
+        aliases: bool = True,
     ) -> None:
         self.ident = ident
+        self.aliases = aliases  # rows have aliases, so aliases can collide
         self.types = {name: _Type(name) for name in record_types}
         self.spill = Spill(spill_dir)
         self.counts: dict[str, TypeCounts] = {}
@@ -218,7 +220,9 @@ class Ledger:
         per reference (:attr:`RefSpec.column`).
         """
         state = self.types[record_type]
-        rows = self._collisions(state, rows.sort("seq"))
+        rows = rows.sort("seq")
+        if self.aliases:
+            rows = self._collisions(state, rows)
         sid, status = pl.col("sid"), pl.col("status")
         rows = rows.with_columns(
             (
@@ -600,7 +604,9 @@ class Ledger:
         if images is None:
             return
         listing = (
-            pl.concat(self.listing_images) if self.listing_images else pl.Series([], dtype=pl.String)
+            pl.concat(self.listing_images)
+            if self.listing_images
+            else pl.Series([], dtype=pl.String)
         )
         avatars = pl.Series(list(first), dtype=pl.String)
         both = set(avatars.filter(avatars.is_in(listing.implode())).to_list())

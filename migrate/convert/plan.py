@@ -425,6 +425,9 @@ class RecordPlan:
         # One coordinate given without the other: the per-row path rejects it.
         batch.flag(lat.is_null() ^ lng.is_null())
         both = lat.is_not_null() & lng.is_not_null()
+        for number in (lat, lng):  # written as repr(float): Polars' text must be the same
+            _, exact = float_text(number)
+            batch.flag(both & ~exact)
         return batch.put_val(
             Val(
                 "location",

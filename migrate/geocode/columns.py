@@ -122,7 +122,7 @@ class GeocodeColumns:
         """Geocode a batch of listings held as columns (``plan.RowColumns``), in place."""
         from migrate.convert.batch import Val
         from migrate.convert.plan import JsonMap, json_lookup
-        from migrate.convert.vector import py_blank
+        from migrate.convert.vector import float_text, py_blank
 
         started = time.perf_counter()
         address = self._addresses(batch, plan)
@@ -181,6 +181,9 @@ class GeocodeColumns:
                 lng=pl.when(kept).then(location.lng).when(filled).then(lng),
             )
         row.values[(LOCATION,)] = batch.put_val(located, "gl")
+        for number in (lat, lng):  # written as repr(float): Polars' text must be the same
+            _, exact = float_text(number)
+            batch.flag(filled & ~exact)
         if self.config.on_failure == "reject":
             batch.flag(failed)
             warning = pl.lit(None, dtype=pl.String)
