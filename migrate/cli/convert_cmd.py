@@ -68,6 +68,13 @@ def _progress(enabled: bool) -> Iterator[object]:
     metavar="DIR",
     help="Write the outputs here instead of the job's [output] dir.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["columns", "rows"]),
+    default="columns",
+    show_default=True,
+    help="columns: the columnar engine; rows: the per-row reference engine (same output).",
+)
 @quiet_option
 @click.pass_context
 def convert_command(
@@ -77,6 +84,7 @@ def convert_command(
     limit: int | None,
     fail_on_reject: bool,
     output_dir: str | None,
+    engine: str,
     quiet: bool,
 ) -> None:
     """Convert legacy exports into an Intermediary .edn file as JOB.toml describes.
@@ -111,6 +119,7 @@ def convert_command(
                     fail_on_reject=fail_on_reject,
                     progress=progress,
                     output_dir=output_dir,
+                    engine=engine,
                 )
     except KeyboardInterrupt:
         click.echo("Error: interrupted; no new output was written", err=True)
