@@ -24,7 +24,7 @@ from __future__ import annotations
 import io
 import itertools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -51,10 +51,20 @@ from migrate.convert.outputs import write_report as _write_report
 from migrate.convert.pipeline import (
     RunOptions,
     _offending,
+    _value_at,
     source_id_key,
     type_rank,
 )
-from migrate.convert.plan import EMAIL, FALLBACK, SID, TEXT, WARNINGS, compile_plan, ref_column
+from migrate.convert.plan import (
+    EMAIL,
+    FALLBACK,
+    SID,
+    TEXT,
+    WARNINGS,
+    check_column,
+    compile_plan,
+    ref_column,
+)
 from migrate.convert.vector import ImportIds
 from migrate.edn.values import Keyword
 from migrate.edn.writer import EdnWriteError, RowWriter, row_text
@@ -114,14 +124,11 @@ class ColumnarRun:
     """One conversion by the columnar engine (see the module docstring)."""
 
     def __init__(self, job: Any, options: RunOptions, geocoder: Any = None) -> None:
-        from migrate.rules.engine import RowChecker
-
         self.job = job
         self.options = options
         self.geocoder = geocoder
         self.now = datetime.now(UTC)
-        self.checker = RowChecker(now=self.now)
-        self.checks: list[Callable[[str, pl.DataFrame], dict[str, str]]] = []
+        self.checker = options.row_checker(self.now)
         types = sorted({spec.record_type for spec in job.records}, key=type_rank)
         self.ledger = Ledger(
             job.ident, types, _final_types(job), options.spill_dir, job.output.aliases
@@ -137,6 +144,14 @@ class ColumnarRun:
             ]
             plan = compile_plan(spec, job, self.now, self.checker.context)
             self.specs.append(_Spec(index, spec, plan, mapper, refs))
+        self.checks = {number: check for number, check in enumerate(options.batch_checks)}
+        for item in self.specs:
+            if item.plan is not None:
+                item.plan.exposed = {
+                    number: check.path
+                    for number, check in self.checks.items()
+                    if check.record_type == item.spec.record_type
+                }
         targets = {ref.target for item in self.specs for ref in item.refs}
         ids = ImportIds(job.ident, targets)
         for item in self.specs:
@@ -250,7 +265,11 @@ class ColumnarRun:
             pl.col(WARNINGS).alias("warnings"),
             email.alias("email"),
             *refs,
+            *[pl.col(check_column(number)) for number in self._checks_of(item)],
         )
+
+    def _checks_of(self, item: _Spec) -> list[int]:
+        return [n for n, c in self.checks.items() if c.record_type == item.spec.record_type]
 
     def _per_row(
         self, item: _Spec, rows: Iterator[tuple[int, dict[str, Any]]], origins: Any
@@ -262,6 +281,9 @@ class ColumnarRun:
         out["text"] = []
         for ref in item.refs:
             out[ref.column] = []
+        checks = self._checks_of(item)
+        for number in checks:
+            out[check_column(number)] = []
         outcomes: dict[int, Any] = {}
         check = self.checker.check
         base = item.index * SEQ_SPAN
@@ -322,11 +344,20 @@ class ColumnarRun:
                 out[name].append(value)
             for ref in item.refs:
                 out[ref.column].append(targets.get(ref.index))
+            for number in checks:
+                value = None
+                if status == CANDIDATE:
+                    value = _value_at(result.row.attrs, self.checks[number].path)
+                out[check_column(number)].append(value)
         texts = pl.Series("text", out.pop("text"), dtype=pl.String)
         out["offset"], out["length"] = (
             column.to_list() for column in self.ledger.spill_texts(texts)
         )
         schema = dict(_CANDIDATE_SCHEMA) | {ref.column: pl.String for ref in item.refs}
+        for number in checks:
+            values = out[check_column(number)]
+            strings = all(value is None or type(value) is str for value in values)
+            schema[check_column(number)] = pl.String if strings else pl.Object
         return pl.DataFrame(out, schema=schema), outcomes
 
     def _record_geocoding(
@@ -490,6 +521,7 @@ def run_columnar(job: Any, options: RunOptions, geocoder: Any = None) -> Convert
     try:
         run.read()
         read_done = time.perf_counter()
+        run.ledger.run_batch_checks(run.checks)
         run.ledger.settle()
         settle_done = time.perf_counter()
         return write_outputs(run, started, read_done, settle_done)

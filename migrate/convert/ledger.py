@@ -97,7 +97,7 @@ class Reject:
 
     record_type: str
     source_id: str | None
-    phase: int  # 0 read, 1 settled by the cross-row checker, 2 cascade
+    phase: int  # 0 read, 1 batch checks, 2 settled by the cross-row checker, 3 cascade
     order: int
     spec: int
     record: int
@@ -179,6 +179,7 @@ class Ledger:
         self.listing_images: list[pl.Series] = []  # images with a listing, by batch
         self.reviews: list[tuple[str, str, str]] = []  # (review sid, author sid, subject sid)
         self.refs: list[pl.DataFrame] = []
+        self.checked: dict[int, list[tuple[int, str, Any]]] = {}  # batch check -> rows
         # Types whose rows are all read and none has a required reference or can be rejected
         # when settling: a reference to a kept row of such a type can never matter.
         self.final_after = final_after
@@ -243,6 +244,12 @@ class Ledger:
         verdicts = self._cross(record_type, spec, refs, added)
         accepted = verdicts.filter(pl.col("cross").is_null())
         self._store(state, spec, accepted, failed.select("sid", "seq", "record", "code"), verdicts)
+        for column in accepted.columns:
+            if column.startswith("check"):
+                picked = accepted.filter(pl.col(column).is_not_null())
+                self.checked.setdefault(int(column[5:]), []).extend(
+                    picked.select("seq", "sid", column).iter_rows()
+                )
         self._keep_refs(record_type, refs, accepted)
         # Later rows of an id seen before, and rows without an id.
         later = rows.filter(~fresh)
@@ -527,6 +534,26 @@ class Ledger:
 
     # settling -------------------------------------------------------------------------------
 
+    def run_batch_checks(self, checks: dict[int, Any]) -> None:
+        """Each batch check (``pipeline.BatchCheck``) on the accepted rows it reads; the rows
+        it names are rejected before references settle."""
+        for number, batch_check in checks.items():
+            rows = sorted(self.checked.get(number, []))
+            seqs = {sid: seq for seq, sid, _ in rows}
+            state = self.types[batch_check.record_type]
+            pairs = [(sid, value) for _, sid, value in rows]
+            for sid, code, message, values in batch_check.check(pairs):
+                seq = seqs.get(sid)
+                if seq is None or sid in state.late_rejects:
+                    continue
+                state.late_rejects[sid] = code
+                spec, record = spec_record(seq)
+                self._reject(
+                    Reject(
+                        batch_check.record_type, sid, 1, seq, spec, record, code, message, values
+                    )
+                )
+
     def settle(self) -> None:
         """What the cross-row checker settles at the end, then the cascade and the drops."""
         self._settle_stripe()
@@ -571,6 +598,8 @@ class Ledger:
             if owner is None:
                 self.stripe_owner[user] = sid
                 continue
+            if sid in state.late_rejects:
+                continue  # rejected by a batch check already: that reason stands
             ref = Ref.to_id(id_attr("user"), import_id(self.ident, "user", user))
             state.late_rejects[sid] = "stripe-account-duplicate"
             message = (
@@ -580,7 +609,7 @@ class Ledger:
             spec, record = spec_record(seq)
             self._reject(
                 Reject(
-                    "stripeAccount", sid, 1, seq, spec, record, "stripe-account-duplicate",
+                    "stripeAccount", sid, 2, seq, spec, record, "stripe-account-duplicate",
                     message, {},
                 )
             )  # fmt: skip
@@ -698,7 +727,7 @@ class Ledger:
                 spec, record = spec_record(source)
                 self._reject(
                     Reject(
-                        from_type, from_sid, 2, rejected, spec, record, code, message,
+                        from_type, from_sid, 3, rejected, spec, record, code, message,
                         {path: target_sid},
                     )
                 )  # fmt: skip

@@ -117,9 +117,37 @@ class OutputPaths:
 RecordStage = Callable[[Any], Any]
 
 
+@dataclass(frozen=True)
+class BatchCheck:
+    """A check of the accepted rows of one type, run on all of them before references settle.
+
+    ``check(pairs)`` receives ``(source id, value)`` for every accepted ``record_type`` row
+    that has a value at ``path`` (an image's ``(:im.image/url,)``), in source order, and
+    returns ``(source id, rule code, message, values)`` for each row to reject; rows that
+    reference a rejected row follow it as usual (``ref-target-rejected``). Both engines run the
+    checks at the same point, so their outputs stay the same.
+    """
+
+    record_type: str
+    path: tuple[Keyword, ...]
+    check: Callable[[list[tuple[str, Any]]], Iterable[tuple[str, str, str, dict[str, Any]]]]
+
+
+def default_row_checker(now: Any) -> Any:
+    """The rule engine a conversion checks rows with (see :attr:`RunOptions.row_checker`)."""
+    from migrate.rules.engine import RowChecker
+
+    return RowChecker(now=now)
+
+
 @dataclass
 class RunOptions:
-    """Everything :func:`run_records` needs besides the records themselves."""
+    """Everything :func:`run_records` needs besides the records themselves.
+
+    ``row_checker(now)`` makes the rule engine rows are checked with; a job whose rules need
+    more context (the target marketplace's configuration) passes a factory that builds the
+    checker with it. ``batch_checks`` run on accepted rows before references settle.
+    """
 
     ident: str
     paths: OutputPaths
@@ -132,6 +160,8 @@ class RunOptions:
     stages: list[RecordStage] = field(default_factory=list)
     spill_dir: Path | None = None
     report_extra: Callable[[], dict[str, Any]] | None = None
+    row_checker: Callable[[Any], Any] = default_row_checker
+    batch_checks: list[BatchCheck] = field(default_factory=list)
 
 
 class _Ledger:
@@ -216,6 +246,7 @@ class _Run:
         self.timings: dict[str, float] = {}
         self.done = 0
         self.merged_types: frozenset[str] = frozenset()
+        self.checked: dict[int, list[tuple[int, str, Any]]] = {}
 
     def close(self) -> None:
         self.rows.close()
@@ -230,9 +261,9 @@ class _Run:
     # Pass 1 --------------------------------------------------------------------------------
 
     def read(self, streams: Iterable[RecordStream]) -> None:
-        from migrate.rules.engine import RowChecker
+        from datetime import UTC, datetime
 
-        check_row = RowChecker().check
+        check_row = self.options.row_checker(datetime.now(UTC)).check
         progress = self.options.progress
         for stream in streams:
             counts = self.counts_of(stream.record_type)
@@ -332,6 +363,11 @@ class _Run:
         if warnings:
             ledger.warnings[node] = warnings
         ledger.state[node] = _ACCEPTED
+        for number, batch_check in enumerate(self.options.batch_checks):
+            if batch_check.record_type == item.record_type:
+                value = _value_at(item.row.attrs, batch_check.path)
+                if value is not None:
+                    self.checked.setdefault(number, []).append((node, item.source_id, value))
         ledger.handle[node] = self.rows.append(
             f"{item.origin.source}\t{item.origin.location}\n{text}"
         )
@@ -437,6 +473,21 @@ class _Run:
         self.reject_keys.append((type_rank(record_type), source_id_key(source_id or ""), handle))
 
     # Pass 2 --------------------------------------------------------------------------------
+
+    def run_batch_checks(self) -> None:
+        """Each :class:`BatchCheck` on the accepted rows it asks for; rejects what it says."""
+        for number, batch_check in enumerate(self.options.batch_checks):
+            rows = self.checked.get(number, [])
+            nodes = {source_id: node for node, source_id, _ in rows}
+            pairs = [(source_id, value) for _, source_id, value in rows]
+            for source_id, code, message, values in batch_check.check(pairs):
+                node = nodes.get(source_id)
+                if node is None or self.ledger.state[node] != _ACCEPTED:
+                    continue
+                self._reject(
+                    batch_check.record_type, source_id, self._origin(node), code, message,
+                    values, node=node,
+                )  # fmt: skip
 
     def settle(self) -> None:
         if self.checker is not None:
@@ -579,6 +630,15 @@ class _Run:
             yield self.rejects.get(handle)
 
 
+def _value_at(attrs: dict, path: tuple[Keyword, ...]) -> Any:
+    value: Any = attrs
+    for key in path:
+        if type(value) is not dict:
+            return None
+        value = value.get(key)
+    return value
+
+
 def _copy_map(mapping: dict) -> dict:
     return {
         key: _copy_map(value) if type(value) is dict else value for key, value in mapping.items()
@@ -644,6 +704,7 @@ def run_records(streams: Iterable[RecordStream], options: RunOptions) -> Convert
     try:
         run.read(streams)
         read_done = time.perf_counter()
+        run.run_batch_checks()
         run.settle()
         settle_done = time.perf_counter()
         nodes = run.accepted_in_order()

@@ -67,6 +67,11 @@ Path = tuple[Keyword, ...]
 SID, FALLBACK, TEXT, WARNINGS, EMAIL = "__sid", "__fallback", "__text", "__warnings", "__email"
 
 
+def check_column(number: int) -> str:
+    """The column of the values the ``number``-th batch check of the run reads."""
+    return f"check{number}"
+
+
 def ref_column(index: int) -> str:
     """The column of the ``index``-th reference mapping's target source id."""
     return f"__ref{index}"
@@ -203,6 +208,8 @@ class RecordPlan:
         self._ref_mappings = [mapping for mapping in spec.attributes if mapping.ref is not None]
         self._steps: dict[int, list[VectorStep] | None] = {}
         self.ids: Any = None  # a vector.ImportIds shared by the run's plans, when given
+        # Attribute values a batch check reads (see pipeline.BatchCheck): number -> path.
+        self.exposed: dict[int, Path] = {}
 
     # evaluation ---------------------------------------------------------------------------
 
@@ -223,6 +230,16 @@ class RecordPlan:
         geocoded = None
         if geocoder is not None and self.spec.record_type == "listing":
             geocoded = geocoder.columns(batch, row, self)
+        exposed = []
+        for number, path in self.exposed.items():
+            val = row.get(path)
+            if val is None:
+                exposed.append(pl.lit(None, dtype=pl.String).alias(check_column(number)))
+            elif val.kind == "str":
+                exposed.append(val.expr.alias(check_column(number)))
+            else:
+                batch.flag(val.present())  # the per-row path gives the check a Python value
+                exposed.append(pl.lit(None, dtype=pl.String).alias(check_column(number)))
         warnings = self._check(batch, row)
         text = self._text(batch, row, sid)
         out = [
@@ -239,7 +256,7 @@ class RecordPlan:
         if self.spec.record_type == "user":
             email = row.get((schemas.key("im.user/primaryEmail"), schemas.key("im.email/address")))
             out.append((email.expr if email is not None else pl.lit(None, pl.String)).alias(EMAIL))
-        result = batch.frame.select(out)
+        result = batch.frame.select(out + exposed)
         if geocoded is not None:
             geocoded = geocoded.finish(batch)
         return Evaluated(result, geocoded)
