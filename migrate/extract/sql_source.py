@@ -1,7 +1,9 @@
 """SQL sources through SQLAlchemy: a table (ordered by its key) or a query, streamed in chunks.
 
 The database URL comes from an environment variable (``url_env``) so that no password sits in
-the job file; every message shows the URL with the password masked. ``path`` reads an SQLite file.
+the job file; every message shows the URL and the driver's words through
+:func:`migrate.secrets.mask_url`/:func:`~migrate.secrets.redact` (passwords, secret query
+parameters and tokens masked). ``path`` reads an SQLite file.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from migrate.errors import ConfigError, ExtractError
 from migrate.extract.origin import Origin, SourceRow
 from migrate.extract.spec import SourceSpec
+from migrate.secrets import mask_url, redact, url_secrets
 
 
 class SqlSource:
@@ -24,7 +27,7 @@ class SqlSource:
     def __init__(self, spec: SourceSpec) -> None:
         self.spec = spec
         self.url = self._url()
-        self.display = self.url.render_as_string(hide_password=True)
+        self.display = mask_url(self.url)
         self._engine: Engine | None = None
         if spec.table is not None:
             schema, _, name = spec.table.rpartition(".")
@@ -140,11 +143,8 @@ class SqlSource:
         )
 
     def _clean(self, error: BaseException) -> str:
-        """The driver's first message line, with the password (if any) masked."""
+        """The driver's first message line, with every credential masked."""
         original = getattr(error, "orig", None) or error
         lines = [line.strip() for line in str(original).splitlines() if line.strip()]
         message = lines[0] if lines else type(original).__name__
-        password = self.url.password
-        if password:
-            message = message.replace(str(password), "***")
-        return message
+        return redact(message, url_secrets(self.url))
