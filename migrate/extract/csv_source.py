@@ -6,12 +6,14 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO
 
 import pandas as pd
+import polars as pl
 
 from migrate.errors import ExtractError
+from migrate.extract.batches import BATCH_ROWS, batches_from_rows, origins_from_rows
 from migrate.extract.compressed import open_bytes
 from migrate.extract.origin import Origin, SourceRow
 from migrate.extract.spec import SourceSpec
@@ -47,11 +49,22 @@ class CsvSource:
         with self._open() as data:
             try:
                 lines = _header_lines(_decoded_lines(data, self.encoding))
-                names = next(csv.reader(lines, delimiter=self.spec.delimiter), None)
+                reader = csv.reader(lines, delimiter=self.spec.delimiter)
+                names = next(reader, None)
+                # pandas would drop the extra cells of a first record longer than the header
+                # (or take its first column as an index): name that record instead.
+                first_line, first = reader.line_num + 1, next(reader, None)
+                while first is not None and not "".join(first).strip():
+                    first_line, first = reader.line_num + 1, next(reader, None)
             except UnicodeDecodeError:
                 raise self._decode_error() from None
             except csv.Error as error:
                 raise ExtractError(f"{self.display}:1: malformed CSV header: {error}") from None
+        if names and first is not None and len(first) > len(names):
+            raise ExtractError(
+                f"{self.display}:{first_line}: malformed CSV: expected {len(names)} fields, "
+                f"saw {len(first)}"
+            )
         if not names:
             raise ExtractError(f"{self.display}: empty file (no header line)")
         first: dict[str, int] = {}
@@ -107,6 +120,46 @@ class CsvSource:
             except pd.errors.ParserError as error:
                 raise self._parser_error(error) from None
 
+    def batches(
+        self,
+        columns: Sequence[str] | None = None,
+        *,
+        each: str | None = None,
+        limit: int | None = None,
+        size: int = BATCH_ROWS,
+    ) -> Iterator[pl.DataFrame]:
+        """The records as Polars frames read by ``polars`` (see :mod:`migrate.extract.batches`)."""
+        self._check_exists()
+        if each is not None:  # CSV cells are text: no arrays to unnest; the reference says so
+            return batches_from_rows(self, columns, each=each, limit=limit, size=size)
+        from migrate.extract.csv_batches import csv_batches
+
+        return csv_batches(self, columns, limit=limit, size=size)
+
+    def origins(self, records: Iterable[int], *, each: str | None = None) -> dict[int, Origin]:
+        """The origins (``file.csv:LINE``) of the given 0-based record numbers, scanning the
+        text once up to the last of them; equal to those ``rows()`` gives."""
+        if each is not None:
+            return origins_from_rows(self, records, each=each)
+        wanted = sorted(set(records))
+        found: dict[int, Origin] = {}
+        if not wanted:
+            return found
+        source, display = self.spec.name, self.display
+        with self._open_text() as text:
+            starts = record_start_lines(text, self.spec.delimiter)
+            next(starts, None)  # the header
+            position = 0
+            for number, line in enumerate(starts):
+                if number == wanted[position]:
+                    found[number] = Origin(source, f"{display}:{line}")
+                    position += 1
+                    if position == len(wanted):
+                        break
+        for number in wanted[position:]:  # as rows() does should the scanner ever stop early
+            found.setdefault(number, Origin(source, f"{display}:record {number + 1}"))
+        return found
+
     def _options(self) -> dict:
         return {
             "dtype": str,
@@ -114,6 +167,8 @@ class CsvSource:
             "sep": self.spec.delimiter,
             "encoding": self.encoding,
             "engine": "c",
+            # Never take the first column as an index when the first record has more fields.
+            "index_col": False,
         }
 
     def _check_exists(self) -> None:

@@ -7,11 +7,14 @@ positions in every error); JSON Lines one line at a time with the same decoder a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import IO, Any
 
+import polars as pl
+
 from migrate.errors import ExtractError
+from migrate.extract.batches import BATCH_ROWS, batches_from_rows, frame_of, origins_from_rows
 from migrate.extract.compressed import open_bytes
 from migrate.extract.json_text import (
     DECODER,
@@ -67,6 +70,61 @@ class JsonSource:
             raise ExtractError(f"{self.path}: file not found (sources.{self.spec.name}.path)")
         rows = self._lines() if self._format() == "lines" else self._array()
         return islice(rows, limit) if limit is not None else rows
+
+    def batches(
+        self,
+        columns: Sequence[str] | None = None,
+        *,
+        each: str | None = None,
+        limit: int | None = None,
+        size: int = BATCH_ROWS,
+    ) -> Iterator[pl.DataFrame]:
+        """The records as Polars frames (see :mod:`migrate.extract.batches`), built straight
+        from the parsed records, one batch at a time."""
+        if each is not None:
+            return batches_from_rows(self, columns, each=each, limit=limit, size=size)
+        return self._batches(list(columns) if columns is not None else None, limit, size)
+
+    def _batches(
+        self, names: list[str] | None, limit: int | None, size: int
+    ) -> Iterator[pl.DataFrame]:
+        if names is None:
+            names = self.columns()
+        pending: list[dict] = []
+        first = 0
+        for row in self.rows(limit=limit):
+            pending.append(row.values)  # type: ignore[arg-type]
+            if len(pending) >= size:
+                yield frame_of(pending, names, first)
+                first += len(pending)
+                pending = []
+        if pending or first == 0:
+            yield frame_of(pending, names, first)
+
+    def origins(self, records: Iterable[int], *, each: str | None = None) -> dict[int, Origin]:
+        """Origins of the given 0-based record numbers, equal to those ``rows()`` gives: array
+        records are named by number (nothing is read), JSON Lines by line (one plain pass)."""
+        wanted = sorted(set(records))
+        if each is not None or not wanted:
+            return origins_from_rows(self, wanted, each=each) if wanted else {}
+        source, display = self.spec.name, self.display
+        if self._format() != "lines":
+            return {n: Origin(source, f"{display}:record {n + 1}") for n in wanted}
+        found: dict[int, Origin] = {}
+        position, number = 0, -1
+        with self._open() as data:
+            for line, raw in enumerate(data, 1):
+                if line == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                if not raw.strip():
+                    continue
+                number += 1
+                if number == wanted[position]:
+                    found[number] = Origin(source, f"{display}:{line}")
+                    position += 1
+                    if position == len(wanted):
+                        break
+        return found
 
     def _open(self) -> IO[bytes]:
         return open_bytes(self.path, self.display)
