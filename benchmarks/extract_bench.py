@@ -54,11 +54,17 @@ def _sample(scale: int) -> Path:
     if not (folder / "csv" / "job.toml").exists():
         folder.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, str(ROOT / "samples" / "generate.py"), "--scale", str(scale),
-             "--out", str(folder)],
+            [
+                sys.executable,
+                str(ROOT / "samples" / "generate.py"),
+                "--scale",
+                str(scale),
+                "--out",
+                str(folder),
+            ],
             check=True,
         )
-        for kind, job in KINDS.items():
+        for job in KINDS.values():
             source = ROOT / "samples" / job
             (folder / job).write_text(source.read_text("utf-8"), "utf-8")
     return folder
