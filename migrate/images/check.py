@@ -113,19 +113,20 @@ async def check_urls_async(
     cached = cache.get_many(distinct) if cache is not None else {}
     now = time.time()
     network: list[str] = []
+    from_cache = 0
     for url in distinct:
         seen = cached.get(url)
         if seen is not None and now - seen.checked_at <= settings.max_age:
             verdict = judge(seen, settings)
             if verdict.passed:
                 settle(url, UrlResult(seen, verdict, from_cache=True))
+                from_cache += 1
                 continue
         static = static_failure(url, now)
         if static is not None:
             settle(url, UrlResult(static, judge(static, settings)))
         else:
             network.append(url)
-    from_cache = len(results)
 
     deadline_passed = False
     requests = 0

@@ -60,7 +60,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "The URL, or a redirect it leads to, carries a user name or password "
         "(`https://user:secret@host/…`). Image URLs must be public; the importer would get the "
         "credentials. Nothing is requested, and the credentials are shown as `***`.",
-        'URL carries credentials (user name or password): "https://***@example.com/a.jpg"',
+        "URL carries credentials (user name or password): images must be public",
     ),
     Outcome(
         PRIVATE_HOST,

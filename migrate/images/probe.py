@@ -131,7 +131,7 @@ def static_failure(url: str, now: float) -> Observation | None:
             url,
             now,
             failure=o.CREDENTIALS,
-            detail=f"URL carries credentials (user name or password): {shown_url(url)}",
+            detail="URL carries credentials (user name or password): images must be public",
         )
     problem = form_problem(url)
     if problem is not None:
