@@ -17,6 +17,7 @@ from migrate import __version__
 COMMANDS: dict[str, str] = {
     "inspect": "migrate.cli.inspect_cmd:inspect_command",
     "validate": "migrate.cli.validate_cmd:validate_command",
+    "check-images": "migrate.cli.check_images_cmd:check_images_command",
     "convert": "migrate.cli.convert_cmd:convert_command",
     "init": "migrate.cli.init_cmd:init_command",
     "geocode": "migrate.cli.geocode_cmd:geocode_command",
