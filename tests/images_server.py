@@ -11,6 +11,7 @@ port on the first line: the benchmark runs it in a process of its own.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import threading
@@ -22,8 +23,10 @@ PNG = (
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
     b"\x00\x00\x00IEND\xaeB`\x82"
 )
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(200) + (
-    b"\xff\xd9"
+JPEG = (
+    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    + bytes(200)
+    + (b"\xff\xd9")
 )
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + bytes(40)
 HTML = b"<!doctype html><html><body><form>Please log in</form></body></html>"
@@ -91,6 +94,8 @@ class ImageHandler(BaseHTTPRequestHandler):
     def _route(self, method: str) -> None:
         server = self.server
         path = self.path
+        if path.startswith("http://"):  # asked as a proxy: route by the path alone
+            path = "/" + path.split("/", 3)[3] if path.count("/") >= 3 else "/"
         if server.record:
             with server.lock:
                 server.requests.append((method, path, self.headers.get("Range")))
@@ -138,6 +143,8 @@ class ImageHandler(BaseHTTPRequestHandler):
             return self._body(method, "image/png", PNG)
         if path == "/photo.webp":
             return self._body(method, "image/webp", WEBP)
+        if path == "/to-internal":
+            return self._redirect("http://internal.example.com/photo.jpg")
         if path == "/down":
             return self._body(method, "text/plain", b"oops", status=503)
         return self._body(method, "text/plain", b"no such route", status=404)
@@ -186,10 +193,8 @@ def main() -> None:
     server = ImageServer()
     server.record = "--no-log" not in sys.argv[1:]
     print(server.server_address[1], flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

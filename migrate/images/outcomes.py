@@ -52,7 +52,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "The URL is not an absolute, percent-encoded http(s) URL (the rule engine's own "
         "`url-invalid` rule, see docs/rules.md). Nothing is requested.",
         ':im.image/url must be an absolute, percent-encoded http(s) URL, found "https://'
-        "example.com/my photo.jpg\": character ' ' at offset 23 must be percent-encoded",
+        "example.com/my photo.jpg\": character ' ' at offset 22 must be percent-encoded",
     ),
     Outcome(
         CREDENTIALS,
