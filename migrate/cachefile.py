@@ -101,7 +101,7 @@ def _check_tables(
     if others:
         shown = ", ".join(others[:3]) + (", …" if len(others) > 3 else "")
         raise error(
-            f"cannot use {what} {path}: a SQLite database with other tables ({shown}), not a {what}"
+            f"cannot use {what} {path}: a SQLite database with other tables ({shown}), not {_article(what)} {what}"
         )
     if not names:
         return False
@@ -109,9 +109,13 @@ def _check_tables(
     missing = sorted(columns - present)
     if missing:
         raise error(
-            f"cannot use {what} {path}: its {table} table has no column {missing[0]}, not a {what}"
+            f"cannot use {what} {path}: its {table} table has no column {missing[0]}, not {_article(what)} {what}"
         )
     return True
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
 def cache_size(path: Path) -> int:
