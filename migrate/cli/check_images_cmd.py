@@ -250,3 +250,97 @@ def check_images_command(
             if report.failed
             else f"{len(report.warnings):,} image warnings (--warnings-as-errors)"
         )
+
+
+def validate_image_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``validate``'s image options: ``--check-images``, ``--allow-private-hosts`` and
+    ``--no-image-cache`` (every other setting at its default); passed as ``image_options``."""
+
+    def gather(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        ctx.meta.setdefault("image_options", {})[param.name] = value
+        return value
+
+    for option in reversed(
+        [
+            click.option(
+                "--check-images",
+                is_flag=True,
+                expose_value=False,
+                callback=gather,
+                help="Also ask every image URL (as `migrate check-images` does).",
+            ),
+            click.option(
+                "--allow-private-hosts",
+                is_flag=True,
+                expose_value=False,
+                callback=gather,
+                help="With --check-images: let loopback and private addresses through.",
+            ),
+            click.option(
+                "--no-image-cache",
+                is_flag=True,
+                expose_value=False,
+                callback=gather,
+                help="With --check-images: neither read nor write the image-check cache.",
+            ),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def with_image_findings(report: Any, path: Any, *, quiet: bool = False) -> Any:
+    """``report`` (a validation :class:`~migrate.rules.findings.Report`) with the image
+    check's findings added, when ``--check-images`` was given; else ``report`` unchanged.
+
+    The file must have been read to its end (no syntax error). ``url-invalid`` is left to the
+    rule of that name, which the validation already ran.
+    """
+    import dataclasses
+
+    from migrate.images.outcomes import URL_INVALID
+    from migrate.images.run import check_file
+
+    ctx = click.get_current_context()
+    given = ctx.meta.get("image_options", {})
+    if not given.get("check_images") or report.syntax_error:
+        return report
+    options = {
+        **{name.replace("-", "_"): value for name, value in _DEFAULT_OPTIONS.items()},
+        "allow_private_hosts": given.get("allow_private_hosts", False),
+        "no_cache": given.get("no_image_cache", False),
+    }
+    settings = settings_from_options(options)
+    with (
+        opened_cache(options) as cache,
+        progress_display(not quiet and sys.stderr.isatty()) as progress,
+        user_errors(),
+    ):
+        images = check_file(
+            path,
+            settings,
+            cache=cache,
+            progress=progress,
+            skip={URL_INVALID},
+            warnings_as_errors=report.warnings_as_errors,
+        )
+    found = [item.to_finding() for item in images.findings()]
+    merged = sorted(
+        (*report.findings, *found),
+        key=lambda item: (item.line if item.line is not None else 1 << 62, item.column or 0),
+    )
+    return dataclasses.replace(report, findings=tuple(merged))
+
+
+_DEFAULT_OPTIONS: dict[str, Any] = {
+    "concurrency": DEFAULTS.concurrency,
+    "per_host": DEFAULTS.per_host,
+    "rate": DEFAULTS.rate,
+    "timeout": DEFAULTS.timeout,
+    "retries": DEFAULTS.retries,
+    "max_redirects": DEFAULTS.max_redirects,
+    "max_bytes": DEFAULTS.max_bytes,
+    "deadline": None,
+    "max_age": DEFAULTS.max_age,
+    "cache_path": None,
+}

@@ -18,6 +18,7 @@ from migrate.rules.show import show
 
 SCHEMA_VERSION = 1
 _URL_LIMIT = 200
+_CODE_WIDTH = max(len(outcome.code) for outcome in o.OUTCOMES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,13 +172,13 @@ class ImageReport:
             if lines:
                 lines.append("")
             lines.append("Outcomes (image rows):")
-            width = max(len(code) for code in self.outcomes)
-            lines += [f"  {code:<{width}}  {count:>7,}" for code, count in self.outcomes.items()]
+            lines += [
+                f"  {code:<{_CODE_WIDTH}} {count:>9,}" for code, count in self.outcomes.items()
+            ]
         if self.warning_counts:
             lines.append("Warnings:")
-            width = max(len(code) for code in self.warning_counts)
             for code, count in self.warning_counts.items():
-                lines.append(f"  {code:<{width}}  {count:>7,}")
+                lines.append(f"  {code:<{_CODE_WIDTH}} {count:>9,}")
                 examples = [item for item in self.warnings if item.code == code]
                 lines += [f"    {item.line_text()}" for item in examples[:max_examples]]
                 if count > max_examples:
