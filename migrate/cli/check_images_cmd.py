@@ -209,10 +209,10 @@ def check_images_command(
     """Ask every :im.image/url of an Intermediary FILE.edn, as Sharetribe's importer will.
 
     Each URL must answer 2xx with an image (image/*, or image bytes sent as
-    application/octet-stream) under the size limit, after at most --max-redirects redirects,
-    from a public address. Plain http:// URLs and image types other than JPEG, PNG and GIF are
-    warnings. Passes are cached (see --cache, --max-age); failures are asked again on every
-    run. docs/check-images.md lists every outcome.
+    application/octet-stream) no larger than the size limit, from a public address, within
+    the redirects allowed. Plain http:// URLs and image types other than JPEG, PNG and GIF
+    are warnings. Passes are cached (see --cache and --max-age); failures are asked again on
+    every run. Every outcome is described in docs/check-images.md.
 
     Exit status: 0 when every image passes (warnings allowed), 1 when an image fails or
     FILE.edn is not valid edn, 2 for a usage error, an unreadable file or an unusable cache,

@@ -79,7 +79,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "No HTTP answer: the host name does not resolve, the connection is refused or reset, "
         "or TLS fails (an invalid certificate fails the importer too). After "
         "5 such failures in a row, a host's remaining images fail without being asked.",
-        "connection failed: [Errno 111] Connection refused",
+        "connection failed: connection refused (2 attempts)",
     ),
     Outcome(
         TIMEOUT,
@@ -174,7 +174,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         "`image/svg+xml` …). Sharetribe's Integration API reference accepts only JPG, PNG and "
         "non-animated GIF, while Console says most common formats: the strict reading is a "
         "warning.",
-        "image/webp is not among the formats Sharetribe documents (JPEG, PNG, GIF)",
+        'content type "image/webp" is not among the formats Sharetribe documents '
+        "(JPEG, PNG, GIF)",
     ),
 )
 
