@@ -17,7 +17,7 @@ def test_every_outcome_has_a_row_and_the_limits_have_their_sources():
     assert "**Size limit: 20,000,000 bytes.** Sharetribe Integration API reference" in text
     assert "“The maximum allowed file size is 20MB”" in text
     assert "“Images can only be uploaded as JPG, PNG, or non-animated GIF”" in text
-    assert "| `per_host` | `--per-host` | 16 |" in text
+    assert "| `per_host` | `--per-host` | 8 |" in text
     assert (ROOT / "docs" / "check-images.md").read_text("utf-8") == text
 
 

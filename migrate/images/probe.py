@@ -41,6 +41,14 @@ TRANSPORT_RETRIES = 1
 """Retries of a request that got no answer (timed out, connection refused or reset)."""
 
 _URL_LIMIT = 200  # characters of a URL shown in a message
+_KEEP_READING = 64 * 1024
+"""Bytes of a GET body read at most: a ranged answer (64 bytes) is read to its end, which keeps
+the connection alive; a whole image sent despite the Range is cut here."""
+
+
+def _small_body(headers: httpx.Headers) -> bool:
+    length = headers.get("content-length", "").strip()
+    return length.isdigit() and int(length) <= _KEEP_READING
 
 
 def shown_url(url: str) -> str:
@@ -315,8 +323,13 @@ class Prober:
                     head = b""
                     async for chunk in response.aiter_raw():
                         head += chunk
-                        if len(head) >= SNIFF_BYTES:
-                            break
+                        if len(head) >= _KEEP_READING:
+                            break  # a server that ignored Range: drop the connection
+                elif method == "HEAD" or _small_body(response.headers):
+                    # Read the (short or empty) body to its end, so that the connection goes
+                    # back to the pool; an unread body makes httpcore close it.
+                    async for _chunk in response.aiter_raw():
+                        pass
                 return _Answer(response.status_code, response.headers, head)
 
 

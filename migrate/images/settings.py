@@ -45,7 +45,7 @@ class CheckSettings:
     """
 
     concurrency: int = 64
-    per_host: int = 16
+    per_host: int = 8
     rate: float = 1000.0
     timeout: float = 10.0
     retries: int = 3
