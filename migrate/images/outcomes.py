@@ -174,8 +174,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "`image/svg+xml` …). Sharetribe's Integration API reference accepts only JPG, PNG and "
         "non-animated GIF, while Console says most common formats: the strict reading is a "
         "warning.",
-        'content type "image/webp" is not among the formats Sharetribe documents '
-        "(JPEG, PNG, GIF)",
+        'content type "image/webp" is not among the formats Sharetribe documents (JPEG, PNG, GIF)',
     ),
 )
 
