@@ -6,9 +6,9 @@ Emptiness (``attribute-empty``), presence (``attribute-required``) and unknown k
 
 from __future__ import annotations
 
+from migrate.edn.show import kind_of, show
 from migrate.edn.values import EdnList, Keyword, is_instant
 from migrate.rules.registry import acceptor, value_rule
-from migrate.rules.show import kind_of, show
 
 
 def expected_found(attribute, expected: str, value) -> str:

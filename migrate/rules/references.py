@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import uuid
 
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, Ref, Tagged
 from migrate.rules.attributes import expected_found
 from migrate.rules.registry import acceptor, value_rule
-from migrate.rules.show import show
 
 
 def target_text(attribute) -> str:

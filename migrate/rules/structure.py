@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, NonCanonicalUUID, Row
-from migrate.rules.show import show
 
 
 def alias_path(row: Row) -> tuple:
