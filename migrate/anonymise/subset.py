@@ -12,6 +12,7 @@ with the reason it was dropped.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections import Counter
 from collections.abc import Iterable
@@ -219,7 +220,7 @@ def select(
 # -- the --users file --------------------------------------------------------------------------
 
 
-def read_user_list(path: str | Path, graph: Graph) -> list[int]:
+def read_user_list(path: str | os.PathLike[str], graph: Graph) -> list[int]:
     """Positions of the users named in ``path``: one alias or import id a line.
 
     Aliases may be written with or without the leading colon (``:user/jane``, ``user/jane``);

@@ -115,6 +115,10 @@ class RowAnonymiser:
             return value
         if action == "scrub":
             return self.scrubber.text(value) if isinstance(value, str) else value
+        if isinstance(value, Location):  # moved when it is a location, never faked as text
+            return (
+                ps.location(value, self.policy.location_radius_m) if kind == "location" else value
+            )
         # fake
         if key is _FIRST:
             return ps.first_name(value)
@@ -128,7 +132,7 @@ class RowAnonymiser:
                 last if isinstance(last, str) else None,
             )
         if kind == "location":
-            return ps.location(value, self.policy.location_radius_m)
+            return value  # not an #im/location: left as it is, for validation to report
         if kind == "url":
             return IMAGE_PLACEHOLDER.format(token=ps.token("image", value))
         if isinstance(value, str):
