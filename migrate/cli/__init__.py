@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
 SUMMARIES: dict[str, str] = {
     "inspect": "Count the rows, identifiers and references in FILE.edn.",
     "validate": "Check FILE.edn against every rule of the format.",
+    "check-images": "Ask every image URL of FILE.edn before it is sent.",
     "convert": "Convert legacy exports into an Intermediary .edn file.",
     "init": "Guess a starter job file from the columns of source files.",
     "geocode": "Fill missing listing locations from their addresses.",

@@ -18,8 +18,8 @@ from migrate import schemas
 from migrate.edn.errors import EdnSyntaxError, RowShapeError
 from migrate.edn.reader import DocumentReader
 from migrate.edn.rows import not_a_document, row_from_value
+from migrate.edn.show import show
 from migrate.edn.values import Ref
-from migrate.rules.show import show
 
 IMAGE_ID = schemas.key("im.image/id")
 USER_ID = schemas.key("im.user/id")
@@ -101,9 +101,9 @@ def collect_images(
         message, (line, column) = problem
         raise EdnSyntaxError(message, name, line, column)
     for key, user in avatars:
-        image = by_key.get(key)
-        if image is not None:
-            image.used_by.append(user)
+        target = by_key.get(key)
+        if target is not None:
+            target.used_by.append(user)
     return images
 
 

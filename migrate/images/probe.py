@@ -26,13 +26,13 @@ from dataclasses import dataclass
 
 import httpx
 
+from migrate.edn.show import show
 from migrate.images import outcomes as o
 from migrate.images.settings import HOST_DOWN_AFTER, SNIFF_BYTES, USER_AGENT, CheckSettings
 from migrate.images.sniff import image_type
 from migrate.images.urls import HostVerdicts, Resolver, form_problem, has_credentials, host_key
 from migrate.images.urls import masked as masked_url
 from migrate.images.verdict import OCTET_TYPES, Observation, media_type
-from migrate.rules.show import show
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 HEAD_REFUSED = frozenset({400, 403, 405, 501})
@@ -53,7 +53,7 @@ def _small_body(headers: httpx.Headers) -> bool:
 
 def shown_url(url: str) -> str:
     """A URL as an edn string for messages, credentials masked."""
-    return show(masked_url(url), _URL_LIMIT)
+    return show(masked_url(url), cut=False)
 
 
 class HostGate:

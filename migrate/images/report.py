@@ -11,10 +11,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from migrate.edn.show import show
 from migrate.images import outcomes as o
 from migrate.images.urls import masked
 from migrate.rules.findings import Finding, Severity
-from migrate.rules.show import show
 
 SCHEMA_VERSION = 1
 _URL_LIMIT = 200
@@ -57,11 +57,11 @@ class ImageFinding:
         if self.status is not None:
             facts.append(f"status {self.status}")
         if self.content_type is not None:
-            facts.append(f"content type {show(self.content_type, 120)}")
+            facts.append(f"content type {show(self.content_type)}")
         if self.size is not None:
             facts.append(f"{self.size:,} bytes")
         answer = f" ({', '.join(facts)})" if facts else ""
-        url = f" url {show(self.url, _URL_LIMIT)}" if self.url else ""
+        url = f" url {show(self.url, cut=False)}" if self.url else ""
         return (
             f"{self.location()}: {self.severity.value} {self.code}: {self.message} "
             f"[image {self.image}{users}]{url}{answer}"
@@ -90,7 +90,7 @@ class ImageFinding:
     def to_finding(self) -> Finding:
         """The same problem as a rule-engine :class:`Finding` (for ``validate --check-images``)."""
         users = f" (image of {', '.join(self.used_by)})" if self.used_by else ""
-        url = f": url {show(self.url, _URL_LIMIT)}" if self.url else ""
+        url = f": url {show(self.url, cut=False)}" if self.url else ""
         return Finding(
             code=self.code,
             severity=self.severity,

@@ -65,6 +65,29 @@ def _unusable(image: ImageRow) -> UrlResult:
     return UrlResult(seen, Verdict(o.URL_INVALID, message))
 
 
+def _finding(
+    filename: str, image: ImageRow, result: UrlResult, code: str, message: str, severity: Severity
+) -> ImageFinding:
+    seen = result.observation
+    return ImageFinding(
+        code=code,
+        severity=severity,
+        message=message,
+        file=filename,
+        line=image.line,
+        column=image.column,
+        row_index=image.index,
+        image=image.label,
+        used_by=tuple(image.used_by),
+        url=masked(image.url) if isinstance(image.url, str) else "",
+        final_url=masked(seen.final_url) if seen.final_url else None,
+        status=seen.status,
+        content_type=seen.content_type,
+        size=seen.size,
+        from_cache=result.from_cache,
+    )
+
+
 def build_report(
     filename: str,
     images: list[ImageRow],
@@ -86,46 +109,16 @@ def build_report(
         if verdict.code in skip:
             continue
         outcomes[verdict.code] += 1
-        seen = result.observation
-        url = masked(image.url) if isinstance(image.url, str) else ""
-
-        def finding(
-            code: str,
-            message: str,
-            severity: Severity,
-            *,
-            seen=seen,
-            url=url,
-            image=image,
-            result=result,
-        ) -> ImageFinding:
-            return ImageFinding(
-                code=code,
-                severity=severity,
-                message=message,
-                file=filename,
-                line=image.line,
-                column=image.column,
-                row_index=image.index,
-                image=image.label,
-                used_by=tuple(image.used_by),
-                url=url,
-                final_url=masked(seen.final_url) if seen.final_url else None,
-                status=seen.status,
-                content_type=seen.content_type,
-                size=seen.size,
-                from_cache=result.from_cache,
-            )
-
         if not verdict.passed:
             # a failing image reports its error only: its warnings are moot until it passes
-            failures.append(finding(verdict.code, verdict.message or verdict.code, o.ERROR))
+            message = verdict.message or verdict.code
+            failures.append(_finding(filename, image, result, verdict.code, message, o.ERROR))
             continue
         for code, message in verdict.warnings:
             if code in skip:
                 continue
             warning_counts[code] += 1
-            warnings.append(finding(code, message, o.WARNING))
+            warnings.append(_finding(filename, image, result, code, message, o.WARNING))
     return ImageReport(
         file=filename,
         images=sum(outcomes.values()),

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, fields
 
 from migrate import __version__
+from migrate.edn.show import show
 from migrate.errors import ConfigError
-from migrate.rules.show import show
 
 MAX_IMAGE_BYTES = 20_000_000
 """Largest image accepted, in bytes: Sharetribe's Integration API reference ("The maximum

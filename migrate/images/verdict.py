@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass, fields
 from http import HTTPStatus
 from typing import Any
 
+from migrate.edn.show import show
 from migrate.images import outcomes as o
 from migrate.images.settings import DOCUMENTED_FORMATS, CheckSettings
-from migrate.rules.show import show
 
 OCTET_TYPES = frozenset({"application/octet-stream", "binary/octet-stream"})
 """Content types that say nothing about the bytes (``binary/octet-stream`` is S3's default)."""
@@ -116,7 +116,7 @@ def judge(observation: Observation, settings: CheckSettings) -> Verdict:
             warnings.append((o.INSECURE, "plain http:// URL: prefer https://"))
         else:
             warnings.append(
-                (o.INSECURE, f"redirected to a plain http:// URL, {show(seen.insecure, 200)}")
+                (o.INSECURE, f"redirected to a plain http:// URL, {show(seen.insecure, cut=False)}")
             )
     if seen.failure is not None:
         return Verdict(seen.failure, seen.detail or seen.failure, tuple(warnings))
@@ -153,7 +153,7 @@ def judge(observation: Observation, settings: CheckSettings) -> Verdict:
     else:
         return Verdict(
             o.NOT_AN_IMAGE,
-            f"content type {show(seen.content_type, 120)}, not an image",
+            f"content type {show(seen.content_type)}, not an image",
             tuple(warnings),
         )
     if seen.size is not None and seen.size > settings.max_bytes:
