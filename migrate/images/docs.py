@@ -155,8 +155,11 @@ allow_private_hosts = false   # the same switch as --allow-private-hosts
 
 With `check = true`, `migrate convert` asks every accepted image row's URL before references are
 settled. An image row that fails is rejected with its outcome code and message in the rejects
-file, and the usual cascade follows: the listing stays, its image goes; a user whose avatar
-failed keeps the user row without the avatar (an optional reference). Passes are cached as
+file (its URL, credentials masked, in the values column), and the usual cascade follows: the
+listing stays, its image goes; a user whose avatar reference is `required = false` loses the
+avatar, one whose reference is required goes with it. The run's report
+(`<name>.report.json`, key `images`) counts image rows per outcome and warning, distinct URLs,
+requests, answers from the cache and the seconds the check took. Passes are cached as
 above. The other keys of `[images]` are the settings of the table above (`concurrency`,
 `per_host`, `rate`, `timeout`, `retries`, `max_redirects`, `max_bytes`, `deadline`, `max_age`,
 `cache`).
