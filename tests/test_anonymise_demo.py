@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from migrate.anonymise import anonymise, render_text
+from migrate.anonymise.language import vocabulary
 from migrate.edn.reader import DocumentReader
 from migrate.edn.rows import row_from_value
 from migrate.edn.values import Keyword, Row
@@ -84,9 +85,12 @@ def test_the_sample_export_validates_and_leaks_nothing(converted, personal, tmp_
     folded = (text + render_text(report)).casefold()
     assert sorted(value for value in anywhere if value.casefold() in folded) == []
     # Names are checked as words: real names hide inside ordinary words ("Arne" in "harness").
+    # A name that is also a word of the language ("White", "Price", "Glass") stays in the prose
+    # as that word; no other name may survive.
     words = "\n".join(string for row in rows for string in _strings(row.attrs, []))
     words = (words + "\n" + render_text(report)).casefold()
     found = [
         name for name in names if re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", words)
     ]
-    assert found == []
+    known = vocabulary().known
+    assert [name for name in found if name.casefold() not in known] == []

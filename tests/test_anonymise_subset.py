@@ -113,8 +113,8 @@ def test_profile_images_go_when_the_policy_drops_avatars():
 def test_random_sample_follows_the_rank_and_a_large_sample_takes_everyone():
     g = graph()
     rank = {0: 2, 1: 0, 2: 1}
-    assert choose_users(g, rank=rank, sample_users=2) == ({1, 2}, 2)
-    assert choose_users(g, rank=rank, sample_users=10) == ({0, 1, 2}, 10)
+    assert choose_users(g, rank=rank, sample_users=2, strategy="random") == ({1, 2}, 2)
+    assert choose_users(g, rank=rank, sample_users=10, strategy="random") == ({0, 1, 2}, 10)
     assert choose_users(g, rank=rank) == ({0, 1, 2}, None)
 
 

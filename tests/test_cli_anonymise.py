@@ -33,8 +33,13 @@ def test_writes_a_valid_sample_and_prints_counts_without_personal_data(live, tmp
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith(f"wrote {out} (:dev-marketplace-id): ")
-    assert lines[1].split() == ["user", "5", "kept", "11", "dropped"]
-    assert "       11 user           not-sampled: not among the chosen users" in lines
+    assert lines[1].split() == ["user", "5", "kept", "31%", "11", "dropped"]
+    assert "11 user not-sampled: not among the chosen users".split() in [
+        line.split() for line in lines
+    ]
+    assert lines[0].endswith(" rows, shape sample")
+    assert "emails: admin+1@example.com to admin+5@example.com" in lines
+    assert result.stderr == ""
     assert leaks(result.output, originals) == []
     assert leaks(out.read_text("utf-8"), originals) == []
     assert validate_file(out).errors == 0
@@ -76,7 +81,7 @@ def test_users_file_and_connected_strategy(live, tmp_path):
     out = tmp_path / "dev.edn"
     result = run(path, "-o", out, "--ident", ":dev", "--users", users, "--seed", "s")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[1].split() == ["user", "2", "kept", "14", "dropped"]
+    assert result.output.splitlines()[1].split() == ["user", "2", "kept", "12%", "14", "dropped"]
     connected = run(
         path, "-o", out, "--ident", ":dev", "--sample-users", 3, "--strategy", "connected"
     )

@@ -20,7 +20,7 @@ import math
 import random
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from decimal import Decimal
 
 from faker import Faker
@@ -299,8 +299,25 @@ class Pseudonyms:
         return "acct_test_" + self.digest("stripe", original).hex()[:16]
 
     def token(self, kind: str, original: str, length: int = 12) -> str:
-        """A short hex token for ``original``, e.g. for placeholder image addresses."""
+        """A short hex token for ``original``."""
         return self.digest(kind, original).hex()[:length]
+
+    def letters(self, kind: str, original: str, length: int = 12) -> str:
+        """A token of ``length`` lower-case letters for ``original`` (no digits: a token in a
+        URL never reads as a source id)."""
+        digest = self.digest(kind, original)
+        return "".join(chr(ord("a") + byte % 26) for byte in digest[:length])
+
+    def number_like(self, original: int, avoid: Container[int] = ()) -> int:
+        """A number with as many digits as ``original``, none of ``avoid``, keyed by it."""
+        digits = len(str(abs(original)))
+        low = 10 ** (digits - 1) if digits > 1 else 0
+        rng = self.rng("number-like", str(original))
+        for _ in range(_ATTEMPTS):
+            fake = rng.randint(low, 10**digits - 1)
+            if fake != abs(original) and fake not in avoid:
+                return fake
+        return fake
 
     # -- places ------------------------------------------------------------------------------
 
