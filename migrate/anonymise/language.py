@@ -6,6 +6,11 @@ maintained package whose word lists ship inside its wheel, so nothing is downloa
 time): a word is *common* when its Zipf frequency (log10 of its occurrences per billion words)
 is at least :data:`COMMON_ZIPF` in one of the chosen languages, and *known* when it is at least
 :data:`KNOWN_ZIPF` (rarer words, e.g. most surnames, are not known).
+
+Some common words are capitalised by the language itself: months, weekdays, languages and
+countries ("in May", "June", "Jordan"). Those come from babel's locale data for the same
+languages (:attr:`Vocabulary.proper`); a capitalised "May" in another user's review is the
+month, not the user called May.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import re
+
 import wordfreq
+from babel import Locale, UnknownLocaleError
 
 from migrate.errors import ConfigError
 
@@ -47,6 +55,7 @@ class Vocabulary:
     languages: tuple[str, ...]
     common: frozenset[str]
     known: frozenset[str]
+    proper: frozenset[str] = frozenset()
 
     def is_common(self, word: str) -> bool:
         """True when ``word`` (case-folded) is a common word of one of the languages."""
@@ -73,7 +82,32 @@ def vocabulary(languages: Iterable[str] = DEFAULT_LANGUAGES) -> Vocabulary:
             )
     common: set[str] = set()
     known: set[str] = set()
+    proper: set[str] = set()
     for code in chosen:
         common |= _words_at_least(code, COMMON_ZIPF)
         known |= _words_at_least(code, KNOWN_ZIPF)
-    return Vocabulary(chosen, frozenset(common), frozenset(known))
+        proper |= _capitalised_words(code)
+    return Vocabulary(chosen, frozenset(common), frozenset(known), frozenset(proper))
+
+
+@lru_cache(maxsize=8)
+def _capitalised_words(language: str) -> frozenset[str]:
+    """Words of month, weekday, language and country names in ``language`` (babel's CLDR)."""
+    try:
+        locale = Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        return frozenset()
+    names: list[str] = []
+    for table in (locale.months, locale.days):
+        for context in table.values():
+            for width in ("wide", "abbreviated"):
+                names.extend(context.get(width, {}).values())
+    names.extend(locale.languages.values())
+    names.extend(locale.territories.values())
+    # Only the capitalised words: "Antigua and Barbuda" makes no proper noun of "and".
+    return frozenset(
+        word.casefold()
+        for name in names
+        for word in re.findall(r"[^\W\d_]{3,}", name)
+        if word[0].isupper()
+    )

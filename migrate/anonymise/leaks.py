@@ -136,7 +136,7 @@ class LeakCheck:
                 self.found[kind].add(folded[start : end + 1])
         if self._names:
             for match in WORD_RE.finditer(text):
-                hit = self.names.lookup(match.group("letters"))
+                hit = self.names.lookup(match.group("letters"), bool(match.group("suffix")))
                 if hit is not None and hit[1].word in self._names:
                     self.found["names"].add(hit[1].word)
         if self.phones:

@@ -5,18 +5,23 @@ last name, kept users and dropped ones alike (a review may name anyone). Placeho
 most users share (see :mod:`migrate.anonymise.personal`) are not names.
 
 Name words that are also common words of the text's language (see :mod:`.language`) are the hard
-case: "Will", "Love", "Grant", "Price". The input's own prose decides first: a word with enough
-evidence (:data:`MIN_EVIDENCE` occurrences inside sentences) that is written in lower case at
-least as often as capitalised is an ordinary word in this marketplace, one written capitalised
-is a name ("John"). Without evidence the wordfreq frequency decides. A common name word is then
-scrubbed only where it is written as a name: capitalised, inside a sentence, not in a title-case
-or all-caps line, and alone or next to another name word; in the texts of the user it belongs to
-(their listings, reviews by or about them) wherever it is capitalised. Every other name word is
-scrubbed in any case and position.
+case: "Will", "Love", "Grant", "Price", "May". The input's own prose can overrule the frequency
+list: a common word with enough evidence (:data:`MIN_EVIDENCE` occurrences inside sentences)
+that is written capitalised more often than in lower case is a name in this marketplace
+("John", "Williams"). A common name word is then scrubbed only where it is written as a name:
+
+* in the texts of the user it belongs to (their listings, reviews by or about them): wherever
+  it is capitalised (``Will``, ``WILL``), even first in a sentence;
+* in other texts: capitalised, inside a sentence, not on a title-case or all-caps line, not a
+  word the language capitalises anyway (months, weekdays, countries: "in May"), and alone, or
+  next to another name word; a capitalised possessive ("Will's") also first in a sentence.
+
+A common name word in lower case ("thanks will!") cannot be told from the word and stays: this
+is the price of keeping the prose. Every other name word is scrubbed in any case and position.
 
 Inflected forms are matched: ``Archer's``, ``Archer’s``, ``Archers'``, ``Archers`` (and
-``Joneses``), unless the inflected form is itself a common word ("shoes" is not the plural of a
-user called Sho).
+``Joneses``); a plural without an apostrophe only when it is not itself a common word ("shoes"
+is not the plural of a user called Sho).
 """
 
 from __future__ import annotations
@@ -129,10 +134,10 @@ def adjacent(text: str, left: Word | None, right: Word | None) -> bool:
 
 @dataclass
 class CaseEvidence:
-    """How the input's own prose writes its known words: lower case or capitalised.
+    """How the input's own prose writes its common words: lower case or capitalised.
 
     Only words inside sentences count (a sentence's first word is capitalised anyway), and not
-    on title-case or all-caps lines. Counts are kept for the known words of the vocabulary
+    on title-case or all-caps lines. Counts are kept for the common words of the vocabulary
     only, so memory is bounded by the language, not by the input.
     """
 
@@ -141,7 +146,7 @@ class CaseEvidence:
 
     def observe(self, text: str) -> None:
         """Count the words of ``text``."""
-        known = self.vocabulary.known
+        known = self.vocabulary.common
         counts = self.counts
         for word in words_of(text):
             if word.initial or word.title_line:
@@ -199,24 +204,28 @@ class NameIndex:
 
     def is_common(self, folded: str) -> bool:
         """True when ``folded`` is an ordinary word of this marketplace's prose (see module)."""
-        if folded not in self.vocabulary.known:
+        if folded not in self.vocabulary.common:
             return False
-        if self.evidence is not None:
+        # Months and countries are capitalised anyway: that is no evidence of a name.
+        if self.evidence is not None and folded not in self.vocabulary.proper:
             verdict = self.evidence.written_as_word(folded)
             if verdict is not None:
                 return verdict
-        return self.vocabulary.is_common(folded)
+        return True
 
-    def lookup(self, letters: str) -> tuple[int, NameWord] | None:
+    def lookup(self, letters: str, possessive: bool = False) -> tuple[int, NameWord] | None:
         """The name word ``letters`` is a form of, and how many of its letters the stem has.
 
-        ``Archers`` gives ``(6, archer)``; a common word is never read as an inflected name.
+        ``Archers`` gives ``(6, archer)``. Without an apostrophe (``possessive``) a common word
+        is never read as an inflected name.
         """
         folded = letters.casefold()
         found = self.words.get(folded)
         if found is not None:
             return len(letters), found
-        if not folded.endswith("s") or len(folded) <= self.minimum or self.is_common(folded):
+        if not folded.endswith("s") or len(folded) <= self.minimum:
+            return None
+        if not possessive and self.is_common(folded):
             return None
         for cut in (1, 2):
             stem = folded[:-cut]
@@ -245,7 +254,7 @@ def decide(
     ``connected`` holds the name words of the users the text belongs to; see the module
     docstring for the rules.
     """
-    matches = [index.lookup(word.letters) for word in words]
+    matches = [index.lookup(word.letters, bool(word.suffix)) for word in words]
     chosen = []
     for position, (word, match) in enumerate(zip(words, matches, strict=True)):
         if match is None:
@@ -266,11 +275,10 @@ def _written_as_name(
 ) -> bool:
     word = words[position]
     name = matches[position][1]  # type: ignore[index]
-    if shape(word.letters) != "title":
-        return False
+    kind = shape(word.letters)
     if name.word in connected:
-        return True
-    if word.title_line:
+        return kind in ("title", "upper")
+    if kind != "title" or word.title_line or name.word in index.vocabulary.proper:
         return False
     before = words[position - 1] if position > 0 else None
     after = words[position + 1] if position + 1 < len(words) else None

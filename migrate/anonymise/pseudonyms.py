@@ -52,6 +52,7 @@ class Pseudonyms:
         self._key = seed.encode("utf-8")
         self._faker = Faker(locale)
         self._forbidden: set[str] = set()
+        self._forbidden_words: set[str] = set()
         self._forbidden_max = 0
         self._cache: dict[tuple[str, str], str] = {}
         self._clean_words: dict[str, bool] = {}
@@ -83,15 +84,28 @@ class Pseudonyms:
                 self._forbidden_max = max(self._forbidden_max, len(folded))
         self._clean_words.clear()
 
+    def forbid_words(self, words: Iterable[str]) -> None:
+        """Add words (case-folded, any length) that no fake may hold as a whole word.
+
+        Users' name words of 3 letters ("Amy", "Ian") are too short to forbid inside words,
+        but a fake must not be one of them.
+        """
+        self._forbidden_words.update(words)
+        self._clean_words.clear()
+
     def is_clean(self, text: str) -> bool:
         """True when no forbidden value occurs in ``text`` (case-insensitively).
 
         Short texts are checked at every position; long prose word by word (a cached check per
         word), since a forbidden value spanning two generated words is not a realistic leak.
         """
+        folded = text.casefold()
+        if self._forbidden_words and any(
+            word in self._forbidden_words for word in _WORD_RE.findall(folded)
+        ):
+            return False
         if not self._forbidden:
             return True
-        folded = text.casefold()
         if len(folded) <= _WHOLE_CHECK_MAX:
             return self._clean_span(folded)
         clean = self._clean_words

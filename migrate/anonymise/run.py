@@ -160,6 +160,7 @@ def anonymise(
     names = NameIndex(words, evidence, first=first, last=last, full_names=pairs)
     pseudonyms.forbid(personal.values)
     pseudonyms.forbid(names.distinctive(MIN_FORBIDDEN))
+    pseudonyms.forbid_words(names.words)
 
     rank = _rank(graph, pseudonyms)
     chosen_list = read_user_list(users, graph) if users is not None else None
