@@ -361,6 +361,7 @@ def test_row_order_does_not_change_what_is_written(tmp_path):
     out_a, out_b = tmp_path / "out-a.edn", tmp_path / "out-b.edn"
     anonymise(ordered, out_a, ident=":dev", sample_users=5, seed="x")
     anonymise(shuffled, out_b, ident=":dev", sample_users=5, seed="x")
+
     # {n} in the email template counts users in output order, which follows the input's.
     def lines(path: Path) -> list[str]:
         return re.sub(r"admin\+\d+@", "admin+N@", path.read_text("utf-8")).splitlines()
@@ -547,8 +548,12 @@ def test_image_urls_come_from_the_template_unless_kept(marketplace, tmp_path):
     report = anonymise(path, out, ident=":dev", seed="s1")
     profile, listing = _image_urls(out)
     assert profile and listing
-    assert all(re.fullmatch(r"https://picsum\.photos/seed/[a-z]{12}/800/600", url) for url in profile)
-    assert all(re.fullmatch(r"https://picsum\.photos/seed/[a-z]{12}/800/600", url) for url in listing)
+    assert all(
+        re.fullmatch(r"https://picsum\.photos/seed/[a-z]{12}/800/600", url) for url in profile
+    )
+    assert all(
+        re.fullmatch(r"https://picsum\.photos/seed/[a-z]{12}/800/600", url) for url in listing
+    )
     assert len(set(profile + listing)) == len(profile + listing)
     assert report.images == {"generated": len(profile) + len(listing), "kept": 0}
     assert report.warnings == ()

@@ -15,11 +15,10 @@ month, not the user called May.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-
-import re
 
 import wordfreq
 from babel import Locale, UnknownLocaleError

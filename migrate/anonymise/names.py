@@ -282,7 +282,12 @@ def _written_as_name(
         return False
     before = words[position - 1] if position > 0 else None
     after = words[position + 1] if position + 1 < len(words) else None
-    joined_before = adjacent(text, before, word) and shape(before.letters) == "title"  # type: ignore[union-attr]
+    # A capitalised neighbour makes a longer proper name, unless its capital is the sentence's.
+    joined_before = (
+        adjacent(text, before, word)
+        and shape(before.letters) == "title"  # type: ignore[union-attr]
+        and not before.initial  # type: ignore[union-attr]
+    )
     joined_after = adjacent(text, word, after) and shape(after.letters) in ("title", "upper")  # type: ignore[union-attr]
     for neighbour_position, joined in ((position - 1, joined_before), (position + 1, joined_after)):
         if not joined:

@@ -45,12 +45,10 @@ _DISPLAY = schemas.key("im.userProfile/displayName")
 _STRIPE_ID = schemas.key("im.stripeAccount/stripeAccountId")
 _AVATAR = schemas.key("im.userProfile/avatar")
 _URL = schemas.key("im.image/url")
-_BIO = schemas.key("im.userProfile/bio")
 _PROFILE = schemas.key("im.user/profile")
 _DROP = object()
 
 DEFAULT_IMAGE_URL_TEMPLATE = "https://picsum.photos/seed/{token}/800/600"
-IMAGE_PLACEHOLDER = DEFAULT_IMAGE_URL_TEMPLATE  # the old name
 _TEMPLATE_FIELDS = re.compile(r"\{(\w*)\}")
 
 
