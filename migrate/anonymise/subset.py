@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -290,16 +291,16 @@ def shape_sample(
             open_kinds,
             key=lambda k: (size * share[k] / len(users) - have[k], -FILL_KINDS.index(k)),
         )
-        user = links.best(kind, chosen)
-        if user is None:
+        picked = links.best(kind, chosen)
+        if picked is None:
             pool = pools[kind]
             while cursor[kind] < len(pool) and pool[cursor[kind]] in chosen:
                 cursor[kind] += 1
             if cursor[kind] >= len(pool):
                 continue
-            user = pool[cursor[kind]]
+            picked = pool[cursor[kind]]
             cursor[kind] += 1
-        take(user)
+        take(picked)
         have[kind] += 1
     return set(chosen)
 
@@ -389,7 +390,7 @@ def select(
 # -- the --users file --------------------------------------------------------------------------
 
 
-def read_user_list(path: str | Path, graph: Graph) -> list[int]:
+def read_user_list(path: str | os.PathLike[str], graph: Graph) -> list[int]:
     """Positions of the users named in ``path``: one alias or import id a line.
 
     Aliases may be written with or without the leading colon (``:user/jane``, ``user/jane``);

@@ -214,6 +214,10 @@ class RowAnonymiser:
             if isinstance(value, str):
                 return self.scrubber.text(value, context["connected"])
             return value
+        if isinstance(value, Location):  # moved when it is a location, never faked as text
+            return (
+                ps.location(value, self.policy.location_radius_m) if kind == "location" else value
+            )
         # fake
         if key is _FIRST:
             return ps.first_name(value)
@@ -227,7 +231,7 @@ class RowAnonymiser:
                 last if isinstance(last, str) else None,
             )
         if kind == "location":
-            return ps.location(value, self.policy.location_radius_m)
+            return value  # not an #im/location: left as it is, for validation to report
         if kind == "url":
             return value  # image URLs are set in row(), after the policy
         if isinstance(value, str):

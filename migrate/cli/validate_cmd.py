@@ -19,7 +19,9 @@ from migrate.rules.findings import Finding, Report, summarise
 from migrate.validate import validate_file
 
 
-def _codes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
+def _codes(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> frozenset[str] | None:
     if not values:
         return None
     try:
@@ -69,8 +71,8 @@ def validate_command(
     max_examples: int,
     max_findings: int,
     warnings_as_errors: bool,
-    select,
-    ignore,
+    select: frozenset[str] | None,
+    ignore: frozenset[str] | None,
 ) -> None:
     """Check an Intermediary FILE.edn against every rule of the format.
 
