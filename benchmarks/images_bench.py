@@ -9,7 +9,9 @@ server's. The file holds N image rows, each with its own URL on the one local ho
 case for per-host limits: everything goes through one host's gate), at the default settings
 but ``--allow-private-hosts``. Reported: wall time and CPU time (user + system) of the check,
 URLs a second, the server's CPU time, the load average before and after, then a second run
-with the cache (every URL a fresh pass: no request).
+with the cache (every URL a fresh pass: no request), then the baseline: bare httpx HEAD
+requests to the same server with the same number in flight (what any checker built on httpx
+pays), and the ratio of the checker's CPU time to the baseline's.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import asyncio  # noqa: E402
+
+import httpx  # noqa: E402
 
 from migrate.images import ImageCache, check_file  # noqa: E402
 from migrate.images.settings import CheckSettings  # noqa: E402
@@ -52,6 +58,25 @@ def _timed(run) -> tuple[object, float, float]:
     wall, cpu = time.perf_counter(), _cpu()
     result = run()
     return result, time.perf_counter() - wall, _cpu() - cpu
+
+
+def _baseline(base: str, count: int, concurrency: int) -> None:
+    """The floor: bare httpx HEAD requests, as many in flight as the checker's per-host limit,
+    no checks, no redirects, no report."""
+
+    async def run() -> None:
+        slots = asyncio.Semaphore(concurrency)
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        async with httpx.AsyncClient(limits=limits) as client:
+
+            async def one(number: int) -> None:
+                async with slots:
+                    response = await client.head(f"{base}/img/b{number}.png")
+                    response.raise_for_status()
+
+            await asyncio.gather(*(one(number) for number in range(count)))
+
+    asyncio.run(run())
 
 
 def main() -> None:
@@ -81,6 +106,9 @@ def main() -> None:
                 cached, cached_wall, cached_cpu = _timed(
                     lambda: check_file(source, settings, cache=cache)
                 )
+            _, base_wall, base_cpu = _timed(
+                lambda: _baseline(base, options.urls, settings.per_host)
+            )
     finally:
         server.send_signal(signal.SIGINT)
         _, _, usage = os.wait4(server.pid, 0)
@@ -92,6 +120,9 @@ def main() -> None:
         "cpu_s": round(cpu, 2),
         "urls_per_s": round(options.urls / wall),
         "server_cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "baseline_wall_s": round(base_wall, 2),
+        "baseline_cpu_s": round(base_cpu, 2),
+        "cpu_ratio_vs_baseline": round(cpu / base_cpu, 2),
         "cached_wall_s": round(cached_wall, 2),
         "cached_cpu_s": round(cached_cpu, 2),
         "cached_requests": cached.requests,  # type: ignore[attr-defined]
@@ -113,6 +144,10 @@ def main() -> None:
         f"second run, cache: {cached_wall:.2f} s wall, {cached_cpu:.2f} s CPU, "
         f"{cached.requests} requests"
     )  # type: ignore[attr-defined]
+    print(
+        f"baseline (bare httpx HEADs, {settings.per_host} in flight): {base_wall:.2f} s wall, "
+        f"{base_cpu:.2f} s CPU; checker CPU / baseline CPU {cpu / base_cpu:.2f}"
+    )
     print(f"load average before {load_before}, after {load_after}")
 
 
