@@ -26,6 +26,7 @@ class CsvSource:
     """Rows of one CSV file (``.csv`` or ``.csv.gz``), streamed ``spec.chunk_size`` at a time."""
 
     def __init__(self, spec: SourceSpec) -> None:
+        assert spec.path is not None, "a CSV source has a path (SourceSpec requires it)"
         self.spec = spec
         self.path = spec.path
         self.display = spec.path.name
@@ -67,16 +68,16 @@ class CsvSource:
             )
         if not names:
             raise ExtractError(f"{self.display}: empty file (no header line)")
-        first: dict[str, int] = {}
+        column_of: dict[str, int] = {}
         for number, name in enumerate(names, 1):
             if name == "":
                 raise ExtractError(f"{self.display}:1: column {number} of the header has no name")
-            if name in first:
+            if name in column_of:
                 raise ExtractError(
                     f'{self.display}:1: duplicate column name "{name}" in the header '
-                    f"(columns {first[name]} and {number})"
+                    f"(columns {column_of[name]} and {number})"
                 )
-            first[name] = number
+            column_of[name] = number
         return names
 
     def rows(self, limit: int | None = None) -> Iterator[SourceRow]:

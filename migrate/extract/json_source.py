@@ -37,6 +37,7 @@ class JsonSource:
     """Records of a JSON document or JSON Lines file, one ``SourceRow`` per object."""
 
     def __init__(self, spec: SourceSpec) -> None:
+        assert spec.path is not None, "a JSON source has a path (SourceSpec requires it)"
         self.spec = spec
         self.path = spec.path
         self.display = spec.path.name

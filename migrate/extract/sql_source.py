@@ -206,7 +206,9 @@ class SqlSource:
         if self._engine is not None:
             self._engine.dispose()
 
-    def _statement(self, columns: list[str], limit: int | None, keys_only: bool = False):
+    def _statement(
+        self, columns: list[str], limit: int | None, keys_only: bool = False
+    ) -> sa.Executable:
         if self.spec.query is not None:
             return sa.text(self.spec.query)
         table = sa.table(self.table_name, *(sa.column(c) for c in columns), schema=self.schema)
@@ -219,7 +221,7 @@ class SqlSource:
             statement = statement.limit(limit)
         return statement
 
-    def _connect(self):
+    def _connect(self) -> sa.Connection:
         try:
             return self.engine.connect()
         except sa.exc.SQLAlchemyError as error:
@@ -256,7 +258,7 @@ class SqlSource:
     def _clean(self, error: BaseException) -> str:
         """The driver's first message line, with every credential masked."""
         original = getattr(error, "orig", None) or error
-        args = getattr(original, "args", ())
+        args: tuple[Any, ...] = tuple(getattr(original, "args", ()))
         if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):
             # PyMySQL: (code, message)
             text = f"{args[1]} (MySQL error {args[0]})"
