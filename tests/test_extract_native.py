@@ -167,3 +167,17 @@ def test_sql_native_batches_with_mixed_and_big_values(tmp_path):
         rows = list(source.rows())
         assert source.origins([0, 4]) == {0: rows[0].origin, 4: rows[4].origin}
         source.close()
+
+
+def test_column_cells_follow_get_path():
+    from migrate.extract import get_path
+    from migrate.extract.batches import column_cells
+
+    rows = [
+        {"a": {"b": 1, "c": {"d": 2}}, "a.c": {"d": 3}, "x": "y"},
+        {"a.b": 4, "a": {"b": 5}},
+        {"a": "text", "x": None},
+        {},
+    ]
+    for name in ("a", "x", "a.b", "a.c.d", "a.z", "q.r", "a.c"):
+        assert column_cells(rows, name) == [get_path(row, name) for row in rows], name
