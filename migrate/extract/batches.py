@@ -185,7 +185,7 @@ def _uniform_dtype(cells: list[Any]) -> Any:
         return pl.Boolean
     if kind is int:
         present = [cell for cell in cells if cell is not None]
-        if _INT64_MIN <= min(present) and max(present) <= _INT64_MAX:
+        if min(present) >= _INT64_MIN and max(present) <= _INT64_MAX:
             return pl.Int64
         return pl.Object
     if kind is float:

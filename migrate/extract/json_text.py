@@ -72,7 +72,7 @@ def _no_constant(name: str) -> Any:
 
 
 DECODER = json.JSONDecoder(parse_float=_exact_float, parse_constant=_no_constant)
-_SCAN = DECODER.scan_once  # type: ignore[attr-defined]  # the C scanner raw_decode uses
+_SCAN = DECODER.scan_once  # type: ignore[attr-defined]  # set by JSONDecoder.__init__, not in typeshed
 
 
 def nesting_exceeds(text: str, start: int, end: int, base: int, limit: int = MAX_DEPTH) -> int:
