@@ -9,6 +9,7 @@ offset; the reader turns it into an :class:`~migrate.edn.errors.EdnSyntaxError` 
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -18,12 +19,19 @@ from migrate.edn.values import Char, Keyword, NonCanonicalUUID, Symbol
 
 
 class Fail(Exception):
-    """An edn error at ``offset``; ``{ref}`` in the message is replaced by ``ref``'s line:column."""
+    """An edn error at ``offset``; ``{ref}`` in the message is replaced by ``ref``'s line:column.
 
-    def __init__(self, offset: int, message: str, ref: int | None = None) -> None:
+    ``rule`` names the strictness rule (:mod:`migrate.edn.strictness`) when Clojure would read
+    the input and we reject it on purpose; ``None`` when Clojure rejects it too.
+    """
+
+    def __init__(
+        self, offset: int, message: str, ref: int | None = None, rule: str | None = None
+    ) -> None:
         self.offset = offset
         self.message = message
         self.ref = ref
+        self.rule = rule
 
 
 class NeedMore(Exception):
@@ -34,7 +42,13 @@ class NeedMore(Exception):
 WS = " \t\n\r\f\v,\x1c-\x1f\u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000"
 # Characters that end a token besides whitespace (EdnReader's terminating macros).
 _TERM = r"\";^()\[\]{}\\"
-TOKEN_CHAR = f"[^{WS}{_TERM}]"
+# Characters Clojure refuses inside a keyword, symbol or tag ("Invalid constituent character")
+# and at the start of one ("Invalid leading character"); a number token just fails to parse.
+NON_CONSTITUENT = "@~`"
+TOKEN_CHAR = f"[^{WS}{_TERM}{NON_CONSTITUENT}]"
+# Java's Character.isDigit on one UTF-16 unit: the decimal digits (Nd) of the BMP. A token that
+# starts with one (or with a sign and one) is read as a number, and only ASCII digits parse.
+DIGIT = "".join(chr(code) for code in range(0x10000) if unicodedata.category(chr(code)) == "Nd")
 # A number token also ends at '#', which is a macro though not a terminating one.
 _NUMBER_END = f"(?=[{WS}{_TERM}#]|\\Z)"
 _SKIP = f"(?:[{WS}]++|;[^\\n\\r]*+)*+"
@@ -60,6 +74,7 @@ MONEY = 22  # and 21
 LOCATION = 24  # and 23
 INTEGER, FLOAT, ESCAPED_STRING, TAG, NUMBER, SYMBOL = 25, 26, 27, 28, 29, 30
 SET_OPEN, NS_MAP, DISCARD, CHAR, META = 31, 32, 33, 34, 35
+NS_PREFIX, SYMBOLIC, SYMBOLIC_PREFIX = 36, 37, 38
 
 TOKEN_RE = re.compile(
     _SKIP
@@ -86,19 +101,24 @@ TOKEN_RE = re.compile(
             f"([-+]?[0-9]++\\.[0-9]++){_NUMBER_END}",  # FLOAT
             r'"([^"\\]*+(?:\\.[^"\\]*+)*+)"',  # ESCAPED_STRING
             f"#([^\\W\\d_]{TOKEN_CHAR}*+)",  # TAG: '#' and a letter
-            f"([-+]?[0-9][^{WS}{_TERM}#]*+)",  # NUMBER in any other form
-            f"([^{WS}{_TERM}#:0-9]{TOKEN_CHAR}*+)",  # SYMBOL, nil, true, false
+            f"([-+]?[{DIGIT}][^{WS}{_TERM}#]*+)",  # NUMBER in any other form
+            f"([^{WS}{_TERM}{NON_CONSTITUENT}#:{DIGIT}]{TOKEN_CHAR}*+)",  # SYMBOL, nil, true, false
             r"(#\{)",  # SET_OPEN
-            f"#:({TOKEN_CHAR}*+){_SKIP}\\{{",  # NS_MAP: '#:ns' and its '{'
+            f"#:({TOKEN_CHAR}++)[{WS}]*+\\{{",  # NS_MAP: '#:ns' and its '{'
             r"(#_)",  # DISCARD
             f"\\\\(.{TOKEN_CHAR}*+)",  # CHAR
-            r"(\^)",  # META
+            r"(\^|#\^)",  # META, and '#^', its old spelling
+            # NS_PREFIX: '#:' written any other way ('#: ns{', '#:{'): the next form is read as
+            # the namespace, as Clojure's NamespaceMapReader does, then '{' must follow
+            r"(#:)",
+            f"##(Inf|-Inf|NaN)(?=[{WS}{_TERM}]|\\Z)",  # SYMBOLIC: ##Inf, ##-Inf, ##NaN
+            r"(##)",  # SYMBOLIC_PREFIX: '##' and a form that must be one of those symbols
         )
     )
     + ")",
     re.S,
 )
-assert TOKEN_RE.groups == META
+assert TOKEN_RE.groups == SYMBOLIC_PREFIX
 
 
 def plain_number(text: str):
@@ -108,8 +128,9 @@ def plain_number(text: str):
     return float(text) if "." in text else int(text)
 
 
-# Clojure's symbol pattern (LispReader/EdnReader.matchSymbol), with \D read as ASCII non-digit.
-_SYMBOL_RE = re.compile(r":?([^0-9/].*/)?(/|[^0-9/][^/]*)", re.S)
+# Clojure's symbol pattern (LispReader/EdnReader.matchSymbol): ``\D`` is an ASCII non-digit,
+# and Java's ``.`` matches no line terminator (U+0085 is one; the others end a token anyway).
+_SYMBOL_RE = re.compile(r":?([^0-9/][^\n\r\x85\u2028\u2029]*/)?(/|[^0-9/][^/]*)")
 
 _INT_RE = re.compile(
     r"([-+]?)(?:(0)|([1-9][0-9]*)|0[xX]([0-9A-Fa-f]+)|0([0-7]+)|([1-9][0-9]?)[rR]([0-9A-Za-z]+)|0[0-9]+)(N)?"
@@ -297,6 +318,8 @@ def escaped_string(body: str, offset: int) -> str:
 def char(token: str, offset: int) -> Char:
     """The character of the literal ``\\token`` at ``offset``."""
     if len(token) == 1:
+        if token > "\uffff":  # two UTF-16 units in Clojure: not one character
+            raise Fail(offset, f"unsupported character \\{token} (outside the BMP)")
         return Char(token)
     named = _CHAR_NAMES.get(token)
     if named is not None:
@@ -321,7 +344,9 @@ def inst(text: str, offset: int) -> datetime:
     match = _INST_RE.fullmatch(text)
     if match is None:
         raise Fail(offset, f'invalid #inst "{text}"')
-    if match.group(6) is not None:  # seconds present: fromisoformat reads it fast
+    if match.group(6) is not None and (match.group(10) or "0") < "60":
+        # seconds present and the offset's minutes in range: fromisoformat reads it fast (it
+        # would carry offset minutes 60..99 over into the hours, which Clojure rejects)
         try:
             value = _fromisoformat(text)
         except ValueError:
@@ -340,8 +365,8 @@ def inst(text: str, offset: int) -> datetime:
     leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     problem = None
     if year == 0:
-        problem = "year 0000 is out of range"
-    elif not 1 <= month <= 12:
+        raise Fail(offset, f'invalid #inst "{text}": year 0000 is out of range', rule="inst-year-0")
+    if not 1 <= month <= 12:
         problem = "month out of range"
     elif not 1 <= day <= (29 if month == 2 and leap else _DAYS[month - 1]):
         problem = "day out of range"

@@ -33,8 +33,9 @@ from migrate.edn._parse import (
     parse_value,
     show,
     skip,
+    unexpected_character,
 )
-from migrate.edn._scan import NS_MAP, SKIP_RE, TOKEN_RE, Fail, NeedMore
+from migrate.edn._scan import NON_CONSTITUENT, NS_MAP, SKIP_RE, TOKEN_RE, Fail, NeedMore
 from migrate.edn.errors import EdnError, EdnSyntaxError
 from migrate.edn.values import EdnList, Keyword
 
@@ -60,14 +61,16 @@ def loads(text: str) -> Any:
     """Read the single edn value in ``text``; anything but whitespace after it is an error."""
     try:
         if text.startswith(_BOM):
-            raise Fail(0, _BOM_MESSAGE)
+            raise Fail(0, _BOM_MESSAGE, rule="byte-order-mark")
         pos = skip(text, 0, True)
         if pos >= len(text):
             raise Fail(0, "empty document")
         value, end = parse_value(text, pos, True)
         end = SKIP_RE.match(text, end).end()
         if end < len(text):
-            raise Fail(end, "unexpected content after the value")
+            if text[end] in NON_CONSTITUENT:
+                raise unexpected_character(text, end)
+            raise Fail(end, "unexpected content after the value", rule="trailing-content")
         return value
     except Fail as fail:
         raise _syntax_error(fail, None, lambda offset: _line_column(text, offset)) from None
@@ -190,7 +193,7 @@ class DocumentReader:
         self.header = header = Header()
         buf.fill(0)
         if buf.text.startswith(_BOM):
-            raise Fail(0, _BOM_MESSAGE)
+            raise Fail(0, _BOM_MESSAGE, rule="byte-order-mark")
         _, pos = buf.attempt(0, _at_value)
         if pos is None:
             if buf.bad_byte is not None:
