@@ -182,6 +182,28 @@ def _is_digit(char: str, base: int) -> bool:
     return char in ("01234567" if base == 8 else "0123456789abcdefABCDEF")
 
 
+# Fullwidth Latin A-F and a-f, which Java's Character.digit takes as hex digits.
+_FULLWIDTH_HEX = "\uff21\uff22\uff23\uff24\uff25\uff26\uff41\uff42\uff43\uff44\uff45\uff46"
+
+
+def _java_digit(char: str, base: int) -> bool:
+    """True for a non-ASCII character Java's ``Character.digit(char, base)`` accepts (Clojure
+    reads escapes with it): a decimal digit of any script, or a fullwidth hex letter."""
+    if char.isascii() or len(char) != 1 or char > "\uffff":
+        return False
+    value = unicodedata.decimal(char, None)
+    if value is not None:
+        return value < base
+    return base == 16 and char in _FULLWIDTH_HEX
+
+
+def _digit_escape_rule(digits: str, base: int) -> str | None:
+    """``unicode-digit-escape`` when Clojure would read these escape digits, else ``None``."""
+    if all(_is_digit(digit, base) or _java_digit(digit, base) for digit in digits):
+        return "unicode-digit-escape"
+    return None
+
+
 def symbol_parts(token: str) -> bool:
     """True when ``token`` (a symbol, or a keyword with its colon) is legal per Clojure."""
     match = _SYMBOL_RE.fullmatch(token)
@@ -294,7 +316,13 @@ def escaped_string(body: str, offset: int) -> str:
                 end += 1
             bad = next((digit for digit in digits if not _is_digit(digit, base)), None)
             if bad is not None:
-                raise Fail(where, f"invalid escape: {bad!r} is not a base-{base} digit")
+                raise Fail(
+                    where,
+                    f"invalid escape: {bad!r} is not a base-{base} digit (only ASCII digits)",
+                    rule=_digit_escape_rule(digits, base)
+                    if len(digits) == length or base == 8
+                    else None,
+                )
             if char == "u" and len(digits) < 4:
                 raise Fail(where, f"invalid \\u escape: {len(digits)} hex digits, 4 needed")
             code = int(digits, base)
@@ -302,6 +330,12 @@ def escaped_string(body: str, offset: int) -> str:
                 raise Fail(where, f"octal escape \\{digits} is above \\377")
             surrogates = surrogates or 0xD800 <= code <= 0xDFFF
             parts.append(chr(code))
+        elif _java_digit(char, 8):  # Clojure reads an octal escape in any script's digits
+            raise Fail(
+                where,
+                f"invalid escape: {char!r} is not a base-8 digit (only ASCII digits)",
+                rule=_octal_string_rule(body, match.start() + 1),
+            )
         else:
             raise Fail(where, f"unsupported escape \\{char} in string")
         start = end
@@ -311,8 +345,26 @@ def escaped_string(body: str, offset: int) -> str:
         try:
             text = text.encode("utf-16", "surrogatepass").decode("utf-16")
         except UnicodeDecodeError:
-            raise Fail(offset, "string has an unpaired surrogate \\u escape") from None
+            raise Fail(
+                offset, "string has an unpaired surrogate \\u escape", rule="lone-surrogate"
+            ) from None
     return text
+
+
+def _octal_string_rule(body: str, start: int) -> str | None:
+    """The rule for a string's octal escape written with non-ASCII digits, when Clojure reads it:
+    up to 3 digits before a token end, all Java digits, the value at most 0377."""
+    digits = ""
+    end = start
+    while len(digits) < 3 and end < len(body) and _STOP_RE.match(body[end]) is None:
+        digits += body[end]
+        end += 1
+    if not all(_is_digit(digit, 8) or _java_digit(digit, 8) for digit in digits):
+        return None
+    value = 0
+    for digit in digits:
+        value = value * 8 + int(unicodedata.decimal(digit))
+    return "unicode-digit-escape" if value <= 0o377 else None
 
 
 def char(token: str, offset: int) -> Char:
@@ -330,13 +382,20 @@ def char(token: str, offset: int) -> Char:
             if 0xD800 <= code <= 0xDFFF:
                 raise Fail(offset, f"invalid character \\{token} (a surrogate)")
             return Char(chr(code))
-        raise Fail(offset, f"invalid character \\{token}")
+        rule = _digit_escape_rule(token[1:], 16) if len(token) == 5 else None
+        raise Fail(offset, f"invalid character \\{token}", rule=rule)
     if token[0] == "o" and len(token) <= 4 and all(digit in "01234567" for digit in token[1:]):
         code = int(token[1:], 8)
         if code > 0o377:
             raise Fail(offset, f"invalid character \\{token} (octal above \\o377)")
         return Char(chr(code))
-    raise Fail(offset, f"invalid character \\{token}")
+    rule = None
+    if token[0] == "o" and 1 < len(token) <= 4 and _digit_escape_rule(token[1:], 8):
+        code = 0
+        for digit in token[1:]:
+            code = code * 8 + int(unicodedata.decimal(digit))
+        rule = "unicode-digit-escape" if code <= 0o377 else None
+    raise Fail(offset, f"invalid character \\{token}", rule=rule)
 
 
 def inst(text: str, offset: int) -> datetime:
@@ -352,7 +411,11 @@ def inst(text: str, offset: int) -> datetime:
         except ValueError:
             pass  # out of range, or a leap second: checked and explained below
         else:
-            return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+            if value.tzinfo is None:
+                return value.replace(tzinfo=UTC)
+            if value.year == 1 or value.year == 9999:
+                _check_utc_range(value, text, offset)
+            return value
     year_s, month_s, day_s, hour_s, minute_s, second_s, fraction, sign, off_h, off_m = (
         match.groups()
     )
@@ -389,9 +452,32 @@ def inst(text: str, offset: int) -> datetime:
         if zone is None:
             zone = _ZONES[minutes] = timezone(timedelta(minutes=minutes))
     micro = int((fraction or "0")[:6].ljust(6, "0"))
-    if second == 60:  # a leap second rolls over, as java.util.Date does
-        return datetime(year, month, day, hour, minute, 59, micro, zone) + timedelta(seconds=1)
-    return datetime(year, month, day, hour, minute, second, micro, zone)
+    try:
+        if second == 60:  # a leap second rolls over, as java.util.Date does
+            value = datetime(year, month, day, hour, minute, 59, micro, zone)
+            value += timedelta(seconds=1)
+        else:
+            value = datetime(year, month, day, hour, minute, second, micro, zone)
+    except OverflowError:  # the leap second of 9999-12-31T23:59:60
+        value = None
+    if value is None or value.year == 1 or value.year == 9999:
+        _check_utc_range(value, text, offset)
+    return value  # type: ignore[return-value]
+
+
+def _check_utc_range(value: datetime | None, text: str, offset: int) -> None:
+    """Raise for an instant whose UTC time lies outside years 1 to 9999 (Python's datetime)."""
+    try:
+        if value is not None:
+            value.astimezone(UTC)
+            return
+    except OverflowError:
+        pass
+    raise Fail(
+        offset,
+        f'invalid #inst "{text}": in UTC it falls outside the years 0001 to 9999',
+        rule="inst-range",
+    )
 
 
 def uuid_value(text: str, offset: int) -> uuid.UUID:

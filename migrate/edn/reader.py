@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -35,7 +36,7 @@ from migrate.edn._parse import (
     skip,
     unexpected_character,
 )
-from migrate.edn._scan import NON_CONSTITUENT, NS_MAP, SKIP_RE, TOKEN_RE, Fail, NeedMore
+from migrate.edn._scan import NON_CONSTITUENT, NS_MAP, SKIP_RE, TOKEN_RE, WS, Fail, NeedMore
 from migrate.edn.errors import EdnError, EdnSyntaxError
 from migrate.edn.values import EdnList, Keyword
 
@@ -55,6 +56,8 @@ DATA = Keyword("data")
 _BOM = "\ufeff"
 _BOM_MESSAGE = "byte order mark at the start of the file (Clojure's reader does not skip it)"
 _POSITION_DEPTH = 64
+# A character that ends a token: an error before the last one is not caused by the input's end.
+_STOP_CHAR = re.compile(f'[{WS}";^()\\[\\]{{}}\\\\]')
 
 
 def loads(text: str) -> Any:
@@ -185,8 +188,10 @@ class DocumentReader:
             raise self._error(buf, fail) from None
 
     def _error(self, buf: _Buffer, fail: Fail) -> EdnSyntaxError:
-        if buf.bad_byte is not None and fail.offset >= len(buf.text):
-            fail = buf.undecodable()  # the input ended early because it stopped being UTF-8
+        if buf.bad_byte is not None and _STOP_CHAR.search(buf.text, fail.offset + 1) is None:
+            # The input ended early because it stopped being UTF-8, inside the token that
+            # failed (a keyword cut at the byte) or after it.
+            fail = buf.undecodable()
         return _syntax_error(fail, self.filename, buf.line_column)
 
     def _document(self, buf: _Buffer) -> Iterator[Entry]:
@@ -446,7 +451,9 @@ class _Buffer:
 
     def undecodable(self) -> Fail:
         """The error for the byte that stopped decoding, at the end of the decoded text."""
-        return Fail(len(self.text), f"invalid UTF-8 byte 0x{self.bad_byte:02x}")
+        return Fail(
+            len(self.text), f"invalid UTF-8 byte 0x{self.bad_byte:02x}", rule="invalid-utf8"
+        )
 
     def line_column(self, offset: int) -> tuple[int, int]:
         """``(line, column)`` of a text offset (counts from the window's start)."""
@@ -533,4 +540,4 @@ def _syntax_error(fail: Fail, filename: str | None, locate) -> EdnSyntaxError:
         line, column = locate(fail.ref)
         message = message.replace("{ref}", f"{line}:{column}")
     line, column = locate(fail.offset)
-    return EdnSyntaxError(message, filename, line, column)
+    return EdnSyntaxError(message, filename, line, column, fail.rule)
