@@ -86,6 +86,9 @@ _NS_PREFIX, _SYMBOLIC = 9, 10
 _SYMBOLIC_VALUES = {"Inf": INF, "-Inf": NEG_INF, "NaN": NAN}
 _MAP_BRACE_RE = re.compile(f"[{WS}]*+\\{{")
 _INTERMEDIARY_TAGS = ("im/ref", "im/money", "im/location")
+# What takes metadata in Clojure (IObj): collections, symbols, and the records the Intermediary
+# tags read as (a Tagged value is rejected later in any case).
+_META_TARGETS = (tuple, dict, frozenset, Symbol, Ref, Money, Location, Tagged)
 _OPEN_KIND = {"[": _VECTOR, "(": _LIST, "{": _MAP}
 _CLOSER = {_VECTOR: "]", _LIST: ")", _MAP: "}", _SET: "}", _NS_MAP: "}"}
 _NAME = {_VECTOR: "vector", _LIST: "list", _MAP: "map", _SET: "set", _NS_MAP: "map"}
@@ -196,8 +199,8 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                         value = None
                     if value is None or len(value) * 2 != len(items):
                         value = _build_map(src, items, start)
-                    elif last_inst > start:
-                        _check_instant_keys(src, items[::2], start, "map key")
+                    if last_inst > start:
+                        _check_instant_keys(src, list(value), start, "map key")
                 elif kind == _NS_MAP:
                     value = _namespaced_map(src, items, extra, start)
                     if last_inst > start:
@@ -361,11 +364,14 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
             else:  # _META
                 extra.append(value)
                 if len(extra) == 1:
-                    if not isinstance(value, (Symbol, Keyword, str, dict)):
+                    # Clojure takes any map, and the records of the Intermediary tags are maps.
+                    if not isinstance(value, (Symbol, Keyword, str, dict, Ref, Money, Location)):
                         raise Fail(start, "metadata must be a symbol, keyword, string or map")
                     break
-                if not isinstance(value, (tuple, dict, frozenset, Symbol)):
-                    raise Fail(start, "metadata can only be applied to collections and symbols")
+                if not isinstance(value, _META_TARGETS):
+                    raise Fail(
+                        start, "metadata can only be applied to collections, symbols and tags"
+                    )
             kind, items, append, start, extra = stack.pop()
             if append is not None:
                 append(value)
@@ -383,6 +389,7 @@ def _check_namespace(text: str, offset: int) -> None:
     if (
         "/" in text
         or text in ("nil", "true", "false")
+        or text[0] in "#:"  # a dispatch or a keyword, not a symbol
         or text[0] in _scan.DIGIT
         or (text[0] in "+-" and len(text) > 1 and text[1] in _scan.DIGIT)
         or not _scan.symbol_parts(text)

@@ -480,6 +480,32 @@ def _check_utc_range(value: datetime | None, text: str, offset: int) -> None:
     )
 
 
+def _java_uuid_rule(text: str) -> str | None:
+    """``uuid-form`` when Java's ``UUID.fromString`` (Clojure's ``#uuid``) would take ``text``:
+    at most 36 characters, five groups, each one a signed hex ``long`` in any script's digits,
+    wider groups cut to their low bits."""
+    groups = text.split("-")
+    if len(text) > 36 or len(groups) != 5:
+        return None
+    for group in groups:
+        digits = group[1:] if group[:1] in ("+", "-") else group
+        if not digits or not all(_is_digit(d, 16) or _java_digit(d, 16) for d in digits):
+            return None
+        value = 0
+        for digit in digits:
+            value = value * 16 + (int(digit, 16) if digit.isascii() else _java_digit_value(digit))
+        if value > (1 << 63) - (0 if group[0] == "-" else 1):
+            return None
+    return "uuid-form"
+
+
+def _java_digit_value(char: str) -> int:
+    value = unicodedata.decimal(char, None)
+    if value is not None:
+        return value
+    return 10 + _FULLWIDTH_HEX.index(char) % 6
+
+
 def uuid_value(text: str, offset: int) -> uuid.UUID:
     """The UUID of ``#uuid "text"``; a form java.util.UUID accepts but not canonical becomes a
     :class:`NonCanonicalUUID`."""
@@ -487,10 +513,14 @@ def uuid_value(text: str, offset: int) -> uuid.UUID:
         return uuid.UUID(text)
     match = _LOOSE_UUID_RE.fullmatch(text)
     if match is None or len(text) > 36:
-        raise Fail(offset, f'invalid #uuid "{text}"')
+        raise Fail(offset, f'invalid #uuid "{text}"', rule=_java_uuid_rule(text))
     groups = match.groups()
     if any(len(group) > width for group, width in zip(groups, _UUID_WIDTHS, strict=True)):
-        raise Fail(offset, f'invalid #uuid "{text}"')
+        raise Fail(
+            offset,
+            f'invalid #uuid "{text}": a group is wider than 8-4-4-4-12',
+            rule=_java_uuid_rule(text),
+        )
     padded = "-".join(
         group.rjust(width, "0") for group, width in zip(groups, _UUID_WIDTHS, strict=True)
     )

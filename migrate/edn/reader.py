@@ -34,9 +34,8 @@ from migrate.edn._parse import (
     parse_value,
     show,
     skip,
-    unexpected_character,
 )
-from migrate.edn._scan import NON_CONSTITUENT, NS_MAP, SKIP_RE, TOKEN_RE, WS, Fail, NeedMore
+from migrate.edn._scan import NS_MAP, SKIP_RE, TOKEN_RE, WS, Fail, NeedMore
 from migrate.edn.errors import EdnError, EdnSyntaxError
 from migrate.edn.values import EdnList, Keyword
 
@@ -71,8 +70,6 @@ def loads(text: str) -> Any:
         value, end = parse_value(text, pos, True)
         end = SKIP_RE.match(text, end).end()
         if end < len(text):
-            if text[end] in NON_CONSTITUENT:
-                raise unexpected_character(text, end)
             raise Fail(end, "unexpected content after the value", rule="trailing-content")
         return value
     except Fail as fail:

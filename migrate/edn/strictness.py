@@ -20,7 +20,8 @@ class StrictnessRule:
     title: str
     clojure: str  # what clojure.edn/read does with such input
     why: str  # why we reject it all the same
-    example: str  # an input Clojure reads and we reject
+    example: str  # an input Clojure reads and we reject, as the docs show it
+    input: bytes = b""  # the example's bytes, when the text above only describes them
 
 
 RULES: tuple[StrictnessRule, ...] = (
@@ -31,6 +32,7 @@ RULES: tuple[StrictnessRule, ...] = (
         "The text would be imported garbled, with no warning; the error names the byte and "
         "its line:column so the export can be fixed.",
         '{:a "caf\\xe9"}  ; the byte 0xe9 alone (Latin-1)',
+        b'{:a "caf\xe9"}',
     ),
     StrictnessRule(
         "byte-order-mark",
@@ -38,6 +40,7 @@ RULES: tuple[StrictnessRule, ...] = (
         "Reads U+FEFF as (the start of) a symbol: the document is that symbol, not the map.",
         "The importer would not see the document at all.",
         "<U+FEFF>{:ident :x :data []}  ; the three bytes EF BB BF first",
+        b"\xef\xbb\xbf{:ident :x :data []}",
     ),
     StrictnessRule(
         "trailing-content",
@@ -78,6 +81,15 @@ RULES: tuple[StrictnessRule, ...] = (
         '#inst "9999-12-31T23:59:59-01:00"',
     ),
     StrictnessRule(
+        "uuid-form",
+        "A #uuid that is not five groups of at most 8-4-4-4-12 hex digits",
+        "Java's `UUID.fromString` also takes wider groups (keeping only their low bits), "
+        'signs and other scripts\' digits: `#uuid "123456789-0-0-0-0"` reads as '
+        "`23456789-0000-…`.",
+        "It would import as a different id than the one written.",
+        '#uuid "123456789-0-0-0-0"',
+    ),
+    StrictnessRule(
         "ns-map-slash",
         "A namespaced map with the namespace /",
         "Reads `#:/{:a 1}`, with the key printed as `:/a`, which no reader takes back.",
@@ -95,6 +107,12 @@ RULES: tuple[StrictnessRule, ...] = (
         '[#_#im/money [1 "EUR" 3] 1]',
     ),
 )
+
+
+def example_input(rule: StrictnessRule) -> bytes:
+    """The bytes of ``rule``'s example."""
+    return rule.input or rule.example.encode("utf-8")
+
 
 BY_CODE: dict[str, StrictnessRule] = {rule.code: rule for rule in RULES}
 
