@@ -294,7 +294,7 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                 if not _scan.symbol_parts(extra) or (
                     extra[0] > "\x7f" and unicodedata.category(extra[0])[0] != "L"
                 ):  # Clojure reads a tag after '#' and a letter (Character.isLetter)
-                    raise Fail(start, f"invalid tag #{extra}")
+                    raise Fail(start, f"invalid tag #{_scan.printable(extra)}")
             elif group == SET_OPEN:
                 kind = _SET
                 items = []
@@ -406,10 +406,15 @@ def _check_hidden_tag(value: Tagged, stack: list, offset: int) -> None:
     if not any(frame[0] == _DISCARD or frame[0] == _META for frame in stack):
         return
     if value.tag in _INTERMEDIARY_TAGS:
+        from migrate.edn.writer import EdnWriteError, dumps  # the writer imports this module
+
+        try:
+            payload = dumps(value.value)
+        except EdnWriteError:
+            payload = show(value.value)
         raise Fail(
             offset,
-            f"#{value.tag} {show(value.value)} inside #_ or ^ metadata does not have the "
-            f"Intermediary shape",
+            f"#{value.tag} {payload} inside #_ or ^ metadata does not have the Intermediary shape",
             rule="tag-payload",
         )
     raise Fail(offset, f"no reader for the tag #{value.tag} (inside #_ or ^ metadata)")

@@ -178,6 +178,20 @@ _PLAIN_KEYWORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*(?:/[A-Za-z_][A-Za-z0-
 _KEYWORDS_MAX = 10_000
 
 
+def printable(text: str) -> str:
+    """``text`` for a message: control and other invisible characters as ``\\uXXXX``."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char
+        if char.isprintable()
+        else f"\\u{ord(char):04x}"
+        if char <= "\uffff"
+        else f"\\U{ord(char):08x}"
+        for char in text
+    )
+
+
 def _is_digit(char: str, base: int) -> bool:
     return char in ("01234567" if base == 8 else "0123456789abcdefABCDEF")
 
@@ -221,7 +235,7 @@ def keyword(text: str, offset: int) -> Keyword:
     if found is not None:
         return found
     if _PLAIN_KEYWORD_RE.fullmatch(text) is None and not symbol_parts(":" + text):
-        raise Fail(offset, f"invalid keyword :{text}")
+        raise Fail(offset, f"invalid keyword :{printable(text)}")
     if len(_KEYWORDS) >= _KEYWORDS_MAX:
         _KEYWORDS.clear()
     found = _KEYWORDS[text] = Keyword(text)
@@ -237,7 +251,7 @@ def symbol(text: str, offset: int):
     if text == "false":
         return False
     if not symbol_parts(text):
-        raise Fail(offset, f"invalid symbol {text}")
+        raise Fail(offset, f"invalid symbol {printable(text)}")
     return Symbol(text)
 
 
@@ -257,13 +271,13 @@ def number(text: str, offset: int):
         elif radix is not None:
             base = int(radix)
             if base > 36:
-                raise Fail(offset, f"invalid number {text} (radix above 36)")
+                raise Fail(offset, f"invalid number {printable(text)} (radix above 36)")
             try:
                 value = int(digits, base)
             except ValueError:
-                raise Fail(offset, f"invalid number {text}") from None
+                raise Fail(offset, f"invalid number {printable(text)}") from None
         else:
-            raise Fail(offset, f"invalid number {text}")
+            raise Fail(offset, f"invalid number {printable(text)}")
         return -value if sign == "-" else value
     match = _FLOAT_RE.fullmatch(text)
     if match is not None:
@@ -272,10 +286,10 @@ def number(text: str, offset: int):
     if match is not None:
         denominator = int(match.group(2))
         if denominator == 0:
-            raise Fail(offset, f"invalid number {text} (division by zero)")
+            raise Fail(offset, f"invalid number {printable(text)} (division by zero)")
         ratio = Fraction(int(match.group(1)), denominator)
         return ratio.numerator if ratio.denominator == 1 else ratio
-    raise Fail(offset, f"invalid number {text}")
+    raise Fail(offset, f"invalid number {printable(text)}")
 
 
 def escaped_string(body: str, offset: int) -> str:
@@ -380,14 +394,14 @@ def char(token: str, offset: int) -> Char:
         if len(token) == 5 and all(digit in "0123456789abcdefABCDEF" for digit in token[1:]):
             code = int(token[1:], 16)
             if 0xD800 <= code <= 0xDFFF:
-                raise Fail(offset, f"invalid character \\{token} (a surrogate)")
+                raise Fail(offset, f"invalid character \\{printable(token)} (a surrogate)")
             return Char(chr(code))
         rule = _digit_escape_rule(token[1:], 16) if len(token) == 5 else None
-        raise Fail(offset, f"invalid character \\{token}", rule=rule)
+        raise Fail(offset, f"invalid character \\{printable(token)}", rule=rule)
     if token[0] == "o" and len(token) <= 4 and all(digit in "01234567" for digit in token[1:]):
         code = int(token[1:], 8)
         if code > 0o377:
-            raise Fail(offset, f"invalid character \\{token} (octal above \\o377)")
+            raise Fail(offset, f"invalid character \\{printable(token)} (octal above \\o377)")
         return Char(chr(code))
     rule = None
     if token[0] == "o" and 1 < len(token) <= 4 and _digit_escape_rule(token[1:], 8):
@@ -395,7 +409,7 @@ def char(token: str, offset: int) -> Char:
         for digit in token[1:]:
             code = code * 8 + int(unicodedata.decimal(digit))
         rule = "unicode-digit-escape" if code <= 0o377 else None
-    raise Fail(offset, f"invalid character \\{token}", rule=rule)
+    raise Fail(offset, f"invalid character \\{printable(token)}", rule=rule)
 
 
 def inst(text: str, offset: int) -> datetime:
