@@ -9,10 +9,7 @@ valid export or nothing.
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from os import PathLike
@@ -38,6 +35,7 @@ from migrate.edn.rows import row_from_value
 from migrate.edn.values import Keyword, Row
 from migrate.edn.writer import write_document
 from migrate.errors import ConfigError, MigrateError
+from migrate.output_set import OutputSet, check_outputs
 from migrate.rules.catalogue import SEVERITY
 from migrate.rules.findings import Finding, Severity
 from migrate.validate import validate_file
@@ -97,6 +95,7 @@ def anonymise(
     out_path = Path(out_path)
     if not out_path.parent.is_dir():
         raise ConfigError(f"cannot write {out_path}: no directory {out_path.parent}")
+    check_outputs([out_path])  # a read-only directory or a full disk is found before the work
     in_path = Path(in_path)
     _check_input(in_path)
 
@@ -270,11 +269,10 @@ def _write_verified(
                 rows_out[row.row_type] += 1
                 yield anonymiser.row(index, row)
 
-    # A private directory beside the output: the file in it gets ordinary permissions, and
-    # os.replace stays on one file system.
-    work = Path(tempfile.mkdtemp(prefix=f".{out_path.name}.", dir=out_path.parent))
-    temp = work / out_path.name
-    try:
+    # An output set of one (migrate.output_set): locked, written beside the output, validated,
+    # then renamed into place; temporaries of interrupted runs are removed.
+    with OutputSet([out_path]) as outputs:
+        temp = outputs.temporary(out_path)
         write_document(temp, ident, rows())
         errors, _partial = _errors(temp)
         if errors:
@@ -282,9 +280,7 @@ def _write_verified(
                 f"the anonymised output failed validation ({errors[0].code} and "
                 f"{len(errors) - 1} more); nothing was written to {out_path}"
             )
-        os.replace(temp, out_path)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        outputs.commit()
 
 
 def _ordered(counts: Counter[str]) -> dict[str, int]:
