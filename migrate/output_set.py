@@ -91,12 +91,17 @@ class OutputSet:
         self.run = f"{os.getpid()}-{secrets.token_hex(4)}"
         self._temporaries: dict[Path, Path] = {}
         self._locked = False
+        self._held: list[int] = []  # signals held during the renames
         self.committed = False
 
     # The set's life -----------------------------------------------------------------------
 
     def __enter__(self) -> OutputSet:
-        self.prepare()
+        try:
+            self.prepare()
+        except BaseException:
+            self.release()
+            raise
         return self
 
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
@@ -132,6 +137,17 @@ class OutputSet:
             self._temporaries[target] = temporary
             self._hook(f"temporary:{target.name}")
         return temporary
+
+    @contextlib.contextmanager
+    def writing(self, path: str | os.PathLike[str]) -> Iterator[Path]:
+        """The temporary of ``path`` for a writer that takes a path; an ``OSError`` it raises
+        (a full disk) becomes an :class:`OutputError` that names ``path``, not the temporary."""
+        target = self._member(path)
+        try:
+            yield self.temporary(target)
+        except OSError as error:
+            raise OutputError(f"cannot write {target}: {_reason(error)}") from None
+        self._hook(f"written:{target.name}")
 
     @contextlib.contextmanager
     def open(
@@ -189,14 +205,15 @@ class OutputSet:
             raise OutputError(
                 f"cannot write {self.paths[0]}: {_reason(error)} (the previous outputs are kept)"
             ) from None
-        with _held_signals() as held:
+        with _held_signals() as self._held:
             self._rename_all(written)
             self.committed = True
-        for signum in held:
-            interrupt = KeyboardInterrupt()
-            interrupt.outputs_committed = True  # type: ignore[attr-defined]
-            interrupt.signal = signum  # type: ignore[attr-defined]
-            raise interrupt
+        for signum in self._held:  # delivered now, to the handlers there were before
+            try:
+                signal.raise_signal(signum)
+            except KeyboardInterrupt as interrupt:
+                interrupt.outputs_committed = True  # type: ignore[attr-defined]
+                raise
 
     def _rename_all(self, written: list[tuple[Path, Path]]) -> None:
         backups: list[tuple[Path, Path]] = []
@@ -214,7 +231,10 @@ class OutputSet:
             try:  # put the previous files back; new files that had no predecessor go
                 restored = {target for target, _ in backups}
                 for target, backup in backups:
-                    os.replace(backup, target)
+                    if target in done:
+                        os.replace(backup, target)
+                    else:  # still the previous file: rename() would do nothing to a link of it
+                        os.unlink(backup)
                 for target in done:
                     if target not in restored:
                         os.unlink(target)
@@ -321,7 +341,7 @@ class OutputSet:
         if ready:
             Path(ready).write_text(point, encoding="utf-8")
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not self._held:  # a held signal ends the pause
             time.sleep(0.05)
 
 

@@ -272,8 +272,8 @@ def _write_verified(
     # An output set of one (migrate.output_set): locked, written beside the output, validated,
     # then renamed into place; temporaries of interrupted runs are removed.
     with OutputSet([out_path]) as outputs:
-        temp = outputs.temporary(out_path)
-        write_document(temp, ident, rows())
+        with outputs.writing(out_path) as temp:
+            write_document(temp, ident, rows())
         errors, _partial = _errors(temp)
         if errors:
             raise OutputInvalid(

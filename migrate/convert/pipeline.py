@@ -660,7 +660,8 @@ def run_records(streams: Iterable[RecordStream], options: RunOptions) -> Convert
                     stream.write(text)
                     stream.write("\n")
                 writer.close()
-        write_rejects(outputs.temporary(options.paths.rejects), run.sorted_rejects())
+        with outputs.writing(options.paths.rejects) as rejects_path:
+            write_rejects(rejects_path, run.sorted_rejects())
         finished = time.perf_counter()
         timings = {
             "read": read_done - started,
@@ -681,7 +682,8 @@ def run_records(streams: Iterable[RecordStream], options: RunOptions) -> Convert
             fail_on_reject=options.fail_on_reject,
             extra=options.report_extra() if options.report_extra is not None else {},
         )
-        _write_report(report, outputs.temporary(options.paths.report))
+        with outputs.writing(options.paths.report) as report_path:
+            _write_report(report, report_path)
         outputs.commit()
         return report
     finally:
