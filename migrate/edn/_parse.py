@@ -162,7 +162,9 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                         )
                     elif group == KEYWORD_INST:
                         value = _scan.inst(m[KEYWORD_INST], m.start(KEYWORD_INST) - 7)
-                        last_inst = m.start(KEYWORD_INST)
+                        if not len(items) & 1:  # type: ignore[arg-type]
+                            # The keyword is a map's value, so this instant is a key.
+                            last_inst = m.start(KEYWORD_INST)
                     elif group == KEYWORD_REF:
                         value = m[KEYWORD_REF]
                         value = Ref(
