@@ -36,12 +36,12 @@ EXIT_CODES = (
         "1",
         "Findings or rejects that fail the run: a validation error (an edn syntax error "
         "included), records rejected under `convert --fail-on-reject`, listings `geocode` could "
-        "not locate.",
+        "not locate, images `check-images` found failing.",
     ),
     (
         "2",
         "Usage or configuration: a bad option or argument, an unreadable path, a bad job file "
-        "or policy file, an unusable geocoding cache.",
+        "or policy file, an unusable geocoding or image-check cache.",
     ),
 )
 
@@ -72,7 +72,9 @@ def _anchor(title: str) -> str:
 def render(command: click.Command | None = None, prog: str = "migrate") -> str:
     """The Markdown reference of ``command`` (default: the ``migrate`` group) in this process."""
     if command is None:
-        from migrate.cli import main as command
+        from migrate.cli import main
+
+        command = main
     root = root_context(command, prog)
     sections = list(walk(command, root))
     asking = " or ".join(f"`{prog} COMMAND {option}`" for option in root.help_option_names)

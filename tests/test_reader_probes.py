@@ -149,7 +149,7 @@ def test_symbolic_values_are_floats_and_nan_is_one_object():
     values = loads("[##Inf ##-Inf ##NaN ##NaN]")
     assert values[:2] == (INF, NEG_INF)
     assert values[2] is NAN and values[3] is NAN
-    with pytest.raises(EdnSyntaxError, match="duplicate map key nan"):
+    with pytest.raises(EdnSyntaxError, match="duplicate map key ##NaN"):
         loads("{##NaN 1 ##NaN 2}")
     with pytest.raises(EdnSyntaxError, match="unknown symbolic value ##nan"):
         loads("##nan")

@@ -18,7 +18,7 @@ import importlib
 import string
 import sys
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
@@ -52,6 +52,7 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
         "sources": ("the legacy data, one table per source", "[sources.users]"),
         "records": ("how rows of each Intermediary type are made", "[records.user]"),
         "geocode": ("coordinates for listings without them (geocoding stage)", "[geocode]"),
+        "images": ("ask every image URL before writing (docs/check-images.md)", "[images]"),
     },
     "output": {
         "dir": ("output directory, relative to the job file (default `out`)", '"out"'),
@@ -279,6 +280,7 @@ class Job:
     records: tuple[RecordSpec, ...]
     geocode: Any = None  # migrate.geocode.stage config, when a [geocode] table is given
     geocode_table: dict[str, Any] | None = None
+    images: Any = None  # migrate.images.convert_hook.ImagesConfig, with [images] check = true
 
     @property
     def ident_keyword(self) -> Keyword:
@@ -394,6 +396,7 @@ class _Loader:
             records=records,
             geocode=geocode,
             geocode_table=geocode_table,
+            images=self.images(raw.get("images")),
         )
 
     def output(self, table: dict[str, Any], ident: str) -> OutputSpec:
@@ -451,6 +454,15 @@ class _Loader:
                 raise self.error(f"sources.{name}", "expected a table")
             specs[name] = SourceSpec.from_table(name, source_table, self.path)
         return specs
+
+    def images(self, table: Any) -> Any:
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise self.error("images", "expected a table")
+        from migrate.images.convert_hook import parse_images_config
+
+        return parse_images_config(table, self.path)
 
     def geocode(self, table: dict[str, Any]) -> Any:
         from migrate.geocode.stage import parse_geocode_config
@@ -574,7 +586,7 @@ class _Loader:
     ) -> None:
         provided = importlib.import_module(FINISHERS[row_type.name]).PROVIDES
         for attribute in row_type.attributes:
-            paths = [(attribute.key,)]
+            paths: list[tuple[Keyword, ...]] = [(attribute.key,)]
             if attribute.kind == "map":
                 paths = [(attribute.key, child.key) for child in attribute.attributes]
                 if not attribute.required:
@@ -741,7 +753,9 @@ def _import_function_module(module_name: str) -> Any:
         return importlib.import_module(f"migrate.{module_name}")
 
 
-def _flatten(table: dict[str, Any], prefix: tuple[str, ...] = ()):
+def _flatten(
+    table: dict[str, Any], prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Any]]:
     """Key paths of an extended-data table: nested tables that are not value specs recurse."""
     for key, value in table.items():
         path = (*prefix, *key.split("."))
@@ -764,7 +778,7 @@ def _snake(name: str) -> str:
 
 def extended_tables(row_type: RowType) -> dict[str, tuple[Keyword, ...]]:
     """Extended-data table names of a row type (``public_data``) and their attribute paths."""
-    tables = {}
+    tables: dict[str, tuple[Keyword, ...]] = {}
     for attribute in row_type.attributes:
         if attribute.kind == "json":
             tables[_snake(attribute.key.name)] = (attribute.key,)

@@ -41,6 +41,7 @@ from migrate.convert.mapping import MappedRecord, Rejection
 from migrate.convert.outputs import ConvertReport, TypeCounts, reject_line, write_rejects
 from migrate.convert.outputs import write_report as _write_report
 from migrate.convert.spill import Spill
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, Row
 from migrate.edn.writer import EdnWriteError, RowWriter, row_text
 from migrate.output_set import OutputSet
@@ -132,6 +133,9 @@ class RunOptions:
     stages: list[RecordStage] = field(default_factory=list)
     spill_dir: Path | None = None
     report_extra: Callable[[], dict[str, Any]] | None = None
+    #: Checks of the accepted rows after pass 1, before references are settled (the image
+    #: check, ``[images] check = true``): each may reject rows through :class:`AcceptedRows`.
+    before_settle: list[Callable[[AcceptedRows], None]] = field(default_factory=list)
 
 
 class _Ledger:
@@ -200,6 +204,40 @@ class _Ledger:
         self.ref_to.append(target)
         self.ref_required.append(1 if required else 0)
         self.ref_path.append(number)
+
+
+class AcceptedRows:
+    """What a :attr:`RunOptions.before_settle` check may see and do after pass 1."""
+
+    def __init__(self, run: _Run) -> None:
+        self._run = run
+
+    def _node(self, record_type: str, source_id: str) -> int | None:
+        type_number = self._run.ledger._type_numbers.get(record_type)
+        if type_number is None:
+            return None
+        return self._run.ledger.nodes[type_number].get(source_id)
+
+    def is_accepted(self, record_type: str, source_id: str) -> bool:
+        """Whether the row of ``(record_type, source_id)`` is accepted so far."""
+        node = self._node(record_type, source_id)
+        return node is not None and self._run.ledger.state[node] == _ACCEPTED
+
+    def reject(
+        self, record_type: str, source_id: str, code: str, message: str, values: dict[str, Any]
+    ) -> None:
+        """Reject an accepted row: it goes to the rejects file, the cascade follows."""
+        node = self._node(record_type, source_id)
+        if node is None or self._run.ledger.state[node] != _ACCEPTED:
+            return
+        origin = self._run._origin(node)
+        self._run._reject(record_type, source_id, origin, code, message, values, node=node)
+
+    def warn(self, record_type: str, source_id: str, code: str) -> None:
+        """Count a warning of ``code`` on an accepted row (in the report's warnings)."""
+        node = self._node(record_type, source_id)
+        if node is not None and self._run.ledger.state[node] == _ACCEPTED:
+            self._run.ledger.warnings.setdefault(node, []).append(code)
 
 
 class _Run:
@@ -273,7 +311,7 @@ class _Run:
                 item.source_id,
                 item.origin,
                 "source-id-duplicate",
-                f"source id {item.source_id!r} was already read for another "
+                f"source id {show(item.source_id, cut=False)} was already read for another "
                 f"{item.record_type} row (the first one {first})",
                 {"id": item.source_id},
                 mark=False,
@@ -364,9 +402,9 @@ class _Run:
                 item.source_id,
                 item.origin,
                 "merge-conflict",
-                f"{path} is {_show(second)} here but {_show(first)} in the first "
-                f"{item.record_type} row with source id {item.source_id!r}",
-                {path: _show(second)},
+                f"{path} is {show(second)} here but {show(first)} in the first "
+                f"{item.record_type} row with source id {show(item.source_id, cut=False)}",
+                {path: show(second)},
                 mark=False,
             )
             return
@@ -488,7 +526,7 @@ class _Run:
             if node >= len(self.ledger.state):
                 return match.group(0)
             record_type, source_id = self.ledger.identity(node)
-            return f"{record_type} {source_id!r}"
+            return f"{record_type} {show(source_id, cut=False)}"
 
         return _ROW_INDEX.sub(name, message)
 
@@ -507,12 +545,12 @@ class _Run:
         if ledger.state[target] == _REJECTED:
             code = "ref-target-rejected"
             message = (
-                f"{attribute} refers to {target_type} {target_id!r}, which was rejected "
+                f"{attribute} refers to {target_type} {show(target_id, cut=False)}, which was rejected "
                 f"({ledger.reject_code.get(target, 'rejected')})"
             )
         else:
             code = "ref-unresolved"
-            message = f"{attribute} refers to {target_type} {target_id!r}, which no source holds"
+            message = f"{attribute} refers to {target_type} {show(target_id, cut=False)}, which no source holds"
         self._reject(
             record_type,
             source_id,
@@ -599,11 +637,6 @@ def _merge_into(target: dict, extra: dict, path: tuple, conflicts: list) -> bool
     return added
 
 
-def _show(value: Any) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return repr(text) if len(text) <= 60 else repr(text[:57] + "...")
-
-
 def _path_text(path: tuple[Keyword, ...]) -> str:
     return " ".join(repr(key) for key in path)
 
@@ -619,7 +652,7 @@ def _offending(row: Row, attribute: str | None) -> dict[str, Any]:
         if key in mapping:
             value = mapping[key]
             return {
-                attribute: value if isinstance(value, str | int | float | bool) else repr(value)
+                attribute: value if isinstance(value, str | int | float | bool) else show(value)
             }
         stack.extend(value for value in mapping.values() if isinstance(value, dict))
     return {attribute: None}
@@ -647,6 +680,8 @@ def run_records(streams: Iterable[RecordStream], options: RunOptions) -> Convert
         outputs.prepare()
         run.read(streams)
         read_done = time.perf_counter()
+        for check in options.before_settle:
+            check(AcceptedRows(run))
         run.settle()
         settle_done = time.perf_counter()
         nodes = run.accepted_in_order()
@@ -654,11 +689,11 @@ def run_records(streams: Iterable[RecordStream], options: RunOptions) -> Convert
             for _ in run.texts(nodes):
                 pass
         else:
-            with outputs.open(options.paths.edn) as stream:
-                writer = RowWriter(stream, options.ident, pretty=options.pretty)
+            with outputs.open(options.paths.edn) as edn_out:
+                writer = RowWriter(edn_out, options.ident, pretty=options.pretty)
                 for text in run.texts(nodes):
-                    stream.write(text)
-                    stream.write("\n")
+                    edn_out.write(text)
+                    edn_out.write("\n")
                 writer.close()
         with outputs.writing(options.paths.rejects) as rejects_path:
             write_rejects(rejects_path, run.sorted_rejects())
@@ -781,10 +816,21 @@ def convert(
         fail_on_reject=fail_on_reject,
         progress=progress,
     )
+    if getattr(job, "images", None) is not None:  # [images] check = true
+        from migrate.images.convert_hook import ImageCheckHook
+
+        image_check = ImageCheckHook(job.images, progress=progress)
+        options.stages.append(image_check.stage)
+        options.before_settle.append(image_check.check)
+        options.report_extra = lambda: {"images": image_check.summary}
     if job.geocode is None:
         return run_records(record_streams(job), options)
     from migrate.geocode.stage import GeocodeStage
 
     with GeocodeStage(job.geocode) as geocoder:
-        options.report_extra = lambda: {"geocode": geocoder.report.to_dict()}
+        extra = options.report_extra
+        options.report_extra = lambda: {
+            **(extra() if extra is not None else {}),
+            "geocode": geocoder.report.to_dict(),
+        }
         return run_records(record_streams(job, geocoder), options)

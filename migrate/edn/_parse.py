@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 from migrate.edn import _scan
 from migrate.edn._scan import (
@@ -47,7 +48,6 @@ from migrate.edn._scan import (
     ROW_HEAD_ALIAS,
     ROW_HEAD_UUID,
     SET_OPEN,
-    SKIP_RE,
     STRING,
     SYMBOL,
     SYMBOLIC,
@@ -57,7 +57,9 @@ from migrate.edn._scan import (
     WS,
     Fail,
     NeedMore,
+    skip_match,
 )
+from migrate.edn.show import show
 from migrate.edn.values import (
     INF,
     NAN,
@@ -110,6 +112,8 @@ def _uuid(text: str, offset: int) -> uuid.UUID:
 
 
 _NS_PREFIX_RE = re.compile(f"#:{_scan.TOKEN_CHAR}*+{_scan.SKIP_RE.pattern}")
+# Called only where the text starts with "#:", which the pattern then always matches.
+_ns_prefix_match = cast(Callable[[str, int], re.Match[str]], _NS_PREFIX_RE.match)
 # Per namespace of `#:ns{`: id() of each key read inside -> the key it stands for, and the keys
 # themselves, kept alive while their entry is (an id is unique only among live objects).
 _NS_KEYS: dict[str, dict[int, Any]] = {}
@@ -129,14 +133,16 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
     """
     stack: list[tuple] = []
     kind = _ROOT
-    items: list | None = None
+    items: Any = None  # the open collection's list, None at the root and in prefix frames
     append = None
     start = pos
     extra: Any = None
+    value: Any
     last_inst = -1  # where the last #inst was read: a map or set holding one checks its keys
     keywords = _KEYWORDS.get
     # The scanner continues where its last match ended: no offsets to pass on the hot path.
-    scan = TOKEN_RE.scanner(src, pos).match
+    # (Pattern.scanner is CPython's undocumented scanner API; typeshed does not list it.)
+    scan = TOKEN_RE.scanner(src, pos).match  # type: ignore[attr-defined]
     m = None
     while True:
         token = scan()
@@ -149,7 +155,7 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
             if group != KEYWORD:
                 if append is None:  # a prefix frame takes the keyword alone
                     pos = m.end(1)
-                    scan = TOKEN_RE.scanner(src, pos).match
+                    scan = TOKEN_RE.scanner(src, pos).match  # type: ignore[attr-defined]
                     m = None
                 else:
                     append(value)
@@ -162,7 +168,7 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                         )
                     elif group == KEYWORD_INST:
                         value = _scan.inst(m[KEYWORD_INST], m.start(KEYWORD_INST) - 7)
-                        if not len(items) & 1:  # type: ignore[arg-type]
+                        if not len(items) & 1:
                             # The keyword is a map's value, so this instant is a key.
                             last_inst = m.start(KEYWORD_INST)
                     elif group == KEYWORD_REF:
@@ -218,7 +224,7 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                     # The value completes a prefix frame (or the read): the second closer is
                     # read again as a token of its own, after that.
                     pos = m.end(CLOSE)
-                    scan = TOKEN_RE.scanner(src, pos).match
+                    scan = TOKEN_RE.scanner(src, pos).match  # type: ignore[attr-defined]
                     m = None
                     break
                 append(value)
@@ -348,7 +354,7 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                 _check_namespace(value.text, start)
                 brace = _MAP_BRACE_RE.match(src, end)
                 if brace is None:
-                    if not eof and SKIP_RE.match(src, end).end() >= len(src):
+                    if not eof and skip_match(src, end).end() >= len(src):
                         raise NeedMore
                     raise Fail(start, "'#:ns' must be followed by a map")
                 kind = _NS_MAP
@@ -357,7 +363,7 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                 items = []
                 append = items.append
                 pos = brace.end()
-                scan = TOKEN_RE.scanner(src, pos).match
+                scan = TOKEN_RE.scanner(src, pos).match  # type: ignore[attr-defined]
                 m = None
                 break
             elif kind == _DISCARD:
@@ -408,12 +414,7 @@ def _check_hidden_tag(value: Tagged, stack: list, offset: int) -> None:
     if not any(frame[0] == _DISCARD or frame[0] == _META for frame in stack):
         return
     if value.tag in _INTERMEDIARY_TAGS:
-        from migrate.edn.writer import EdnWriteError, dumps  # the writer imports this module
-
-        try:
-            payload = dumps(value.value)
-        except EdnWriteError:
-            payload = show(value.value)
+        payload = show(value.value)
         raise Fail(
             offset,
             f"#{value.tag} {payload} inside #_ or ^ metadata does not have the Intermediary shape",
@@ -599,7 +600,7 @@ def _raise_duplicate(src: str, keys: list, identities: list, start: int, what: s
 def _element_offsets(src: str, start: int) -> list[int]:
     """Offsets of the elements of the collection whose opening delimiter ends at/after start."""
     pos = start + (2 if src.startswith("#{", start) else 1)
-    offsets = []
+    offsets: list[int] = []
     while True:
         pos = skip(src, pos, True)
         if src[pos] in ")]}":
@@ -611,7 +612,7 @@ def _element_offsets(src: str, start: int) -> list[int]:
 def skip(src: str, pos: int, eof: bool) -> int:
     """Offset of the next token after whitespace, comments and ``#_`` discarded values."""
     while True:
-        pos = SKIP_RE.match(src, pos).end()
+        pos = skip_match(src, pos).end()
         if not src.startswith("#_", pos):
             return pos
         value, end = parse_value(src, pos + 2, eof)
@@ -673,32 +674,6 @@ def _freeze(value: Any) -> Any:
     return done[0]
 
 
-def show(value: Any) -> str:
-    """A short edn-like rendering of ``value`` for messages."""
-    if type(value) is str:
-        text = value if len(value) <= 40 else value[:37] + "..."
-        text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        if not text.isprintable():  # a raw control character would garble the terminal
-            text = "".join(char if char.isprintable() else _invisible(char) for char in text)
-        return '"' + text + '"'
-    if value is None:
-        return "nil"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    try:
-        text = repr(value)
-    except RecursionError:
-        return f"a {kind_name(value)} nested too deeply to show"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _invisible(char: str) -> str:
-    code = ord(char)
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
-
-
 def kind_name(value: Any) -> str:
     """The edn name of ``value``'s type, for messages: vector, list, map, keyword, ..."""
     if type(value) is EdnList:
@@ -738,7 +713,7 @@ def _unbalanced(offset: int, closer: str, kind: int, start: int) -> Fail:
 
 def _diagnose(src: str, pos: int, eof: bool, kind: int, start: int, extra: Any) -> Exception:
     """Why no token matched at ``pos``: the input ended (maybe :class:`NeedMore`) or junk."""
-    pos = SKIP_RE.match(src, pos).end()
+    pos = skip_match(src, pos).end()
     if pos >= len(src):
         if not eof:
             return NeedMore()
@@ -763,7 +738,7 @@ def _diagnose(src: str, pos: int, eof: bool, kind: int, start: int, extra: Any) 
         if not following:
             return NeedMore() if not eof else Fail(pos, "end of input after '#'")
         if following == ":":
-            if not eof and _NS_PREFIX_RE.match(src, pos).end() >= len(src):
+            if not eof and _ns_prefix_match(src, pos).end() >= len(src):
                 return NeedMore()
             return Fail(pos, "'#:ns' must be followed by a map")
         return Fail(pos, f"unknown dispatch '#{following}'")

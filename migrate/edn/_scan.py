@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
+from typing import cast
 
 from migrate.edn.values import Char, Keyword, NonCanonicalUUID, Symbol
 
@@ -54,6 +56,9 @@ _NUMBER_END = f"(?=[{WS}{_TERM}#]|\\Z)"
 _SKIP = f"(?:[{WS}]++|;[^\\n\\r]*+)*+"
 
 SKIP_RE = re.compile(_SKIP)
+# SKIP_RE matches the empty string, so its match() never returns None: typed as such once here,
+# callers take .end() at once (and save the attribute look-up on the hot path).
+skip_match = cast(Callable[[str, int], re.Match[str]], SKIP_RE.match)
 
 _INT = "[-+]?(?:0|[1-9][0-9]*+)"
 _PLAIN_NUMBER = "[-+]?(?:[0-9]++\\.[0-9]++|0|[1-9][0-9]*+)"
@@ -121,7 +126,7 @@ TOKEN_RE = re.compile(
 assert TOKEN_RE.groups == SYMBOLIC_PREFIX
 
 
-def plain_number(text: str):
+def plain_number(text: str) -> int | float | Decimal:
     """The value of a number matched by the MONEY or LOCATION shapes."""
     if text[-1] == "M":
         return Decimal(text[:-1])
@@ -242,7 +247,7 @@ def keyword(text: str, offset: int) -> Keyword:
     return found
 
 
-def symbol(text: str, offset: int):
+def symbol(text: str, offset: int) -> Symbol | bool | None:
     """``nil``, ``true``, ``false`` or the :class:`Symbol` of the token at ``offset``."""
     if text == "nil":
         return None
@@ -255,7 +260,7 @@ def symbol(text: str, offset: int):
     return Symbol(text)
 
 
-def number(text: str, offset: int):
+def number(text: str, offset: int) -> int | float | Decimal | Fraction:
     """The number of a token that starts with a digit (or a sign and a digit)."""
     match = _INT_RE.fullmatch(text)
     if match is not None:
@@ -462,21 +467,24 @@ def inst(text: str, offset: int) -> datetime:
         minutes = int(off_h) * 60 + int(off_m)
         if sign == "-":
             minutes = -minutes
-        zone = _ZONES.get(minutes)
-        if zone is None:
-            zone = _ZONES[minutes] = timezone(timedelta(minutes=minutes))
+        cached = _ZONES.get(minutes)
+        if cached is None:
+            cached = _ZONES[minutes] = timezone(timedelta(minutes=minutes))
+        zone = cached
     micro = int((fraction or "0")[:6].ljust(6, "0"))
+    instant: datetime | None
     try:
         if second == 60:  # a leap second rolls over, as java.util.Date does
-            value = datetime(year, month, day, hour, minute, 59, micro, zone)
-            value += timedelta(seconds=1)
+            instant = datetime(year, month, day, hour, minute, 59, micro, zone)
+            instant += timedelta(seconds=1)
         else:
-            value = datetime(year, month, day, hour, minute, second, micro, zone)
+            instant = datetime(year, month, day, hour, minute, second, micro, zone)
     except OverflowError:  # the leap second of 9999-12-31T23:59:60
-        value = None
-    if value is None or value.year == 1 or value.year == 9999:
-        _check_utc_range(value, text, offset)
-    return value  # type: ignore[return-value]
+        instant = None
+    if instant is None or instant.year == 1 or instant.year == 9999:
+        _check_utc_range(instant, text, offset)
+    assert instant is not None  # _check_utc_range raised otherwise
+    return instant
 
 
 def _check_utc_range(value: datetime | None, text: str, offset: int) -> None:

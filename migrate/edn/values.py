@@ -121,14 +121,21 @@ class Keyword:
         """The keyword ``:namespace/name`` (or ``:name`` without a namespace)."""
         return cls(f"{namespace}/{name}" if namespace is not None else name)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (Keyword, (self.text,))
 
     def __lt__(self, other: Keyword) -> bool:
         return self.text < other.text
 
     def __repr__(self) -> str:
-        return f":{self.text}"
+        text = self.text
+        if text.isprintable():
+            return f":{text}"
+        # Escaped, never raw: a keyword read from a file may hold an ESC or a NUL, and its
+        # repr ends up in messages (see migrate.edn.show).
+        from migrate.edn.show import escape_text
+
+        return f":{escape_text(text)}"
 
     __str__ = __repr__
 
@@ -180,6 +187,7 @@ class NonCanonicalUUID(uuid.UUID):
     """A ``#uuid`` that parsed but was not written in canonical lowercase 8-4-4-4-12 form."""
 
     __slots__ = ("text",)
+    text: str  # as written in the file
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
