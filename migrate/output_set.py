@@ -338,8 +338,9 @@ class OutputSet:
         if action == "fail":
             raise OutputError(f"cannot write {self.paths[0]}: {os.strerror(errno.ENOSPC).lower()}")
         ready = os.environ.get(HOOK_READY_ENV)
-        if ready:
-            Path(ready).write_text(point, encoding="utf-8")
+        if ready:  # written whole, then renamed: the test never reads it half written
+            Path(ready + ".part").write_text(point, encoding="utf-8")
+            os.replace(ready + ".part", ready)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not self._held:  # a held signal ends the pause
             time.sleep(0.05)
