@@ -18,8 +18,8 @@ from migrate.edn import strictness
 from migrate.validate import validate_file
 
 FUZZ_SEED = int(os.environ.get("MIGRATE_PARITY_SEED", "17"))
-FUZZ_COUNT = int(os.environ.get("MIGRATE_PARITY_COUNT", "12000"))
-DOCUMENT_COUNT = int(os.environ.get("MIGRATE_PARITY_DOCUMENTS", "1500"))
+FUZZ_COUNT = int(os.environ.get("MIGRATE_PARITY_COUNT", "25000"))
+DOCUMENT_COUNT = int(os.environ.get("MIGRATE_PARITY_DOCUMENTS", "2000"))
 
 
 def _failures(inputs: list[bytes], theirs: list[parity.Verdict]) -> list[str]:

@@ -180,3 +180,17 @@ def test_namespaced_maps_written_as_clojure_allows():
 def test_inst_offsets_are_kept_never_normalised():
     value = loads('#inst "2020-01-01T00:00:00-00:59"')
     assert value.utcoffset().total_seconds() == -59 * 60
+
+
+def test_positions_inside_a_namespaced_map_written_with_a_space(tmp_path):
+    """``#: ns{…}`` reads as Clojure reads it; a finding inside it is placed, not a traceback."""
+    path = tmp_path / "doc.edn"
+    path.write_text(
+        '{:ident :x :data [[[:im.user/id :user/jane] #: im.user{:email "jane@example.com" '
+        ":nickname 1}]]}\n",
+        encoding="utf-8",
+    )
+    result = run("validate", str(path))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert f"{path}:1:" in result.output.splitlines()[0]

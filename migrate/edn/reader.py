@@ -505,6 +505,8 @@ def _walk(
             match = TOKEN_RE.match(src, pos)
             assert match is not None, "the value parsed, so its '#:ns{' prefix is a token"
             namespace = match[NS_MAP]
+            if namespace is None:  # '#: ns{', '#:#_x ns{': positions inside are not recorded
+                return parse_value(src, pos, True)[1]
             pos = match.end() - 1
             char = "{"
         if char == "{":
