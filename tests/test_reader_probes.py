@@ -194,3 +194,9 @@ def test_positions_inside_a_namespaced_map_written_with_a_space(tmp_path):
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert f"{path}:1:" in result.output.splitlines()[0]
+
+
+def test_keys_kept_apart_are_shown_as_written():
+    from migrate.edn.show import show
+
+    assert show(loads("{1 :a 1.0 :b true 2}")) == "{1 :a, 1.0 :b, true 2}"
