@@ -9,7 +9,10 @@ from migrate.cli._common import (
     emit_json,
     file_argument,
     format_option,
+    output_option,
+    quiet_option,
     user_errors,
+    write_report,
 )
 from migrate.inspect import InspectReport, inspect_file
 
@@ -17,10 +20,13 @@ from migrate.inspect import InspectReport, inspect_file
 @click.command("inspect", short_help="Count the rows, identifiers and references in FILE.edn.")
 @file_argument(metavar="FILE.edn")
 @format_option
-def inspect_command(file: str, output_format: str) -> None:
+@output_option("Write the report here instead of standard output.")
+@quiet_option
+def inspect_command(file: str, output_format: str, output: str, quiet: bool) -> None:
     """Count the rows, identifiers and references of an Intermediary FILE.edn.
 
-    Nothing is checked beyond reading: run `migrate validate` for that.
+    Nothing is checked beyond reading: run `migrate validate` for that. FILE.edn may be '-'
+    for standard input.
 
     Exit status: 0 when FILE.edn reads as an edn map, 1 when it does not (the error names its
     line and column), 2 for a usage error or an unreadable file.
@@ -28,10 +34,12 @@ def inspect_command(file: str, output_format: str) -> None:
     path = edn_file(file)
     with user_errors():
         report = inspect_file(path)
+    if quiet:
+        return
     if output_format == "json":
-        emit_json(report.to_dict())
+        emit_json(report.to_dict(), output)
     else:
-        click.echo(render_text(report), nl=False)
+        write_report(render_text(report), output)
 
 
 def _count(number: int, noun: str) -> str:

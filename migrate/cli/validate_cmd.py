@@ -12,6 +12,7 @@ from migrate.cli._common import (
     edn_file,
     file_argument,
     format_option,
+    shown,
     user_errors,
 )
 from migrate.rules.engine import UnknownRuleCode, parse_codes
@@ -96,9 +97,9 @@ def validate_command(
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
     if output_format == "json":
-        click.echo(report.to_json(max_examples))
+        click.echo(shown(report.to_json(max_examples)))
     else:
-        click.echo(render_text(report, max_examples), nl=False)
+        click.echo(shown(render_text(report, max_examples)), nl=False)
     if not report.valid:
         raise SystemExit(RunFailed.exit_code)
 
