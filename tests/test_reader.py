@@ -528,7 +528,7 @@ def test_map_as_a_top_level_key_is_an_unknown_key_not_a_crash(tmp_path):
     with pytest.raises(EdnSyntaxError) as caught:
         read_text(tmp_path, "{{:k 1} 1 {:k 1} 2}")
     assert (caught.value.line, caught.value.column) == (1, 11)
-    assert caught.value.message == "duplicate map key {:k: 1}"
+    assert caught.value.message == "duplicate map key {:k 1}"
 
 
 def test_namespaced_top_level_map_is_read_whole(tmp_path):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migrate.edn.show import show
 from migrate.fileio import atomic_write
 
 REPORT_SCHEMA_VERSION = 1
@@ -159,7 +160,7 @@ def reject_line(
     """One rejects-CSV line (with its line ending) for one rejected record.
 
     ``values`` are the offending source values, written as one JSON object with sorted keys
-    (values that JSON cannot hold are written as their ``str()``).
+    (values that JSON cannot hold are written as their edn text, :func:`~migrate.edn.show.show`).
     """
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(
@@ -170,7 +171,7 @@ def reject_line(
             source_id if source_id is not None else "",
             rule,
             message,
-            json.dumps(dict(values), ensure_ascii=False, sort_keys=True, default=str),
+            json.dumps(dict(values), ensure_ascii=False, sort_keys=True, default=show),
         )
     )
     return buffer.getvalue()

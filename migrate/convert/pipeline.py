@@ -41,6 +41,7 @@ from migrate.convert.mapping import MappedRecord, Rejection
 from migrate.convert.outputs import ConvertReport, TypeCounts, reject_line, write_rejects
 from migrate.convert.outputs import write_report as _write_report
 from migrate.convert.spill import Spill
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, Row
 from migrate.edn.writer import EdnWriteError, RowWriter, row_text
 from migrate.fileio import atomic_write
@@ -273,7 +274,7 @@ class _Run:
                 item.source_id,
                 item.origin,
                 "source-id-duplicate",
-                f"source id {item.source_id!r} was already read for another "
+                f"source id {show(item.source_id, cut=False)} was already read for another "
                 f"{item.record_type} row (the first one {first})",
                 {"id": item.source_id},
                 mark=False,
@@ -364,9 +365,9 @@ class _Run:
                 item.source_id,
                 item.origin,
                 "merge-conflict",
-                f"{path} is {_show(second)} here but {_show(first)} in the first "
-                f"{item.record_type} row with source id {item.source_id!r}",
-                {path: _show(second)},
+                f"{path} is {show(second)} here but {show(first)} in the first "
+                f"{item.record_type} row with source id {show(item.source_id, cut=False)}",
+                {path: show(second)},
                 mark=False,
             )
             return
@@ -488,7 +489,7 @@ class _Run:
             if node >= len(self.ledger.state):
                 return match.group(0)
             record_type, source_id = self.ledger.identity(node)
-            return f"{record_type} {source_id!r}"
+            return f"{record_type} {show(source_id, cut=False)}"
 
         return _ROW_INDEX.sub(name, message)
 
@@ -507,12 +508,12 @@ class _Run:
         if ledger.state[target] == _REJECTED:
             code = "ref-target-rejected"
             message = (
-                f"{attribute} refers to {target_type} {target_id!r}, which was rejected "
+                f"{attribute} refers to {target_type} {show(target_id, cut=False)}, which was rejected "
                 f"({ledger.reject_code.get(target, 'rejected')})"
             )
         else:
             code = "ref-unresolved"
-            message = f"{attribute} refers to {target_type} {target_id!r}, which no source holds"
+            message = f"{attribute} refers to {target_type} {show(target_id, cut=False)}, which no source holds"
         self._reject(
             record_type,
             source_id,
@@ -599,11 +600,6 @@ def _merge_into(target: dict, extra: dict, path: tuple, conflicts: list) -> bool
     return added
 
 
-def _show(value: Any) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return repr(text) if len(text) <= 60 else repr(text[:57] + "...")
-
-
 def _path_text(path: tuple[Keyword, ...]) -> str:
     return " ".join(repr(key) for key in path)
 
@@ -619,7 +615,7 @@ def _offending(row: Row, attribute: str | None) -> dict[str, Any]:
         if key in mapping:
             value = mapping[key]
             return {
-                attribute: value if isinstance(value, str | int | float | bool) else repr(value)
+                attribute: value if isinstance(value, str | int | float | bool) else show(value)
             }
         stack.extend(value for value in mapping.values() if isinstance(value, dict))
     return {attribute: None}

@@ -54,6 +54,7 @@ from migrate.edn._scan import (
     NeedMore,
     skip_match,
 )
+from migrate.edn.show import show
 from migrate.edn.values import (
     Char,
     EdnList,
@@ -516,32 +517,6 @@ def _freeze(value: Any) -> Any:
         else:
             done.append(FrozenMap(zip(parts[::2], parts[1::2], strict=True)))
     return done[0]
-
-
-def show(value: Any) -> str:
-    """A short edn-like rendering of ``value`` for messages."""
-    if type(value) is str:
-        text = value if len(value) <= 40 else value[:37] + "..."
-        text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        if not text.isprintable():  # a raw control character would garble the terminal
-            text = "".join(char if char.isprintable() else _invisible(char) for char in text)
-        return '"' + text + '"'
-    if value is None:
-        return "nil"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    try:
-        text = repr(value)
-    except RecursionError:
-        return f"a {kind_name(value)} nested too deeply to show"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _invisible(char: str) -> str:
-    code = ord(char)
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def kind_name(value: Any) -> str:

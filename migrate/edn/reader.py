@@ -31,11 +31,11 @@ from migrate.edn._parse import (
     kind_name,
     namespaced_key,
     parse_value,
-    show,
     skip,
 )
 from migrate.edn._scan import NS_MAP, TOKEN_RE, Fail, NeedMore, skip_match
 from migrate.edn.errors import EdnError, EdnSyntaxError
+from migrate.edn.show import show
 from migrate.edn.values import EdnList, Keyword
 
 __all__ = [

@@ -115,7 +115,14 @@ class Keyword:
         return self.text < other.text
 
     def __repr__(self) -> str:
-        return f":{self.text}"
+        text = self.text
+        if text.isprintable():
+            return f":{text}"
+        # Escaped, never raw: a keyword read from a file may hold an ESC or a NUL, and its
+        # repr ends up in messages (see migrate.edn.show).
+        from migrate.edn.show import escape_text
+
+        return f":{escape_text(text)}"
 
     __str__ = __repr__
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from migrate.edn.show import show
 from migrate.errors import ConfigError
 
 __all__ = ["ConfigError", "SourceSpec", "SOURCE_TYPES", "JSON_FORMATS"]
@@ -77,14 +78,14 @@ class _Checker:
         if kind is None:
             raise self.fail("type", 'missing (one of "csv", "json", "sql")')
         if kind not in SOURCE_TYPES:
-            raise self.fail("type", f'must be one of "csv", "json", "sql", not {_show(kind)}')
+            raise self.fail("type", f'must be one of "csv", "json", "sql", not {show(kind)}')
         allowed = _KEYS[kind]
         for key in self.table:
             if key not in allowed:
                 raise self.fail(key, self._unknown(key, kind, allowed))
         chunk_size = self.table.get("chunk_size", DEFAULT_CHUNK_SIZE)
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-            raise self.fail("chunk_size", f"must be a positive integer, not {_show(chunk_size)}")
+            raise self.fail("chunk_size", f"must be a positive integer, not {show(chunk_size)}")
         common = {"name": self.name, "type": kind, "job_path": self.job_path}
         common["chunk_size"] = chunk_size
         return getattr(self, f"_{kind}")(common)
@@ -100,7 +101,7 @@ class _Checker:
     def _string(self, key: str, default: str | None = None) -> str | None:
         value = self.table.get(key, default)
         if value is not None and (not isinstance(value, str) or not value.strip()):
-            raise self.fail(key, f"must be a non-empty string, not {_show(value)}")
+            raise self.fail(key, f"must be a non-empty string, not {show(value)}")
         return value
 
     def _path(self, required: bool) -> Path | None:
@@ -117,21 +118,21 @@ class _Checker:
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise self.fail("encoding", f"unknown encoding {_show(encoding)}") from None
+            raise self.fail("encoding", f"unknown encoding {show(encoding)}") from None
         delimiter = self.table.get("delimiter", ",")
         if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
-            raise self.fail("delimiter", f"must be one character, not {_show(delimiter)}")
+            raise self.fail("delimiter", f"must be one character, not {show(delimiter)}")
         return SourceSpec(**common, path=self._path(True), encoding=encoding, delimiter=delimiter)
 
     def _json(self, common: dict) -> SourceSpec:
         fmt = self.table.get("format", "auto")
         if fmt not in JSON_FORMATS:
-            raise self.fail("format", f'must be one of "array", "lines", "auto", not {_show(fmt)}')
+            raise self.fail("format", f'must be one of "array", "lines", "auto", not {show(fmt)}')
         records = self._string("records")
         if records is not None:
             if not _DOTTED_RE.match(records):
                 raise self.fail(
-                    "records", f"must be a dotted path like export.users, not {_show(records)}"
+                    "records", f"must be a dotted path like export.users, not {show(records)}"
                 )
             if fmt == "lines":
                 raise self.fail("records", 'cannot be used with format = "lines"')
@@ -140,7 +141,7 @@ class _Checker:
     def _sql(self, common: dict) -> SourceSpec:
         url_env = self._string("url_env")
         if url_env is not None and not _ENV_RE.match(url_env):
-            raise self.fail("url_env", f"must name an environment variable, not {_show(url_env)}")
+            raise self.fail("url_env", f"must name an environment variable, not {show(url_env)}")
         path = self._path(False)
         if (url_env is None) == (path is None):
             raise self.fail(
@@ -152,27 +153,15 @@ class _Checker:
             raise self.fail(None, "needs exactly one of table or query")
         if table is not None and not _IDENTIFIER_RE.match(table):
             raise self.fail(
-                "table", f"must be a table name (optionally schema.table), not {_show(table)}"
+                "table", f"must be a table name (optionally schema.table), not {show(table)}"
             )
         key = self.table.get("key", ())
         if isinstance(key, str):
             key = (key,)
         if not isinstance(key, list | tuple) or not all(isinstance(k, str) and k for k in key):
             raise self.fail(
-                "key", f"must be a column name or a list of column names, not {_show(key)}"
+                "key", f"must be a column name or a list of column names, not {show(key)}"
             )
         return SourceSpec(
             **common, url_env=url_env, path=path, table=table, query=query, key=tuple(key)
         )
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    return str(value)

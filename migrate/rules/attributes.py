@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from migrate.edn.show import kind_of, show
 from migrate.edn.values import EdnList, Keyword, is_instant
 from migrate.rules.registry import Context, Message, acceptor, value_rule
-from migrate.rules.show import kind_of, show
 from migrate.schemas import Attribute
 
 

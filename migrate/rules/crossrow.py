@@ -18,11 +18,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from migrate import schemas
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, Ref, Row
 from migrate.rules.engine import Position, Stamper, row_label
 from migrate.rules.findings import Finding
 from migrate.rules.references import target_text
-from migrate.rules.show import show
 
 PRIMARY_EMAIL = schemas.key("im.user/primaryEmail")
 EMAIL_ADDRESS = schemas.key("im.email/address")

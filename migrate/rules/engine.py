@@ -20,13 +20,13 @@ from typing import Any
 from uuid import UUID
 
 from migrate import schemas
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, NonCanonicalUUID, Ref, Row, Tagged
 from migrate.rules import attributes, references, values  # noqa: F401  (register the rules)
 from migrate.rules.catalogue import SEVERITY
 from migrate.rules.findings import Finding
 from migrate.rules.registry import ACCEPTORS, KIND_RULES, Context, RuleSpec
 from migrate.rules.semantics import ROW_RULES
-from migrate.rules.show import show
 from migrate.rules.structure import id_tuple_problems
 
 Position = Callable[[tuple], "tuple[int, int] | None"]

@@ -10,10 +10,10 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, Ref, Tagged
 from migrate.rules.attributes import expected_found
 from migrate.rules.registry import Context, Message, acceptor, value_rule
-from migrate.rules.show import show
 from migrate.schemas import Attribute
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, NonCanonicalUUID, Row
-from migrate.rules.show import show
 
 if TYPE_CHECKING:
     from migrate.edn.reader import Header

@@ -13,10 +13,10 @@ from typing import Any
 from babel.numbers import get_currency_precision, list_currencies
 from email_validator import EmailNotValidError, validate_email
 
+from migrate.edn.show import kind_of, show
 from migrate.edn.values import Keyword, Location, Money, Tagged
 from migrate.rules.attributes import expected_found
 from migrate.rules.registry import Context, Message, acceptor, value_rule
-from migrate.rules.show import kind_of, show
 from migrate.schemas import Attribute
 
 CURRENCIES = frozenset(list_currencies())
