@@ -32,33 +32,23 @@ from migrate.cli._common import (
 )
 
 if TYPE_CHECKING:
+    from migrate.cli.progress import ProgressTask
     from migrate.convert.outputs import ConvertReport
 
 
 @contextlib.contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
-    """A rich progress display on stderr, or ``None`` when stderr is not a terminal."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+def _progress(quiet: bool) -> Iterator[Callable[[str, int], None]]:
+    """``progress(stage, done)`` for the pipeline: one task per stage (read, settle, write)."""
+    from migrate.cli.progress import progress_display
 
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TextColumn("{task.completed:,} rows"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
+    with progress_display("migrate convert", quiet=quiet) as display:
+        tasks: dict[str, ProgressTask] = {}
 
-        def update(stage: str, done: int) -> None:
+        def update(stage: str, done: int, total: int | None = None) -> None:
             task = tasks.get(stage)
             if task is None:
-                task = tasks[stage] = bar.add_task(stage, total=None)
-            bar.update(task, completed=done)
+                task = tasks[stage] = display.task(stage, "row", total)
+            task.update(done, total)
 
         yield update
 
@@ -142,7 +132,7 @@ def convert_command(
     directory = Path(job.output.dir if output is None or to_stdout else output)
     with user_errors():  # ConfigError -> 2; a source unreadable to its end -> 1
         _check_outputs(directory, job.output.name, dry_run=dry_run)
-        with _progress(not quiet) as progress:
+        with _progress(quiet) as progress:
             run = _run_to_stdout if to_stdout else _run
             report = run(
                 job,

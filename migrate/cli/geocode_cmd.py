@@ -104,8 +104,9 @@ def geocode_command(
     elements that are not rows (nothing is written), 2 for a usage error, an unreadable file or
     a setting the provider refuses.
     """
+    from migrate.cli.progress import progress_display
     from migrate.errors import ConfigError
-    from migrate.geocode.fill import FillError, fill_file
+    from migrate.geocode.fill import FillError, addresses_to_look_up, fill_file, looked_up
     from migrate.geocode.stage import GeocodeStage, geocode_options_config
 
     refuse_two_stdouts(output, output_format)
@@ -135,8 +136,15 @@ def geocode_command(
         )
         with _provider_setup(provider):
             stage = GeocodeStage(config, address_path=path)
-        with stage, _target(output) as target:
-            report = fill_file(source, target, stage)
+        with (
+            stage,
+            _target(output) as target,
+            progress_display("migrate geocode", quiet=quiet) as display,
+        ):
+            task = display.task("geocoding", "address", addresses_to_look_up(source, stage))
+            report = fill_file(
+                source, target, stage, progress=lambda done: task.update(looked_up(done))
+            )
     if quiet:
         pass
     elif output_format == "json":

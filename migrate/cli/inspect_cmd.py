@@ -31,9 +31,12 @@ def inspect_command(file: str, output_format: str, output: str, quiet: bool) -> 
     Exit status: 0 when FILE.edn reads as an edn map, 1 when it does not (the error names its
     line and column), 2 for a usage error or an unreadable file.
     """
+    from migrate.cli.progress import progress_display
+
     path = edn_file(file)
-    with user_errors():
-        report = inspect_file(path)
+    with user_errors(), progress_display("migrate inspect", quiet=quiet) as display:
+        task = display.task("reading", "bytes")
+        report = inspect_file(path, progress=task.update)
     if quiet:
         return
     if output_format == "json":
