@@ -174,6 +174,8 @@ def inspect_file(
     file_size = status.st_size if stat.S_ISREG(status.st_mode) else None
     tally = _Tally()
     started = time.perf_counter()
+    if file_size is None:  # a pipe or a device cannot tell where it is: no progress
+        progress = None
     with source.open("rb") as stream:
         reader = DocumentReader(stream, filename=str(path), chunk_size=chunk_size)
         for index, entry in enumerate(reader, 1):

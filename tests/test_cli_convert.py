@@ -73,12 +73,12 @@ def run(*args: str):
 
 
 SUMMARY = (
-    "type     read  written  rejected  warnings\n"
-    "-------  ----  -------  --------  --------\n"
-    "user        3        2         1         0\n"
-    "listing     2        1         1         1\n"
-    "-------  ----  -------  --------  --------\n"
-    "total       5        3         2         1\n"
+    "type      read   written   rejected   warnings\n"
+    "──────────────────────────────────────────────\n"
+    "user         3         2          1          0\n"
+    "listing      2         1          1          1\n"
+    "──────────────────────────────────────────────\n"
+    "total        5         3          2          1\n"
     "rejected by rule: email-invalid 1, ref-target-rejected 1\n"
     "warnings by rule: listing-public-data-incomplete 1\n"
 )

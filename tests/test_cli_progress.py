@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from migrate.cli import main
-from migrate.cli.numbers import count, duration, number, plural
 from migrate.cli.progress import progress_display
+from migrate.format import count, duration, number, plural
 
 
 class _Clock:

@@ -29,6 +29,6 @@ def test_walkthrough_executes_and_shows_the_rejects():
     ]
     text = "\n".join(outputs)
     assert "emails repeated up to case" in text
-    assert "type           read  written  rejected  warnings" in text
+    assert "rejected by rule: " in text
     assert "ref-target-rejected" in text
     assert "{:ident :trailhop" in text

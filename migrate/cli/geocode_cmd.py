@@ -236,9 +236,15 @@ def cache_stats_command(cache: str | None, output_format: str, output: str, quie
     if stats is None or not stats.providers:
         write_report(f"{path}: empty\n", output)
         return
-    lines = [f"{path}: {_addresses(stats.entries)}, {stats.size_bytes} bytes"]
-    for item in stats.providers:
-        lines.append(f"  {item.provider:<30} {item.found:>8} found {item.not_found:>8} not found")
+    from migrate.format import count, table
+
+    lines = [
+        f"{path}: {count(stats.entries, 'address')}, {count(stats.size_bytes, 'byte')}",
+        table(
+            ["provider", "found", "not found"],
+            [[item.provider, item.found, item.not_found] for item in stats.providers],
+        ),
+    ]
     write_report("\n".join(lines) + "\n", output)
 
 
@@ -263,7 +269,9 @@ def cache_clear_command(
     if output_format == "json":
         emit_json({"path": str(path), "provider": provider, "removed": removed})
     else:
-        echo(f"{path}: removed {_addresses(removed)} from the cache")
+        from migrate.format import count
+
+        echo(f"{path}: removed {count(removed, 'address')} from the cache")
 
 
 def _exists(path: str | Path) -> bool:
@@ -276,7 +284,3 @@ def _exists(path: str | Path) -> bool:
     if candidate.is_dir():
         raise BadUsage(f"cannot use geocoding cache {candidate}: is a directory")
     return candidate.exists() and candidate.stat().st_size > 0
-
-
-def _addresses(count: int) -> str:
-    return f"{count} address" if count == 1 else f"{count} addresses"

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any, Protocol
 
-from migrate.cli.numbers import duration, number, plural
+from migrate.format import duration, number, plural
 
 DEFAULT_INTERVAL = 10.0
 
