@@ -124,3 +124,9 @@ def validate_file(
 def _order(finding: Finding) -> tuple:
     line = finding.line if finding.line is not None else 1 << 62
     return (line, finding.column or 0)
+
+
+# `migrate.validate(path)` is the notebook API (migrate.api.validate); this module is that name too.
+from migrate._callable import make_callable  # noqa: E402
+
+make_callable(__name__, "validate")
