@@ -158,6 +158,39 @@ def output_option(
     )
 
 
+def html_option(function: F) -> F:
+    """``--html FILE``: also write the HTML sign-off report there (passed as ``html``)."""
+    return click.option(
+        "--html",
+        "html",
+        metavar="FILE",
+        help="Also write a self-contained HTML sign-off report to FILE (opens offline).",
+    )(function)
+
+
+def check_html_target(target: str) -> None:
+    """Refuse, before any work, an ``--html`` path that cannot be written.
+
+    A folder that does not exist yet is created when the report is written (like convert's
+    output folder), unless a file stands where it would be.
+    """
+    path = Path(target)
+    if path.is_dir():
+        raise BadUsage(f"cannot write {path}: is a directory")
+    existing = next((p for p in path.absolute().parents if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise BadUsage(f"cannot write {path}: {existing} is not a directory")
+
+
+def write_html_report(write: Callable[[Path], object], target: str) -> None:
+    """Run ``write(path)`` for ``--html target``, creating its folder when needed."""
+    check_html_target(target)
+    path = Path(target)
+    with user_errors():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(path)
+
+
 def _debug_flag(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     state = cli_state(ctx)
     state.command = ctx.command_path  # every command has the option: the deepest one wins

@@ -19,16 +19,19 @@ from migrate.cli._common import (
     STDIO,
     BadUsage,
     RunFailed,
+    check_html_target,
     echo,
     emit_json,
     file_argument,
     format_option,
+    html_option,
     is_stdout,
     quiet_option,
     readable_file,
     refuse_two_stdouts,
     user_errors,
     writable_file,
+    write_html_report,
 )
 
 if TYPE_CHECKING:
@@ -82,6 +85,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int], None]]:
     hidden=True,
     help="Deprecated spelling of -o/--output DIR.",
 )
+@html_option
 @format_option
 @quiet_option
 def convert_command(
@@ -91,6 +95,7 @@ def convert_command(
     fail_on_reject: bool,
     output: str | None,
     output_dir: str | None,
+    html: str | None,
     output_format: str,
     quiet: bool,
 ) -> None:
@@ -117,6 +122,8 @@ def convert_command(
         raise BadUsage("give the output directory once: -o/--output (--output-dir is its old name)")
     output = output if output is not None else output_dir
     refuse_two_stdouts(output, output_format)
+    if html is not None:
+        check_html_target(html)  # before the run, not after it
     to_stdout = is_stdout(output)
     # Checking the job opens every source: a missing file or an unreachable database is
     # a configuration problem (2), like a bad key.
@@ -142,6 +149,13 @@ def convert_command(
                 fail_on_reject=fail_on_reject,
                 progress=progress,
             )
+    if html is not None:
+        from migrate.report import write_conversion_report
+
+        base = Path(job.path).parent
+        write_html_report(
+            lambda target: write_conversion_report(report, target, base_dir=base), html
+        )
     if quiet:
         pass
     elif output_format == "json":

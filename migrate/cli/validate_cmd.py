@@ -12,9 +12,12 @@ from migrate.cli._common import (
     edn_file,
     file_argument,
     format_option,
+    html_option,
     shown,
     user_errors,
+    write_html_report,
 )
+from migrate.report import write_validation_report
 from migrate.rules.engine import UnknownRuleCode, parse_codes
 from migrate.rules.findings import Finding, Report, summarise
 from migrate.validate import validate_file
@@ -66,6 +69,7 @@ def _codes(
     metavar="CODES",
     help="Do not report these rule codes (comma-separated, repeatable).",
 )
+@html_option
 def validate_command(
     file: str,
     output_format: str,
@@ -74,6 +78,7 @@ def validate_command(
     warnings_as_errors: bool,
     select: frozenset[str] | None,
     ignore: frozenset[str] | None,
+    html: str | None,
 ) -> None:
     """Check an Intermediary FILE.edn against every rule of the format.
 
@@ -96,6 +101,8 @@ def validate_command(
         )
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
+    if html is not None:
+        write_html_report(lambda target: write_validation_report(report, path, target), html)
     if output_format == "json":
         click.echo(shown(report.to_json(max_examples)))
     else:
