@@ -109,14 +109,14 @@ def convert_command(
     succeeded, and the summary to stderr. (--output-dir DIR, the old spelling of -o DIR, still
     works.)
 
-    Exit status: 0 when the outputs are written (rejects allowed), 1 when a source cannot be read
-    to its end or, with --fail-on-reject, some record is rejected, 2 for a usage error, an
-    unreadable or invalid job file, or an output that cannot be written, 130 when interrupted
-    (no output is replaced).
+    Exit status: 0 when the outputs are written (rejects allowed), 1 when, with --fail-on-reject,
+    some record is rejected, 2 for a usage error, an unreadable or invalid job file, a source
+    that cannot be read (missing, unreachable, or broken wherever the fault is), or an output
+    that cannot be written, 130 when interrupted (no output is replaced).
     """
     from migrate.convert.job import load_job
     from migrate.convert.outputs import outputs_line, summary_table
-    from migrate.errors import MigrateError
+    from migrate.errors import ExtractError, MigrateError
 
     if output is not None and output_dir is not None and output != output_dir:
         raise BadUsage("give the output directory once: -o/--output (--output-dir is its old name)")
@@ -137,7 +137,9 @@ def convert_command(
         with user_errors(usage=(MigrateError,)):
             job = load_job(path)
     directory = Path(job.output.dir if output is None or to_stdout else output)
-    with user_errors():  # ConfigError -> 2; a source unreadable to its end -> 1
+    # ConfigError -> 2; a source fault found while reading -> 2 as well, like the same fault
+    # found when the job is checked: the exit code does not depend on where it is.
+    with user_errors(usage=(ExtractError,)):
         _check_outputs(directory, job.output.name, dry_run=dry_run)
         with _progress(quiet) as progress:
             run = _run_to_stdout if to_stdout else _run

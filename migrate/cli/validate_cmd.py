@@ -17,6 +17,7 @@ from migrate.cli._common import (
     user_errors,
     write_html_report,
 )
+from migrate.cli.check_images_cmd import validate_image_options, with_image_findings
 from migrate.report import write_validation_report
 from migrate.rules.engine import UnknownRuleCode, parse_codes
 from migrate.rules.findings import Finding, Report, summarise
@@ -69,6 +70,7 @@ def _codes(
     metavar="CODES",
     help="Do not report these rule codes (comma-separated, repeatable).",
 )
+@validate_image_options
 @html_option
 def validate_command(
     file: str,
@@ -101,6 +103,7 @@ def validate_command(
         )
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
+    report = with_image_findings(report, path)  # only with --check-images
     if html is not None:
         write_html_report(lambda target: write_validation_report(report, path, target), html)
     if output_format == "json":
