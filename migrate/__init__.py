@@ -33,7 +33,16 @@ __all__ = [
 _API = frozenset({"ConversionResult", "JobError", "convert", "load_job", "preview", "validate"})
 
 
+# `migrate.convert` and `migrate.validate` are also a subpackage and a module; those are made
+# callable (migrate/_callable.py), so the name means the same object however it is reached.
+_CALLABLE_MODULES = frozenset({"convert", "validate"})
+
+
 def __getattr__(name: str) -> Any:
+    if name in _CALLABLE_MODULES:
+        import importlib
+
+        return importlib.import_module(f"migrate.{name}")
     if name in _API:
         from migrate import api
 

@@ -78,7 +78,7 @@ CASES = [
         ["validate", "{example}"],
         "migrate.cli.validate_cmd:validate_file",
         stdin_args=["validate", "-"],
-        quiet=False,  # adopted by the validator's work (--quiet lands with it)
+        stdout_args=["validate", "{example}", "-o", "-"],
     ),
     Case(
         "convert",
@@ -341,3 +341,17 @@ def test_migrate_debug_before_the_command_works_too(paths, monkeypatch):
 
 def _raise_key_error(*args: object, **kwargs: object) -> None:
     raise KeyError("boom")
+
+
+def test_check_images_gets_the_central_exit_codes_too(monkeypatch):
+    _break(
+        monkeypatch,
+        Case("check-images", [], "migrate.images.run:check_file"),
+        KeyError("boom"),
+    )
+    result = run("check-images", OFFICIAL_EXAMPLE, "--no-cache")
+    assert (result.exit_code, result.stdout) == (3, "")
+    assert result.stderr == (
+        f"Error: internal error in `migrate check-images` ({OFFICIAL_EXAMPLE}): KeyError: 'boom'; "
+        "rerun with --debug for the traceback\n"
+    )

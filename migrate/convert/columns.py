@@ -49,8 +49,9 @@ def column_problems(job: Job) -> list[tuple[str, str]]:
                     cache[record.source] = list(source.columns())
             except ExtractError as error:
                 cache[record.source] = None
-                where, message = _split(job, str(error))
-                problems.append((where or f"sources.{record.source}", message))
+                # The adapter's message names its file (and line): kept as it is, unless it is
+                # about a key of the job (sources.NAME.KEY), which then gets its position.
+                problems.append(_split(job, str(error)))
         columns = cache[record.source]
         if columns is None:
             continue

@@ -53,8 +53,11 @@ class JobProblem:
     column: int | None
     where: str
     message: str
+    verbatim: bool = False  # the message names its own place (a data file's line): as it is
 
     def __str__(self) -> str:
+        if self.verbatim:
+            return self.message
         at = f"{self.file}:{self.line}:{self.column}" if self.line is not None else self.file
         return f"{at}: {self.where}: {self.message}" if self.where else f"{at}: {self.message}"
 
@@ -478,6 +481,9 @@ class _Loader:
         if len(self.problems) >= MAX_PROBLEMS:
             self.omitted += 1
             return
+        if not where:  # a source's own error, naming its file (and line): shown as it is
+            self.problems.append(JobProblem(self.label, None, None, "", message, verbatim=True))
+            return
         position = self._position(where)
         line, column = position if position is not None else (None, None)
         if self.text is not None and position is None and where:
@@ -510,7 +516,7 @@ class _Loader:
         if match is not None:
             self.problem(match.group(1), match.group(2))
         else:
-            self.problem("", text)
+            self.problem("", f"{self.label}: {text}")
 
     def raise_problems(self) -> None:
         """Raise :class:`JobError` listing every mistake recorded, if any."""
