@@ -112,7 +112,9 @@ def validate_step(demo: Demo) -> bool:
     report = validate_file(path, max_findings=None)
     demo.results["validate"] = report
     rows = sum(report.rows_checked.values())
-    demo.say(f"validated {path}: {rows} rows, {report.errors} errors, {report.warnings} warnings")
+    demo.say(
+        f"validated {path}: {rows:,} rows, {report.errors:,} errors, {report.warnings:,} warnings"
+    )
     for group in report.to_dict(max_examples=1)["summary"]:
         demo.say(f"  {group['severity']:7} {group['code']}: {group['count']}")
     return report.valid
