@@ -49,6 +49,14 @@ def convert_step(demo: Demo) -> bool:
     demo.results["convert"] = report
     demo.say(summary_table(report))
     demo.say(outputs_line(report))
+    from migrate.report import write_conversion_report
+
+    page = write_conversion_report(
+        report,
+        demo.output_dir / f"{report.edn_path.stem if report.edn_path else 'report'}.html",
+        base_dir=demo.job_path.parent,
+    )
+    demo.say(f"sign-off report for the marketplace owner: {page} (open it in a browser)")
     return report.edn_path is not None
 
 
@@ -104,7 +112,9 @@ def validate_step(demo: Demo) -> bool:
     report = validate_file(path, max_findings=None)
     demo.results["validate"] = report
     rows = sum(report.rows_checked.values())
-    demo.say(f"validated {path}: {rows} rows, {report.errors} errors, {report.warnings} warnings")
+    demo.say(
+        f"validated {path}: {rows:,} rows, {report.errors:,} errors, {report.warnings:,} warnings"
+    )
     for group in report.to_dict(max_examples=1)["summary"]:
         demo.say(f"  {group['severity']:7} {group['code']}: {group['count']}")
     return report.valid

@@ -47,6 +47,7 @@ from migrate.convert.transforms import (
     to_int,
 )
 from migrate.edn.values import Keyword, Location, Money, Ref, Row, keyword_problem
+from migrate.errors import note_where
 from migrate.extract.paths import get_path
 from migrate.schemas import Attribute, RowType
 
@@ -200,6 +201,9 @@ class Mapper:
             )
         except AliasCollision as collision:
             return Rejection(self.record_type, source_id, origin, "alias-collision", str(collision))
+        except Exception as error:  # a bug, or a job function's: name the row for the report
+            note_where(error, f"{origin}, {self.spec.where}")
+            raise
         row = Row(
             self.id_attr,
             import_id(self.job.ident, self.record_type, source_id),
