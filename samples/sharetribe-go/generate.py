@@ -1475,6 +1475,7 @@ def write_sqlite(sample: Sample, path: Path) -> None:
             connection.execute("VACUUM")
         finally:
             connection.close()
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; the sample is a plain file
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
