@@ -200,7 +200,7 @@ def render(
         raise ConfigError(f"the {preset.name} preset needs {needed} ({missing[0].help})")
     values: dict[str, str] = {}
     for param in preset.params:
-        if param.name in given and param.kind != "url_template":
+        if param.name in given:
             values[param.name] = check_value(param, given[param.name], values)
     url_env = values.get("url_env") or _default(preset, "url_env") or "DATABASE_URL"
     if not source.is_url and "url_env" in given:

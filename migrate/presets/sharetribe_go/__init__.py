@@ -114,9 +114,11 @@ def discover(db: Database, values: Mapping[str, str], today: date) -> Discovery:
     )
     found.blocks["custom_field_public_data"] = _public_data(fields)
     if fields:
+        many = len(fields) != 1
         found.notes.append(
-            f"{len(fields)} custom field{'s' if len(fields) != 1 else ''} of community "
-            f"{community_id} go to listing publicData as: {', '.join(item.key for item in fields)}"
+            f"{len(fields)} custom field{'s' if many else ''} of community {community_id} "
+            f"{'go' if many else 'goes'} to listing publicData as: "
+            + ", ".join(item.key for item in fields)
         )
     else:
         found.notes.append(f"community {community_id} has no custom fields")
