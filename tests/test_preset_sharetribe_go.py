@@ -482,3 +482,21 @@ def test_a_wrong_mariadb_password_gives_one_line_and_exit_2(mariadb, tmp_path):
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert wrong.encode() not in path.read_bytes(), path
+
+
+def test_the_demo_step_converts_the_go_sample(tmp_path):
+    import io
+
+    from migrate.demo import STEPS, Demo, preset_step
+
+    assert STEPS[-1] is preset_step
+    out = io.StringIO()
+    assert preset_step(Demo(output_dir=tmp_path, out=out))
+    text = out.getvalue()
+    assert text.startswith(
+        "== migrate init --preset sharetribe-go samples/sharetribe-go/sharetribe-go.db -o "
+    )
+    edn = tmp_path / "sharetribe-go" / "out" / "lendahand.edn"
+    assert f"validated {edn}: 0 errors, 0 warnings" in text
+    written = expected()["types"]["review"]["written"]
+    assert re.search(rf"^review +\d+ +{written} ", text, re.M)

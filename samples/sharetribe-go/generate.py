@@ -1258,6 +1258,7 @@ NEVER_ATTACHED = "never attached to a listing"
 NO_FILE = "has no image file"
 NO_TRANSACTION = "has no transaction"
 NO_SELLER = "has no connected account"
+UNIT_WEEK = "week"  # the unit no map holds: the message names it
 
 
 def build(seed: int = SEED) -> Sample:
@@ -1360,7 +1361,7 @@ def build(seed: int = SEED) -> Sample:
         elif listing["_kind"] == "deleted":
             b.reject("listing", listing["id"], "transform-failed", DELETED)
         elif listing["_kind"] == "weekly":
-            b.reject("listing", listing["id"], "transform-failed", "week")
+            b.reject("listing", listing["id"], "transform-failed", UNIT_WEEK)
         elif listing["author_id"] in left_out_people:
             b.reject(
                 "listing", listing["id"], "ref-target-rejected", f'user "{listing["author_id"]}"'
@@ -1444,6 +1445,8 @@ def _reason_key(reject: dict[str, Any]) -> str:
         return "ref-target-rejected: refers to a rejected row"
     if reject["rule"] == "attribute-required":
         return f"attribute-required: no {reject['reasons'][0]}"
+    if reject["reasons"] == [UNIT_WEEK]:
+        return "unit week: no Sharetribe unit type"
     return reject["reasons"][0]
 
 
