@@ -17,6 +17,7 @@ from migrate import __version__
 COMMANDS: dict[str, str] = {
     "inspect": "migrate.cli.inspect_cmd:inspect_command",
     "validate": "migrate.cli.validate_cmd:validate_command",
+    "check-images": "migrate.cli.check_images_cmd:check_images_command",
     "convert": "migrate.cli.convert_cmd:convert_command",
     "init": "migrate.cli.init_cmd:init_command",
     "geocode": "migrate.cli.geocode_cmd:geocode_command",
@@ -31,6 +32,7 @@ COMMANDS: dict[str, str] = {
 SUMMARIES: dict[str, str] = {
     "inspect": "Count the rows, identifiers and references in FILE.edn.",
     "validate": "Check FILE.edn against every rule of the format.",
+    "check-images": "Ask every image URL of FILE.edn before it is sent.",
     "convert": "Convert legacy exports into an Intermediary .edn file.",
     "init": "Guess a starter job file from the columns of source files.",
     "geocode": "Fill missing listing locations from their addresses.",

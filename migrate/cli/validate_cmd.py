@@ -14,6 +14,7 @@ from migrate.cli._common import (
     format_option,
     user_errors,
 )
+from migrate.cli.check_images_cmd import validate_image_options, with_image_findings
 from migrate.rules.engine import UnknownRuleCode, parse_codes
 from migrate.rules.findings import Finding, Report, summarise
 from migrate.validate import validate_file
@@ -65,6 +66,7 @@ def _codes(
     metavar="CODES",
     help="Do not report these rule codes (comma-separated, repeatable).",
 )
+@validate_image_options
 def validate_command(
     file: str,
     output_format: str,
@@ -95,6 +97,7 @@ def validate_command(
         )
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
+    report = with_image_findings(report, path)  # only with --check-images
     if output_format == "json":
         click.echo(report.to_json(max_examples))
     else:

@@ -52,6 +52,7 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
         "sources": ("the legacy data, one table per source", "[sources.users]"),
         "records": ("how rows of each Intermediary type are made", "[records.user]"),
         "geocode": ("coordinates for listings without them (geocoding stage)", "[geocode]"),
+        "images": ("ask every image URL before writing (docs/check-images.md)", "[images]"),
     },
     "output": {
         "dir": ("output directory, relative to the job file (default `out`)", '"out"'),
@@ -279,6 +280,7 @@ class Job:
     records: tuple[RecordSpec, ...]
     geocode: Any = None  # migrate.geocode.stage config, when a [geocode] table is given
     geocode_table: dict[str, Any] | None = None
+    images: Any = None  # migrate.images.convert_hook.ImagesConfig, with [images] check = true
 
     @property
     def ident_keyword(self) -> Keyword:
@@ -394,6 +396,7 @@ class _Loader:
             records=records,
             geocode=geocode,
             geocode_table=geocode_table,
+            images=self.images(raw.get("images")),
         )
 
     def output(self, table: dict[str, Any], ident: str) -> OutputSpec:
@@ -451,6 +454,15 @@ class _Loader:
                 raise self.error(f"sources.{name}", "expected a table")
             specs[name] = SourceSpec.from_table(name, source_table, self.path)
         return specs
+
+    def images(self, table: Any) -> Any:
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise self.error("images", "expected a table")
+        from migrate.images.convert_hook import parse_images_config
+
+        return parse_images_config(table, self.path)
 
     def geocode(self, table: dict[str, Any]) -> Any:
         from migrate.geocode.stage import parse_geocode_config

@@ -133,6 +133,9 @@ class RunOptions:
     stages: list[RecordStage] = field(default_factory=list)
     spill_dir: Path | None = None
     report_extra: Callable[[], dict[str, Any]] | None = None
+    #: Checks of the accepted rows after pass 1, before references are settled (the image
+    #: check, ``[images] check = true``): each may reject rows through :class:`AcceptedRows`.
+    before_settle: list[Callable[[AcceptedRows], None]] = field(default_factory=list)
 
 
 class _Ledger:
@@ -201,6 +204,40 @@ class _Ledger:
         self.ref_to.append(target)
         self.ref_required.append(1 if required else 0)
         self.ref_path.append(number)
+
+
+class AcceptedRows:
+    """What a :attr:`RunOptions.before_settle` check may see and do after pass 1."""
+
+    def __init__(self, run: _Run) -> None:
+        self._run = run
+
+    def _node(self, record_type: str, source_id: str) -> int | None:
+        type_number = self._run.ledger._type_numbers.get(record_type)
+        if type_number is None:
+            return None
+        return self._run.ledger.nodes[type_number].get(source_id)
+
+    def is_accepted(self, record_type: str, source_id: str) -> bool:
+        """Whether the row of ``(record_type, source_id)`` is accepted so far."""
+        node = self._node(record_type, source_id)
+        return node is not None and self._run.ledger.state[node] == _ACCEPTED
+
+    def reject(
+        self, record_type: str, source_id: str, code: str, message: str, values: dict[str, Any]
+    ) -> None:
+        """Reject an accepted row: it goes to the rejects file, the cascade follows."""
+        node = self._node(record_type, source_id)
+        if node is None or self._run.ledger.state[node] != _ACCEPTED:
+            return
+        origin = self._run._origin(node)
+        self._run._reject(record_type, source_id, origin, code, message, values, node=node)
+
+    def warn(self, record_type: str, source_id: str, code: str) -> None:
+        """Count a warning of ``code`` on an accepted row (in the report's warnings)."""
+        node = self._node(record_type, source_id)
+        if node is not None and self._run.ledger.state[node] == _ACCEPTED:
+            self._run.ledger.warnings.setdefault(node, []).append(code)
 
 
 class _Run:
@@ -640,6 +677,8 @@ def run_records(streams: Iterable[RecordStream], options: RunOptions) -> Convert
     try:
         run.read(streams)
         read_done = time.perf_counter()
+        for check in options.before_settle:
+            check(AcceptedRows(run))
         run.settle()
         settle_done = time.perf_counter()
         nodes = run.accepted_in_order()
@@ -760,10 +799,21 @@ def convert(
         fail_on_reject=fail_on_reject,
         progress=progress,
     )
+    if getattr(job, "images", None) is not None:  # [images] check = true
+        from migrate.images.convert_hook import ImageCheckHook
+
+        image_check = ImageCheckHook(job.images, progress=progress)
+        options.stages.append(image_check.stage)
+        options.before_settle.append(image_check.check)
+        options.report_extra = lambda: {"images": image_check.summary}
     if job.geocode is None:
         return run_records(record_streams(job), options)
     from migrate.geocode.stage import GeocodeStage
 
     with GeocodeStage(job.geocode) as geocoder:
-        options.report_extra = lambda: {"geocode": geocoder.report.to_dict()}
+        extra = options.report_extra
+        options.report_extra = lambda: {
+            **(extra() if extra is not None else {}),
+            "geocode": geocoder.report.to_dict(),
+        }
         return run_records(record_streams(job, geocoder), options)

@@ -125,11 +125,15 @@ def frame_of(
     values: Sequence[Mapping[str, Any]], columns: Sequence[str], first: int
 ) -> pl.DataFrame:
     """A batch frame of ``values`` (records as ``rows()`` gives them) numbered from ``first``."""
-    data = {name: column_series(name, [get_path(row, name) for row in values]) for name in columns}
+    cells = {name: [get_path(row, name) for row in values] for name in columns}
+    return frame_of_columns(cells, first, len(values))
+
+
+def frame_of_columns(cells: Mapping[str, list[Any]], first: int, height: int) -> pl.DataFrame:
+    """A batch frame of ``height`` records given column by column, numbered from ``first``."""
+    data = {name: column_series(name, column) for name, column in cells.items()}
     frame = pl.DataFrame(data, schema={name: series.dtype for name, series in data.items()})
-    return frame.with_columns(
-        pl.int_range(first, first + len(values), dtype=pl.Int64).alias(RECORD)
-    )
+    return frame.with_columns(pl.int_range(first, first + height, dtype=pl.Int64).alias(RECORD))
 
 
 def column_series(name: str, cells: list[Any]) -> pl.Series:
