@@ -382,3 +382,63 @@ def test_render_without_the_cli(tmp_path):
     assert rendered.notes[0] == (
         "1 custom field of community 2 goes to listing publicData as: hull_material"
     )
+
+
+def test_a_map_to_a_list_gives_a_json_array(tmp_path):
+    """The checkbox fields' idiom: a TOML array in a map becomes an edn vector in publicData."""
+    from migrate.convert.pipeline import convert
+    from migrate.validate import validate_file
+
+    (tmp_path / "users.csv").write_text(
+        "id,email,first,last,created\n1,a@example.com,Ann,Lee,2020-01-02T03:04:05Z\n", "utf-8"
+    )
+    (tmp_path / "listings.csv").write_text(
+        "id,user_id,title,created,mask,left_out\n"
+        "7,1,Drill,2021-01-02T03:04:05Z,3,\n"
+        "8,1,Saw,2021-01-02T03:04:05Z,1,deleted in the old system\n",
+        "utf-8",
+    )
+    (tmp_path / "job.toml").write_text(
+        """ident = "t"
+[sources.users]
+type = "csv"
+path = "users.csv"
+[sources.listings]
+type = "csv"
+path = "listings.csv"
+[records.user]
+source = "users"
+id = "id"
+[records.user.mapping]
+email = "email"
+firstName = "first"
+lastName = "last"
+createdAt = "created"
+[records.listing]
+source = "listings"
+id = "id"
+[records.listing.mapping]
+title = [{ column = "left_out", map = {} }, "title"]
+state = { const = "published" }
+createdAt = "created"
+author = { ref = "user", column = "user_id" }
+[records.listing.public_data.includes]
+column = "mask"
+map = { "1" = ["battery"], "3" = ["battery", "charger"] }
+""",
+        "utf-8",
+    )
+    report = convert(load_job(tmp_path / "job.toml"), output_dir=tmp_path / "out")
+    text = report.edn_path.read_text("utf-8")
+    assert ':includes ["battery" "charger"]' in text
+    assert validate_file(report.edn_path, max_findings=None).errors == 0
+    (reject,) = read_rejects_of(report)
+    assert reject["source_id"] == "8"
+    assert reject["rule"] == "transform-failed"
+    assert "deleted in the old system" in reject["message"]
+
+
+def read_rejects_of(report) -> list[dict]:
+    from migrate.convert.outputs import read_rejects
+
+    return read_rejects(report.rejects_path)

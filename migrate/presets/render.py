@@ -25,6 +25,7 @@ from migrate.convert.job import suggest
 from migrate.errors import ConfigError
 from migrate.presets.manifest import Preset
 from migrate.presets.params import check_value
+from migrate.secrets import mask_url
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -60,7 +61,7 @@ def parse_source(text: str, preset: Preset) -> PresetSource:
             raise ConfigError(
                 "SOURCE does not hold a database URL (dialect+driver://user:password@host/database)"
             ) from None
-        shown = url.render_as_string(hide_password=True)
+        shown = mask_url(url)
         backend = url.get_backend_name()
         if backend not in preset.dialects:
             raise ConfigError(
