@@ -64,7 +64,7 @@ def _sample(scale: int) -> Path:
             ],
             check=True,
         )
-        for _kind, job in KINDS.items():
+        for job in KINDS.values():
             source = ROOT / "samples" / job
             (folder / job).write_text(source.read_text("utf-8"), "utf-8")
     return folder

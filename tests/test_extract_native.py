@@ -167,3 +167,64 @@ def test_sql_native_batches_with_mixed_and_big_values(tmp_path):
         rows = list(source.rows())
         assert source.origins([0, 4]) == {0: rows[0].origin, 4: rows[4].origin}
         source.close()
+
+
+def test_column_cells_follow_get_path():
+    from migrate.extract import get_path
+    from migrate.extract.batches import column_cells
+
+    rows = [
+        {"a": {"b": 1, "c": {"d": 2}}, "a.c": {"d": 3}, "x": "y"},
+        {"a.b": 4, "a": {"b": 5}},
+        {"a": "text", "x": None},
+        {},
+    ]
+    for name in ("a", "x", "a.b", "a.c.d", "a.z", "q.r", "a.c"):
+        assert column_cells(rows, name) == [get_path(row, name) for row in rows], name
+
+
+# the streamed JSON reader against json.loads --------------------------------------------------
+
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=8)
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    records=st.lists(st.dictionaries(st.text(max_size=5), JSON_VALUES, max_size=4), max_size=6),
+    before=st.dictionaries(st.sampled_from(["meta", "other", "zz"]), JSON_VALUES, max_size=2),
+    indent=st.sampled_from([None, 0, 2]),
+    ascii_only=st.booleans(),
+    chunk=st.sampled_from([1, 3, 17, 1 << 20]),
+)
+def test_streamed_json_equals_json_loads(tmp_path, records, before, indent, ascii_only, chunk):
+    import json
+
+    import migrate.extract.json_text as json_text
+
+    document = {**before, "export": {"n": 1, "users": records, "tail": [before]}}
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps(document, indent=indent, ensure_ascii=ascii_only), "utf-8")
+    spec = SourceSpec.from_table(
+        "u", {"type": "json", "path": "data.json", "records": "export.users"}, tmp_path / "j"
+    )
+    saved, json_text._CHUNK = json_text._CHUNK, chunk
+    try:
+        rows = [row.values for row in open_source(spec).rows()]
+    finally:
+        json_text._CHUNK = saved
+    assert rows == json.loads(path.read_text("utf-8"))["export"]["users"]

@@ -240,8 +240,8 @@ class JsonText:
                 ) from None
             except ValueError as error:  # NaN/Infinity, or an integer of over 4300 digits
                 raise self.fault(f"invalid JSON: {error}", start) from None
-            if end >= len(self.buf) and not self.eof:
-                self._fill()  # a number may go on in the next chunk
+            if end + _MARGIN > len(self.buf) and not self.eof:
+                self._fill()  # a number ("0" of "0.5") may go on in the next chunk
                 continue
             break
         problem = check_record(value, self.buf, start, end, depth) if checked else None

@@ -9,8 +9,9 @@ parameters and tokens masked). ``path`` reads an SQLite file.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import count as counter
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -26,11 +27,13 @@ from migrate.extract.batches import (
 )
 from migrate.extract.origin import Origin, SourceRow
 from migrate.extract.spec import SourceSpec
+from migrate.extract.sql_values import converters
 from migrate.secrets import mask_url, redact, url_secrets
 
 
 class SqlSource:
-    """Rows of one table or query; the server streams them (server-side cursor on PostgreSQL)."""
+    """Rows of one table or query; the server streams them (a server-side cursor on PostgreSQL,
+    an unbuffered ``SSCursor`` on MySQL/MariaDB); MySQL values as :mod:`sql_values` says."""
 
     def __init__(self, spec: SourceSpec) -> None:
         self.spec = spec
@@ -82,8 +85,11 @@ class SqlSource:
             try:
                 result = streaming.execute(self._statement(columns, limit))
                 names = list(result.keys())
+                convert = self._converters(result)
                 for number, row in zip(counter(1), result, strict=False):
                     values = dict(zip(names, row, strict=True))
+                    for i, function in convert:
+                        values[names[i]] = function(row[i])
                     if key_positions:
                         where = " ".join(f"{names[i]}={row[i]}" for i in key_positions)
                     else:
@@ -124,10 +130,13 @@ class SqlSource:
             try:
                 result = streaming.execute(self._statement(columns, limit))
                 index = {name: i for i, name in enumerate(result.keys())}
+                convert = dict(self._converters(result))
                 for part in result.partitions(size):
                     if limit is not None and first + len(part) > limit:
                         part = part[: limit - first]
-                    cells = list(zip(*part, strict=True))
+                    cells: list[Any] = list(zip(*part, strict=True))
+                    for i, function in convert.items():
+                        cells[i] = [function(value) for value in cells[i]]
                     yield frame_of_columns(
                         {
                             name: list(cells[index[name]]) if name in index else [None] * len(part)
@@ -174,6 +183,12 @@ class SqlSource:
             except sa.exc.SQLAlchemyError as error:
                 raise ExtractError(f"{self.display}: {label}: {self._clean(error)}") from None
         return found
+
+    def _converters(self, result: Any) -> list[tuple[int, Callable[[Any], Any]]]:
+        """``(column index, converter)`` for the columns whose values need one."""
+        description = getattr(result.cursor, "description", None)
+        found = converters(self.url.get_backend_name(), description)
+        return [(i, function) for i, function in enumerate(found) if function is not None]
 
     def _keyed_columns(self) -> list[str]:
         """The columns, after checking that the job's key columns are among them."""
@@ -243,6 +258,12 @@ class SqlSource:
     def _clean(self, error: BaseException) -> str:
         """The driver's first message line, with every credential masked."""
         original = getattr(error, "orig", None) or error
-        lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+        args: tuple[Any, ...] = tuple(getattr(original, "args", ()))
+        if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):
+            # PyMySQL: (code, message)
+            text = f"{args[1]} (MySQL error {args[0]})"
+        else:
+            text = str(original)
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
         message = lines[0] if lines else type(original).__name__
         return redact(message, url_secrets(self.url))
