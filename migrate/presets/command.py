@@ -11,10 +11,12 @@ import os
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from migrate.presets.manifest import Preset, available
+if TYPE_CHECKING:
+    from migrate.presets.manifest import Preset
 
 _STDOUT = "-"
 
@@ -112,6 +114,8 @@ def _command_line(preset: Preset, source: str, output: str, given: dict[str, str
 
 def presets_text(width: int = 78) -> str:
     """What ``migrate init --list-presets`` prints: each preset, its SOURCE and parameters."""
+    from migrate.presets.manifest import available
+
     blocks = []
     for preset in available():
         lines = [f"{preset.name}: {preset.title}", *_wrap(preset.summary, width, "  ")]
