@@ -114,8 +114,11 @@ def convert_command(
                     progress=progress,
                     output_dir=output_dir,
                 )
-    except KeyboardInterrupt:
-        click.echo("Error: interrupted; no new output was written", err=True)
+    except KeyboardInterrupt as interrupt:
+        if getattr(interrupt, "outputs_committed", False):  # came during the final renames
+            click.echo("Error: interrupted; the new outputs were all written", err=True)
+        else:
+            click.echo("Error: interrupted; no new output was written", err=True)
         ctx.exit(EXIT_INTERRUPTED)
     if not quiet:
         click.echo(summary_table(report))

@@ -44,7 +44,7 @@ from migrate.convert.spill import Spill
 from migrate.edn.show import show
 from migrate.edn.values import Keyword, Row
 from migrate.edn.writer import EdnWriteError, RowWriter, row_text
-from migrate.fileio import atomic_write
+from migrate.output_set import OutputSet
 
 #: The order of row types in the output file (types not listed follow, sorted by name).
 TYPE_ORDER = ("user", "listing", "image", "stripeAccount", "review")
@@ -674,7 +674,10 @@ def run_records(streams: Iterable[RecordStream], options: RunOptions) -> Convert
         specs_per_type.setdefault(stream.record_type, set()).add(stream.spec_index)
     run = _Run(options, CrossRowChecker())
     run.merged_types = frozenset(name for name, specs in specs_per_type.items() if len(specs) > 1)
+    # The outputs land as a set (migrate.output_set): checked and locked before the work.
+    outputs = OutputSet(_output_files(options), name=options.paths.edn.name.removesuffix(".edn"))
     try:
+        outputs.prepare()
         run.read(streams)
         read_done = time.perf_counter()
         for check in options.before_settle:
@@ -682,18 +685,18 @@ def run_records(streams: Iterable[RecordStream], options: RunOptions) -> Convert
         run.settle()
         settle_done = time.perf_counter()
         nodes = run.accepted_in_order()
-        options.paths.edn.parent.mkdir(parents=True, exist_ok=True)
         if options.dry_run:
             for _ in run.texts(nodes):
                 pass
         else:
-            with atomic_write(options.paths.edn) as edn_out:
+            with outputs.open(options.paths.edn) as edn_out:
                 writer = RowWriter(edn_out, options.ident, pretty=options.pretty)
                 for text in run.texts(nodes):
                     edn_out.write(text)
                     edn_out.write("\n")
                 writer.close()
-        write_rejects(options.paths.rejects, run.sorted_rejects())
+        with outputs.writing(options.paths.rejects) as rejects_path:
+            write_rejects(rejects_path, run.sorted_rejects())
         finished = time.perf_counter()
         timings = {
             "read": read_done - started,
@@ -714,10 +717,17 @@ def run_records(streams: Iterable[RecordStream], options: RunOptions) -> Convert
             fail_on_reject=options.fail_on_reject,
             extra=options.report_extra() if options.report_extra is not None else {},
         )
-        _write_report(report)
+        with outputs.writing(options.paths.report) as report_path:
+            _write_report(report, report_path)
+        outputs.commit()
         return report
     finally:
-        run.close()
+        try:
+            if not outputs.committed:
+                outputs.discard()
+            outputs.release()
+        finally:
+            run.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -726,6 +736,13 @@ class Noted:
 
     record: Any
     warnings: tuple[str, ...]
+
+
+def _output_files(options: RunOptions) -> list[Path]:
+    paths = options.paths
+    if options.dry_run:
+        return [paths.rejects, paths.report]
+    return [paths.edn, paths.rejects, paths.report]
 
 
 def record_streams(job: Any, geocoder: Any = None) -> list[RecordStream]:
