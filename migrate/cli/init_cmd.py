@@ -21,6 +21,7 @@ from migrate.cli._common import (
     user_errors,
 )
 from migrate.edn.values import is_legal_name_part
+from migrate.presets.command import list_presets_callback
 
 _NO_COLUMN = "required: no column found"  # how the starter marks an attribute left to fill in
 
@@ -45,6 +46,27 @@ _NO_COLUMN = "required: no column found"  # how the starter marks an attribute l
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @format_option
 @quiet_option
+@click.option(
+    "--preset",
+    metavar="NAME",
+    help="Write the complete job file of a known platform instead (e.g. sharetribe-go); "
+    "SOURCE is then its database URL or SQLite copy.",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A parameter of the preset, e.g. --param community_id=1 (repeatable).",
+)
+@click.option(
+    "--list-presets",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=list_presets_callback,
+    help="List the presets and their parameters, then exit.",
+)
 def init_command(
     sources: tuple[str, ...],
     output: str,
@@ -52,6 +74,8 @@ def init_command(
     force: bool,
     output_format: str,
     quiet: bool,
+    preset: str | None,
+    params: tuple[str, ...],
 ) -> None:
     """Guess a starter job file from the columns of SOURCE files (CSV, JSON, JSONL, SQLite).
 
@@ -59,8 +83,20 @@ def init_command(
     title, description, lat/lng, url, rating…); columns left over are listed as comments. A
     SOURCE cannot be '-': the job file names its sources by path.
 
+    With --preset NAME, SOURCE is a database of that platform (a URL or an SQLite copy) and the
+    job file written is complete: see --list-presets and docs/presets.md.
+
     Exit status: 0 when the job file is written, 2 for a usage error or an unreadable source.
     """
+    if preset is not None:
+        from migrate.presets.command import init_from_preset
+
+        given = click.get_current_context().get_parameter_source("ident")
+        explicit = ident if given is not click.core.ParameterSource.DEFAULT else None
+        init_from_preset(preset, sources, output, explicit, params, force)
+        return
+    if params:
+        raise BadUsage("--param sets a preset's parameter: give --preset NAME too")
     from migrate.convert.starter import starter_job
     from migrate.errors import ExtractError
 

@@ -51,7 +51,10 @@ def column_problems(job: Job) -> list[tuple[str, str]]:
                 cache[record.source] = None
                 # The adapter's message names its file (and line): kept as it is, unless it is
                 # about a key of the job (sources.NAME.KEY), which then gets its position.
-                problems.append(_split(job, str(error)))
+                # Sources on one database that cannot be reached fail alike: said once.
+                problem = _split(job, str(error))
+                if problem not in problems:
+                    problems.append(problem)
         columns = cache[record.source]
         if columns is None:
             continue

@@ -620,7 +620,8 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(key): _json_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_value(item) for item in value]
+        # a tuple: edn vectors are tuples, and the rules take only those as JSON arrays
+        return tuple(_json_value(item) for item in value)
     return str(value)
 
 
