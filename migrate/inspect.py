@@ -13,11 +13,13 @@ import os
 import stat
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from migrate import schemas
+from migrate.edn._parse import show
 from migrate.edn.errors import EdnSyntaxError, RowShapeError
 from migrate.edn.reader import DocumentReader, Header
 from migrate.edn.rows import not_a_document, row_from_value
@@ -99,8 +101,10 @@ class _Tally:
         self.alias: Counter[str] = Counter()
         self.import_id: Counter[str] = Counter()
         self.neither: Counter[str] = Counter()
-        self.by_alias: Counter[Keyword] = Counter()
-        self.by_id: Counter[Keyword] = Counter()
+        # By attribute: its keyword, or the edn text of a key that is not one ("author"), which
+        # `migrate validate` reports; inspect only counts.
+        self.by_alias: Counter[Keyword | str] = Counter()
+        self.by_id: Counter[Keyword | str] = Counter()
         self.unrecognised = 0
 
     def add(self, row: Row) -> None:
@@ -112,8 +116,11 @@ class _Tally:
             self.import_id[name] += 1
         if row.alias is None and row.import_id is None:
             self.neither[name] += 1
-        # An explicit stack: extended data may nest as deep as the reader allows (1000 levels).
-        stack: list[tuple[Keyword, Any]] = list(row.attrs.items())
+        # An explicit stack: extended data may nest as deep as the reader allows.
+        stack: list[tuple[Keyword | str, Any]] = [
+            (key if type(key) is Keyword else _describe(key), value)
+            for key, value in row.attrs.items()
+        ]
         while stack:
             key, value = stack.pop()
             if type(value) is Ref:
@@ -146,14 +153,28 @@ def _describe(value: Any) -> str:
     try:
         return dumps(value)
     except EdnWriteError:
-        return repr(value)
+        return show(value)
 
 
-def inspect_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> InspectReport:
+def _name(key: Keyword | str) -> str:
+    return repr(key) if type(key) is Keyword else key  # type: ignore[return-value]
+
+
+#: ``progress(bytes_read, file_size)``: called every :data:`PROGRESS_EVERY` rows and at the end.
+Progress = Callable[[int, "int | None"], None]
+PROGRESS_EVERY = 5_000
+
+
+def inspect_file(
+    path: str | os.PathLike[str],
+    *,
+    chunk_size: int = 1 << 20,
+    progress: Progress | None = None,
+) -> InspectReport:
     """Count what the Intermediary file at ``path`` holds, streaming it once.
 
     The file is read ``chunk_size`` characters at a time; memory use is bounded by the chunk and
-    the largest row, not by the file.
+    the largest row, not by the file. ``progress`` is told the bytes read so far.
 
     Raises ``EdnSyntaxError`` for malformed edn, :class:`NotADocumentError` when the top-level
     value is not a map, and ``OSError`` when the file cannot be read.
@@ -163,14 +184,21 @@ def inspect_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> 
     file_size = status.st_size if stat.S_ISREG(status.st_mode) else None
     tally = _Tally()
     started = time.perf_counter()
-    reader = DocumentReader(source, filename=str(path), chunk_size=chunk_size)
-    for entry in reader:
-        try:
-            row = row_from_value(entry.value)
-        except RowShapeError:
-            tally.unrecognised += 1
-            continue
-        tally.add(row)
+    if file_size is None:  # a pipe or a device cannot tell where it is: no progress
+        progress = None
+    with source.open("rb") as stream:
+        reader = DocumentReader(stream, filename=str(path), chunk_size=chunk_size)
+        for index, entry in enumerate(reader, 1):
+            if progress is not None and index % PROGRESS_EVERY == 0:
+                progress(stream.tell(), file_size)
+            try:
+                row = row_from_value(entry.value)
+            except RowShapeError:
+                tally.unrecognised += 1
+                continue
+            tally.add(row)
+        if progress is not None:
+            progress(stream.tell(), file_size)
     elapsed = time.perf_counter() - started
     header = reader.header
     problem = not_a_document(header, path)
@@ -183,7 +211,10 @@ def inspect_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> 
     attribute_order = _attribute_order()
     ref_keys = sorted(
         set(tally.by_alias) | set(tally.by_id),
-        key=lambda key: (attribute_order.get(key, len(attribute_order)), key.text),
+        key=lambda key: (
+            attribute_order.get(key, len(attribute_order)) if type(key) is Keyword else 1 << 30,
+            key.text if type(key) is Keyword else key,
+        ),
     )
     return InspectReport(
         path=str(path),
@@ -199,7 +230,7 @@ def inspect_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> 
             for name in names
         },
         references={
-            repr(key): ReferenceCount(by_alias=tally.by_alias[key], by_id=tally.by_id[key])
+            _name(key): ReferenceCount(by_alias=tally.by_alias[key], by_id=tally.by_id[key])
             for key in ref_keys
         },
         unrecognised_rows=tally.unrecognised,

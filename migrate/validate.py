@@ -12,8 +12,10 @@ the rows read before it are kept and cross-row rules are settled on those rows.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import BinaryIO
 
 from migrate import schemas
 from migrate.edn.errors import EdnSyntaxError, RowShapeError
@@ -36,6 +38,7 @@ def validate_file(
     warnings_as_errors: bool = False,
     now: datetime | None = None,
     progress: Callable[[int], None] | None = None,
+    byte_progress: Callable[[int, int | None], None] | None = None,
 ) -> Report:
     """Check the Intermediary file at ``path`` against every rule and return the report.
 
@@ -43,7 +46,9 @@ def validate_file(
     raise :class:`~migrate.rules.engine.UnknownRuleCode`). Checking stops once ``max_findings``
     findings are collected (the report is then ``partial``; ``None`` for no limit).
     ``warnings_as_errors`` makes warnings fail the report's ``valid``. ``now`` is the instant
-    ``instant-future`` compares against. ``progress(rows)`` is called every 10,000 rows.
+    ``instant-future`` compares against. ``progress(rows)`` is called every 10,000 rows,
+    ``byte_progress(bytes_read, file_size)`` as often (for a regular file; the size is ``None``
+    when unknown).
     An unreadable path raises ``OSError``.
     """
     filename = os.fspath(path)
@@ -51,7 +56,9 @@ def validate_file(
     schema = schemas.load()
     row_checker = RowChecker(schema, now=now, stamper=stamper)
     cross = CrossRowChecker(schema, stamper)
-    reader = DocumentReader(path, filename=filename)
+    stream = _measured(path) if byte_progress is not None else None
+    size = _size(path) if stream is not None else None
+    reader = DocumentReader(stream if stream is not None else path, filename=filename)
     findings: list[Finding] = []
     rows_checked: dict[str, int] = {}
     names = {id(row_type.id_attr): row_type.name for row_type in schema.types}
@@ -89,14 +96,21 @@ def validate_file(
                 if len(findings) >= limit:
                     partial = True
                     break
-            if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
-                progress(index + 1)
+            if (index + 1) % PROGRESS_EVERY == 0:
+                if progress is not None:
+                    progress(index + 1)
+                if byte_progress is not None and stream is not None:
+                    byte_progress(stream.tell(), size)
     except EdnSyntaxError as error:
         syntax_error = True
         if stamper.wants("edn-syntax"):
             findings.append(
                 stamper.make("edn-syntax", error.message, position=(error.line, error.column))
             )
+    if stream is not None:
+        if byte_progress is not None:
+            byte_progress(stream.tell(), size)
+        stream.close()
     if not partial:
         findings += cross.finish()
         if not syntax_error:
@@ -121,6 +135,29 @@ def validate_file(
     )
 
 
+def _measured(path: str | os.PathLike[str]) -> BinaryIO | None:
+    """``path`` opened for reading when it is a regular file (whose offset says how far we are)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        return open(path, "rb")  # noqa: SIM115  (closed by validate_file)
+    except OSError:
+        return None  # the reader reports it
+
+
+def _size(path: str | os.PathLike[str]) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None
+
+
 def _order(finding: Finding) -> tuple:
     line = finding.line if finding.line is not None else 1 << 62
     return (line, finding.column or 0)
+
+
+# `migrate.validate(path)` is the notebook API (migrate.api.validate); this module is that name too.
+from migrate._callable import make_callable  # noqa: E402
+
+make_callable(__name__, "validate")

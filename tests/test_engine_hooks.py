@@ -1,9 +1,10 @@
-"""Hooks of both engines: batch checks of accepted rows before references settle, and the rule
-engine a run checks rows with."""
+"""Hooks of both engines: checks of accepted rows before references settle, observers of mapped
+records, and the rule engine a run checks rows with."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from conftest import SAMPLES
 
@@ -11,7 +12,6 @@ from migrate.convert.engine import run_columnar
 from migrate.convert.job import load_job
 from migrate.convert.outputs import read_rejects
 from migrate.convert.pipeline import (
-    BatchCheck,
     OutputPaths,
     RunOptions,
     default_row_checker,
@@ -20,15 +20,14 @@ from migrate.convert.pipeline import (
 )
 from migrate.edn.values import Keyword
 
+TITLE = Keyword("im.listing/title")
 
-def _run(engine: str, directory: Path, **options) -> Path:
+
+def _run(engine: str, directory: Path, **options: Any) -> Path:
     job = load_job(SAMPLES / "csv" / "job.toml")
     job = type(job)(**{**job.__dict__, "geocode": None})
     run_options = RunOptions(
-        ident=job.ident,
-        paths=OutputPaths.of(directory, "t"),
-        job_label="job.toml",
-        **options,
+        ident=job.ident, paths=OutputPaths.of(directory, "t"), job_label="job.toml", **options
     )
     if engine == "rows":
         run_records(record_streams(job), run_options)
@@ -37,36 +36,50 @@ def _run(engine: str, directory: Path, **options) -> Path:
     return directory
 
 
-def _no_listing_10001(pairs):
-    assert pairs and all(isinstance(sid, str) for sid, _ in pairs)
-    for sid, title in pairs:
-        if sid == "10001":
-            yield sid, "url-invalid", f"listing {sid}: {title} failed the check", {"title": title}
-
-
-def test_a_batch_check_rejects_rows_and_the_cascade_follows(tmp_path):
-    check = BatchCheck("listing", (Keyword("im.listing/title"),), _no_listing_10001)
+def test_a_check_before_settling_rejects_rows_and_the_cascade_follows(tmp_path):
     outputs = {}
     for engine in ("rows", "columns"):
-        directory = _run(engine, tmp_path / engine, batch_checks=[check])
-        outputs[engine] = [(directory / name).read_bytes() for name in ("t.edn", "t.rejects.csv")]
+        seen: list[tuple[str, Any]] = []
+
+        def stage(item: Any, seen: list = seen) -> Any:
+            if item.record_type == "listing":
+                seen.append((item.source_id, item.row.attrs.get(TITLE)))
+            return item
+
+        def check(rows: Any, seen: list = seen) -> None:
+            for sid, title in seen:
+                if rows.is_accepted("listing", sid) and sid == "10001":
+                    rows.reject("listing", sid, "url-invalid", f"{title} failed", {"t": title})
+                elif rows.is_accepted("listing", sid) and sid == "10002":
+                    rows.warn("listing", sid, "review-self")
+
+        if engine == "rows":
+            hooks: dict[str, Any] = {"stages": [stage]}
+        else:
+            hooks = {"observers": [("listing", (TITLE,), stage)]}
+        directory = _run(engine, tmp_path / engine, before_settle=[check], **hooks)
+        outputs[engine] = [(directory / n).read_bytes() for n in ("t.edn", "t.rejects.csv")]
         rejects = read_rejects(directory / "t.rejects.csv")
         listing = [
             r for r in rejects if r["record_type"] == "listing" and r["source_id"] == "10001"
         ]
         assert [(r["rule"], r["message"]) for r in listing] == [
-            ("url-invalid", "listing 10001: Well-kept touring bike failed the check")
+            ("url-invalid", "Well-kept touring bike failed")
         ]
         images = [r for r in rejects if r["record_type"] == "image" and "10001" in r["message"]]
         assert {r["rule"] for r in images} == {"ref-target-rejected"}
         assert b":listing/l10001 " not in outputs[engine][0]
+        assert len(seen) == 600 - 3  # every mapped listing, in source order
+        assert seen[0][0] == "10001"
+        report = (directory / "t.report.json").read_text("utf-8")
+        assert '"review-self": 1' in report
     assert outputs["rows"] == outputs["columns"]
 
 
 def test_the_row_checker_factory_is_used_by_both_engines(tmp_path):
     made = []
 
-    def factory(now):
+    def factory(now: Any) -> Any:
         made.append(now)
         return default_row_checker(now)
 

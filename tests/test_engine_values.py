@@ -113,6 +113,12 @@ def check(spec: Any, values: list[Any], dtype: pl.DataType = pl.String) -> None:
 # Python's text semantics, spelled out ----------------------------------------------------------
 
 
+def test_the_whitespace_constant_is_str_isspace_over_every_code_point():
+    assert PY_WHITESPACE == "".join(
+        chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()
+    )
+
+
 def test_whitespace_class_is_pythons_whitespace_over_every_code_point():
     chars = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
     series = pl.Series(chars)

@@ -188,7 +188,7 @@ def test_unknown_driver_masks_the_password(tmp_path, monkeypatch):
         ),
         (
             {"path": "a.db", "table": "users", "key": [1]},
-            "sources.users.key: must be a column name or a list of column names, not an array",
+            "sources.users.key: must be a column name or a list of column names, not [1]",
         ),
     ],
 )

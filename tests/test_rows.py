@@ -44,12 +44,13 @@ def test_control_characters_are_escaped_in_messages(text, message):
     assert _message(text) == message
 
 
-def test_a_long_value_is_cut_after_about_40_characters_escapes_included():
+def test_a_long_value_is_cut_at_the_one_limit_escapes_included():
+    # show()'s one cut-off: 80 characters, quotes and the ellipsis included, never in an escape
     message = _message('"' + "\\u0000" * 100 + '"')
     assert message == (
-        'a row must be a vector [id-tuple attributes], found string "' + "\\u0000" * 6 + '..."'
+        'a row must be a vector [id-tuple attributes], found string "' + "\\u0000" * 12 + '…"'
     )
-    assert _message('"' + "x" * 100 + '"').endswith('found string "' + "x" * 40 + '..."')
+    assert _message('"' + "x" * 100 + '"').endswith('found string "' + "x" * 77 + '…"')
 
 
 def test_a_collection_is_described_by_its_size():

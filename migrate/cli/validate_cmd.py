@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from migrate.cli._common import (
     BadUsage,
     RunFailed,
+    check_output,
     edn_file,
     file_argument,
     format_option,
+    html_option,
+    output_option,
+    quiet_option,
     user_errors,
+    write_html_report,
+    write_report,
 )
+from migrate.cli.check_images_cmd import validate_image_options, with_image_findings
+from migrate.report import write_validation_report
 from migrate.rules.engine import UnknownRuleCode, parse_codes
 from migrate.rules.findings import Finding, Report, summarise
 from migrate.validate import validate_file
 
 
-def _codes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
+def _codes(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> frozenset[str] | None:
     if not values:
         return None
     try:
@@ -63,14 +71,21 @@ def _codes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
     metavar="CODES",
     help="Do not report these rule codes (comma-separated, repeatable).",
 )
+@validate_image_options
+@html_option
+@output_option("Write the report here instead of standard output.")
+@quiet_option
 def validate_command(
     file: str,
     output_format: str,
     max_examples: int,
     max_findings: int,
     warnings_as_errors: bool,
-    select,
-    ignore,
+    select: frozenset[str] | None,
+    ignore: frozenset[str] | None,
+    html: str | None,
+    output: str,
+    quiet: bool,
 ) -> None:
     """Check an Intermediary FILE.edn against every rule of the format.
 
@@ -81,28 +96,30 @@ def validate_command(
     both = sorted(set(select or ()) & set(ignore or ()))
     if both:
         raise BadUsage(f"--select and --ignore both name {', '.join(both)}: keep it in one only")
-    progress = _progress if sys.stderr.isatty() else None
-    with user_errors():
+    from migrate.cli.progress import progress_display
+
+    check_output(output)
+    with user_errors(), progress_display("migrate validate", quiet=quiet) as display:
+        task = display.task("checking", "bytes")
         report = validate_file(
             path,
             select=select,
             ignore=ignore,
             max_findings=max_findings,
             warnings_as_errors=warnings_as_errors,
-            progress=progress,
+            byte_progress=task.update,
         )
-    if progress is not None:
-        click.echo("\r\033[K", nl=False, err=True)
-    if output_format == "json":
-        click.echo(report.to_json(max_examples))
+    report = with_image_findings(report, path)  # only with --check-images
+    if html is not None:
+        write_html_report(lambda target: write_validation_report(report, path, target), html)
+    if quiet:
+        pass
+    elif output_format == "json":
+        write_report(report.to_json(max_examples) + "\n", output)
     else:
-        click.echo(render_text(report, max_examples), nl=False)
+        write_report(render_text(report, max_examples), output)
     if not report.valid:
         raise SystemExit(RunFailed.exit_code)
-
-
-def _progress(rows: int) -> None:
-    click.echo(f"\r{rows:,} rows checked", nl=False, err=True)
 
 
 def finding_line(finding: Finding) -> str:

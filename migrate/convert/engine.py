@@ -14,9 +14,11 @@ Three phases, as in :mod:`migrate.convert.pipeline`, whose outputs these are byt
 2. **settle** (:meth:`migrate.convert.ledger.Ledger.settle`);
 3. **write** (:func:`write_outputs`): the ``.edn``, the rejects and the report.
 
-A hook for batch checks of accepted rows before the references are settled (an image URL
-check, for instance) is :attr:`ColumnarRun.checks`: callables ``check(record_type, rows)``
-given each batch's accepted rows, returning the source ids to reject with their codes.
+The hooks of :class:`migrate.convert.pipeline.RunOptions` work here as in the per-row engine:
+``row_checker`` makes the rule engine, ``before_settle`` checks (the image check) run after the
+read phase on :class:`migrate.convert.ledger.AcceptedRows`, and ``observers`` are told about
+each mapped record of their type, in source order (the columnar engine has no per-record
+stages).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from migrate.convert.outputs import write_report as _write_report
 from migrate.convert.pipeline import (
     RunOptions,
     _offending,
+    _output_files,
     _value_at,
     source_id_key,
     type_rank,
@@ -61,8 +64,8 @@ from migrate.convert.plan import (
     SID,
     TEXT,
     WARNINGS,
-    check_column,
     compile_plan,
+    observed_column,
     ref_column,
 )
 from migrate.convert.vector import ImportIds
@@ -71,7 +74,7 @@ from migrate.edn.writer import EdnWriteError, RowWriter, row_text
 from migrate.extract import open_source
 from migrate.extract.batches import RECORD, batch_rows, iter_records, source_batches, source_origins
 from migrate.extract.origin import Origin, SourceRow
-from migrate.fileio import atomic_write
+from migrate.output_set import OutputSet
 
 PRIMARY_EMAIL = schemas.key("im.user/primaryEmail")
 EMAIL_ADDRESS = schemas.key("im.email/address")
@@ -144,13 +147,13 @@ class ColumnarRun:
             ]
             plan = compile_plan(spec, job, self.now, self.checker.context)
             self.specs.append(_Spec(index, spec, plan, mapper, refs))
-        self.checks = {number: check for number, check in enumerate(options.batch_checks)}
+        self.observers = list(enumerate(options.observers))
         for item in self.specs:
             if item.plan is not None:
                 item.plan.exposed = {
-                    number: check.path
-                    for number, check in self.checks.items()
-                    if check.record_type == item.spec.record_type
+                    number: path
+                    for number, (record_type, path, _) in self.observers
+                    if record_type == item.spec.record_type
                 }
         targets = {ref.target for item in self.specs for ref in item.refs}
         ids = ImportIds(job.ident, targets)
@@ -216,6 +219,7 @@ class ColumnarRun:
                 if record in fast_outcomes:
                     outcomes[record] = fast_outcomes[record]
         self._record_geocoding(item, outcomes, fast)
+        self._observe(item, fast, self._observed)
         self._take(item, pl.concat([self._fast(item, fast), rows]))
 
     def _read_rows(self, item: _Spec, source: Any) -> None:
@@ -232,6 +236,7 @@ class ColumnarRun:
                 numbered.append((record, source_row.values))
             rows, outcomes = self._per_row(item, iter(numbered), None)
             self._record_geocoding(item, outcomes, None)
+            self._observe(item, None, self._observed)
             self._take(item, rows)
 
     def done_records(self, item: _Spec) -> int:
@@ -265,11 +270,34 @@ class ColumnarRun:
             pl.col(WARNINGS).alias("warnings"),
             email.alias("email"),
             *refs,
-            *[pl.col(check_column(number)) for number in self._checks_of(item)],
         )
 
-    def _checks_of(self, item: _Spec) -> list[int]:
-        return [n for n, c in self.checks.items() if c.record_type == item.spec.record_type]
+    def _observers_of(self, item: _Spec) -> list[int]:
+        return [n for n, (kind, _, _) in self.observers if kind == item.spec.record_type]
+
+    def _observe(
+        self, item: _Spec, fast: pl.DataFrame | None, slow: dict[int, list[tuple[int, str, Any]]]
+    ) -> None:
+        """Tell each observer of ``item``'s type about every mapped record, in source order."""
+        from migrate.convert.pipeline import Observed
+
+        for number in self._observers_of(item):
+            record_type, path, observe = self.observers[number][1]
+            seen = list(slow.get(number, []))
+            if fast is not None:
+                seen += fast.select(
+                    (pl.lit(item.index * SEQ_SPAN, dtype=pl.Int64) + pl.col(RECORD)),
+                    pl.col(SID),
+                    pl.col(observed_column(number)),
+                ).rows()
+            for _, sid, value in sorted(seen, key=lambda entry: entry[0]):
+                attrs: dict[Keyword, Any] = {}
+                if value is not None:
+                    holder = attrs
+                    for key in path[:-1]:
+                        holder = holder.setdefault(key, {})
+                    holder[path[-1]] = value
+                observe(Observed(record_type, sid, _Attrs(attrs)))
 
     def _per_row(
         self, item: _Spec, rows: Iterator[tuple[int, dict[str, Any]]], origins: Any
@@ -281,15 +309,19 @@ class ColumnarRun:
         out["text"] = []
         for ref in item.refs:
             out[ref.column] = []
-        checks = self._checks_of(item)
-        for number in checks:
-            out[check_column(number)] = []
+        observed: dict[int, list[tuple[int, str, Any]]] = {}
         outcomes: dict[int, Any] = {}
         check = self.checker.check
         base = item.index * SEQ_SPAN
         placeholder = Origin(item.spec.source, "")
         for record, values in rows:
-            result: Any = item.mapper.map(SourceRow(values, placeholder))
+            origin = item.origins.get(record, placeholder)
+            try:
+                result: Any = item.mapper.map(SourceRow(values, origin))
+            except Exception:
+                # An error the run stops on names its row: map it again with its origin.
+                origin = self._origin_of(item, record)
+                result = item.mapper.map(SourceRow(values, origin))
             noted: tuple[str, ...] = ()
             if (
                 self.geocoder is not None
@@ -344,21 +376,31 @@ class ColumnarRun:
                 out[name].append(value)
             for ref in item.refs:
                 out[ref.column].append(targets.get(ref.index))
-            for number in checks:
-                value = None
-                if status == CANDIDATE:
-                    value = _value_at(result.row.attrs, self.checks[number].path)
-                out[check_column(number)].append(value)
+            if status != MAP_REJECTED:  # a mapped record, as stages see them
+                for number in self._observers_of(item):
+                    path = self.observers[number][1][1]
+                    value = _value_at(result.row.attrs, path)
+                    observed.setdefault(number, []).append((base + record, sid, value))
         texts = pl.Series("text", out.pop("text"), dtype=pl.String)
         out["offset"], out["length"] = (
             column.to_list() for column in self.ledger.spill_texts(texts)
         )
         schema = dict(_CANDIDATE_SCHEMA) | {ref.column: pl.String for ref in item.refs}
-        for number in checks:
-            values = out[check_column(number)]
-            strings = all(value is None or type(value) is str for value in values)
-            schema[check_column(number)] = pl.String if strings else pl.Object
+        self._observed = observed
         return pl.DataFrame(out, schema=schema), outcomes
+
+    def _origin_of(self, item: _Spec, record: int) -> Origin:
+        """The origin of one record of ``item``'s source (read for it alone)."""
+        known = item.origins.get(record)
+        if known is not None:
+            return known
+        source = open_source(self.job.sources[item.spec.source])
+        try:
+            return source_origins(source, [record], each=item.spec.each)[record]
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
 
     def _record_geocoding(
         self, item: _Spec, outcomes: dict[int, Any], fast: pl.DataFrame | None
@@ -451,6 +493,13 @@ class ColumnarRun:
         yield footer.encode()
 
 
+@dataclass(frozen=True)
+class _Attrs:
+    """The one attribute an observer asked for, as ``record.row.attrs``."""
+
+    attrs: dict[Keyword, Any]
+
+
 def _address(attrs: dict[Keyword, Any]) -> str | None:
     email = attrs.get(PRIMARY_EMAIL)
     address = email.get(EMAIL_ADDRESS) if type(email) is dict else None
@@ -471,21 +520,21 @@ def _final_types(job: Any) -> dict[str, int]:
     return {name: index for name, index in last.items() if name not in unstable}
 
 
-def write_outputs(run: ColumnarRun, started: float, read_done: float, settle_done: float):
-    """The write phase: the ``.edn`` (atomically, unless a dry run), the rejects, the report.
-
-    Kept in one place so that the outputs can be made to land together.
-    """
+def write_outputs(
+    run: ColumnarRun, outputs: OutputSet, started: float, read_done: float, settle_done: float
+) -> ConvertReport:
+    """The write phase: the ``.edn`` (unless a dry run), the rejects and the report, each to
+    its temporary in the output set; :func:`run_columnar` commits the set."""
     options = run.options
-    options.paths.edn.parent.mkdir(parents=True, exist_ok=True)
-    if options.dry_run:
-        for _ in run.edn_chunks():
-            pass
-    else:
-        with atomic_write(options.paths.edn, "wb") as stream:
+    if not options.dry_run:
+        with outputs.open(options.paths.edn, "wb") as stream:
             for chunk in run.edn_chunks():
                 stream.write(chunk)
-    write_rejects(options.paths.rejects, run.reject_lines())
+    else:
+        for _ in run.edn_chunks():
+            pass
+    with outputs.writing(options.paths.rejects) as rejects_path:
+        write_rejects(rejects_path, run.reject_lines())
     finished = time.perf_counter()
     timings = {
         "read": read_done - started,
@@ -507,26 +556,38 @@ def write_outputs(run: ColumnarRun, started: float, read_done: float, settle_don
         fail_on_reject=options.fail_on_reject,
         extra=options.report_extra() if options.report_extra is not None else {},
     )
-    _write_report(report)
+    with outputs.writing(options.paths.report) as report_path:
+        _write_report(report, report_path)
     return report
 
 
 def run_columnar(job: Any, options: RunOptions, geocoder: Any = None) -> ConvertReport:
-    """Convert ``job`` with the columnar engine; the outputs equal :func:`pipeline.run_records`'s.
+    """Convert ``job`` with the columnar engine; the outputs equal :func:`pipeline.run_records`'s
+    (and land as a set, :mod:`migrate.output_set`, as theirs do).
 
     ``geocoder`` is a :class:`migrate.geocode.columns.GeocodeColumns` when the job geocodes.
     """
     started = time.perf_counter()
+    outputs = OutputSet(_output_files(options), name=options.paths.edn.name.removesuffix(".edn"))
     run = ColumnarRun(job, options, geocoder)
     try:
+        outputs.prepare()
         run.read()
         read_done = time.perf_counter()
-        run.ledger.run_batch_checks(run.checks)
+        for check in options.before_settle:
+            check(run.ledger.accepted_rows())  # type: ignore[arg-type]
         run.ledger.settle()
         settle_done = time.perf_counter()
-        return write_outputs(run, started, read_done, settle_done)
+        report = write_outputs(run, outputs, started, read_done, settle_done)
+        outputs.commit()
+        return report
     finally:
-        run.close()
+        try:
+            if not outputs.committed:
+                outputs.discard()
+            outputs.release()
+        finally:
+            run.close()
 
 
 __all__ = ["ColumnarRun", "run_columnar", "write_outputs"]

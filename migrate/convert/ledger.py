@@ -37,8 +37,8 @@ from migrate.convert.ids import alias_name
 from migrate.convert.outputs import TypeCounts
 from migrate.convert.spill import Spill, read_ranges
 from migrate.convert.vector import is_ascii, py_strip
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, Ref
-from migrate.rules.show import show
 
 ACCEPTED, REJECTED = 1, 2
 
@@ -97,7 +97,7 @@ class Reject:
 
     record_type: str
     source_id: str | None
-    phase: int  # 0 read, 1 batch checks, 2 settled by the cross-row checker, 3 cascade
+    phase: int  # 0 read, 1 checks before settling, 2 settled by the cross-row checker, 3 cascade
     order: int
     spec: int
     record: int
@@ -179,7 +179,6 @@ class Ledger:
         self.listing_images: list[pl.Series] = []  # images with a listing, by batch
         self.reviews: list[tuple[str, str, str]] = []  # (review sid, author sid, subject sid)
         self.refs: list[pl.DataFrame] = []
-        self.checked: dict[int, list[tuple[int, str, Any]]] = {}  # batch check -> rows
         # Types whose rows are all read and none has a required reference or can be rejected
         # when settling: a reference to a kept row of such a type can never matter.
         self.final_after = final_after
@@ -244,12 +243,6 @@ class Ledger:
         verdicts = self._cross(record_type, spec, refs, added)
         accepted = verdicts.filter(pl.col("cross").is_null())
         self._store(state, spec, accepted, failed.select("sid", "seq", "record", "code"), verdicts)
-        for column in accepted.columns:
-            if column.startswith("check"):
-                picked = accepted.filter(pl.col(column).is_not_null())
-                self.checked.setdefault(int(column[5:]), []).extend(
-                    picked.select("seq", "sid", column).iter_rows()
-                )
         self._keep_refs(record_type, refs, accepted)
         # Later rows of an id seen before, and rows without an id.
         later = rows.filter(~fresh)
@@ -264,7 +257,7 @@ class Ledger:
                     kept = "is kept" if first == ACCEPTED else "was rejected"
                     code = "source-id-duplicate"
                     message = (
-                        f"source id {source_id!r} was already read for another "
+                        f"source id {show(source_id, cut=False)} was already read for another "
                         f"{record_type} row (the first one {kept})"
                     )
                     found = {"id": source_id}
@@ -408,7 +401,7 @@ class Ledger:
                 Reject(
                     "user", row["sid"], 0, row["seq"], spec, row["record"], "email-duplicate",
                     f"{EMAIL_ADDRESS!r} {show(row['email'])} is already the primary email of "
-                    f"user {first!r}; primary emails must be unique (ignoring case)",
+                    f"user {show(first, cut=False)}; primary emails must be unique (ignoring case)",
                     {repr(EMAIL_ADDRESS): row["email"]},
                 )
             )  # fmt: skip
@@ -451,8 +444,8 @@ class Ledger:
                     "stripeAccount", row["sid"], 0, row["seq"], spec, row["record"],
                     "stripe-account-duplicate",
                     f"user {show(ref)} already has a Stripe account "
-                    f"(stripeAccount {owner!r}); a user has at most one",
-                    {repr(STRIPE_USER): repr(ref)},
+                    f"(stripeAccount {show(owner, cut=False)}); a user has at most one",
+                    {repr(STRIPE_USER): show(ref)},
                 )
             )  # fmt: skip
             dup_seqs.append(row["seq"])
@@ -534,25 +527,17 @@ class Ledger:
 
     # settling -------------------------------------------------------------------------------
 
-    def run_batch_checks(self, checks: dict[int, Any]) -> None:
-        """Each batch check (``pipeline.BatchCheck``) on the accepted rows it reads; the rows
-        it names are rejected before references settle."""
-        for number, batch_check in checks.items():
-            rows = sorted(self.checked.get(number, []))
-            seqs = {sid: seq for seq, sid, _ in rows}
-            state = self.types[batch_check.record_type]
-            pairs = [(sid, value) for _, sid, value in rows]
-            for sid, code, message, values in batch_check.check(pairs):
-                seq = seqs.get(sid)
-                if seq is None or sid in state.late_rejects:
-                    continue
-                state.late_rejects[sid] = code
-                spec, record = spec_record(seq)
-                self._reject(
-                    Reject(
-                        batch_check.record_type, sid, 1, seq, spec, record, code, message, values
-                    )
-                )
+    def accepted_rows(self) -> AcceptedRows:
+        """What a ``before_settle`` check (``pipeline.RunOptions``) sees of this run."""
+        return AcceptedRows(self)
+
+    def reject_late(
+        self, record_type: str, sid: str, seq: int, code: str, message: str, values: Any
+    ) -> None:
+        """Reject a kept row after the read phase (a check before settling)."""
+        self.types[record_type].late_rejects[sid] = code
+        spec, record = spec_record(seq)
+        self._reject(Reject(record_type, sid, 1, seq, spec, record, code, message, values))
 
     def settle(self) -> None:
         """What the cross-row checker settles at the end, then the cascade and the drops."""
@@ -604,7 +589,7 @@ class Ledger:
             state.late_rejects[sid] = "stripe-account-duplicate"
             message = (
                 f"user {show(ref)} already has a Stripe account "
-                f"(stripeAccount {owner!r}); a user has at most one"
+                f"(stripeAccount {show(owner, cut=False)}); a user has at most one"
             )
             spec, record = spec_record(seq)
             self._reject(
@@ -713,14 +698,12 @@ class Ledger:
                 if target_state == REJECTED:
                     code = "ref-target-rejected"
                     message = (
-                        f"{path} refers to {target_type} {target_sid!r}, which was rejected "
+                        f"{path} refers to {target_type} {show(target_sid, cut=False)}, which was rejected "
                         f"({code_of.get(target) or 'rejected'})"
                     )
                 else:  # no source holds it
                     code = "ref-unresolved"
-                    message = (
-                        f"{path} refers to {target_type} {target_sid!r}, which no source holds"
-                    )
+                    message = f"{path} refers to {target_type} {show(target_sid, cut=False)}, which no source holds"
                 state_of[source] = REJECTED
                 code_of[source] = code
                 self.types[from_type].late_rejects[from_sid] = code
@@ -779,6 +762,45 @@ class Ledger:
             lambda sid, text: _drop_refs(text, edits[sid], counts),
             edits,
         )
+
+
+class AcceptedRows:
+    """The ``pipeline.AcceptedRows`` of a columnar run: what a check before settling may see
+    (whether a row is kept) and do (reject it, the cascade following; count a warning)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._kept: dict[str, dict[str, int]] = {}  # type -> kept sid -> seq
+
+    def _seq(self, record_type: str, source_id: str) -> int | None:
+        state = self._ledger.types.get(record_type)
+        if state is None or source_id in state.late_rejects:
+            return None
+        kept = self._kept.get(record_type)
+        if kept is None:
+            nodes = state.nodes().filter(pl.col("state") == ACCEPTED)
+            kept = self._kept[record_type] = dict(
+                zip(nodes["sid"].to_list(), nodes["seq"].to_list(), strict=True)
+            )
+        return kept.get(source_id)
+
+    def is_accepted(self, record_type: str, source_id: str) -> bool:
+        """Whether the row of ``(record_type, source_id)`` is kept so far."""
+        return self._seq(record_type, source_id) is not None
+
+    def reject(
+        self, record_type: str, source_id: str, code: str, message: str, values: dict[str, Any]
+    ) -> None:
+        """Reject a kept row: it goes to the rejects file, the cascade follows."""
+        seq = self._seq(record_type, source_id)
+        if seq is not None:
+            self._ledger.reject_late(record_type, source_id, seq, code, message, values)
+
+    def warn(self, record_type: str, source_id: str, code: str) -> None:
+        """Count a warning of ``code`` on a kept row (in the report's warnings)."""
+        if self._seq(record_type, source_id) is not None:
+            state = self._ledger.types[record_type]
+            state.extra_warnings.setdefault(source_id, []).append(code)
 
 
 def _drop_refs(text: bytes, drops: list[tuple[str, str]], counts: TypeCounts) -> bytes:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from migrate import schemas
 from migrate.convert.ids import AliasCollision, AliasRegistry, id_attr, import_id
@@ -38,9 +38,10 @@ from migrate.convert.job import (
 )
 from migrate.convert.kinds import Coercion, EnumError
 from migrate.convert.transforms import KNOWN_CURRENCIES, TransformError
+from migrate.edn.show import kind_of, show
 from migrate.edn.values import Keyword, Location, Money, Ref, Row, keyword_problem
+from migrate.errors import note_where
 from migrate.extract.paths import get_path
-from migrate.rules.show import kind_of, show
 from migrate.schemas import Attribute, RowType
 
 
@@ -191,6 +192,9 @@ class Mapper:
             )
         except AliasCollision as collision:
             return Rejection(self.record_type, source_id, origin, "alias-collision", str(collision))
+        except Exception as error:  # a bug, or a job function's: name the row for the report
+            note_where(error, f"{origin}, {self.spec.where}")
+            raise
         row = Row(
             self.id_attr,
             import_id(self.job.ident, self.record_type, source_id),
@@ -452,7 +456,9 @@ class Mapper:
                 plan.append((attribute, None))
         return plan
 
-    def _missing(self, path: tuple[Keyword, ...], attribute: Attribute, values: Mapping[str, Any]):
+    def _missing(
+        self, path: tuple[Keyword, ...], attribute: Attribute, values: Mapping[str, Any]
+    ) -> NoReturn:
         columns: list[str] = []
         for mapping in self.spec.attributes:
             if mapping.path == path:
@@ -516,7 +522,7 @@ def _first(
     return None
 
 
-def _transform_failed(spec: ValueSpec, error: TransformError, values: Mapping[str, Any]):
+def _transform_failed(spec: ValueSpec, error: TransformError, values: Mapping[str, Any]) -> _Reject:
     shown = {name: lookup(values, name) for name in spec.columns}
     return _Reject("transform-failed", f"{_describe(spec)}: {error}", shown)
 
@@ -601,7 +607,8 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(key): _json_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_value(item) for item in value]
+        # a tuple: edn vectors are tuples, and the rules take only those as JSON arrays
+        return tuple(_json_value(item) for item in value)
     return str(value)
 
 

@@ -37,13 +37,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migrate import schemas
 from migrate.convert.mapping import MappedRecord, Rejection
 from migrate.convert.outputs import ConvertReport, TypeCounts, reject_line, write_rejects
 from migrate.convert.outputs import write_report as _write_report
 from migrate.convert.spill import Spill
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, Row
 from migrate.edn.writer import EdnWriteError, RowWriter, row_text
-from migrate.fileio import atomic_write
+from migrate.output_set import OutputSet
 
 #: The order of row types in the output file (types not listed follow, sorted by name).
 TYPE_ORDER = ("user", "listing", "image", "stripeAccount", "review")
@@ -117,22 +119,6 @@ class OutputPaths:
 RecordStage = Callable[[Any], Any]
 
 
-@dataclass(frozen=True)
-class BatchCheck:
-    """A check of the accepted rows of one type, run on all of them before references settle.
-
-    ``check(pairs)`` receives ``(source id, value)`` for every accepted ``record_type`` row
-    that has a value at ``path`` (an image's ``(:im.image/url,)``), in source order, and
-    returns ``(source id, rule code, message, values)`` for each row to reject; rows that
-    reference a rejected row follow it as usual (``ref-target-rejected``). Both engines run the
-    checks at the same point, so their outputs stay the same.
-    """
-
-    record_type: str
-    path: tuple[Keyword, ...]
-    check: Callable[[list[tuple[str, Any]]], Iterable[tuple[str, str, str, dict[str, Any]]]]
-
-
 def default_row_checker(now: Any) -> Any:
     """The rule engine a conversion checks rows with (see :attr:`RunOptions.row_checker`)."""
     from migrate.rules.engine import RowChecker
@@ -146,7 +132,7 @@ class RunOptions:
 
     ``row_checker(now)`` makes the rule engine rows are checked with; a job whose rules need
     more context (the target marketplace's configuration) passes a factory that builds the
-    checker with it. ``batch_checks`` run on accepted rows before references settle.
+    checker with it.
     """
 
     ident: str
@@ -161,7 +147,15 @@ class RunOptions:
     spill_dir: Path | None = None
     report_extra: Callable[[], dict[str, Any]] | None = None
     row_checker: Callable[[Any], Any] = default_row_checker
-    batch_checks: list[BatchCheck] = field(default_factory=list)
+    #: Checks of the accepted rows after pass 1, before references are settled (the image
+    #: check, ``[images] check = true``): each may reject rows through :class:`AcceptedRows`.
+    before_settle: list[Callable[[AcceptedRows], None]] = field(default_factory=list)
+    #: For the columnar engine, which has no per-record stages: callables told about each
+    #: mapped record of a type (``observe(record)``, records as :class:`Observed`), in source
+    #: order, as a stage that passes records unchanged would be.
+    observers: list[tuple[str, tuple[Keyword, ...], Callable[[Any], Any]]] = field(
+        default_factory=list
+    )
 
 
 class _Ledger:
@@ -232,6 +226,40 @@ class _Ledger:
         self.ref_path.append(number)
 
 
+class AcceptedRows:
+    """What a :attr:`RunOptions.before_settle` check may see and do after pass 1."""
+
+    def __init__(self, run: _Run) -> None:
+        self._run = run
+
+    def _node(self, record_type: str, source_id: str) -> int | None:
+        type_number = self._run.ledger._type_numbers.get(record_type)
+        if type_number is None:
+            return None
+        return self._run.ledger.nodes[type_number].get(source_id)
+
+    def is_accepted(self, record_type: str, source_id: str) -> bool:
+        """Whether the row of ``(record_type, source_id)`` is accepted so far."""
+        node = self._node(record_type, source_id)
+        return node is not None and self._run.ledger.state[node] == _ACCEPTED
+
+    def reject(
+        self, record_type: str, source_id: str, code: str, message: str, values: dict[str, Any]
+    ) -> None:
+        """Reject an accepted row: it goes to the rejects file, the cascade follows."""
+        node = self._node(record_type, source_id)
+        if node is None or self._run.ledger.state[node] != _ACCEPTED:
+            return
+        origin = self._run._origin(node)
+        self._run._reject(record_type, source_id, origin, code, message, values, node=node)
+
+    def warn(self, record_type: str, source_id: str, code: str) -> None:
+        """Count a warning of ``code`` on an accepted row (in the report's warnings)."""
+        node = self._node(record_type, source_id)
+        if node is not None and self._run.ledger.state[node] == _ACCEPTED:
+            self._run.ledger.warnings.setdefault(node, []).append(code)
+
+
 class _Run:
     """One conversion: the ledger, the spills, the counts."""
 
@@ -246,7 +274,6 @@ class _Run:
         self.timings: dict[str, float] = {}
         self.done = 0
         self.merged_types: frozenset[str] = frozenset()
-        self.checked: dict[int, list[tuple[int, str, Any]]] = {}
 
     def close(self) -> None:
         self.rows.close()
@@ -304,7 +331,7 @@ class _Run:
                 item.source_id,
                 item.origin,
                 "source-id-duplicate",
-                f"source id {item.source_id!r} was already read for another "
+                f"source id {show(item.source_id, cut=False)} was already read for another "
                 f"{item.record_type} row (the first one {first})",
                 {"id": item.source_id},
                 mark=False,
@@ -363,11 +390,6 @@ class _Run:
         if warnings:
             ledger.warnings[node] = warnings
         ledger.state[node] = _ACCEPTED
-        for number, batch_check in enumerate(self.options.batch_checks):
-            if batch_check.record_type == item.record_type:
-                value = _value_at(item.row.attrs, batch_check.path)
-                if value is not None:
-                    self.checked.setdefault(number, []).append((node, item.source_id, value))
         ledger.handle[node] = self.rows.append(
             f"{item.origin.source}\t{item.origin.location}\n{text}"
         )
@@ -400,9 +422,9 @@ class _Run:
                 item.source_id,
                 item.origin,
                 "merge-conflict",
-                f"{path} is {_show(second)} here but {_show(first)} in the first "
-                f"{item.record_type} row with source id {item.source_id!r}",
-                {path: _show(second)},
+                f"{path} is {show(second)} here but {show(first)} in the first "
+                f"{item.record_type} row with source id {show(item.source_id, cut=False)}",
+                {path: show(second)},
                 mark=False,
             )
             return
@@ -474,21 +496,6 @@ class _Run:
 
     # Pass 2 --------------------------------------------------------------------------------
 
-    def run_batch_checks(self) -> None:
-        """Each :class:`BatchCheck` on the accepted rows it asks for; rejects what it says."""
-        for number, batch_check in enumerate(self.options.batch_checks):
-            rows = self.checked.get(number, [])
-            nodes = {source_id: node for node, source_id, _ in rows}
-            pairs = [(source_id, value) for _, source_id, value in rows]
-            for source_id, code, message, values in batch_check.check(pairs):
-                node = nodes.get(source_id)
-                if node is None or self.ledger.state[node] != _ACCEPTED:
-                    continue
-                self._reject(
-                    batch_check.record_type, source_id, self._origin(node), code, message,
-                    values, node=node,
-                )  # fmt: skip
-
     def settle(self) -> None:
         if self.checker is not None:
             for finding in self.checker.finish() or ():
@@ -539,7 +546,7 @@ class _Run:
             if node >= len(self.ledger.state):
                 return match.group(0)
             record_type, source_id = self.ledger.identity(node)
-            return f"{record_type} {source_id!r}"
+            return f"{record_type} {show(source_id, cut=False)}"
 
         return _ROW_INDEX.sub(name, message)
 
@@ -558,12 +565,12 @@ class _Run:
         if ledger.state[target] == _REJECTED:
             code = "ref-target-rejected"
             message = (
-                f"{attribute} refers to {target_type} {target_id!r}, which was rejected "
+                f"{attribute} refers to {target_type} {show(target_id, cut=False)}, which was rejected "
                 f"({ledger.reject_code.get(target, 'rejected')})"
             )
         else:
             code = "ref-unresolved"
-            message = f"{attribute} refers to {target_type} {target_id!r}, which no source holds"
+            message = f"{attribute} refers to {target_type} {show(target_id, cut=False)}, which no source holds"
         self._reject(
             record_type,
             source_id,
@@ -659,11 +666,6 @@ def _merge_into(target: dict, extra: dict, path: tuple, conflicts: list) -> bool
     return added
 
 
-def _show(value: Any) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return repr(text) if len(text) <= 60 else repr(text[:57] + "...")
-
-
 def _path_text(path: tuple[Keyword, ...]) -> str:
     return " ".join(repr(key) for key in path)
 
@@ -679,7 +681,7 @@ def _offending(row: Row, attribute: str | None) -> dict[str, Any]:
         if key in mapping:
             value = mapping[key]
             return {
-                attribute: value if isinstance(value, str | int | float | bool) else repr(value)
+                attribute: value if isinstance(value, str | int | float | bool) else show(value)
             }
         stack.extend(value for value in mapping.values() if isinstance(value, dict))
     return {attribute: None}
@@ -701,25 +703,29 @@ def run_records(streams: Iterable[RecordStream], options: RunOptions) -> Convert
         specs_per_type.setdefault(stream.record_type, set()).add(stream.spec_index)
     run = _Run(options, CrossRowChecker())
     run.merged_types = frozenset(name for name, specs in specs_per_type.items() if len(specs) > 1)
+    # The outputs land as a set (migrate.output_set): checked and locked before the work.
+    outputs = OutputSet(_output_files(options), name=options.paths.edn.name.removesuffix(".edn"))
     try:
+        outputs.prepare()
         run.read(streams)
         read_done = time.perf_counter()
-        run.run_batch_checks()
+        for check in options.before_settle:
+            check(AcceptedRows(run))
         run.settle()
         settle_done = time.perf_counter()
         nodes = run.accepted_in_order()
-        options.paths.edn.parent.mkdir(parents=True, exist_ok=True)
         if options.dry_run:
             for _ in run.texts(nodes):
                 pass
         else:
-            with atomic_write(options.paths.edn) as stream:
-                writer = RowWriter(stream, options.ident, pretty=options.pretty)
+            with outputs.open(options.paths.edn) as edn_out:
+                writer = RowWriter(edn_out, options.ident, pretty=options.pretty)
                 for text in run.texts(nodes):
-                    stream.write(text)
-                    stream.write("\n")
+                    edn_out.write(text)
+                    edn_out.write("\n")
                 writer.close()
-        write_rejects(options.paths.rejects, run.sorted_rejects())
+        with outputs.writing(options.paths.rejects) as rejects_path:
+            write_rejects(rejects_path, run.sorted_rejects())
         finished = time.perf_counter()
         timings = {
             "read": read_done - started,
@@ -740,10 +746,17 @@ def run_records(streams: Iterable[RecordStream], options: RunOptions) -> Convert
             fail_on_reject=options.fail_on_reject,
             extra=options.report_extra() if options.report_extra is not None else {},
         )
-        _write_report(report)
+        with outputs.writing(options.paths.report) as report_path:
+            _write_report(report, report_path)
+        outputs.commit()
         return report
     finally:
-        run.close()
+        try:
+            if not outputs.committed:
+                outputs.discard()
+            outputs.release()
+        finally:
+            run.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -752,6 +765,13 @@ class Noted:
 
     record: Any
     warnings: tuple[str, ...]
+
+
+def _output_files(options: RunOptions) -> list[Path]:
+    paths = options.paths
+    if options.dry_run:
+        return [paths.rejects, paths.report]
+    return [paths.edn, paths.rejects, paths.report]
 
 
 def record_streams(job: Any, geocoder: Any = None) -> list[RecordStream]:
@@ -836,6 +856,16 @@ def convert(
         progress=progress,
     )
     columnar = engine == "columns" and columnar_job(job)
+    if getattr(job, "images", None) is not None:  # [images] check = true
+        from migrate.images.convert_hook import ImageCheckHook
+
+        image_check = ImageCheckHook(job.images, progress=progress)
+        if columnar:  # the hook's stage only notes each image's URL: an observer
+            options.observers.append(("image", (_IMAGE_URL,), image_check.stage))
+        else:
+            options.stages.append(image_check.stage)
+        options.before_settle.append(image_check.check)
+        options.report_extra = lambda: {"images": image_check.summary}
     if job.geocode is None:
         if columnar:
             from migrate.convert.engine import run_columnar
@@ -845,13 +875,30 @@ def convert(
     from migrate.geocode.stage import GeocodeStage
 
     with GeocodeStage(job.geocode) as geocoder:
-        options.report_extra = lambda: {"geocode": geocoder.report.to_dict()}
+        extra = options.report_extra
+        options.report_extra = lambda: {
+            **(extra() if extra is not None else {}),
+            "geocode": geocoder.report.to_dict(),
+        }
         if columnar:
             from migrate.convert.engine import run_columnar
             from migrate.geocode.columns import GeocodeColumns
 
             return run_columnar(job, options, GeocodeColumns(geocoder))
         return run_records(record_streams(job, geocoder), options)
+
+
+_IMAGE_URL = schemas.key("im.image/url")
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A mapped record as an observer sees it: its type, source id and the value it asked for
+    (``row.attrs`` holds that one attribute)."""
+
+    record_type: str
+    source_id: str
+    row: Any
 
 
 def columnar_job(job: Any) -> bool:

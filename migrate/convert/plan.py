@@ -67,9 +67,9 @@ Path = tuple[Keyword, ...]
 SID, FALLBACK, TEXT, WARNINGS, EMAIL = "__sid", "__fallback", "__text", "__warnings", "__email"
 
 
-def check_column(number: int) -> str:
-    """The column of the values the ``number``-th batch check of the run reads."""
-    return f"check{number}"
+def observed_column(number: int) -> str:
+    """The column of the values the ``number``-th observer of the run reads."""
+    return f"observed{number}"
 
 
 def ref_column(index: int) -> str:
@@ -208,7 +208,7 @@ class RecordPlan:
         self._ref_mappings = [mapping for mapping in spec.attributes if mapping.ref is not None]
         self._steps: dict[int, list[VectorStep] | None] = {}
         self.ids: Any = None  # a vector.ImportIds shared by the run's plans, when given
-        # Attribute values a batch check reads (see pipeline.BatchCheck): number -> path.
+        # Attribute values observers read (see pipeline.RunOptions.observers): number -> path.
         self.exposed: dict[int, Path] = {}
 
     # evaluation ---------------------------------------------------------------------------
@@ -234,12 +234,12 @@ class RecordPlan:
         for number, path in self.exposed.items():
             val = row.get(path)
             if val is None:
-                exposed.append(pl.lit(None, dtype=pl.String).alias(check_column(number)))
+                exposed.append(pl.lit(None, dtype=pl.String).alias(observed_column(number)))
             elif val.kind == "str":
-                exposed.append(val.expr.alias(check_column(number)))
+                exposed.append(val.expr.alias(observed_column(number)))
             else:
-                batch.flag(val.present())  # the per-row path gives the check a Python value
-                exposed.append(pl.lit(None, dtype=pl.String).alias(check_column(number)))
+                batch.flag(val.present())  # the per-row path gives observers a Python value
+                exposed.append(pl.lit(None, dtype=pl.String).alias(observed_column(number)))
         warnings = self._check(batch, row)
         text = self._text(batch, row, sid)
         out = [

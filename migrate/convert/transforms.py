@@ -24,23 +24,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import polars as pl
 from babel.numbers import get_currency_precision, get_currency_symbol, list_currencies
 
-from migrate.convert.batch import Batch, Val, as_text, none
-from migrate.convert.vector import (
-    PY_WHITESPACE,
-    WS,
-    WS_NO_NL,
-    WS_RUNS,
-    char_class,
-    is_ascii,
-    py_blank,
-    py_strip,
-)
+from migrate._lazy import LazyModule, lazy_attribute
+from migrate.convert.pychars import PY_WHITESPACE, WS, WS_NO_NL, WS_RUNS, char_class
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from migrate.convert.batch import Batch, Val, as_text, none
+    from migrate.convert.vector import is_ascii, py_blank, py_strip
+else:
+    # The vectorised forms need Polars; the per-row transforms (and ``import migrate``) do not.
+    pl = LazyModule("polars")
+    Val = lazy_attribute("migrate.convert.batch", "Val")
+    as_text = lazy_attribute("migrate.convert.batch", "as_text")
+    none = lazy_attribute("migrate.convert.batch", "none")
+    is_ascii = lazy_attribute("migrate.convert.vector", "is_ascii")
+    py_blank = lazy_attribute("migrate.convert.vector", "py_blank")
+    py_strip = lazy_attribute("migrate.convert.vector", "py_strip")
 from migrate.edn.values import Money
 
 Transform = Callable[[Any], Any]
@@ -95,7 +100,7 @@ class VectorStep:
 #: ``currency`` is the row's currency column (money transforms), else ``None``. Values the form
 #: cannot transform exactly are handed to :func:`python_rest` (the per-row transform, once per
 #: distinct value) or flagged for the per-row path.
-VectorForm = Callable[[Batch, Val, VectorStep, "pl.Expr | None"], Val]
+VectorForm = Callable[["Batch", "Val", VectorStep, "pl.Expr | None"], "Val"]
 
 
 @dataclass(frozen=True)
@@ -242,7 +247,7 @@ def _format_parser(pattern: str) -> Callable[[str], datetime | None]:
     ``strptime`` itself uses first, and builds the datetime directly for the common fields.
     """
     try:
-        import _strptime
+        import _strptime  # type: ignore[import-not-found]  # CPython's, not in typeshed
 
         regex = _strptime._TimeRE_cache.compile(pattern)
     except (ImportError, AttributeError, KeyError, ValueError, re.error):

@@ -25,34 +25,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import polars as pl
 
-#: Every character Python's ``str.isspace()`` (and ``str.strip()``, ``str.split()``, ``\\s``) counts.
-PY_WHITESPACE = "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace())
+from migrate.convert.pychars import NOT_WS, PY_WHITESPACE, WS, WS_NO_NL, WS_RUNS, char_class
 
-
-def char_class(chars: str, negate: bool = False) -> str:
-    """A Rust-regex character class holding exactly ``chars``."""
-    inner = "".join(f"\\x{{{ord(char):x}}}" for char in chars)
-    return f"[{'^' if negate else ''}{inner}]"
-
-
-#: Python's whitespace as a regex class (use instead of ``\\s``): Rust's ``\\s`` (Unicode
-#: White_Space) and U+001C..U+001F, which is exactly Python's set (a test compares the two over
-#: every code point), and faster to match than the characters listed one by one.
-WS = r"[\s\x1c-\x1f]"
-#: Python's whitespace without the newline.
-WS_NO_NL = r"[\s\x1c-\x1f&&[^\n]]"
-#: Anything that is not Python whitespace (use instead of ``\\S``).
-NOT_WS = r"[^\s\x1c-\x1f]"
-
-#: Runs of Python whitespace other than a single space (replacing those by one space is what
-#: ``re.sub(r"\\s+", " ", text)`` does, without rewriting every lone space).
-WS_RUNS = r"[\s\x1c-\x1f]{2,}|[\s\x1c-\x1f&&[^ ]]"
+__all__ = ["NOT_WS", "PY_WHITESPACE", "WS", "WS_NO_NL", "WS_RUNS", "char_class"]
 
 _BLANK = f"^{WS}*$"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class EdnError(Exception):
     """Base class of every error the edn reader raises."""
@@ -10,11 +12,21 @@ class EdnError(Exception):
 class EdnSyntaxError(EdnError):
     """Malformed edn: a one-line message with the file, line and column where it was found."""
 
-    def __init__(self, message: str, filename: str | None, line: int, column: int) -> None:
+    def __init__(
+        self,
+        message: str,
+        filename: str | None,
+        line: int,
+        column: int,
+        rule: str | None = None,
+    ) -> None:
         self.message = message
         self.filename = filename
         self.line = line
         self.column = column
+        # The strictness rule (migrate.edn.strictness.RULES) when Clojure's reader would have read
+        # the input; None for malformed edn that Clojure rejects too.
+        self.rule = rule
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -23,8 +35,8 @@ class EdnSyntaxError(EdnError):
             where = f"{self.filename}:{where}"
         return f"{where}: {self.message}"
 
-    def __reduce__(self):
-        return (type(self), (self.message, self.filename, self.line, self.column))
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.message, self.filename, self.line, self.column, self.rule))
 
 
 class RowShapeError(EdnError):
@@ -41,5 +53,5 @@ class RowShapeError(EdnError):
         self.path = path
         super().__init__(message)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.code, self.message, self.path))

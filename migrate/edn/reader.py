@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import codecs
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from migrate.edn._parse import (
     MAX_DEPTH,
@@ -31,11 +32,11 @@ from migrate.edn._parse import (
     kind_name,
     namespaced_key,
     parse_value,
-    show,
     skip,
 )
-from migrate.edn._scan import NS_MAP, SKIP_RE, TOKEN_RE, Fail, NeedMore
+from migrate.edn._scan import NS_MAP, TOKEN_RE, WS, Fail, NeedMore, skip_match
 from migrate.edn.errors import EdnError, EdnSyntaxError
+from migrate.edn.show import show
 from migrate.edn.values import EdnList, Keyword
 
 __all__ = [
@@ -54,20 +55,22 @@ DATA = Keyword("data")
 _BOM = "\ufeff"
 _BOM_MESSAGE = "byte order mark at the start of the file (Clojure's reader does not skip it)"
 _POSITION_DEPTH = 64
+# A character that ends a token: an error before the last one is not caused by the input's end.
+_STOP_CHAR = re.compile(f'[{WS}";^()\\[\\]{{}}\\\\]')
 
 
 def loads(text: str) -> Any:
     """Read the single edn value in ``text``; anything but whitespace after it is an error."""
     try:
         if text.startswith(_BOM):
-            raise Fail(0, _BOM_MESSAGE)
+            raise Fail(0, _BOM_MESSAGE, rule="byte-order-mark")
         pos = skip(text, 0, True)
         if pos >= len(text):
             raise Fail(0, "empty document")
         value, end = parse_value(text, pos, True)
-        end = SKIP_RE.match(text, end).end()
+        end = skip_match(text, end).end()
         if end < len(text):
-            raise Fail(end, "unexpected content after the value")
+            raise Fail(end, "unexpected content after the value", rule="trailing-content")
         return value
     except Fail as fail:
         raise _syntax_error(fail, None, lambda offset: _line_column(text, offset)) from None
@@ -152,7 +155,7 @@ class DocumentReader:
 
     def __init__(
         self,
-        source: str | os.PathLike[str] | TextIO,
+        source: str | os.PathLike[str] | TextIO | IO[bytes],
         filename: str | None = None,
         chunk_size: int = 1 << 20,
     ) -> None:
@@ -182,15 +185,17 @@ class DocumentReader:
             raise self._error(buf, fail) from None
 
     def _error(self, buf: _Buffer, fail: Fail) -> EdnSyntaxError:
-        if buf.bad_byte is not None and fail.offset >= len(buf.text):
-            fail = buf.undecodable()  # the input ended early because it stopped being UTF-8
+        if buf.bad_byte is not None and _STOP_CHAR.search(buf.text, fail.offset + 1) is None:
+            # The input ended early because it stopped being UTF-8, inside the token that
+            # failed (a keyword cut at the byte) or after it.
+            fail = buf.undecodable()
         return _syntax_error(fail, self.filename, buf.line_column)
 
     def _document(self, buf: _Buffer) -> Iterator[Entry]:
         self.header = header = Header()
         buf.fill(0)
         if buf.text.startswith(_BOM):
-            raise Fail(0, _BOM_MESSAGE)
+            raise Fail(0, _BOM_MESSAGE, rule="byte-order-mark")
         _, pos = buf.attempt(0, _at_value)
         if pos is None:
             if buf.bad_byte is not None:
@@ -243,7 +248,7 @@ class DocumentReader:
             else:
                 header.unknown_keys.append((key, buf.line_column(key_pos)))
 
-    def _rows(self, buf: _Buffer, pos: int) -> Iterator[Entry]:
+    def _rows(self, buf: _Buffer, pos: int) -> Generator[Entry, None, int]:
         closer = "]" if buf.text[pos] == "[" else ")"
         name = "vector" if closer == "]" else "list"
         opened = "{}:{}".format(*buf.line_column(pos))
@@ -252,10 +257,10 @@ class DocumentReader:
         # The hot loop: _at_row and parse_value without buf.attempt's indirection, and without
         # _at_row at all when only whitespace precedes the next row's '['.
         text, eof = buf.text, buf.eof
-        skip_match = SKIP_RE.match
+        skip_to = skip_match  # a local: the loop's look-ups stay local
         while True:
             try:
-                start = skip_match(text, pos).end()
+                start = skip_to(text, pos).end()
                 if not text.startswith("[", start):
                     start = _at_row(text, pos, eof, opened, name, closer)
                     if text[start] == closer:
@@ -346,7 +351,7 @@ def _at_row(text: str, pos: int, eof: bool, opened: str, name: str, closer: str)
 
 
 def _after_document(text: str, pos: int, eof: bool) -> int:
-    pos = SKIP_RE.match(text, pos).end()
+    pos = skip_match(text, pos).end()
     if pos >= len(text) and not eof:
         raise NeedMore
     return pos
@@ -375,7 +380,7 @@ class _Buffer:
         self.row_line = 1  # ... and the line there
         self.done = 0  # where the top-level form ended
 
-    def attempt(self, pos: int, step) -> tuple[int, Any]:
+    def attempt(self, pos: int, step: Callable[[str, int, bool], Any]) -> tuple[int, Any]:
         """Run ``step(text, pos, eof)``, refilling and retrying while it needs more input.
 
         Returns ``(pos, result)``: ``pos`` is where the step started in the final window (a
@@ -443,7 +448,9 @@ class _Buffer:
 
     def undecodable(self) -> Fail:
         """The error for the byte that stopped decoding, at the end of the decoded text."""
-        return Fail(len(self.text), f"invalid UTF-8 byte 0x{self.bad_byte:02x}")
+        return Fail(
+            len(self.text), f"invalid UTF-8 byte 0x{self.bad_byte:02x}", rule="invalid-utf8"
+        )
 
     def line_column(self, offset: int) -> tuple[int, int]:
         """``(line, column)`` of a text offset (counts from the window's start)."""
@@ -496,7 +503,10 @@ def _walk(
         namespace = None
         if src.startswith("#:", pos):
             match = TOKEN_RE.match(src, pos)
+            assert match is not None, "the value parsed, so its '#:ns{' prefix is a token"
             namespace = match[NS_MAP]
+            if namespace is None:  # '#: ns{', '#:#_x ns{': positions inside are not recorded
+                return parse_value(src, pos, True)[1]
             pos = match.end() - 1
             char = "{"
         if char == "{":
@@ -524,10 +534,12 @@ def _line_column(text: str, offset: int) -> tuple[int, int]:
     return line, offset - text.rfind("\n", 0, offset)
 
 
-def _syntax_error(fail: Fail, filename: str | None, locate) -> EdnSyntaxError:
+def _syntax_error(
+    fail: Fail, filename: str | None, locate: Callable[[int], tuple[int, int]]
+) -> EdnSyntaxError:
     message = fail.message
     if fail.ref is not None:
         line, column = locate(fail.ref)
         message = message.replace("{ref}", f"{line}:{column}")
     line, column = locate(fail.offset)
-    return EdnSyntaxError(message, filename, line, column)
+    return EdnSyntaxError(message, filename, line, column, fail.rule)

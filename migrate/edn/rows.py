@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from migrate import schemas
-from migrate.edn._parse import kind_name, show
+from migrate.edn._parse import kind_name
 from migrate.edn.errors import RowShapeError
-from migrate.edn.values import Char, Keyword, Row
-from migrate.edn.writer import EdnWriteError, dumps
+from migrate.edn.show import show
+from migrate.edn.values import Keyword, Row
 
 if TYPE_CHECKING:
     from migrate.edn.reader import Header
@@ -47,13 +47,13 @@ def row_from_value(value: Any) -> Row:
         raise RowShapeError(
             "id-tuple-shape",
             f"the id tuple must start with an id attribute such as :im.user/id, found "
-            f"{_shown(id_attr)}",
+            f"{show(id_attr)}",
             (0, 0),
         )
     if id_attr not in schemas.load().by_id_attr:
         known = ", ".join(repr(row_type.id_attr) for row_type in schemas.load().types)
         raise RowShapeError(
-            "row-type-unknown", f"unknown row type {id_attr!r} (known: {known})", (0, 0)
+            "row-type-unknown", f"unknown row type {show(id_attr)} (known: {known})", (0, 0)
         )
     import_id = alias = None
     if len(id_tuple) == 2:
@@ -66,7 +66,7 @@ def row_from_value(value: Any) -> Row:
             raise RowShapeError(
                 "id-tuple-shape",
                 f"the second element of the id tuple must be an import id (#uuid) or an alias "
-                f"(keyword), found {_shown(second)}",
+                f"(keyword), found {show(second)}",
                 (0, 1),
             )
     elif len(id_tuple) == 3:
@@ -75,14 +75,14 @@ def row_from_value(value: Any) -> Row:
             raise RowShapeError(
                 "id-tuple-shape",
                 f"the second element of a 3-element id tuple must be an import id (#uuid), "
-                f"found {_shown(import_id)}",
+                f"found {show(import_id)}",
                 (0, 1),
             )
         if type(alias) is not Keyword:
             raise RowShapeError(
                 "id-tuple-shape",
                 f"the third element of the id tuple must be an alias (keyword), found "
-                f"{_shown(alias)}",
+                f"{show(alias)}",
                 (0, 2),
             )
     if not isinstance(attrs, dict):
@@ -134,52 +134,4 @@ def _described(value: Any) -> str:
         return f"a {kind} of {len(value)} element{'s' if len(value) != 1 else ''}"
     if kind in ("nil", "boolean"):
         return show(value)
-    return f"{kind} {_shown(value)}"
-
-
-_SHOWN_LIMIT = 40
-"""Characters of a value shown in a message, escapes included."""
-
-
-def _shown(value: Any) -> str:
-    """:func:`show`, with control and other invisible characters escaped as edn writes them.
-
-    A NUL or an escape sequence printed raw would garble the terminal or the log the message
-    ends up in; ``"a\\u0000b"`` and ``\\u0007`` say what is there. Long values are cut with
-    ``...`` after about 40 characters.
-    """
-    if type(value) is str:
-        return '"' + _escaped(value, in_string=True) + '"'
-    if type(value) is Char:
-        try:
-            return dumps(value)
-        except EdnWriteError:  # not one UTF-16 code unit: no edn form
-            text = value.value
-            return "\\" + text if text.isprintable() else _escaped(text, in_string=False)
-    return _escaped(show(value), in_string=False)
-
-
-def _escaped(text: str, *, in_string: bool) -> str:
-    pieces: list[str] = []
-    size = 0
-    for char in text:
-        piece = _string_escape(char) if in_string or not char.isprintable() else char
-        if size + len(piece) > _SHOWN_LIMIT:
-            pieces.append("...")
-            break
-        pieces.append(piece)
-        size += len(piece)
-    return "".join(pieces)
-
-
-def _string_escape(char: str) -> str:
-    """``char`` as written inside an edn string (``\\n``, ``\\"``, ``\\u0000``), never raw
-    when it is invisible: the writer leaves e.g. astral format characters as they are."""
-    try:
-        piece = dumps(char)[1:-1]
-    except EdnWriteError:  # a lone surrogate
-        piece = char
-    if piece == char and not char.isprintable():
-        code = ord(char)
-        piece = f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
-    return piece
+    return f"{kind} {show(value)}"

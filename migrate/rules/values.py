@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 from babel.numbers import get_currency_precision, list_currencies
 from email_validator import EmailNotValidError, validate_email
 
+from migrate.edn.show import kind_of, show
 from migrate.edn.values import Keyword, Location, Money, Tagged
 from migrate.rules.attributes import expected_found
-from migrate.rules.registry import acceptor, value_rule, vector_form
-from migrate.rules.show import kind_of, show
+from migrate.rules.registry import Context, Message, acceptor, value_rule, vector_form
+from migrate.schemas import Attribute
 
 CURRENCIES = frozenset(list_currencies())
 
@@ -25,25 +28,26 @@ def currency_precision(code: str) -> int:
     return get_currency_precision(code)
 
 
-def _is_number(value) -> bool:
+def _is_number(value: Any) -> bool:
     if type(value) is int or type(value) is Decimal:
         return value.is_finite() if type(value) is Decimal else True
     return type(value) is float and math.isfinite(value)
 
 
-def _decimals(amount) -> int:
+def _decimals(amount: int | float | Decimal) -> int:
     """How many decimals the amount's value needs; trailing zeros do not count."""
     if type(amount) is int:
         return 0
     exponent = Decimal(repr(amount) if type(amount) is float else amount).normalize().as_tuple()
-    return max(0, -exponent.exponent)
+    # Only NaN and the infinities have a letter for an exponent; they have no decimals.
+    return max(0, -exponent.exponent) if isinstance(exponent.exponent, int) else 0
 
 
 # money -----------------------------------------------------------------------------------------
 
 
 @acceptor("money")
-def _money_ok(value, attribute, context) -> bool:
+def _money_ok(value: Any, attribute: Attribute, context: Context) -> bool:
     if type(value) is not Money:
         return False
     amount, currency = value.amount, value.currency
@@ -56,14 +60,14 @@ def _money_ok(value, attribute, context) -> bool:
 
 
 @value_rule("money", "type-mismatch", gate=True)
-def money_type(value, attribute, context):
+def money_type(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """A money attribute holds ``#im/money``."""
     if not isinstance(value, Money | Tagged):
         yield expected_found(attribute, '#im/money [amount "CUR"]', value)
 
 
 @value_rule("money", "money-shape", gate=True)
-def money_shape(value, attribute, context):
+def money_shape(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """``#im/money`` holds a vector of a finite number and a currency code string."""
     if isinstance(value, Tagged):
         yield (
@@ -84,14 +88,14 @@ def money_shape(value, attribute, context):
 
 
 @value_rule("money", "money-negative")
-def money_negative(value, attribute, context):
+def money_negative(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """Amounts are zero or more."""
     if value.amount < 0:
         yield f"{attribute.key!r} amount must be 0 or more, found {show(value.amount)}"
 
 
 @value_rule("money", "currency-unknown")
-def currency_unknown(value, attribute, context):
+def currency_unknown(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """The currency is an ISO 4217 code, written in capitals."""
     if value.currency not in CURRENCIES:
         yield (
@@ -101,7 +105,7 @@ def currency_unknown(value, attribute, context):
 
 
 @value_rule("money", "money-precision")
-def money_precision(value, attribute, context):
+def money_precision(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """The amount has no more decimals than the currency's minor unit."""
     if value.currency not in CURRENCIES:
         return
@@ -115,7 +119,7 @@ def money_precision(value, attribute, context):
 
 
 @value_rule("money", "money-float")
-def money_float(value, attribute, context):
+def money_float(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """Amounts are exact: an integer or an ``M`` decimal, not a binary float."""
     if type(value.amount) is float:
         yield (
@@ -128,7 +132,7 @@ def money_float(value, attribute, context):
 
 
 @acceptor("location")
-def _location_ok(value, attribute, context) -> bool:
+def _location_ok(value: Any, attribute: Attribute, context: Context) -> bool:
     return (
         type(value) is Location
         and _is_number(value.lat)
@@ -139,14 +143,14 @@ def _location_ok(value, attribute, context) -> bool:
 
 
 @value_rule("location", "type-mismatch", gate=True)
-def location_type(value, attribute, context):
+def location_type(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """A location attribute holds ``#im/location``."""
     if not isinstance(value, Location | Tagged):
         yield expected_found(attribute, "#im/location [lat lng]", value)
 
 
 @value_rule("location", "location-shape", gate=True)
-def location_shape(value, attribute, context):
+def location_shape(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """``#im/location`` holds exactly two finite numbers."""
     if isinstance(value, Tagged):
         yield (
@@ -163,7 +167,7 @@ def location_shape(value, attribute, context):
 
 
 @value_rule("location", "location-range")
-def location_range(value, attribute, context):
+def location_range(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """Latitude lies in -90..90 and longitude in -180..180."""
     if not -90 <= value.lat <= 90:
         yield f"{attribute.key!r} latitude must be from -90 to 90, found {show(value.lat)}"
@@ -175,7 +179,7 @@ def location_range(value, attribute, context):
 
 
 @value_rule("email", "type-mismatch", gate=True)
-def email_type(value, attribute, context):
+def email_type(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """An email address is a string."""
     if not isinstance(value, str):
         yield expected_found(attribute, "an email address string", value)
@@ -209,12 +213,12 @@ def email_problem(address: str) -> str | None:
 
 
 @acceptor("email")
-def _email_ok(value, attribute, context) -> bool:
+def _email_ok(value: Any, attribute: Attribute, context: Context) -> bool:
     return type(value) is str and email_problem(value) is None
 
 
 @value_rule("email", "email-invalid")
-def email_invalid(value, attribute, context):
+def email_invalid(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """The address is syntactically valid (email-validator, without a DNS look-up)."""
     problem = email_problem(value)
     if problem is not None:
@@ -232,19 +236,19 @@ _BAD_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 @acceptor("url")
-def _url_ok(value, attribute, context) -> bool:
+def _url_ok(value: Any, attribute: Attribute, context: Context) -> bool:
     return type(value) is str and _URL_RE.match(value) is not None
 
 
 @value_rule("url", "type-mismatch", gate=True)
-def url_type(value, attribute, context):
+def url_type(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """A URL is a string."""
     if not isinstance(value, str):
         yield expected_found(attribute, "a URL string", value)
 
 
 @value_rule("url", "url-invalid")
-def url_invalid(value, attribute, context):
+def url_invalid(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """An absolute http(s) URL with a host, percent-encoded: no spaces or raw non-ASCII."""
     if _URL_RE.match(value):
         return
@@ -268,7 +272,7 @@ def url_invalid(value, attribute, context):
 _JSON_SCALARS = (str, bool, int, type(None))
 
 
-def _json_problems(value, path: tuple):
+def _json_problems(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[str, tuple[Any, ...]]]:
     """Yield ``(description, path)`` for every non-JSON value inside ``value``."""
     kind = type(value)
     if kind in _JSON_SCALARS:
@@ -291,7 +295,7 @@ def _json_problems(value, path: tuple):
     yield f"{show(value)} ({kind_of(value)}) is not a JSON value", path
 
 
-def _describe_path(path: tuple) -> str:
+def _describe_path(path: tuple[Any, ...]) -> str:
     parts = []
     for part in path:
         if isinstance(part, int):
@@ -301,7 +305,7 @@ def _describe_path(path: tuple) -> str:
     return "".join(parts)
 
 
-def _to_json(value):
+def _to_json(value: Any) -> Any:
     kind = type(value)
     if kind is dict:
         return {
@@ -315,14 +319,14 @@ def _to_json(value):
     return value
 
 
-def json_size(value) -> int:
+def json_size(value: Any) -> int:
     """Bytes of ``value`` serialised as compact UTF-8 JSON (keyword keys without the colon)."""
     return len(
         json.dumps(_to_json(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     )
 
 
-def json_bound(value) -> int | None:
+def json_bound(value: Any) -> int | None:
     """An upper bound of ``json_size(value)``, or ``None`` when ``value`` is not all JSON.
 
     Cheap: no serialisation, scalars sized inline. A character takes at most 6 bytes in JSON
@@ -377,7 +381,7 @@ def json_bound(value) -> int | None:
 
 
 @acceptor("json")
-def _json_ok(value, attribute, context) -> bool:
+def _json_ok(value: Any, attribute: Attribute, context: Context) -> bool:
     if type(value) is not dict or not value:
         return False
     bound = json_bound(value)
@@ -385,14 +389,14 @@ def _json_ok(value, attribute, context) -> bool:
 
 
 @value_rule("json", "type-mismatch", gate=True)
-def json_type(value, attribute, context):
+def json_type(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """Extended data is a map."""
     if type(value) is not dict:
         yield expected_found(attribute, "a map of JSON values", value)
 
 
 @value_rule("json", "extended-data-type", gate=True)
-def json_values(value, attribute, context):
+def json_values(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """Extended data holds JSON only: keyword or string keys; no tags, sets, symbols or lists."""
     for description, path in _json_problems(value, ()):
         where = _describe_path(path)
@@ -400,7 +404,7 @@ def json_values(value, attribute, context):
 
 
 @value_rule("json", "extended-data-size")
-def json_size_limit(value, attribute, context):
+def json_size_limit(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """Extended data is at most the schema's limit (50KB) serialised as JSON."""
     limit = context.schema.extended_data_max_bytes
     size = json_size(value)
