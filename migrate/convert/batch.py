@@ -61,10 +61,12 @@ class Val:
     def where(self, condition: pl.Expr) -> Val:
         """This value where ``condition`` holds, ``None`` elsewhere."""
 
-        def keep(expr: pl.Expr | None) -> pl.Expr | None:
-            return None if expr is None else pl.when(condition).then(expr).otherwise(None)
+        def keep(expr: pl.Expr) -> pl.Expr:
+            return pl.when(condition).then(expr).otherwise(None)
 
-        return replace(self, expr=keep(self.expr), currency=keep(self.currency), lng=keep(self.lng))
+        currency = None if self.currency is None else keep(self.currency)
+        lng = None if self.lng is None else keep(self.lng)
+        return replace(self, expr=keep(self.expr), currency=currency, lng=lng)
 
 
 def none(kind: str) -> Val:
@@ -235,8 +237,8 @@ class Batch:
             joined.get_column("__bad").fill_null(False).alias(bad_name),
         )
         value = pl.when(~pl.col(bad_name)).then(pl.col(out_name)).otherwise(None)
-        currency = pl.col(cur_name) if kind == "money" else None
-        return Val(kind, value, currency), pl.col(bad_name)
+        money = pl.col(cur_name) if kind == "money" else None
+        return Val(kind, value, money), pl.col(bad_name)
 
 
 def _holder_dtype(kind: str) -> pl.DataType:

@@ -276,7 +276,10 @@ class ColumnarRun:
         return [n for n, (kind, _, _) in self.observers if kind == item.spec.record_type]
 
     def _observe(
-        self, item: _Spec, fast: pl.DataFrame | None, slow: dict[int, list[tuple[int, str, Any]]]
+        self,
+        item: _Spec,
+        fast: pl.DataFrame | None,
+        slow: dict[int, list[tuple[int, str | None, Any]]],
     ) -> None:
         """Tell each observer of ``item``'s type about every mapped record, in source order."""
         from migrate.convert.pipeline import Observed
@@ -297,7 +300,7 @@ class ColumnarRun:
                     for key in path[:-1]:
                         holder = holder.setdefault(key, {})
                     holder[path[-1]] = value
-                observe(Observed(record_type, sid, _Attrs(attrs)))
+                observe(Observed(record_type, sid or "", _Attrs(attrs)))
 
     def _per_row(
         self, item: _Spec, rows: Iterator[tuple[int, dict[str, Any]]], origins: Any
@@ -309,7 +312,7 @@ class ColumnarRun:
         out["text"] = []
         for ref in item.refs:
             out[ref.column] = []
-        observed: dict[int, list[tuple[int, str, Any]]] = {}
+        observed: dict[int, list[tuple[int, str | None, Any]]] = {}
         outcomes: dict[int, Any] = {}
         check = self.checker.check
         base = item.index * SEQ_SPAN

@@ -260,7 +260,7 @@ class Ledger:
                         f"source id {show(source_id, cut=False)} was already read for another "
                         f"{record_type} row (the first one {kept})"
                     )
-                    found = {"id": source_id}
+                    found: dict[str, Any] | str = {"id": source_id}
                 else:
                     found = _values(values)
                 self._reject(

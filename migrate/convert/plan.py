@@ -637,7 +637,7 @@ class RecordPlan:
     def _json_text(self, batch: Batch, root: JsonMap) -> pl.Expr | None:
         parts = []
         for key, value in root.entries:
-            key_text = f":{key.text}" if type(key) is Keyword else _edn_literal(key)
+            key_text = f":{key.text}" if isinstance(key, Keyword) else _edn_literal(key)
             if isinstance(value, JsonMap):
                 text = self._json_text(batch, value)
             else:

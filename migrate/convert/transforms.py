@@ -648,7 +648,7 @@ def amount_text(
     padded = fraction.fill_null("").str.pad_end(20, "0")
     if batch is not None:
         digits, padded = batch.put(digits, "md"), batch.put(padded, "mf")
-    branches = None
+    branches: Any = None
     for places in sorted({_precision(code) for code in KNOWN_CURRENCIES}):
         text = (
             digits
@@ -715,7 +715,7 @@ def _vector_minor_units(batch: Batch, val: Val, step: VectorStep, currency: pl.E
     ok = text.str.contains(r"^[0-9]{1,15}$") & precision.is_not_null()
     digits = text.str.strip_chars_start("0")
     digits = batch.put(pl.when(digits == "").then(pl.lit("0")).otherwise(digits), "ud")
-    branches = None
+    branches: Any = None
     for places in sorted({_precision(code) for code in KNOWN_CURRENCIES}):
         padded = digits.str.pad_start(places + 1, "0")
         if places == 0:
@@ -765,9 +765,13 @@ def _vector_boolean(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr 
         return val
     text = batch.put(py_strip(_source_text(batch, val)).str.to_lowercase(), "bt")
     ascii_text = is_ascii(text)
-    truth = pl.when(ascii_text & text.is_in(sorted(_TRUE))).then(True)
-    truth = truth.when(ascii_text & text.is_in(sorted(_FALSE))).then(False).otherwise(None)
-    truth = batch.put(truth, "bv")
+    decided = (
+        pl.when(ascii_text & text.is_in(sorted(_TRUE)))
+        .then(True)
+        .when(ascii_text & text.is_in(sorted(_FALSE)))
+        .then(False)
+    )
+    truth = batch.put(decided.otherwise(None), "bv")
     result = Val("bool", truth)
     return python_rest(batch, result, val, step, None, truth.is_null(), "bool")
 

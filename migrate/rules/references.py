@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrate.edn.show import show
 from migrate.edn.values import Keyword, Ref, Tagged
 from migrate.rules.attributes import expected_found
 from migrate.rules.registry import Context, Message, acceptor, value_rule, vector_form
 from migrate.schemas import Attribute
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def target_text(attribute: Attribute) -> str:
@@ -92,22 +95,26 @@ def ref_wrong_type(value: Any, attribute: Attribute, context: Context) -> Iterat
 # reference as [:im.TARGET/id #uuid "…"] of a target the job loader checked against the schema.
 
 
-def _built_reference(value, attribute):
+def _built_reference(value: Any, attribute: Attribute) -> pl.Expr:
     import polars as pl
 
     return pl.lit(value.kind == "ref" and value.target in attribute.targets)
 
 
 @vector_form(ref_type)
-def _ref_type_columns(batch, value, attribute, context):
+def _ref_type_columns(batch: Any, value: Any, attribute: Attribute, context: Context) -> pl.Expr:
     return _built_reference(value, attribute)
 
 
 @vector_form(ref_malformed)
-def _ref_malformed_columns(batch, value, attribute, context):
+def _ref_malformed_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
     return _built_reference(value, attribute)
 
 
 @vector_form(ref_wrong_type)
-def _ref_wrong_type_columns(batch, value, attribute, context):
+def _ref_wrong_type_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
     return _built_reference(value, attribute)

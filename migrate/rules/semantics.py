@@ -10,12 +10,15 @@ attributes that are well formed, so a malformed value is reported once, by its o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrate import schemas
 from migrate.edn.values import Keyword, Location, Row
 from migrate.rules.registry import Context, Message
 from migrate.schemas import RowType
+
+if TYPE_CHECKING:
+    import polars as pl
 
 RowRule = Callable[[Any, Any, Any], Iterable[Message]]
 ROW_RULES: dict[str, list[tuple[str, RowRule]]] = {}
@@ -182,7 +185,7 @@ def row_vector_form(
     return register
 
 
-def _keyword_is(row, key, keyword):
+def _keyword_is(row: Any, key: Keyword, keyword: Keyword) -> pl.Expr:
     import polars as pl
 
     value = row.get((key,))
@@ -192,12 +195,12 @@ def _keyword_is(row, key, keyword):
 
 
 @row_vector_form(review_listing_missing)
-def _review_listing_missing_columns(row, row_type, context):
+def _review_listing_missing_columns(row: Any, row_type: Any, context: Any) -> pl.Expr | None:
     return _keyword_is(row, REVIEW_TYPE, OF_PROVIDER) & ~row.present((REVIEW_LISTING,))
 
 
 @row_vector_form(review_listing_unexpected)
-def _review_listing_unexpected_columns(row, row_type, context):
+def _review_listing_unexpected_columns(row: Any, row_type: Any, context: Any) -> pl.Expr | None:
     return _keyword_is(row, REVIEW_TYPE, OF_CUSTOMER) & row.present((REVIEW_LISTING,))
 
 
@@ -209,7 +212,7 @@ class _Attrs:
 
 
 @row_vector_form(roles_incomplete)
-def _roles_incomplete_columns(row, row_type, context):
+def _roles_incomplete_columns(row: Any, row_type: Any, context: Any) -> pl.Expr | None:
     import polars as pl
 
     roles = row.get((USER_ROLE,))
@@ -222,11 +225,11 @@ def _roles_incomplete_columns(row, row_type, context):
 
 
 @row_vector_form(listing_no_author)
-def _listing_no_author_columns(row, row_type, context):
+def _listing_no_author_columns(row: Any, row_type: Any, context: Any) -> pl.Expr | None:
     return ~row.present((LISTING_AUTHOR,))
 
 
-def _json_missing(root, names):
+def _json_missing(root: Any, names: Any) -> pl.Expr:
     """True where ``_get``-ing ``names`` down from ``root`` gives ``None`` (or blank text)."""
     import polars as pl
 
@@ -236,13 +239,17 @@ def _json_missing(root, names):
     found = json_lookup(root, names)
     if found is None:
         return pl.lit(True)
-    if hasattr(found, "kind") and found.kind == "str":
+    from migrate.convert.batch import Val
+
+    if isinstance(found, Val) and found.kind == "str":
         return py_blank(found.expr)
     return ~found.present()
 
 
 @row_vector_form(listing_public_data_incomplete)
-def _listing_public_data_incomplete_columns(row, row_type, context):
+def _listing_public_data_incomplete_columns(
+    row: Any, row_type: Any, context: Any
+) -> pl.Expr | None:
     import polars as pl
 
     public = row.json.get((LISTING_PUBLIC_DATA,))
@@ -254,7 +261,7 @@ def _listing_public_data_incomplete_columns(row, row_type, context):
 
 
 @row_vector_form(listing_address_missing)
-def _listing_address_missing_columns(row, row_type, context):
+def _listing_address_missing_columns(row: Any, row_type: Any, context: Any) -> pl.Expr | None:
     import polars as pl
 
     location = row.get((LISTING_LOCATION,))

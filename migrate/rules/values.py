@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.numbers import get_currency_precision, list_currencies
 from email_validator import EmailNotValidError, validate_email
@@ -18,6 +18,9 @@ from migrate.edn.values import Keyword, Location, Money, Tagged
 from migrate.rules.attributes import expected_found
 from migrate.rules.registry import Context, Message, acceptor, value_rule, vector_form
 from migrate.schemas import Attribute
+
+if TYPE_CHECKING:
+    import polars as pl
 
 CURRENCIES = frozenset(list_currencies())
 
@@ -417,7 +420,7 @@ def json_size_limit(value: Any, attribute: Attribute, context: Context) -> Itera
 # (money: the amount's decimal text and ``currency``; location: latitude and ``lng``).
 
 
-def _lit(flag: bool):
+def _lit(flag: bool) -> pl.Expr:
     import polars as pl
 
     return pl.lit(flag)
@@ -427,29 +430,35 @@ _DECIMAL_TEXT = r"^-?[0-9]+(?:\.[0-9]+)?$"
 
 
 @vector_form(money_type)
-def _money_type_columns(batch, value, attribute, context):
+def _money_type_columns(batch: Any, value: Any, attribute: Attribute, context: Context) -> pl.Expr:
     return _lit(value.kind == "money")
 
 
 @vector_form(money_shape)
-def _money_shape_columns(batch, value, attribute, context):
+def _money_shape_columns(batch: Any, value: Any, attribute: Attribute, context: Context) -> pl.Expr:
     if value.kind != "money" or value.currency is None:
         return _lit(False)
     return value.expr.str.contains(_DECIMAL_TEXT) & value.currency.is_not_null()
 
 
 @vector_form(money_negative)
-def _money_negative_columns(batch, value, attribute, context):
+def _money_negative_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
     return ~value.expr.str.starts_with("-")
 
 
 @vector_form(currency_unknown)
-def _currency_unknown_columns(batch, value, attribute, context):
+def _currency_unknown_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
     return value.currency.is_in(sorted(CURRENCIES))
 
 
 @vector_form(money_precision)
-def _money_precision_columns(batch, value, attribute, context):
+def _money_precision_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
     import polars as pl
 
     codes = sorted(CURRENCIES)
@@ -462,29 +471,35 @@ def _money_precision_columns(batch, value, attribute, context):
 
 
 @vector_form(money_float)
-def _money_float_columns(batch, value, attribute, context):
+def _money_float_columns(batch: Any, value: Any, attribute: Attribute, context: Context) -> pl.Expr:
     return _lit(value.kind == "money")  # amounts are decimal text, never binary floats
 
 
 @vector_form(location_type)
-def _location_type_columns(batch, value, attribute, context):
+def _location_type_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
     return _lit(value.kind == "location")
 
 
 @vector_form(location_shape)
-def _location_shape_columns(batch, value, attribute, context):
+def _location_shape_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
     if value.kind != "location" or value.lng is None:
         return _lit(False)
     return value.expr.is_finite() & value.lng.is_finite()
 
 
 @vector_form(location_range)
-def _location_range_columns(batch, value, attribute, context):
+def _location_range_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
     return value.expr.is_between(-90, 90) & value.lng.is_between(-180, 180)
 
 
 @vector_form(email_type)
-def _email_type_columns(batch, value, attribute, context):
+def _email_type_columns(batch: Any, value: Any, attribute: Attribute, context: Context) -> pl.Expr:
     return _lit(value.kind == "str")
 
 
@@ -492,7 +507,9 @@ _SIMPLE_LOCAL_COLUMNS = r"^[A-Za-z0-9_%+\-]+(?:\.[A-Za-z0-9_%+\-]+)*$"
 
 
 @vector_form(email_invalid)
-def _email_invalid_columns(batch, value, attribute, context):
+def _email_invalid_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
     """``email_problem`` as columns: a plain local part needs only its domain's verdict,
     asked once per distinct domain; any other address is judged whole, once per address."""
     import polars as pl
@@ -521,7 +538,7 @@ def _email_invalid_columns(batch, value, attribute, context):
 
 
 @vector_form(url_type)
-def _url_type_columns(batch, value, attribute, context):
+def _url_type_columns(batch: Any, value: Any, attribute: Attribute, context: Context) -> pl.Expr:
     return _lit(value.kind == "str")
 
 
@@ -532,11 +549,11 @@ _URL_COLUMNS = (
 
 
 @vector_form(url_invalid)
-def _url_invalid_columns(batch, value, attribute, context):
+def _url_invalid_columns(batch: Any, value: Any, attribute: Attribute, context: Context) -> pl.Expr:
     return value.expr.str.contains(_URL_COLUMNS)
 
 
-def _json_leaves(root):
+def _json_leaves(root: Any) -> Iterator[Any]:
     for _, item in root.entries:
         if hasattr(item, "entries"):
             yield from _json_leaves(item)
@@ -545,12 +562,12 @@ def _json_leaves(root):
 
 
 @vector_form(json_type)
-def _json_type_columns(batch, value, attribute, context):
+def _json_type_columns(batch: Any, value: Any, attribute: Attribute, context: Context) -> pl.Expr:
     return _lit(hasattr(value, "entries"))
 
 
 @vector_form(json_values)
-def _json_values_columns(batch, value, attribute, context):
+def _json_values_columns(batch: Any, value: Any, attribute: Attribute, context: Context) -> pl.Expr:
     import polars as pl
 
     silent = pl.lit(True)
@@ -562,7 +579,7 @@ def _json_values_columns(batch, value, attribute, context):
     return silent
 
 
-def _json_bound_columns(root):
+def _json_bound_columns(root: Any) -> pl.Expr:
     """``json_bound`` of a column of extended-data maps (an upper bound of the JSON size)."""
     import polars as pl
 
@@ -583,5 +600,7 @@ def _json_bound_columns(root):
 
 
 @vector_form(json_size_limit)
-def _json_size_limit_columns(batch, value, attribute, context):
+def _json_size_limit_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
     return _json_bound_columns(value) <= context.schema.extended_data_max_bytes
