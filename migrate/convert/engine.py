@@ -82,8 +82,12 @@ EMAIL_ADDRESS = schemas.key("im.email/address")
 #: Rows of one batch of a spec without a plan (its rows all take the per-row path).
 ROW_BATCH = 50_000
 
-#: Bytes of source values evaluated at once (a batch of long texts is cut into slices).
-SLICE_BYTES = 24 << 20
+#: Bytes of source values, and rows, evaluated at once: a batch is cut into slices, so that
+#: a slice's working columns (its values, their edn texts) stay within bounded memory.
+SLICE_BYTES = 12 << 20
+SLICE_ROWS = 50000
+#: Records asked of a source at once.
+BATCH_SIZE = 50_000
 
 
 _CANDIDATE_SCHEMA = {
@@ -183,6 +187,11 @@ class ColumnarRun:
                 if close is not None:
                     close()
             self.ledger.specs_done = item.index
+            later = [
+                spec for spec in self.specs[item.index + 1 :] if spec.spec.record_type == "listing"
+            ]
+            if self.geocoder is not None and item.spec.record_type == "listing" and not later:
+                self.geocoder.release()
         self._progress("read", self.done)
 
     def _columns(self, item: _Spec) -> list[str]:
@@ -193,10 +202,14 @@ class ColumnarRun:
 
     def _read_batches(self, item: _Spec, source: Any) -> None:
         columns = self._columns(item)
-        for whole in source_batches(source, columns, each=item.spec.each, limit=self.options.limit):
+        for whole in source_batches(
+            source, columns, each=item.spec.each, limit=self.options.limit, size=BATCH_SIZE
+        ):
             # A batch of long texts is evaluated in slices: each step holds a few columns of
             # the batch's size, so the slice's size bounds the memory a batch needs.
-            pieces = max(1, -(-int(whole.estimated_size()) // SLICE_BYTES))
+            pieces = max(
+                1, -(-int(whole.estimated_size()) // SLICE_BYTES), -(-whole.height // SLICE_ROWS)
+            )
             step = -(-whole.height // pieces) if whole.height else 1
             for start in range(0, max(whole.height, 1), step):
                 self._evaluate(item, whole.slice(start, step))

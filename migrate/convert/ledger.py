@@ -179,6 +179,8 @@ class Ledger:
         self.listing_images: list[pl.Series] = []  # images with a listing, by batch
         self.reviews: list[tuple[str, str, str]] = []  # (review sid, author sid, subject sid)
         self.refs: list[pl.DataFrame] = []
+        self._ref_ids: dict[tuple[str, int], int] = {}
+        self.ref_meta: dict[int, tuple[str, str, str, bool]] = {}  # from type, path, target, req.
         # Types whose rows are all read and none has a required reference or can be rejected
         # when settling: a reference to a kept row of such a type can never matter.
         self.final_after = final_after
@@ -500,26 +502,34 @@ class Ledger:
         state._seen = None
 
     def _keep_refs(self, record_type: str, refs: list[RefSpec], accepted: pl.DataFrame) -> None:
-        """Record the references of kept rows that may still matter when settling."""
+        """Record the references of kept rows that may still matter when settling: by the
+        referring row's seq and the target's, looked up now among the rows read so far."""
         for ref in refs:
+            ref_id = self._ref_ids.setdefault((record_type, ref.index), len(self._ref_ids))
+            self.ref_meta[ref_id] = (record_type, ref.text, ref.target, ref.required)
             picked = accepted.filter(pl.col(ref.column).is_not_null()).select(
-                pl.lit(record_type).alias("from_type"),
-                pl.col("sid").alias("from_sid"),
                 pl.col("seq").alias("from_seq"),
                 (pl.col("seq") * 64 + ref.index).alias("order"),
-                pl.lit(ref.index, dtype=pl.Int64).alias("ref"),
-                pl.lit(ref.target).alias("target_type"),
+                pl.lit(ref_id, dtype=pl.Int32).alias("ref_id"),
                 pl.col(ref.column).alias("target_sid"),
                 pl.lit(ref.required).alias("required"),
-                pl.lit(ref.text).alias("path"),
+            )
+            target = self.types.get(ref.target)
+            nodes = target.nodes() if target is not None else pl.DataFrame(schema=_NODE_SCHEMA)
+            picked = picked.join(
+                nodes.select(
+                    pl.col("sid").alias("target_sid"),
+                    pl.col("seq").alias("target_seq"),
+                    pl.col("state").alias("target_state"),
+                ),
+                on="target_sid",
+                how="left",
             )
             if self._is_final(ref.target):
                 # Kept rows of this type stay kept: only references to others can matter.
-                target = self.types[ref.target]
-                kept_ids = target.nodes().filter(pl.col("state") == ACCEPTED).get_column("sid")
-                picked = picked.filter(~pl.col("target_sid").is_in(kept_ids.implode()))
+                picked = picked.filter((pl.col("target_state") != ACCEPTED).fill_null(True))
             if picked.height:
-                self.refs.append(picked)
+                self.refs.append(picked.drop("target_state"))
 
     def _is_final(self, record_type: str) -> bool:
         last = self.final_after.get(record_type)
@@ -545,28 +555,6 @@ class Ledger:
         self._settle_avatars()
         self._settle_reviews()
         self._cascade()
-
-    def _state_frame(self) -> pl.DataFrame:
-        """Every node of every type: type, sid, state, code (after the read phase)."""
-        frames = []
-        for name, state in self.types.items():
-            nodes = state.nodes()
-            frame = nodes.select(pl.lit(name).alias("type"), "sid", "seq", "state", "code")
-            if state.late_rejects:
-                late = state.late_rejects
-                hit = pl.col("sid").is_in(list(late))
-                frame = frame.with_columns(
-                    pl.when(hit)
-                    .then(pl.lit(REJECTED, dtype=pl.UInt8))
-                    .otherwise(pl.col("state"))
-                    .alias("state"),
-                    pl.when(hit)
-                    .then(pl.col("sid").replace_strict(late, default=None, return_dtype=pl.String))
-                    .otherwise(pl.col("code"))
-                    .alias("code"),
-                )
-            frames.append(frame)
-        return pl.concat(frames) if frames else pl.DataFrame()
 
     def _settle_stripe(self) -> None:
         from migrate.convert.ids import id_attr, import_id
@@ -650,40 +638,56 @@ class Ledger:
             return
         refs = pl.concat(self.refs)
         self.refs = []
-        # Every node by its seq; each reference's target by the seq of the row holding it.
-        nodes = self._state_frame()
-        targets = []
-        for name in refs.get_column("target_type").unique().to_list():
-            of_type = refs.filter(pl.col("target_type") == name)
-            known = nodes.filter(pl.col("type") == name).select(
-                pl.col("sid").alias("target_sid"), pl.col("seq").alias("target_seq")
-            )
-            targets.append(of_type.join(known, on="target_sid", how="left"))
-        refs = pl.concat(targets).sort("order")
-        states = nodes.select("seq", "state", "code")
-        kept = states.filter(pl.col("state") == ACCEPTED).get_column("seq")
+        refs = self._resolve_late_targets(refs)
+        # The rows that end up not kept: a fixpoint over the required references, on the
+        # (few) rows not kept rather than the many kept ones.
+        gone = self._gone_seqs()
         required = refs.filter(pl.col("required")).select("from_seq", "target_seq")
-        while True:  # the rows that stay kept: a fixpoint over the required references
-            live = required.filter(pl.col("from_seq").is_in(kept.implode()))
-            broken = live.filter(~pl.col("target_seq").is_in(kept.implode()).fill_null(False))
+        while True:
+            broken = required.filter(
+                ~pl.col("from_seq").is_in(gone.implode())
+                & (pl.col("target_seq").is_null() | pl.col("target_seq").is_in(gone.implode()))
+            )
             if broken.height == 0:
                 break
-            gone = broken.get_column("from_seq").unique()
-            kept = kept.filter(~kept.is_in(gone.implode()))
+            gone = pl.concat([gone, broken.get_column("from_seq").unique()])
         # Only references to rows not kept in the end can act, in any pass.
-        acting = refs.filter(~pl.col("target_seq").is_in(kept.implode()).fill_null(False))
+        acting = refs.filter(
+            pl.col("target_seq").is_null() | pl.col("target_seq").is_in(gone.implode())
+        ).sort("order")
+        del refs, required, gone
         if acting.height == 0:
             return
         involved = pl.concat(
             [acting.get_column("from_seq"), acting.get_column("target_seq").drop_nulls()]
         ).unique()
-        info = states.filter(pl.col("seq").is_in(involved.implode()))
-        state_of = dict(zip(info["seq"].to_list(), info["state"].to_list(), strict=True))
-        code_of = dict(zip(info["seq"].to_list(), info["code"].to_list(), strict=True))
-        rows = acting.select(
-            "from_seq", "from_type", "from_sid", "target_seq", "target_type", "target_sid",
-            "required", "path",
-        ).rows()  # fmt: skip
+        state_of: dict[int, int] = {}
+        code_of: dict[int, str | None] = {}
+        sid_of: dict[int, str] = {}
+        for state in self.types.values():
+            nodes = state.nodes().filter(pl.col("seq").is_in(involved.implode()))
+            for seq, sid, node_state, code in nodes.select("seq", "sid", "state", "code").rows():
+                late = state.late_rejects.get(sid)
+                state_of[seq] = REJECTED if late is not None else node_state
+                code_of[seq] = late if late is not None else code
+                sid_of[seq] = sid
+        rows = []
+        for source, ref_id, target, target_sid in acting.select(
+            "from_seq", "ref_id", "target_seq", "target_sid"
+        ).rows():
+            from_type, path, target_type, is_required = self.ref_meta[ref_id]
+            rows.append(
+                (
+                    source,
+                    from_type,
+                    sid_of[source],
+                    target,
+                    target_type,
+                    target_sid,
+                    is_required,
+                    path,
+                )
+            )
         passes = [row for row in rows if row[6]]
         rejected = 0
         changed = True
@@ -698,12 +702,15 @@ class Ledger:
                 if target_state == REJECTED:
                     code = "ref-target-rejected"
                     message = (
-                        f"{path} refers to {target_type} {show(target_sid, cut=False)}, which was rejected "
-                        f"({code_of.get(target) or 'rejected'})"
+                        f"{path} refers to {target_type} {show(target_sid, cut=False)}, "
+                        f"which was rejected ({code_of.get(target) or 'rejected'})"
                     )
                 else:  # no source holds it
                     code = "ref-unresolved"
-                    message = f"{path} refers to {target_type} {show(target_sid, cut=False)}, which no source holds"
+                    message = (
+                        f"{path} refers to {target_type} {show(target_sid, cut=False)}, "
+                        "which no source holds"
+                    )
                 state_of[source] = REJECTED
                 code_of[source] = code
                 self.types[from_type].late_rejects[from_sid] = code
@@ -721,6 +728,42 @@ class Ledger:
                 target_state = state_of.get(target, 0) if target is not None else 0
                 code = "ref-target-rejected" if target_state else "ref-unresolved"
                 self.dropped.setdefault((from_type, from_sid), []).append((path, code))
+
+    def _resolve_late_targets(self, refs: pl.DataFrame) -> pl.DataFrame:
+        """Targets read after the rows referring to them (forward references): found now."""
+        unresolved = refs.filter(pl.col("target_seq").is_null())
+        if unresolved.height == 0:
+            return refs
+        found = []
+        for ref_id in unresolved.get_column("ref_id").unique().to_list():
+            target = self.types.get(self.ref_meta[ref_id][2])
+            if target is None:
+                continue
+            wanted = unresolved.filter(pl.col("ref_id") == ref_id).select("target_sid").unique()
+            hits = wanted.join(
+                target.nodes().select(
+                    pl.col("sid").alias("target_sid"), pl.col("seq").alias("late")
+                ),
+                on="target_sid",
+            )
+            if hits.height:
+                found.append(hits.with_columns(pl.lit(ref_id, dtype=pl.Int32).alias("ref_id")))
+        if not found:
+            return refs  # targets that no source holds: they stay without a row
+        late = pl.concat(found)
+        refs = refs.join(late, on=["ref_id", "target_sid"], how="left", maintain_order="left")
+        return refs.with_columns(pl.coalesce("target_seq", "late").alias("target_seq")).drop("late")
+
+    def _gone_seqs(self) -> pl.Series:
+        """The seqs of every row not kept after the read phase and the checks of settling."""
+        parts = []
+        for state in self.types.values():
+            nodes = state.nodes()
+            gone = pl.col("state") != ACCEPTED
+            if state.late_rejects:
+                gone = gone | pl.col("sid").is_in(list(state.late_rejects))
+            parts.append(nodes.filter(gone).get_column("seq"))
+        return pl.concat(parts) if parts else pl.Series("seq", [], dtype=pl.Int64)
 
     # writing ----------------------------------------------------------------------------------
 

@@ -604,51 +604,72 @@ class RecordPlan:
     # text ---------------------------------------------------------------------------------
 
     def _text(self, batch: Batch, row: RowColumns, sid: pl.Expr) -> pl.Expr:
-        parts = []
-        for attribute in self.row_type.attributes:
-            value = self._attribute_text(batch, row, (attribute.key,), attribute)
-            if value is not None:
-                parts.append(pl.concat_str([pl.lit(f":{attribute.key.text} "), value]))
-        attrs = join_present(parts).fill_null("")
-        return pl.concat_str([self._id_tuple(batch, sid), pl.lit(" {"), attrs, pl.lit("}]")])
+        """The row's edn text as one ``concat_str`` of flat pieces: literal keys and braces
+        (present where their attribute is, with a space unless first in their map) and the
+        rendered values; no nested text is built on the way."""
+        pieces = self._id_tuple(batch, sid)
+        pieces.append(pl.lit(" {"))
+        self._map_pieces(batch, row, (), self.row_type.attributes, pieces)
+        pieces.append(pl.lit("}]"))
+        return pl.concat_str(pieces, separator="", ignore_nulls=True)
 
-    def _attribute_text(
-        self, batch: Batch, row: RowColumns, path: Path, attribute: Attribute
-    ) -> pl.Expr | None:
-        if attribute.kind == "map":
-            children = []
-            for child in attribute.attributes:
-                text = self._attribute_text(batch, row, (*path, child.key), child)
-                if text is not None:
-                    children.append(pl.concat_str([pl.lit(f":{child.key.text} "), text]))
-            if not children:
-                return None
-            return _braced(join_present(children))
-        if attribute.kind == "json":
-            root = row.json.get(path)
-            return None if root is None else self._json_text(batch, root)
-        val = row.values.get(path)
-        if val is None:
-            return None
-        return batch.put(
-            pl.when(val.present()).then(render(batch, val, self.ident, self.ids)), "tx"
-        )
+    def _map_pieces(
+        self,
+        batch: Batch,
+        row: RowColumns,
+        prefix: Path,
+        attributes: Sequence[Attribute],
+        pieces: list[pl.Expr],
+    ) -> None:
+        """The pieces of the attributes of one map (the row's, or a nested one), in order."""
+        earlier: pl.Expr = pl.lit(False)  # some earlier attribute of this map is present
+        for attribute in attributes:
+            path = (*prefix, attribute.key)
+            key = f":{attribute.key.text}"
+            if attribute.kind == "map":
+                present = batch.put(row.present(path), "tp")
+                pieces.append(_key_piece(present, earlier, key + " {"))
+                self._map_pieces(batch, row, path, attribute.attributes, pieces)
+                pieces.append(pl.when(present).then(pl.lit("}")))
+            elif attribute.kind == "json":
+                root = row.json.get(path)
+                if root is None:
+                    continue
+                present = batch.put(root.present(), "tp")
+                pieces.append(_key_piece(present, earlier, key + " {"))
+                self._json_pieces(batch, root, pieces)
+                pieces.append(pl.when(present).then(pl.lit("}")))
+            else:
+                val = row.values.get(path)
+                if val is None:
+                    continue
+                present = batch.put(val.present(), "tp")
+                text = batch.put(
+                    pl.when(present).then(render(batch, val, self.ident, self.ids)), "tx"
+                )
+                pieces.append(_key_piece(present, earlier, key + " "))
+                pieces.append(text)
+            earlier = batch.put(earlier | present, "te")
 
-    def _json_text(self, batch: Batch, root: JsonMap) -> pl.Expr | None:
-        parts = []
+    def _json_pieces(self, batch: Batch, root: JsonMap, pieces: list[pl.Expr]) -> None:
+        """The pieces of the entries of an extended-data map, in the order they were made."""
+        earlier: pl.Expr = pl.lit(False)
         for key, value in root.entries:
             key_text = f":{key.text}" if isinstance(key, Keyword) else _edn_literal(key)
+            present = batch.put(value.present(), "tp")
             if isinstance(value, JsonMap):
-                text = self._json_text(batch, value)
+                pieces.append(_key_piece(present, earlier, key_text + " {"))
+                self._json_pieces(batch, value, pieces)
+                pieces.append(pl.when(present).then(pl.lit("}")))
             else:
-                text = pl.when(value.present()).then(render(batch, value, self.ident, self.ids))
-            if text is not None:
-                parts.append(pl.concat_str([pl.lit(f"{key_text} "), text]))
-        if not parts:
-            return None
-        return _braced(join_present(parts))
+                text = batch.put(
+                    pl.when(present).then(render(batch, value, self.ident, self.ids)), "tx"
+                )
+                pieces.append(_key_piece(present, earlier, key_text + " "))
+                pieces.append(text)
+            earlier = batch.put(earlier | present, "te")
 
-    def _id_tuple(self, batch: Batch, sid: pl.Expr) -> pl.Expr:
+    def _id_tuple(self, batch: Batch, sid: pl.Expr) -> list[pl.Expr]:
         from migrate.convert.ids import NAMESPACE
 
         record_type = self.spec.record_type
@@ -660,9 +681,9 @@ class RecordPlan:
         uuid = batch.put(pl.lit(uuids), "id")
         parts = [pl.lit(f'[[:im.{record_type}/id #uuid "'), uuid, pl.lit('"')]
         if self.job.output.aliases:
-            parts += [pl.lit(f" :{record_type}/"), self._alias_names(batch, sid)]
+            parts += [pl.lit(f" :{record_type}/"), batch.put(self._alias_names(batch, sid), "al")]
         parts.append(pl.lit("]"))
-        return pl.concat_str(parts)
+        return parts
 
     def _alias_names(self, batch: Batch, sid: pl.Expr) -> pl.Expr:
         from migrate.convert.ids import alias_name
@@ -705,8 +726,9 @@ def _either(taken: pl.Expr, first: pl.Expr | None, second: pl.Expr | None) -> pl
     return pl.when(taken).then(a).otherwise(b)
 
 
-def _braced(inner: pl.Expr) -> pl.Expr:
-    return pl.concat_str([pl.lit("{"), inner, pl.lit("}")])
+def _key_piece(present: pl.Expr, earlier: pl.Expr, text: str) -> pl.Expr:
+    """``text`` where the attribute is present: after a space unless it is first in its map."""
+    return pl.when(present & ~earlier).then(pl.lit(text)).when(present).then(pl.lit(" " + text))
 
 
 def _edn_literal(text: str) -> str:

@@ -9,7 +9,6 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO
 
-import pandas as pd
 import polars as pl
 
 from migrate.errors import ExtractError
@@ -89,6 +88,8 @@ class CsvSource:
         if limit is not None and limit <= 0:
             return
         header = self.columns()
+        import pandas as pd  # here only: the columnar reader (batches) does without it
+
         with self._open() as data, self._open_text() as text:
             starts = record_start_lines(text, self.spec.delimiter)
             next(starts, None)  # the header

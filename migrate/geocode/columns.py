@@ -92,6 +92,12 @@ class GeocodeColumns:
         """Source columns the address is built from (read with the listing's columns)."""
         return self.config.address_columns
 
+    def release(self) -> None:
+        """No listing is left to geocode: free the offline gazetteer's index (~60 MB)."""
+        gazetteer = getattr(self.stage.provider, "gazetteer", None)
+        if gazetteer is not None:
+            gazetteer.release()
+
     # the per-row path ------------------------------------------------------------------
 
     def apply_row(self, row: Row, values: Any) -> tuple[GeocodeOutcome, Outcome]:

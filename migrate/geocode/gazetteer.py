@@ -147,6 +147,14 @@ class Gazetteer:
                     self._index = cached_index(self.min_population)
         return self._index
 
+    def release(self) -> None:
+        """Forget the index and the remembered answers (the next lookup loads them again)."""
+        with self._lock:
+            self._index = None
+            self._parts.clear()
+            self._answers.clear()
+            self._nonempty.clear()
+
     def locate(self, address: str) -> GazetteerMatch | None:
         """The city ``address`` names, or ``None`` when no part of it is a known city."""
         try:
