@@ -45,7 +45,7 @@ from migrate.convert.ledger import (
 from migrate.convert.mapping import MappedRecord, Mapper, Rejection
 from migrate.convert.outputs import (
     ConvertReport,
-    reject_line,
+    reject_lines_text,
     values_json,
     write_rejects,
 )
@@ -85,9 +85,9 @@ ROW_BATCH = 50_000
 #: Bytes of source values, and rows, evaluated at once: a batch is cut into slices, so that
 #: a slice's working columns (its values, their edn texts) stay within bounded memory.
 SLICE_BYTES = 12 << 20
-SLICE_ROWS = 50000
+SLICE_ROWS = 50_000
 #: Records asked of a source at once.
-BATCH_SIZE = 50_000
+BATCH_SIZE = 100_000
 
 
 _CANDIDATE_SCHEMA = {
@@ -211,11 +211,16 @@ class ColumnarRun:
                 1, -(-int(whole.estimated_size()) // SLICE_BYTES), -(-whole.height // SLICE_ROWS)
             )
             step = -(-whole.height // pieces) if whole.height else 1
-            for start in range(0, max(whole.height, 1), step):
+            candidates = [
                 self._evaluate(item, whole.slice(start, step))
+                for start in range(0, max(whole.height, 1), step)
+            ]
+            del whole
+            self._take(item, pl.concat(candidates))
 
-    def _evaluate(self, item: _Spec, frame: pl.DataFrame) -> None:
-        """One slice of a batch: the plan, the per-row path for the rows it flags, the ledger."""
+    def _evaluate(self, item: _Spec, frame: pl.DataFrame) -> pl.DataFrame:
+        """One slice of a batch: the plan, the per-row path for the rows it flags; the rows as
+        the ledger takes them (their texts already spilled)."""
         evaluated = item.plan.evaluate(frame, self.geocoder)
         texts = evaluated.frame.select(pl.when(~pl.col(FALLBACK)).then(pl.col(TEXT))).to_series()
         offsets, lengths = self.ledger.spill_texts(texts)
@@ -233,7 +238,7 @@ class ColumnarRun:
                     outcomes[record] = fast_outcomes[record]
         self._record_geocoding(item, outcomes, fast)
         self._observe(item, fast, self._observed)
-        self._take(item, pl.concat([self._fast(item, fast), rows]))
+        return pl.concat([self._fast(item, fast), rows])
 
     def _read_rows(self, item: _Spec, source: Any) -> None:
         """A spec without a plan: every row per row, read as ``rows()`` gives them."""
@@ -471,7 +476,7 @@ class ColumnarRun:
         return found
 
     def reject_lines(self) -> list[str]:
-        """The rejects file's lines, in the per-row pipeline's order."""
+        """The rejects file's lines, in the per-row pipeline's order (as one text)."""
         origins = self.origins()
         rejects = sorted(
             self.ledger.rejects,
@@ -482,16 +487,16 @@ class ColumnarRun:
                 reject.order,
             ),
         )
-        lines = []
+        rows = []
         for reject in rejects:
             origin = origins[(reject.spec, reject.record)]
-            lines.append(
-                reject_line(
+            rows.append(
+                (
                     origin.source, str(origin), reject.record_type, reject.source_id,
                     reject.code, reject.message, reject.values,
                 )
             )  # fmt: skip
-        return lines
+        return [reject_lines_text(rows)] if rows else []
 
     def edn_chunks(self) -> Iterator[bytes]:
         """The ``.edn`` file's bytes: the header, every kept row in order, the end."""

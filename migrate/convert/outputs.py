@@ -179,6 +179,27 @@ def reject_line(
     return buffer.getvalue()
 
 
+def reject_lines_text(
+    rows: Iterable[tuple[str, str, str, str | None, str, str, Mapping[str, Any] | str]],
+) -> str:
+    """Many rejects-CSV lines at once, each as :func:`reject_line` writes it (one writer)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows(
+        (
+            source,
+            origin,
+            record_type,
+            source_id if source_id is not None else "",
+            rule,
+            message,
+            values if isinstance(values, str) else values_json(values),
+        )
+        for source, origin, record_type, source_id, rule, message, values in rows
+    )
+    return buffer.getvalue()
+
+
 def values_json(values: Mapping[str, Any]) -> str:
     """The ``values`` column of a rejects line: a JSON object with sorted keys."""
     return json.dumps(dict(values), ensure_ascii=False, sort_keys=True, default=show)

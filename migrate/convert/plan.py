@@ -644,9 +644,8 @@ class RecordPlan:
                 if val is None:
                     continue
                 present = batch.put(val.present(), "tp")
-                text = batch.put(
-                    pl.when(present).then(render(batch, val, self.ident, self.ids)), "tx"
-                )
+                # render() is null where there is no value: no when/then (a copy of the text).
+                text = batch.put(render(batch, val, self.ident, self.ids), "tx")
                 pieces.append(_key_piece(present, earlier, key + " "))
                 pieces.append(text)
             earlier = batch.put(earlier | present, "te")
@@ -662,9 +661,8 @@ class RecordPlan:
                 self._json_pieces(batch, value, pieces)
                 pieces.append(pl.when(present).then(pl.lit("}")))
             else:
-                text = batch.put(
-                    pl.when(present).then(render(batch, value, self.ident, self.ids)), "tx"
-                )
+                # render() is null where there is no value: no when/then (a copy of the text).
+                text = batch.put(render(batch, value, self.ident, self.ids), "tx")
                 pieces.append(_key_piece(present, earlier, key_text + " "))
                 pieces.append(text)
             earlier = batch.put(earlier | present, "te")
