@@ -23,6 +23,7 @@ stages).
 
 from __future__ import annotations
 
+import gc
 import io
 import itertools
 import time
@@ -591,6 +592,10 @@ def run_columnar(job: Any, options: RunOptions, geocoder: Any = None) -> Convert
     started = time.perf_counter()
     outputs = OutputSet(_output_files(options), name=options.paths.edn.name.removesuffix(".edn"))
     run = ColumnarRun(job, options, geocoder)
+    # The run makes many short-lived Python objects (lists of a batch's values) and keeps few:
+    # collecting less often saves the scans of long-lived ones (the gazetteer's index).
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
     try:
         outputs.prepare()
         run.read()
@@ -603,6 +608,7 @@ def run_columnar(job: Any, options: RunOptions, geocoder: Any = None) -> Convert
         outputs.commit()
         return report
     finally:
+        gc.set_threshold(*thresholds)
         try:
             if not outputs.committed:
                 outputs.discard()
