@@ -122,6 +122,9 @@ def convert_command(
     that cannot be read (missing, unreachable, or broken wherever the fault is), or an output
     that cannot be written, 130 when interrupted (no output is replaced).
     """
+    from migrate.convert.threads import default_polars_threads
+
+    default_polars_threads()  # before anything loads Polars (see migrate.convert.threads)
     from migrate.convert.job import load_job
     from migrate.convert.outputs import outputs_line, summary_table
     from migrate.errors import ExtractError, MigrateError

@@ -232,12 +232,7 @@ class ColumnarRun:
             evaluated.frame.filter(pl.col(FALLBACK)).select(RECORD), on=RECORD, how="semi"
         )
         rows, outcomes = self._per_row(item, batch_rows(slow), None)
-        if evaluated.geocoded is not None:
-            fast_outcomes = evaluated.geocoded.outcomes()
-            for record in fast.get_column(RECORD).to_list():
-                if record in fast_outcomes:
-                    outcomes[record] = fast_outcomes[record]
-        self._record_geocoding(item, outcomes, fast)
+        self._record_geocoding(item, outcomes, fast, evaluated.geocoded)
         self._observe(item, fast, self._observed)
         return pl.concat([self._fast(item, fast), rows])
 
@@ -425,29 +420,33 @@ class ColumnarRun:
                 close()
 
     def _record_geocoding(
-        self, item: _Spec, outcomes: dict[int, Any], fast: pl.DataFrame | None
+        self,
+        item: _Spec,
+        outcomes: dict[int, Any],
+        fast: pl.DataFrame | None,
+        geocoded: Any = None,
     ) -> None:
-        """Count each listing's geocoding in the report, in source order (both paths)."""
-        if self.geocoder is None or not outcomes:
+        """Count each listing's geocoding in the report: the plan's rows by column, the
+        per-row path's one by one; failures, which the report lists, in source order."""
+        if self.geocoder is None:
             return
         from migrate.geocode.columns import listing_label
 
-        labels: dict[int, str] = {}
-        failed = [record for record, outcome in outcomes.items() if outcome.result is not None]
-        if failed:
-            sids: dict[int, str] = {}
-            if fast is not None:
-                picked = fast.filter(pl.col(RECORD).is_in(failed)).select(RECORD, SID)
-                sids.update(zip(picked[RECORD].to_list(), picked[SID].to_list(), strict=True))
-            for record in failed:
-                sid = sids.get(record)
-                if sid is not None:
-                    labels[record] = listing_label(
-                        "listing", sid, self.job.ident, self.job.output.aliases
-                    )
-        for record in sorted(outcomes):
-            outcome = outcomes[record]
-            label = labels.get(record) or outcome.label
+        def label_of(sid: str) -> str:
+            return listing_label("listing", sid, self.job.ident, self.job.output.aliases)
+
+        failures: list[tuple[int, str, Any]] = []
+        if geocoded is not None and fast is not None and geocoded.frame is not None:
+            frame = geocoded.frame.join(
+                fast.select(pl.col(RECORD), pl.col(SID).alias("sid")), on=RECORD, how="inner"
+            ).rename({RECORD: "record"})
+            failures += self.geocoder.record_columns(frame, geocoded.results, label_of)
+        for record, outcome in outcomes.items():
+            if outcome.status == "failed":
+                failures.append((record, outcome.label, outcome))
+            else:
+                self.geocoder.record(outcome.label, outcome)
+        for _, label, outcome in sorted(failures, key=lambda failure: failure[0]):
             self.geocoder.record(label, outcome)
 
     # phase 3 ----------------------------------------------------------------------------------

@@ -443,27 +443,28 @@ def _vector_date(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | N
     if val.kind != "str":
         return _python_only(batch, val, step, currency)
     text = batch.put(py_strip(val.expr), "dt")
-    decided = pl.lit(False)
-    blocked = ~is_ascii(text)  # Python's \d and case folding differ beyond ASCII
-    naive = pl.lit(None, dtype=pl.Datetime("us"))
+    decided: pl.Expr = pl.lit(False)
+    blocked = batch.put(~is_ascii(text), "db")  # Python's \d and case folding beyond ASCII
+    naive: pl.Expr = pl.lit(None, dtype=pl.Datetime("us"))
     for pattern in step.args["formats"]:
         strict = strict_format(pattern)
         if strict is not None:
             regex, chrono = strict
-            hit = ~decided & ~blocked & text.str.contains(regex)
-            parsed = text.str.strptime(pl.Datetime("us"), chrono, strict=False)
-            naive = pl.when(hit).then(parsed).otherwise(naive)
-            decided = decided | hit
+            hit = batch.put(~decided & ~blocked & text.str.contains(regex), "dh")
+            # Parsed where the format matched only (null text parses at no cost).
+            parsed = pl.when(hit).then(text).str.strptime(pl.Datetime("us"), chrono, strict=False)
+            naive = batch.put(pl.when(hit).then(parsed).otherwise(naive), "dn")
+            decided = batch.put(decided | hit, "dd")
         lenient = lenient_regex(pattern)
         if lenient is None:
-            blocked = blocked | ~decided
+            blocked = batch.put(blocked | ~decided, "db")
         else:
             # A text this format's own regex starts to match is decided by Python.
-            blocked = blocked | (~decided & text.str.contains(lenient))
-        decided, blocked = batch.put(decided, "dd"), batch.put(blocked, "db")
-    groups = text.str.extract_groups(_ISO)
-    iso = ~decided & ~blocked & text.str.contains(_ISO)
-    iso_date = ~decided & ~blocked & text.str.contains(_ISO_DATE)
+            blocked = batch.put(blocked | (~decided & text.str.contains(lenient)), "db")
+    rest = batch.put(pl.when(~decided & ~blocked).then(text), "dr")  # what ISO may read
+    groups = batch.put(rest.str.extract_groups(_ISO), "dg")
+    iso = batch.put(groups.struct.field("1").is_not_null(), "di")
+    iso_date = batch.put(rest.str.contains(_ISO_DATE).fill_null(False), "dy")
     base = groups.struct.field("1").str.strptime(
         pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S", strict=False
     )
@@ -485,7 +486,9 @@ def _vector_date(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | N
     aware = pl.when(zone_text == "Z").then(moment).otherwise(moment - pl.duration(minutes=minutes))
     has_zone = iso & zone_text.is_not_null()
     naive = pl.when(iso & zone_text.is_null()).then(moment).otherwise(naive)
-    date_only = text.str.strptime(pl.Datetime("us"), "%Y-%m-%d", strict=False)
+    date_only = (
+        pl.when(iso_date).then(rest).str.strptime(pl.Datetime("us"), "%Y-%m-%d", strict=False)
+    )
     naive = pl.when(iso_date).then(date_only).otherwise(naive)
     naive = batch.put(naive, "dn")
     aware = batch.put(pl.when(has_zone).then(aware).otherwise(None), "da")

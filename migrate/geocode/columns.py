@@ -111,6 +111,34 @@ class GeocodeColumns:
         real.seconds += scratch.seconds
         return outcome, Outcome(outcome.status, outcome.address, outcome.result)
 
+    def record_columns(
+        self, frame: pl.DataFrame, results: list[Any], label_of: Any
+    ) -> list[tuple[int, str, Outcome]]:
+        """Count the outcomes of a batch's listings held as columns (``record``, ``sid``,
+        ``status``, ``address``, ``result``) as :meth:`record` would one by one; the failed
+        ones are returned, ``(record, label, outcome)``, to be recorded in source order."""
+        report = self.stage.report
+        counts = frame.filter(pl.col("status") != FAILED).group_by("status", "result").len()
+        for status, result, number in counts.rows():
+            report.listings += number
+            if status == KEPT:
+                report.kept += number
+            elif status == NO_ADDRESS:
+                report.no_address += number
+            elif status == FILLED:
+                answer = results[result]
+                key = (answer.provider, answer.precision)
+                report.resolved[key] += number
+                if answer.from_cache:
+                    report.from_cache[key] += number
+        failed = frame.filter(pl.col("status") == FAILED)
+        return [
+            (record, label_of(sid), Outcome(FAILED, address, results[result]))
+            for record, sid, address, result in failed.select(
+                "record", "sid", "address", "result"
+            ).rows()
+        ]
+
     def record(self, label: str, outcome: Outcome) -> None:
         """Count one listing's outcome in the report, as ``stage.apply`` counts it."""
         report = self.stage.report
