@@ -114,9 +114,10 @@ def check(spec: Any, values: list[Any], dtype: pl.DataType = pl.String) -> None:
 
 
 def test_the_whitespace_constant_is_str_isspace_over_every_code_point():
-    assert "".join(
-        chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()
-    ) == PY_WHITESPACE
+    assert (
+        "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace())
+        == PY_WHITESPACE
+    )
 
 
 def test_whitespace_class_is_pythons_whitespace_over_every_code_point():
