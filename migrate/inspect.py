@@ -21,6 +21,7 @@ from migrate import schemas
 from migrate.edn.errors import EdnSyntaxError, RowShapeError
 from migrate.edn.reader import DocumentReader, Header
 from migrate.edn.rows import not_a_document, row_from_value
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, Ref, Row
 from migrate.edn.writer import EdnWriteError, dumps
 
@@ -146,7 +147,7 @@ def _describe(value: Any) -> str:
     try:
         return dumps(value)
     except EdnWriteError:
-        return repr(value)
+        return show(value)
 
 
 def inspect_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> InspectReport:

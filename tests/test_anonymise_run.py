@@ -463,21 +463,21 @@ def test_an_invalid_input_is_refused_without_writing(tmp_path):
     [
         (
             {"ident": ":not valid"},
-            "ident ':not valid' is not an edn keyword such as :my-marketplace-dev",
+            'ident ":not valid" is not an edn keyword such as :my-marketplace-dev',
         ),
         (
             {"ident": ":dev", "email_template": "admin@example.com"},
-            "email template 'admin@example.com' must contain {n}, e.g. admin+{n}@example.com",
+            'email template "admin@example.com" must contain {n}, e.g. admin+{n}@example.com',
         ),
         (
             {"ident": ":dev", "email_template": "admin+{n}@@example.com"},
-            "email template 'admin+{n}@@example.com' gives 'admin+1@@example.com', not a valid "
+            'email template "admin+{n}@@example.com" gives "admin+1@@example.com", not a valid '
             "address: The part after the @-sign contains invalid characters: '@'.",
         ),
         ({"ident": ":dev", "sample_users": 0}, "the sample size must be at least 1, not 0"),
         (
             {"ident": ":dev", "strategy": "best"},
-            "unknown strategy 'best'; use 'random' or 'connected'",
+            "unknown strategy \"best\"; use 'random' or 'connected'",
         ),
     ],
 )

@@ -107,8 +107,8 @@ def test_policy_with_a_typo_names_file_and_key(live, tmp_path):
     result = run(path, "-o", out, "--ident", ":dev", "--policy", policy)
     assert result.exit_code == 2
     assert _error(result) == (
-        f"Error: {policy}: [attributes] unknown attribute 'im.listing/titel'; "
-        "did you mean 'im.listing/title'?"
+        f'Error: {policy}: [attributes] unknown attribute "im.listing/titel"; '
+        'did you mean "im.listing/title"?'
     )
     assert not out.exists()
 
@@ -162,7 +162,7 @@ def test_an_output_in_a_missing_directory_is_a_usage_error(live, tmp_path):
         ),
         (
             ["--email-template", "ops@example.com"],
-            "Error: email template 'ops@example.com' must contain {n}, e.g. admin+{n}@example.com",
+            'Error: email template "ops@example.com" must contain {n}, e.g. admin+{n}@example.com',
         ),
     ],
 )

@@ -169,10 +169,10 @@ def test_invalid_row_is_rejected_and_the_cascade_follows_references(tmp_path):
         ("image", "100", "ref-target-rejected"),
     ]
     assert rejects[1]["message"] == (
-        ":im.listing/author refers to user \"1\", which was rejected (email-invalid)"
+        ':im.listing/author refers to user "1", which was rejected (email-invalid)'
     )
     assert rejects[2]["message"] == (
-        ":im.image/listing refers to listing \"10\", which was rejected (ref-target-rejected)"
+        ':im.image/listing refers to listing "10", which was rejected (ref-target-rejected)'
     )
     assert json.loads(rejects[1]["values"]) == {":im.listing/author": "1"}
     assert rejects[0]["source"] == "users"
@@ -189,7 +189,7 @@ def test_reference_to_a_row_no_source_holds_is_unresolved(tmp_path):
     report = run_records([stream("listing", [listing("10", "404")])], options(tmp_path))
     [reject] = read_rejects(report.rejects_path)
     assert reject["rule"] == "ref-unresolved"
-    assert reject["message"] == ":im.listing/author refers to user \"404\", which no source holds"
+    assert reject["message"] == ':im.listing/author refers to user "404", which no source holds'
 
 
 def test_forward_references_across_streams_resolve(tmp_path):
@@ -218,7 +218,7 @@ def test_later_duplicate_email_is_rejected_naming_the_first(tmp_path):
     [reject] = read_rejects(report.rejects_path)
     assert (reject["source_id"], reject["rule"]) == ("2", "email-duplicate")
     assert reject["message"] == (
-        ":im.email/address \"JANE@example.com\" is already the primary email of user \"1\"; "
+        ':im.email/address "JANE@example.com" is already the primary email of user "1"; '
         "primary emails must be unique (ignoring case)"
     )
 
@@ -229,7 +229,7 @@ def test_duplicate_source_id_keeps_the_first(tmp_path):
     [reject] = read_rejects(report.rejects_path)
     assert reject["rule"] == "source-id-duplicate"
     assert reject["message"] == (
-        "source id \"1\" was already read for another user row (the first one is kept)"
+        'source id "1" was already read for another user row (the first one is kept)'
     )
     assert "a@example.com" in report.edn_path.read_text("utf-8")
     assert report.types["user"].read == 2
@@ -268,8 +268,8 @@ def test_conflicting_values_of_a_merged_user_reject_the_later_row(tmp_path):
     [reject] = read_rejects(report.rejects_path)
     assert reject["origin"].startswith("crm.csv:") and reject["rule"] == "merge-conflict"
     assert reject["message"] == (
-        ":im.user/profile :im.userProfile/displayName is \"Annie\" here but \"Ann\" in the first "
-        "user row with source id \"1\""
+        ':im.user/profile :im.userProfile/displayName is "Annie" here but "Ann" in the first '
+        'user row with source id "1"'
     )
     assert ':im.userProfile/displayName "Ann"' in report.edn_path.read_text("utf-8")
 

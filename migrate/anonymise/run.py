@@ -35,6 +35,7 @@ from migrate.anonymise.subset import (
 from migrate.anonymise.transform import RowAnonymiser
 from migrate.edn.reader import DocumentReader
 from migrate.edn.rows import row_from_value
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, Row
 from migrate.edn.writer import write_document
 from migrate.errors import ConfigError, MigrateError
@@ -92,7 +93,7 @@ def anonymise(
     if sample_users is not None and (isinstance(sample_users, bool) or sample_users < 1):
         raise ConfigError(f"the sample size must be at least 1, not {sample_users}")
     if strategy not in STRATEGIES:
-        raise ConfigError(f"unknown strategy {strategy!r}; use 'random' or 'connected'")
+        raise ConfigError(f"unknown strategy {show(strategy)}; use 'random' or 'connected'")
     active_policy = _policy(policy)
     out_path = Path(out_path)
     if not out_path.parent.is_dir():
@@ -165,11 +166,13 @@ def parse_ident(ident: Keyword | str) -> Keyword:
     else:
         text = ident.strip().removeprefix(":")
         if not text or any(character.isspace() for character in text):
-            raise ConfigError(f"ident {ident!r} is not an edn keyword such as :my-marketplace-dev")
+            raise ConfigError(
+                f"ident {show(ident)} is not an edn keyword such as :my-marketplace-dev"
+            )
         keyword = Keyword(text)
     problem = keyword.problem
     if problem is not None:
-        raise ConfigError(f"ident {ident!r} is not a legal edn keyword: {problem}")
+        raise ConfigError(f"ident {show(ident)} is not a legal edn keyword: {problem}")
     return keyword
 
 
@@ -177,19 +180,19 @@ def check_email_template(template: str) -> None:
     """Raise :class:`ConfigError` unless ``template`` gives valid, distinct addresses."""
     if "{n}" not in template:
         raise ConfigError(
-            f"email template {template!r} must contain {{n}}, e.g. {DEFAULT_EMAIL_TEMPLATE}"
+            f"email template {show(template)} must contain {{n}}, e.g. {DEFAULT_EMAIL_TEMPLATE}"
         )
     try:
         address = template.format(n=1)
     except (KeyError, IndexError, ValueError):
         raise ConfigError(
-            f"email template {template!r} may contain no placeholder other than {{n}}"
+            f"email template {show(template)} may contain no placeholder other than {{n}}"
         ) from None
     try:
         validate_email(address, check_deliverability=False)
     except EmailNotValidError as error:
         raise ConfigError(
-            f"email template {template!r} gives {address!r}, not a valid address: {error}"
+            f"email template {show(template)} gives {show(address)}, not a valid address: {error}"
         ) from None
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from migrate import schemas
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, Ref, Row
 from migrate.errors import ConfigError
 
@@ -130,7 +131,7 @@ def choose_users(
     elif strategy == "random":
         order = sorted(all_users, key=rank.__getitem__)
     else:
-        raise ConfigError(f"unknown strategy {strategy!r}; use 'random' or 'connected'")
+        raise ConfigError(f"unknown strategy {show(strategy)}; use 'random' or 'connected'")
     return set(order[:sample_users]), sample_users
 
 

@@ -19,6 +19,7 @@ from migrate.cli._common import (
     user_errors,
     writable_file,
 )
+from migrate.edn.show import show
 from migrate.errors import ConfigError as LibraryConfigError
 from migrate.geocode.cache import CacheError, GeocodeCache, default_cache_path
 from migrate.geocode.fill import FillError, fill_file
@@ -102,7 +103,7 @@ def geocode_command(
         _exists(cache)  # a directory is refused here, even for the offline provider
     path = tuple(step for step in address_key.split(".") if step)
     if not path:
-        raise BadUsage(f"--address-key {address_key!r}: must name a key, e.g. location.address")
+        raise BadUsage(f"--address-key {show(address_key)}: must name a key, e.g. location.address")
     with user_errors(failed=(FillError,), usage=_USAGE_ERRORS):
         config = geocode_options_config(
             {

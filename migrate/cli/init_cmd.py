@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from migrate.cli._common import BadUsage, file_argument, readable_file, user_errors
+from migrate.edn.show import show
 from migrate.edn.values import is_legal_name_part
 
 _NO_COLUMN = "required: no column found"  # how the starter marks an attribute left to fill in
@@ -43,7 +44,7 @@ def init_command(sources: tuple[str, ...], output: str, ident: str, force: bool)
 
     name = ident.removeprefix(":")
     if not is_legal_name_part(name):
-        raise BadUsage(f"--ident {ident!r} is not a legal keyword name, e.g. my-marketplace")
+        raise BadUsage(f"--ident {show(ident)} is not a legal keyword name, e.g. my-marketplace")
     paths = [readable_file(source) for source in sources]
     target = Path(output)
     if target.is_dir():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from migrate.convert.job import Job, JobError, RecordSpec, suggest
+from migrate.edn.show import show
 from migrate.errors import ExtractError
 
 
@@ -47,8 +48,8 @@ def _check(job: Job) -> None:
                 c.startswith(record.each + ".") for c in columns
             ):
                 raise JobError(
-                    f"{job.path}: {record.where}.each: source {record.source!r} has no field "
-                    f"{record.each!r}"
+                    f"{job.path}: {record.where}.each: source {show(record.source)} has no field "
+                    f"{show(record.each)}"
                 )
             key = (record.source, record.each)
             if key not in child_cache:
@@ -69,8 +70,8 @@ def _check(job: Job) -> None:
                 known = available
             if column not in known and not _is_nested(column, known):
                 raise JobError(
-                    f"{job.path}: {_where_of(record, column)}: source {record.source!r} has no "
-                    f"column {column!r}{suggest(column, known)}"
+                    f"{job.path}: {_where_of(record, column)}: source {show(record.source)} has no "
+                    f"column {show(column)}{suggest(column, known)}"
                 )
 
 

@@ -274,7 +274,7 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                 extra = m[NS_MAP]
                 if extra not in _NAMESPACES_OK:
                     if not extra or "/" in extra or not _scan.symbol_parts(extra):
-                        raise Fail(start - 2, f"invalid namespace {extra!r} in namespaced map")
+                        raise Fail(start - 2, f"invalid namespace {show(extra)} in namespaced map")
                     if len(_NAMESPACES_OK) >= _NAMESPACES_MAX:
                         _NAMESPACES_OK.clear()
                     _NAMESPACES_OK.add(extra)
@@ -582,4 +582,4 @@ def _diagnose(src: str, pos: int, eof: bool, kind: int, start: int, extra: Any) 
                 return NeedMore()
             return Fail(pos, "'#:ns' must be followed by a map")
         return Fail(pos, f"unknown dispatch '#{following}'")
-    return Fail(pos, f"unexpected character {char!r}")
+    return Fail(pos, f"unexpected character {show(char)}")

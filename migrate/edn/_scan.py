@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 
+from migrate.edn.show import show
 from migrate.edn.values import Char, Keyword, NonCanonicalUUID, Symbol
 
 
@@ -273,7 +274,7 @@ def escaped_string(body: str, offset: int) -> str:
                 end += 1
             bad = next((digit for digit in digits if not _is_digit(digit, base)), None)
             if bad is not None:
-                raise Fail(where, f"invalid escape: {bad!r} is not a base-{base} digit")
+                raise Fail(where, f"invalid escape: {show(bad)} is not a base-{base} digit")
             if char == "u" and len(digits) < 4:
                 raise Fail(where, f"invalid \\u escape: {len(digits)} hex digits, 4 needed")
             code = int(digits, base)

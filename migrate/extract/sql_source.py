@@ -13,6 +13,7 @@ from itertools import count as counter
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
+from migrate.edn.show import show
 from migrate.errors import ConfigError, ExtractError
 from migrate.extract.origin import Origin, SourceRow
 from migrate.extract.spec import SourceSpec
@@ -65,7 +66,7 @@ class SqlSource:
         missing = [key for key in self.spec.key if key not in columns]
         if missing:
             raise ConfigError(
-                f"{self.spec.where('key')}: no column {missing[0]!r} in {self.label} "
+                f"{self.spec.where('key')}: no column {show(missing[0])} in {self.label} "
                 f"(columns: {', '.join(columns)})"
             )
         key_positions = [columns.index(key) for key in self.spec.key]
@@ -136,7 +137,7 @@ class SqlSource:
 
     def _no_table(self) -> ExtractError:
         return ExtractError(
-            f"{self.display}: no table {self.spec.table!r} (sources.{self.spec.name}.table)"
+            f"{self.display}: no table {show(self.spec.table)} (sources.{self.spec.name}.table)"
         )
 
     def _clean(self, error: BaseException) -> str:
