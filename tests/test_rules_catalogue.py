@@ -26,7 +26,7 @@ ALL_CODES = {
     "email-invalid", "email-shape", "url-invalid", "extended-data-type", "extended-data-size",
     "tag-unknown", "instant-future",
     # references and cross-row
-    "ref-malformed", "ref-unresolved", "ref-wrong-type", "email-duplicate",
+    "ref-malformed", "ref-unresolved", "ref-unverified", "ref-wrong-type", "email-duplicate",
     "stripe-account-duplicate", "review-listing-missing", "review-listing-unexpected",
     "review-self", "avatar-shared", "image-unreferenced", "roles-incomplete",
     "listing-no-author", "listing-public-data-incomplete", "listing-address-missing",

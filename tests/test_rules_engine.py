@@ -371,5 +371,6 @@ def test_every_code_has_a_severity_and_warnings_are_the_documented_ones():
             "listing-no-author",
             "listing-public-data-incomplete",
             "listing-address-missing",
+            "ref-unverified",
         ]
     )

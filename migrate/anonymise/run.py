@@ -204,19 +204,18 @@ def _policy(policy: Policy | PathArg | None) -> Policy:
     return load_policy(policy)
 
 
-def _errors(path: Path) -> tuple[list[Finding], bool]:
-    """The error findings of ``path`` (warnings do not count towards the validator's limit)."""
-    report = validate_file(path, select=ERROR_CODES, max_findings=_MAX_ERRORS)
-    return [finding for finding in report.findings if finding.is_error], report.partial
+def _errors(path: Path) -> tuple[list[Finding], int]:
+    """The error findings of ``path`` kept by the validator, and how many there are in all."""
+    report = validate_file(path, select=ERROR_CODES, max_shown=_MAX_ERRORS)
+    return [finding for finding in report.findings if finding.is_error], report.errors
 
 
 def _check_input(path: Path) -> None:
-    errors, partial = _errors(path)
+    errors, total = _errors(path)
     if errors:
         first = errors[0]
         # Codes and positions only: a finding's message may quote personal data.
-        count = f"{len(errors) - 1}{'+' if partial else ''}"
-        more = f" and {count} more" if len(errors) > 1 else ""
+        more = f" and {total - 1} more" if total > 1 else ""
         raise InputInvalid(
             f"{first.location()}: the input is not valid ({first.code}{more}); "
             f"run `migrate validate {path}` for details"
@@ -279,11 +278,11 @@ def _write_verified(
     temp = work / out_path.name
     try:
         write_document(temp, ident, rows())
-        errors, _partial = _errors(temp)
+        errors, total = _errors(temp)
         if errors:
             raise OutputInvalid(
                 f"the anonymised output failed validation ({errors[0].code} and "
-                f"{len(errors) - 1} more); nothing was written to {out_path}"
+                f"{total - 1} more); nothing was written to {out_path}"
             )
         os.replace(temp, out_path)
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -14,9 +15,10 @@ from migrate.cli._common import (
     format_option,
     user_errors,
 )
+from migrate.edn.show import show
 from migrate.rules.engine import UnknownRuleCode, parse_codes
 from migrate.rules.findings import Finding, Report, summarise
-from migrate.validate import validate_file
+from migrate.validate import DEFAULT_MAX_SHOWN, validate_file
 
 
 def _codes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
@@ -31,6 +33,25 @@ def _codes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
     return codes
 
 
+class _Shown(click.ParamType):
+    """A count of findings to show per rule, or ``all``."""
+
+    name = "N|all"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if value is None or isinstance(value, int):
+            return value
+        if str(value).strip().lower() == "all":
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            self.fail(f"{show(value)} is not a whole number or all", param, ctx)
+        if number < 0:
+            self.fail(f"{number} is less than 0", param, ctx)
+        return number
+
+
 @click.command("validate", short_help="Check FILE.edn against every rule of the format.")
 @file_argument(metavar="FILE.edn")
 @format_option
@@ -42,11 +63,20 @@ def _codes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
     help="Examples shown per rule in the summary.",
 )
 @click.option(
-    "--max-findings",
-    type=click.IntRange(min=1),
-    default=1000,
+    "--max-shown",
+    "max_shown",
+    type=_Shown(),
+    default=DEFAULT_MAX_SHOWN,
     show_default=True,
-    help="Stop checking after this many findings (the report then says it is partial).",
+    help="Findings listed per rule (or all). The whole file is always checked and the counts "
+    "are complete; this only limits what is printed.",
+)
+@click.option(
+    "--max-findings",
+    "max_findings",
+    type=_Shown(),
+    default=None,
+    help="Older name of --max-shown.",
 )
 @click.option("--warnings-as-errors", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.option(
@@ -67,27 +97,35 @@ def validate_command(
     file: str,
     output_format: str,
     max_examples: int,
-    max_findings: int,
+    max_shown: int | None,
+    max_findings: int | None,
     warnings_as_errors: bool,
     select,
     ignore,
 ) -> None:
     """Check an Intermediary FILE.edn against every rule of the format.
 
-    Exit status: 0 when there are no errors (warnings allowed), 1 when there is at least one
-    error (an edn syntax error included), 2 for a usage error or an unreadable file.
+    The whole file is always checked, whatever it holds; an edn syntax error inside a row is
+    reported and checking resumes at the next row.
+
+    Exit status: 0 when there are no errors (warnings allowed, unless --warnings-as-errors),
+    1 when there is at least one error (an edn syntax error included), 2 for a usage error or
+    an unreadable file.
     """
     path = edn_file(file)
     both = sorted(set(select or ()) & set(ignore or ()))
     if both:
         raise BadUsage(f"--select and --ignore both name {', '.join(both)}: keep it in one only")
+    source = click.get_current_context().get_parameter_source("max_findings")
+    if source is click.core.ParameterSource.COMMANDLINE:
+        max_shown = max_findings
     progress = _progress if sys.stderr.isatty() else None
     with user_errors():
         report = validate_file(
             path,
             select=select,
             ignore=ignore,
-            max_findings=max_findings,
+            max_shown=max_shown,
             warnings_as_errors=warnings_as_errors,
             progress=progress,
         )
@@ -115,13 +153,16 @@ def finding_line(finding: Finding) -> str:
 
 
 def render_text(report: Report, max_examples: int = 3) -> str:
-    """Every finding on its own line, then a per-rule summary, notes and the verdict."""
+    """Every shown finding on its own line, then a per-rule summary, notes and the verdict."""
     lines = [finding_line(finding) for finding in report.findings]
-    groups = summarise(report.findings, max_examples)
+    groups = summarise(report.findings, max_examples, report.counts)
+    hidden = report.not_shown
     if groups:
         lines += ["", "Summary by rule:"]
         for group in groups:
-            lines.append(f"  {group['code']} ({group['severity']}): {group['count']}")
+            code = group["code"]
+            shown = f" ({group['count'] - hidden[code]} shown)" if code in hidden else ""
+            lines.append(f"  {code} ({group['severity']}): {group['count']}{shown}")
             lines += [f"    {example}" for example in group["examples"]]
     if lines:
         lines.append("")

@@ -571,6 +571,21 @@ RULES: tuple[Rule, ...] = (
         rows(UJ, U, review()),
     ),
     Rule(
+        "ref-unverified",
+        WARNING,
+        "references",
+        "An #im/ref could not be checked: part of the file is unreadable",
+        "When an edn syntax error made part of the file unreadable, a reference to a row that "
+        "is not among the rows read is reported under this code instead of `ref-unresolved`: "
+        "the row may be in the unread part. The report names the unread lines.",
+        "A false `ref-unresolved` (no row has that alias, for a row that exists further down) "
+        "sends the user hunting for a problem that is not there. The file already fails on "
+        "its `edn-syntax` error; once that is fixed, validating again settles these references.",
+        '{:ident :my-marketplace\n :data [[[:im.user/id :user/jane] {:im.user/createdAt "}]\n'
+        "        [[:im.review/id] #:im.review{:author #im/ref :user/jane}]]}",
+        "{:ident :my-marketplace\n :data []}",
+    ),
+    Rule(
         "ref-wrong-type",
         ERROR,
         "references",

@@ -293,12 +293,25 @@ class CrossRowChecker:
             return None
         return hit, self.type_list[self.row_types[hit]]
 
-    def _settle(self, record: tuple, findings: list[Finding], *, final: bool) -> bool:
+    def _settle(
+        self, record: tuple, findings: list[Finding], *, final: bool, partial_file: bool = False
+    ) -> bool:
         ref, attribute, where = record
         target = self._target(ref)
         if target is None:
             if not final:
                 return False
+            if partial_file:
+                self._emit(
+                    findings,
+                    "ref-unverified",
+                    f"{attribute.key!r} refers to {show(ref)}, which is not among the rows that "
+                    "could be read: it may be in the part of the file lost to the edn syntax "
+                    "error; fix that and validate again",
+                    where,
+                    attribute.key,
+                )
+                return True
             hint = ""
             if ref.alias is None and ref.import_id.int in self.import_ids:
                 other = self.import_ids[ref.import_id.int]
@@ -370,11 +383,16 @@ class CrossRowChecker:
             )
         return True
 
-    def finish(self) -> list[Finding]:
-        """Findings settled on every row added: unresolved refs, image usage, self-reviews."""
+    def finish(self, *, partial_file: bool = False) -> list[Finding]:
+        """Findings settled on every row added: unresolved refs, image usage, self-reviews.
+
+        ``partial_file`` says that part of the file could not be read: a reference to a row
+        not seen is then ``ref-unverified`` rather than ``ref-unresolved``, and no image is
+        called unreferenced (a row in the unread part may use it).
+        """
         findings: list[Finding] = []
         for record in self.pending:
-            self._settle(record, findings, final=True)
+            self._settle(record, findings, final=True, partial_file=partial_file)
         for review in self.pending_reviews:
             self._check_review(review, findings, final=True)
         self.pending.clear()
@@ -390,7 +408,7 @@ class CrossRowChecker:
                     None,
                 )
         for image_index, label in sorted(self.loose_labels.items()):
-            if image_index not in self.avatar_of:
+            if image_index not in self.avatar_of and not partial_file:
                 self._emit(
                     findings,
                     "image-unreferenced",

@@ -231,8 +231,10 @@ class RowChecker:
         *,
         now: datetime | None = None,
         stamper: Stamper | None = None,
+        marketplace: Any = None,
     ) -> None:
         self.schema = schema or schemas.load()
+        self.marketplace = marketplace
         self.context = Context(self.schema, now or datetime.now(UTC))
         self.tables = build_tables(self.schema)
         self._tables_by_id = {id(key): table for key, table in self.tables.items()}
