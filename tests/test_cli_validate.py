@@ -57,7 +57,7 @@ def test_errors_exit_1_with_one_line_per_finding_and_a_summary(broken):
         "(:im.image/listing) nor any user's avatar; it will be imported but never shown "
         "[row 0 :image/a]",
         f"{broken}:2:50: error url-invalid: :im.image/url must be an absolute, percent-encoded "
-        "http(s) URL, found \"https://example.com/a b.jpg\": character ' ' at offset 21 must be "
+        'http(s) URL, found "https://example.com/a b.jpg": character " " at offset 21 must be '
         "percent-encoded [row 0 :image/a]",
         f"{broken}:3:9: warning image-unreferenced: image (row 1) is neither a listing image "
         "(:im.image/listing) nor any user's avatar; it will be imported but never shown "
@@ -212,6 +212,7 @@ POSITIONS: dict[str, str | None] = {
     "ref-malformed": "10:31",
     "ref-unresolved": "10:59",
     "ref-unverified": "3:46",
+    "url-host-not-public": "2:41",
     "ref-wrong-type": "8:63",
     "email-duplicate": "9:54",
     "stripe-account-duplicate": "8:84",

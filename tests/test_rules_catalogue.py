@@ -23,7 +23,7 @@ ALL_CODES = {
     "attribute-required", "attribute-unknown", "attribute-empty", "type-mismatch",
     "enum-value", "roles-invalid", "integer-range", "money-shape", "money-negative",
     "currency-unknown", "money-precision", "money-float", "location-shape", "location-range",
-    "email-invalid", "email-shape", "url-invalid", "extended-data-type", "extended-data-size",
+    "email-invalid", "email-shape", "url-invalid", "url-host-not-public", "extended-data-type", "extended-data-size",
     "tag-unknown", "instant-future",
     # references and cross-row
     "ref-malformed", "ref-unresolved", "ref-unverified", "ref-wrong-type", "email-duplicate",

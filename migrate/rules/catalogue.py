@@ -259,7 +259,9 @@ RULES: tuple[Rule, ...] = (
         ERROR,
         "structure",
         "An import id is not in canonical UUID form",
-        "A `#uuid` import id is written in canonical form: lowercase hexadecimal, 8-4-4-4-12.",
+        "A `#uuid` import id is written in canonical form: lowercase hexadecimal, 8-4-4-4-12, "
+        'in the row\'s id tuple and inside `#im/ref [:im.TYPE/id #uuid "…"]` alike (one rule '
+        "for both).",
         "The spec asks for the canonical representation; other spellings of the same UUID "
         "(upper case) compare differently in tools that keep the text.",
         '[[:im.image/id #uuid "'
@@ -493,7 +495,10 @@ RULES: tuple[Rule, ...] = (
         "values",
         "An email address is not valid",
         "`:im.email/address` is a syntactically valid address (email-validator, without "
-        "deliverability or DNS checks).",
+        "deliverability or DNS checks). Strict reading: the address check the spec links to "
+        "is ASCII-only, so a non-ASCII part before the @ is invalid, and so is a domain "
+        "written with non-ASCII letters (an internationalised domain name); the message gives "
+        "its ASCII `xn--` form, which is valid.",
         "The importer validates addresses and rejects the file on an invalid one.",
         user(email='{:im.email/address "jane(at)example.com" :im.email/verified true}'),
         user(),
@@ -513,12 +518,28 @@ RULES: tuple[Rule, ...] = (
         ERROR,
         "values",
         "An image URL is not an absolute, encoded http(s) URL",
-        "`:im.image/url` starts with `http://` or `https://`, has a host, and is properly "
-        "percent-encoded: no spaces, raw non-ASCII or control characters, and every `%` starts "
-        "a `%XX` escape.",
+        "`:im.image/url` starts with `http://` or `https://` (in any case), has a host, and is "
+        "properly percent-encoded: no spaces, raw non-ASCII or control characters, and every "
+        "`%` starts a `%XX` escape. Whether the host is public is `url-host-not-public`.",
         "The importer downloads each image from its URL; unencoded URLs fail to download.",
         '[[:im.image/id] #:im.image{:url "https://example.com/my photo.jpg"}]',
         '[[:im.image/id] #:im.image{:url "https://example.com/my%20photo.jpg"}]',
+    ),
+    Rule(
+        "url-host-not-public",
+        ERROR,
+        "values",
+        "An image URL's host is not reachable from the internet",
+        "The host of `:im.image/url` is public: not `localhost` or a name under `.localhost`, "
+        "`.local`, `.internal`, `.home.arpa`, `.localdomain` or `.lan`, not a single-label name "
+        "without a dot, and not a loopback, private, link-local, shared or reserved IPv4 or IPv6 "
+        "address (nor such an address in a numeric form browsers accept, `127.1`, "
+        "`2130706433`). Scheme and host are compared without regard to case: "
+        "`HTTPS://EXAMPLE.COM/a.jpg` is fine.",
+        "The spec asks for public URLs: Sharetribe downloads every image from its own servers "
+        "while importing, and cannot reach a host on the legacy system's own network.",
+        '[[:im.image/id] #:im.image{:url "http://192.168.1.20/photos/a.jpg"}]',
+        '[[:im.image/id] #:im.image{:url "HTTPS://IMG.EXAMPLE.COM/photos/a.jpg"}]',
     ),
     Rule(
         "extended-data-type",

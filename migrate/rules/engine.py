@@ -294,6 +294,7 @@ class RowChecker:
                 None,
             )
             return findings
+        self._row_type = table.row_type
         self._check_map(row.attrs, table.plans, table.required, (1,), emit, None, table)
         for code, rule in table.row_rules:
             for message in rule(row, table.row_type, self.context):
@@ -319,7 +320,11 @@ class RowChecker:
                 if alias is not None:
                     if type(alias) is not Keyword or alias.namespace is None:
                         return False
-                elif id(value.id_attr) not in plan.ids or not isinstance(value.import_id, UUID):
+                elif (
+                    id(value.id_attr) not in plan.ids
+                    or not isinstance(value.import_id, UUID)
+                    or type(value.import_id) is NonCanonicalUUID
+                ):
                     return False
             elif fast == _OTHER:
                 accept = plan.accept
@@ -376,7 +381,11 @@ class RowChecker:
                     if alias is not None:
                         if type(alias) is Keyword and alias.namespace is not None:
                             continue
-                    elif id(value.id_attr) in plan.ids and isinstance(value.import_id, UUID):
+                    elif (
+                        id(value.id_attr) in plan.ids
+                        and isinstance(value.import_id, UUID)
+                        and type(value.import_id) is not NonCanonicalUUID
+                    ):
                         continue
             elif fast == _INTEGER:
                 if type(value) is int and plan.low <= value <= plan.high:
@@ -413,22 +422,48 @@ class RowChecker:
                 )
 
     def _unknown(self, key, prefix, plans, emit, shape_code, table) -> None:
-        known = [plan.attribute.key.text for plan in plans.values()]
+        owner = prefix[-1] if len(prefix) > 1 else None
         if type(key) is Keyword:
-            close = difflib.get_close_matches(key.text, known, n=1)
-            hint = f"; did you mean :{close[0]}?" if close else ""
+            hint = self._hint(key, owner, plans)
             found = repr(key)
         else:
             hint = "; attribute keys are keywords"
             found = show(key)
-        owner = prefix[-1] if len(prefix) > 1 else None
-        where = f"{owner!r}" if owner is not None else f"{table.row_type.name} rows"
+        where = f"{owner!r}" if owner is not None else f"{self._row_type.name} rows"
         emit(
             shape_code or "attribute-unknown",
             f"{found} is not an attribute of {where}{hint}",
             prefix + (key,),
             key if type(key) is Keyword else owner,
         )
+
+    def _hint(self, key: Keyword, owner: Any, plans: dict) -> str:
+        """``; did you mean …`` for an unknown key: the right place first, then the spelling.
+
+        An attribute of the same name in this map comes first (a key written unqualified inside
+        a nested map, or with another namespace); then one of the same name elsewhere in the
+        row (``:im.user/publicData`` is ``:im.userProfile/publicData`` inside
+        ``:im.user/profile``); then the closest spelling among this map's attributes.
+        """
+        here = [plan.attribute for plan in plans.values()]
+        folded = key.name.casefold()
+        for attribute in here:
+            if attribute.key.name.casefold() == folded:
+                if key.namespace is None and owner is not None:
+                    return (
+                        f"; did you mean {attribute.key!r}? Keys inside a nested map are not "
+                        "qualified by a namespaced-map prefix such as #:"
+                        f"{self._row_type.id_attr.namespace}{{…}} on the map around it: that "
+                        "prefix applies only to the keys of the map it is written on"
+                    )
+                return f"; did you mean {attribute.key!r}?"
+        for attribute, parent in _attributes_with_parents(self._row_type.attributes, None):
+            if attribute.key.name.casefold() == folded and attribute not in here:
+                place = f"inside {parent.key!r}" if parent is not None else "at the top of the row"
+                return f"; did you mean {attribute.key!r} {place}?"
+        known = [attribute.key.text for attribute in here]
+        close = difflib.get_close_matches(key.text, known, n=1)
+        return f"; did you mean :{close[0]}?" if close else ""
 
     def _check_value(self, key: Keyword, value: Any, plan: Plan, path: tuple, emit) -> None:
         attribute = plan.attribute
@@ -478,6 +513,13 @@ class RowChecker:
                     emit(spec.code, message[0], path + message[1], key)
             if emitted and spec.gate:
                 return
+
+
+def _attributes_with_parents(children, parent) -> Iterable[tuple[Any, Any]]:
+    """Every attribute of a row type, nested ones too, with the map attribute holding it."""
+    for attribute in children:
+        yield attribute, parent
+        yield from _attributes_with_parents(attribute.attributes, attribute)
 
 
 def _any_message(row_rules, row: Row, row_type, context) -> bool:

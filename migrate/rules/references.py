@@ -9,9 +9,10 @@ from __future__ import annotations
 import uuid
 
 from migrate.edn.show import show
-from migrate.edn.values import Keyword, Ref, Tagged
+from migrate.edn.values import Keyword, NonCanonicalUUID, Ref, Tagged
 from migrate.rules.attributes import expected_found
 from migrate.rules.registry import acceptor, value_rule
+from migrate.rules.structure import non_canonical_message
 
 
 def target_text(attribute) -> str:
@@ -41,6 +42,7 @@ def _ref_ok(value, attribute, context) -> bool:
         row_type is not None
         and row_type.name in attribute.targets
         and isinstance(value.import_id, uuid.UUID)
+        and type(value.import_id) is not NonCanonicalUUID
     )
 
 
@@ -81,3 +83,10 @@ def ref_wrong_type(value, attribute, context):
             f"{attribute.key!r} must reference {target_text(attribute)}, "
             f"found a reference to a {row_type.name} row: {show(value)}"
         )
+
+
+@value_rule("ref", "import-id-not-canonical")
+def ref_import_id_canonical(value, attribute, context):
+    """An import id inside ``#im/ref [:im.TYPE/id #uuid "…"]`` is canonical, like the row's own."""
+    if value.alias is None and type(value.import_id) is NonCanonicalUUID:
+        yield non_canonical_message(value.import_id, f"{attribute.key!r} reference's import id")
