@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint format docs bench bench-convert clean
+.PHONY: setup demo test lint typecheck format docs bench bench-convert clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,16 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python tools/typecheck.py
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy over migrate/, schemas/ and mappers/ under their installed names (see tools/typecheck.py).
+typecheck: $(STAMP)
+	$(BIN)/python tools/typecheck.py
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -40,4 +45,4 @@ bench-convert: $(STAMP)
 	$(BIN)/python benchmarks/convert_bench.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis
+	rm -rf $(VENV) out .pytest_cache .hypothesis .mypy_cache

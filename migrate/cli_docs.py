@@ -72,7 +72,9 @@ def _anchor(title: str) -> str:
 def render(command: click.Command | None = None, prog: str = "migrate") -> str:
     """The Markdown reference of ``command`` (default: the ``migrate`` group) in this process."""
     if command is None:
-        from migrate.cli import main as command
+        from migrate.cli import main
+
+        command = main
     root = root_context(command, prog)
     sections = list(walk(command, root))
     asking = " or ".join(f"`{prog} COMMAND {option}`" for option in root.help_option_names)

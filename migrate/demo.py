@@ -85,10 +85,11 @@ def anonymise_step(demo: Demo) -> bool:
         target,
         ident=":trailhop-dev",
         sample_users=25,
-        strategy="connected",
         seed="trailhop-demo",
     )
     demo.say(render_text(report))
+    for warning in report.warnings:
+        demo.say(f"warning: {warning}")
     check = validate_file(target, max_findings=None)
     demo.say(f"validated {target}: {check.errors} errors, {check.warnings} warnings")
     return check.valid

@@ -105,12 +105,12 @@ def validate_file(
                     add(finding)
             if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
                 progress(index + 1)
-    except EdnSyntaxError as error:
-        fatal = error
+    except EdnSyntaxError as raised:
+        fatal = raised
     syntax_errors = [*reader.errors, *([fatal] if fatal is not None else [])]
     if stamper.wants("edn-syntax"):
-        for error in syntax_errors:
-            add(stamper.make("edn-syntax", error.message, position=(error.line, error.column)))
+        for syntax in syntax_errors:
+            add(stamper.make("edn-syntax", syntax.message, position=(syntax.line, syntax.column)))
     unread = list(reader.unread)
     if fatal is not None and reader.recover and (not unread or unread[-1][1] is not None):
         unread.append((fatal.line, None))

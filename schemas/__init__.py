@@ -7,6 +7,7 @@ the mappers, the generated docs) asks this module; nothing restates the spec.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -157,13 +158,13 @@ def load() -> Schema:
     )
 
 
-def _walk(attributes: tuple[Attribute, ...]):
+def _walk(attributes: tuple[Attribute, ...]) -> Iterator[Attribute]:
     for attribute in attributes:
         yield attribute
         yield from _walk(attribute.attributes)
 
 
-def all_attributes(row_type: RowType):
+def all_attributes(row_type: RowType) -> Iterator[Attribute]:
     """Every attribute of ``row_type``, nested ones included, depth first."""
     return _walk(row_type.attributes)
 

@@ -135,3 +135,34 @@ def test_docs_list_every_rule_and_are_up_to_date():
         assert f"| `:{rule.key}` | {rule.default} | {', '.join(rule.allowed)} |" in text
     committed = (ROOT / "docs" / "anonymise.md").read_text("utf-8")
     assert committed == text, "docs/anonymise.md is stale: run python -m migrate.docs"
+
+
+def test_placeholder_settings_are_read_and_checked(tmp_path):
+    path = tmp_path / "policy.toml"
+    path.write_text("[placeholders]\nshare = 0.8\nmin_users = 25\n")
+    rule = load_policy(path).placeholders
+    assert (rule.share, rule.min_users) == (0.8, 25)
+    path.write_text("[placeholders]\nshare = 1.5\n")
+    with pytest.raises(ConfigError, match=r"\[placeholders\] share must be a number above 0"):
+        load_policy(path)
+
+
+def test_shared_values_and_values_without_letters_are_placeholders():
+    from migrate.anonymise.personal import PersonalValues, PlaceholderRule
+    from migrate.edn.values import Keyword as K
+    from migrate.edn.values import Row
+
+    personal = PersonalValues()
+    for number in range(20):
+        profile = {
+            K("im.userProfile/firstName"): f"Person{number}" if number % 4 else "Guest",
+            K("im.userProfile/lastName"): "Smith" if number < 12 else "-",
+        }
+        personal.add(number, Row(K("im.user/id"), None, None, {K("im.user/profile"): profile}))
+    found = personal.placeholders(PlaceholderRule(share=0.5, min_users=10))
+    last = found[K("im.userProfile/lastName")]
+    assert set(last) == {"smith", "-"}  # 12 of 20 share Smith; "-" has no letters
+    assert last["smith"].share == 0.6
+    assert K("im.userProfile/firstName") not in found  # Guest: 5 of 20, under the share
+    first, last_words, _pairs, _per_user = personal.name_parts(found)
+    assert "smith" not in last_words and "guest" in first

@@ -8,6 +8,7 @@ look for every original personal value in the bytes of the export.
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 import uuid
 from dataclasses import dataclass, field
@@ -360,8 +361,12 @@ def test_row_order_does_not_change_what_is_written(tmp_path):
     out_a, out_b = tmp_path / "out-a.edn", tmp_path / "out-b.edn"
     anonymise(ordered, out_a, ident=":dev", sample_users=5, seed="x")
     anonymise(shuffled, out_b, ident=":dev", sample_users=5, seed="x")
-    lines_a = out_a.read_text("utf-8").splitlines()
-    lines_b = out_b.read_text("utf-8").splitlines()
+
+    # {n} in the email template counts users in output order, which follows the input's.
+    def lines(path: Path) -> list[str]:
+        return re.sub(r"admin\+\d+@", "admin+N@", path.read_text("utf-8")).splitlines()
+
+    lines_a, lines_b = lines(out_a), lines(out_b)
     assert sorted(lines_a) == sorted(lines_b)
     assert lines_a != lines_b
 
@@ -477,7 +482,7 @@ def test_an_invalid_input_is_refused_without_writing(tmp_path):
         ({"ident": ":dev", "sample_users": 0}, "the sample size must be at least 1, not 0"),
         (
             {"ident": ":dev", "strategy": "best"},
-            "unknown strategy \"best\"; use 'random' or 'connected'",
+            "unknown strategy \"best\"; use 'shape', 'random' or 'connected'",
         ),
     ],
 )
@@ -537,19 +542,65 @@ def _image_urls(out: Path) -> tuple[list[str], list[str]]:
     return profile, listing
 
 
-def test_profile_photos_point_at_placeholders_unless_the_policy_keeps_them(marketplace, tmp_path):
+def test_image_urls_come_from_the_template_unless_kept(marketplace, tmp_path):
     path, _ = marketplace
     out = tmp_path / "dev.edn"
-    anonymise(path, out, ident=":dev", seed="s1")
+    report = anonymise(path, out, ident=":dev", seed="s1")
     profile, listing = _image_urls(out)
     assert profile and listing
+    assert all(
+        re.fullmatch(r"https://picsum\.photos/seed/[a-z]{12}/800/600", url) for url in profile
+    )
+    assert all(
+        re.fullmatch(r"https://picsum\.photos/seed/[a-z]{12}/800/600", url) for url in listing
+    )
+    assert len(set(profile + listing)) == len(profile + listing)
+    assert report.images == {"generated": len(profile) + len(listing), "kept": 0}
+    assert report.warnings == ()
+
+    anonymise(path, out, ident=":dev", seed="s1", image_url_template="https://img.test/{n}.jpg")
+    profile, listing = _image_urls(out)
+    numbers = sorted(int(url.split("/")[-1].split(".")[0]) for url in profile + listing)
+    assert numbers == list(range(1, len(numbers) + 1))
+
+    report = anonymise(path, out, ident=":dev", seed="s1", keep_image_urls=True)
+    profile, listing = _image_urls(out)
     assert all(url.startswith("https://picsum.photos/seed/") for url in profile)
-    assert all(url.startswith("https://cdn.example.com/l/") for url in listing)
+    assert listing and all(url.startswith("https://cdn.example.com/l/") for url in listing)
+    assert report.images == {"generated": len(profile), "kept": len(listing)}
+    assert report.warnings == (
+        f"image URLs kept as they are: 0 of {len(listing)} contain a run of 5 or more digits "
+        "equal to a source id (a link back to the live data); leave out --keep-image-urls to "
+        "replace them",
+    )
     policy = tmp_path / "policy.toml"
-    policy.write_text('[attributes]\n"im.userProfile/avatar" = "keep"\n')
+    policy.write_text('[attributes]\n"im.userProfile/avatar" = "keep"\n"im.image/url" = "keep"\n')
     anonymise(path, out, ident=":dev", seed="s1", policy=policy)
     profile, _ = _image_urls(out)
     assert profile and all(url.startswith("https://cdn.example.com/a/") for url in profile)
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        (
+            "https://img.test/photo.jpg",
+            "image URL template 'https://img.test/photo.jpg' must contain {token} or {n}, "
+            "e.g. https://picsum.photos/seed/{token}/800/600",
+        ),
+        (
+            "https://img.test/{id}/{n}.jpg",
+            "image URL template 'https://img.test/{id}/{n}.jpg' may contain no placeholder "
+            "other than {token} and {n}",
+        ),
+        ("img/{n}.jpg", "image URL template 'img/{n}.jpg' does not give an http(s) URL"),
+    ],
+)
+def test_a_bad_image_url_template_is_a_config_error(marketplace, tmp_path, template, message):
+    path, _ = marketplace
+    with pytest.raises(ConfigError) as caught:
+        anonymise(path, tmp_path / "dev.edn", ident=":dev", image_url_template=template)
+    assert str(caught.value) == message
 
 
 def test_clojure_reads_the_export(clojure_bin, marketplace, tmp_path):

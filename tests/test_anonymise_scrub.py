@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from migrate.anonymise.language import vocabulary
+from migrate.anonymise.names import NameIndex
 from migrate.anonymise.pseudonyms import Pseudonyms
 from migrate.anonymise.scrub import Scrubber, is_personal_key
 from migrate.edn.values import Keyword
 
 
 def _scrubber(seed: str = "s") -> Scrubber:
+    names = NameIndex(vocabulary(), first={"jane", "bartholomew"}, last={"doe"})
     return Scrubber(
         Pseudonyms(seed),
-        first_names=frozenset({"jane", "bartholomew"}),
-        last_names=frozenset({"doe"}),
+        names=names,
         emails={"jane.doe@mail.example.org": "admin+3@example.com"},
     )
 

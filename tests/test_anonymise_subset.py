@@ -113,8 +113,8 @@ def test_profile_images_go_when_the_policy_drops_avatars():
 def test_random_sample_follows_the_rank_and_a_large_sample_takes_everyone():
     g = graph()
     rank = {0: 2, 1: 0, 2: 1}
-    assert choose_users(g, rank=rank, sample_users=2) == ({1, 2}, 2)
-    assert choose_users(g, rank=rank, sample_users=10) == ({0, 1, 2}, 10)
+    assert choose_users(g, rank=rank, sample_users=2, strategy="random") == ({1, 2}, 2)
+    assert choose_users(g, rank=rank, sample_users=10, strategy="random") == ({0, 1, 2}, 10)
     assert choose_users(g, rank=rank) == ({0, 1, 2}, None)
 
 
@@ -147,3 +147,26 @@ def test_users_file_errors_name_file_and_line_but_not_the_value(tmp_path, text, 
     with pytest.raises(ConfigError) as caught:
         read_user_list(path, graph())
     assert str(caught.value) == message.format(path=path)
+
+
+def test_shape_sample_takes_listings_with_their_reviewers_then_fills_by_kind():
+    g = graph()
+    rank = {0: 2, 1: 0, 2: 1}
+    # One user: the author of the first listing in seeded order (here file order).
+    assert choose_users(g, rank=rank, sample_users=1, strategy="shape") == ({0}, 1)
+    # Two: jane's listing brings john, who reviewed her sauna.
+    chosen, _ = choose_users(g, rank=rank, sample_users=2, strategy="shape")
+    assert chosen == {0, 1}
+    selection = select(g, chosen, users_requested=2)
+    assert {3, 8, 11, 12} <= selection.kept  # the listing, its image, reviews of both types
+    assert choose_users(g, rank=rank, sample_users=3, strategy="shape") == ({0, 1, 2}, 3)
+
+
+def test_shape_sample_follows_the_seeded_listing_order():
+    g = graph()
+    rank = {0: 2, 1: 0, 2: 1}
+    boat_first = {3: 1, 4: 0}
+    chosen, _ = choose_users(
+        g, rank=rank, sample_users=1, strategy="shape", order=lambda i: boat_first.get(i, 9)
+    )
+    assert chosen == {2}  # bob, the boat's author

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
@@ -100,3 +101,37 @@ def test_running_one_command_imports_only_that_command():
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert completed.stdout.splitlines()[-1] == "['migrate.cli.inspect_cmd']"
+
+
+def test_the_summaries_listed_by_help_are_the_commands_own():
+    from migrate.cli import SUMMARIES
+
+    assert set(SUMMARIES) <= set(COMMANDS)
+    for name, summary in SUMMARIES.items():
+        module_name, attribute = COMMANDS[name].split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert command.get_short_help_str(limit=1000) == summary, name
+
+
+def test_migrate_help_imports_no_command_and_no_dependency_but_click():
+    # What `migrate --help` imports decides how fast it is (a timed test would be flaky): the
+    # group and click only; no command module, no library module, no third-party package.
+    script = (
+        "import sys\n"
+        "sys.argv = ['migrate', '--help']\n"
+        "try:\n"
+        "    import runpy; runpy.run_module('migrate', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "ours = sorted(name for name in sys.modules if name.split('.')[0] == 'migrate')\n"
+        "others = sorted({name.split('.')[0] for name in sys.modules}\n"
+        "                - set(sys.stdlib_module_names) - {'migrate', '__main__'})\n"
+        "print(ours)\n"
+        "print([name for name in others if not name.startswith(('_', '__editable__'))])\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    *_, ours, others = completed.stdout.splitlines()
+    assert ours == "['migrate', 'migrate.cli']"
+    assert others == "['click']"

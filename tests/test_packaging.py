@@ -88,3 +88,71 @@ def test_python_m_migrate_ignores_local_modules_named_like_ours(tmp_path, layout
     assert "imported the local" not in result.stdout + result.stderr
     assert result.returncode == 0, result.stderr
     assert "valid: 0 errors, 2 warnings in 9 rows" in result.stdout
+
+
+def _project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+
+
+def test_license_is_an_spdx_expression_with_its_file():
+    project = _project()["project"]
+    assert project["license"] == "MIT"
+    assert project["license-files"] == ["LICENSE"]
+    text = (ROOT / "LICENSE").read_text("utf-8")
+    assert text.startswith("MIT License\n")
+    assert "Permission is hereby granted, free of charge" in text
+    # SPDX license expressions need setuptools >= 77 (PEP 639); older ones reject the string.
+    assert _project()["build-system"]["requires"] == ["setuptools>=77"]
+
+
+def test_metadata_has_urls_and_classifiers():
+    project = _project()["project"]
+    assert all(url.startswith("https://") for url in project["urls"].values())
+    assert "Typing :: Typed" in project["classifiers"]
+    assert "Programming Language :: Python :: 3.11" in project["classifiers"]
+    # PEP 639: the license is stated once, by the expression, never by a classifier too.
+    assert not [c for c in project["classifiers"] if c.startswith("License ::")]
+
+
+def test_building_prints_no_deprecation_warning_and_ships_license_and_py_typed(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    assert "deprecated" not in output.lower(), output
+    (wheel,) = tmp_path.glob("*.whl")
+    archive = zipfile.ZipFile(wheel)
+    names = archive.namelist()
+    assert "migrate/py.typed" in names
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
+    (metadata,) = [name for name in names if name.endswith(".dist-info/METADATA")]
+    text = archive.read(metadata).decode("utf-8")
+    assert "\nLicense-Expression: MIT\n" in text
+    assert "\nProject-URL: Intermediary format, https://" in text
+
+
+def test_the_type_checker_runs_on_the_installed_module_names():
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import typecheck
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    modules = dict((module, path) for path, module in typecheck.installed_sources())
+    assert modules["migrate.schemas"] == ROOT / "schemas" / "__init__.py"
+    assert modules["migrate.mappers.user"] == ROOT / "mappers" / "user.py"
+    assert modules["migrate.cli"] == ROOT / "migrate" / "cli" / "__init__.py"
+    assert not [module for module in modules if module.split(".")[0] != "migrate"]

@@ -11,6 +11,7 @@ from migrate.anonymise.run import (
     DEFAULT_EMAIL_TEMPLATE,
     InputInvalid,
     OutputInvalid,
+    OutputLeaks,
     anonymise,
 )
 
@@ -19,6 +20,7 @@ __all__ = [
     "AnonymiseReport",
     "InputInvalid",
     "OutputInvalid",
+    "OutputLeaks",
     "Policy",
     "anonymise",
     "default_policy",

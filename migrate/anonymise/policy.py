@@ -20,6 +20,10 @@ A policy file (TOML) overrides the defaults::
     [location]
     radius_m = 2000           # how far listing locations move (metres)
 
+    [placeholders]
+    share = 0.5               # a profile value held by more than this share of users ...
+    min_users = 10            # ... and by at least this many is a placeholder, kept as it is
+
 Unknown sections, attributes, actions or settings are :class:`~migrate.errors.ConfigError`
 naming the file and the key.
 """
@@ -35,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from migrate import schemas
+from migrate.anonymise.personal import PlaceholderRule
 from migrate.edn.show import show
 from migrate.errors import ConfigError
 
@@ -116,9 +121,10 @@ DEFAULT_RULES: tuple[AttributeRule, ...] = (
     ),
     _rule(
         "im.image/url",
-        "keep",
+        "fake",
         "keep fake",
-        "the importer downloads it; fake points at a placeholder image service",
+        "the source's image URLs hold its ids: fake gives --image-url-template addresses "
+        "(keep, or --keep-image-urls, warns how many hold a source id)",
     ),
     _rule("im.image/listing", "keep", "keep", "a reference"),
     _rule("im.image/sortOrder", "keep", "keep drop", "not personal"),
@@ -163,6 +169,7 @@ class Policy:
     extended_data: dict[str, dict[str, str]] = field(default_factory=dict)
     location_radius_m: float = DEFAULT_LOCATION_RADIUS_M
     source: str | None = None
+    placeholders: PlaceholderRule = field(default_factory=PlaceholderRule)
 
     def action(self, key: str) -> str:
         """The action for the attribute ``key`` (e.g. ``"im.listing/title"``)."""
@@ -201,7 +208,7 @@ def load_policy(path: str | PathLike[str]) -> Policy:
 
 def parse_policy(raw: dict[str, Any], where: str = "policy") -> Policy:
     """A :class:`Policy` from the parsed TOML ``raw``; ``where`` names the file in errors."""
-    _only(raw, ("attributes", "extended_data", "location"), where, "section")
+    _only(raw, ("attributes", "extended_data", "location", "placeholders"), where, "section")
     attributes = {}
     for key, action in _table(raw, "attributes", where).items():
         rule = RULES.get(key)
@@ -243,7 +250,20 @@ def parse_policy(raw: dict[str, Any], where: str = "policy") -> Policy:
             f"{where}: [location] radius_m must be a number of metres above 0 and at most "
             f"{_MAX_RADIUS_M:g}"
         )
-    return Policy(attributes, extended, float(radius), where)
+    return Policy(attributes, extended, float(radius), where, _placeholders(raw, where))
+
+
+def _placeholders(raw: dict[str, Any], where: str) -> PlaceholderRule:
+    table = _table(raw, "placeholders", where)
+    _only(table, ("share", "min_users"), where, "setting in [placeholders]")
+    default = PlaceholderRule()
+    share = table.get("share", default.share)
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share < 1:
+        raise ConfigError(f"{where}: [placeholders] share must be a number above 0 and below 1")
+    min_users = table.get("min_users", default.min_users)
+    if isinstance(min_users, bool) or not isinstance(min_users, int) or min_users < 2:
+        raise ConfigError(f"{where}: [placeholders] min_users must be a whole number of 2 or more")
+    return PlaceholderRule(float(share), min_users)
 
 
 def _table(raw: dict[str, Any], name: str, where: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import math
 import random
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from decimal import Decimal
 
 from faker import Faker
@@ -52,6 +52,7 @@ class Pseudonyms:
         self._key = seed.encode("utf-8")
         self._faker = Faker(locale)
         self._forbidden: set[str] = set()
+        self._forbidden_words: set[str] = set()
         self._forbidden_max = 0
         self._cache: dict[tuple[str, str], str] = {}
         self._clean_words: dict[str, bool] = {}
@@ -83,15 +84,28 @@ class Pseudonyms:
                 self._forbidden_max = max(self._forbidden_max, len(folded))
         self._clean_words.clear()
 
+    def forbid_words(self, words: Iterable[str]) -> None:
+        """Add words (case-folded, any length) that no fake may hold as a whole word.
+
+        Users' name words of 3 letters ("Amy", "Ian") are too short to forbid inside words,
+        but a fake must not be one of them.
+        """
+        self._forbidden_words.update(words)
+        self._clean_words.clear()
+
     def is_clean(self, text: str) -> bool:
         """True when no forbidden value occurs in ``text`` (case-insensitively).
 
         Short texts are checked at every position; long prose word by word (a cached check per
         word), since a forbidden value spanning two generated words is not a realistic leak.
         """
+        folded = text.casefold()
+        if self._forbidden_words and any(
+            word in self._forbidden_words for word in _WORD_RE.findall(folded)
+        ):
+            return False
         if not self._forbidden:
             return True
-        folded = text.casefold()
         if len(folded) <= _WHOLE_CHECK_MAX:
             return self._clean_span(folded)
         clean = self._clean_words
@@ -299,8 +313,25 @@ class Pseudonyms:
         return "acct_test_" + self.digest("stripe", original).hex()[:16]
 
     def token(self, kind: str, original: str, length: int = 12) -> str:
-        """A short hex token for ``original``, e.g. for placeholder image addresses."""
+        """A short hex token for ``original``."""
         return self.digest(kind, original).hex()[:length]
+
+    def letters(self, kind: str, original: str, length: int = 12) -> str:
+        """A token of ``length`` lower-case letters for ``original`` (no digits: a token in a
+        URL never reads as a source id)."""
+        digest = self.digest(kind, original)
+        return "".join(chr(ord("a") + byte % 26) for byte in digest[:length])
+
+    def number_like(self, original: int, avoid: Container[int] = ()) -> int:
+        """A number with as many digits as ``original``, none of ``avoid``, keyed by it."""
+        digits = len(str(abs(original)))
+        low = 10 ** (digits - 1) if digits > 1 else 0
+        rng = self.rng("number-like", str(original))
+        for _ in range(_ATTEMPTS):
+            fake = rng.randint(low, 10**digits - 1)
+            if fake != abs(original) and fake not in avoid:
+                return fake
+        return fake
 
     # -- places ------------------------------------------------------------------------------
 

@@ -2,9 +2,10 @@
 
 Three reads of the input, none holding it in memory: the validator checks it (an invalid input
 is refused, since its anonymised subset could not be valid either), the graph pass records ids,
-references and the users' personal values, and the write pass rewrites the kept rows into a
-temporary file. That file is validated before it replaces the output, so a run either leaves a
-valid export or nothing.
+references, source ids, the users' personal values and how the prose writes its words, and the
+write pass rewrites the kept rows into a temporary file. That file is validated and then read
+back by the leak check (:mod:`migrate.anonymise.leaks`) before it replaces the output, so a run
+either leaves a valid export free of the input's personal values, or nothing.
 """
 
 from __future__ import annotations
@@ -13,26 +14,38 @@ import os
 import secrets
 import shutil
 import tempfile
+import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 
+from migrate.anonymise.language import DEFAULT_LANGUAGES, vocabulary
+from migrate.anonymise.leaks import LeakCheck, LeakReport
+from migrate.anonymise.names import CaseEvidence, NameIndex
 from migrate.anonymise.personal import PersonalValues
 from migrate.anonymise.policy import Policy, default_policy, load_policy
-from migrate.anonymise.pseudonyms import Pseudonyms, normalise
+from migrate.anonymise.pseudonyms import MIN_FORBIDDEN, Pseudonyms, normalise
 from migrate.anonymise.report import TYPE_ORDER, AnonymiseReport
 from migrate.anonymise.scrub import Scrubber
+from migrate.anonymise.sourceids import SourceIds
 from migrate.anonymise.subset import (
+    DEFAULT_STRATEGY,
     STRATEGIES,
     Graph,
     choose_users,
     read_user_list,
     select,
 )
-from migrate.anonymise.transform import RowAnonymiser
+from migrate.anonymise.transform import (
+    DEFAULT_IMAGE_URL_TEMPLATE,
+    ImageUrls,
+    RowAnonymiser,
+    check_image_url_template,
+)
 from migrate.edn.reader import DocumentReader
 from migrate.edn.rows import row_from_value
 from migrate.edn.show import show
@@ -58,6 +71,33 @@ class OutputInvalid(MigrateError):
     """The anonymised output failed validation; nothing was written (a bug, exit code 1)."""
 
 
+class OutputLeaks(MigrateError):
+    """The leak check found personal values in the output; nothing was written (exit code 1)."""
+
+    def __init__(self, message: str, leaks: LeakReport) -> None:
+        super().__init__(message)
+        self.leaks = leaks
+
+
+# Free-text attributes whose words the prose evidence counts (see migrate.anonymise.names).
+_PROSE = tuple(
+    Keyword(key) for key in ("im.listing/title", "im.listing/description", "im.review/content")
+)
+_PROFILE = Keyword("im.user/profile")
+_BIO = Keyword("im.userProfile/bio")
+
+
+@dataclass
+class _Scan:
+    """What the graph pass gathers."""
+
+    graph: Graph = field(default_factory=Graph)
+    personal: PersonalValues = field(default_factory=PersonalValues)
+    source_ids: SourceIds = field(default_factory=SourceIds)
+    rows_in: Counter[str] = field(default_factory=Counter)
+    review_types: Counter[str] = field(default_factory=Counter)
+
+
 def anonymise(
     in_path: PathArg,
     out_path: PathArg,
@@ -69,22 +109,29 @@ def anonymise(
     email_template: str = DEFAULT_EMAIL_TEMPLATE,
     policy: Policy | PathArg | None = None,
     keep_stripe: bool = False,
-    strategy: str = "random",
+    strategy: str = DEFAULT_STRATEGY,
+    image_url_template: str = DEFAULT_IMAGE_URL_TEMPLATE,
+    keep_image_urls: bool = False,
+    languages: Iterable[str] = DEFAULT_LANGUAGES,
 ) -> AnonymiseReport:
     """Write an anonymised subset of the Intermediary file ``in_path`` to ``out_path``.
 
     ``ident`` is the target (dev) marketplace's ident. Users are chosen by ``sample_users``
-    (how many; ``strategy`` ``"random"`` or ``"connected"``), by ``users`` (a file of aliases or
-    import ids, one a line), or, with neither, all of them; a sample larger than the file takes
-    every user and says so in the report. ``seed`` keys every pseudonym: the same input and
-    seed give the same bytes; without it a random seed is used. Emails become
-    ``email_template`` with ``{n}`` a stable per-user number. ``policy`` is a :class:`Policy`, a
-    policy file, or ``None`` for the defaults. Stripe accounts are kept (with fake test-mode
-    ids) only with ``keep_stripe``.
+    (how many; ``strategy`` ``"shape"``, ``"random"`` or ``"connected"``, see
+    :mod:`migrate.anonymise.subset`), by ``users`` (a file of aliases or import ids, one a
+    line), or, with neither, all of them; a sample larger than the file takes every user and
+    says so in the report. ``seed`` keys every pseudonym: the same input and seed give the same
+    bytes; without it a random seed is used. Emails become ``email_template`` with ``{n}``
+    counting the kept users 1 to N in output order. Image URLs become ``image_url_template``
+    addresses unless ``keep_image_urls`` (the report then warns how many hold a source id).
+    ``languages`` are the wordfreq codes of the prose's languages (common words of them are no
+    names). ``policy`` is a :class:`Policy`, a policy file, or ``None`` for the defaults. Stripe
+    accounts are kept (with fake test-mode ids) only with ``keep_stripe``.
 
     Raises :class:`ConfigError` for bad options, policy or users file, :class:`InputInvalid`
-    for an input that does not validate, and ``OSError`` for unreadable or unwritable paths.
-    Nothing is written unless the whole run succeeds.
+    for an input that does not validate, :class:`OutputLeaks` when the written export still
+    holds personal values, and ``OSError`` for unreadable or unwritable paths. Nothing is
+    written unless the whole run succeeds.
     """
     ident_keyword = parse_ident(ident)
     check_email_template(email_template)
@@ -93,7 +140,11 @@ def anonymise(
     if sample_users is not None and (isinstance(sample_users, bool) or sample_users < 1):
         raise ConfigError(f"the sample size must be at least 1, not {sample_users}")
     if strategy not in STRATEGIES:
-        raise ConfigError(f"unknown strategy {show(strategy)}; use 'random' or 'connected'")
+        raise ConfigError(
+            f"unknown strategy {show(strategy)}; use 'shape', 'random' or 'connected'"
+        )
+    check_image_url_template(image_url_template)
+    words = vocabulary(languages)
     active_policy = _policy(policy)
     out_path = Path(out_path)
     if not out_path.parent.is_dir():
@@ -103,13 +154,26 @@ def anonymise(
 
     seed_text = str(seed) if seed is not None else secrets.token_hex(16)
     pseudonyms = Pseudonyms(seed_text)
-    graph, personal, rows_in = _scan(in_path)
+    evidence = CaseEvidence(words)
+    scan = _scan(in_path, evidence)
+    graph, personal, source_ids = scan.graph, scan.personal, scan.source_ids
+    placeholders = personal.placeholders(active_policy.placeholders)
+    personal.forget_placeholders(placeholders)
+    first, last, pairs, names_of = personal.name_parts(placeholders)
+    names = NameIndex(words, evidence, first=first, last=last, full_names=pairs)
     pseudonyms.forbid(personal.values)
+    pseudonyms.forbid(names.distinctive(MIN_FORBIDDEN))
+    pseudonyms.forbid_words(names.words)
 
     rank = _rank(graph, pseudonyms)
     chosen_list = read_user_list(users, graph) if users is not None else None
     chosen, requested = choose_users(
-        graph, rank=rank, sample_users=sample_users, users=chosen_list, strategy=strategy
+        graph,
+        rank=rank,
+        sample_users=sample_users,
+        users=chosen_list,
+        strategy=strategy,
+        order=lambda index: pseudonyms.number("row", graph.nodes[index].sample_key or str(index)),
     )
     selection = select(
         graph,
@@ -119,13 +183,25 @@ def anonymise(
         keep_avatars=active_policy.action("im.userProfile/avatar") != "drop",
     )
 
-    emails = {index: email_template.format(n=position + 1) for index, position in rank.items()}
+    # {n} counts the kept users 1..N in output order.
+    kept_users = sorted(i for i in selection.kept if graph.nodes[i].row_type == "user")
+    emails = {index: email_template.format(n=n) for n, index in enumerate(kept_users, start=1)}
+    source_uuids = {key[1] for key in graph.resolve if isinstance(key, tuple)}
+
+    def is_source_uuid(value: uuid.UUID) -> bool:
+        return value in source_uuids
+
     scrubber = Scrubber(
         pseudonyms,
-        first_names=frozenset(personal.first_names),
-        last_names=frozenset(personal.last_names),
-        emails={address: emails[index] for address, index in personal.emails.items()},
+        names=names,
+        emails={
+            address: emails[index] for address, index in personal.emails.items() if index in emails
+        },
+        source_ids=source_ids,
+        is_source_uuid=is_source_uuid,
     )
+    keep_urls = keep_image_urls or active_policy.action("im.image/url") == "keep"
+    image_urls = ImageUrls(image_url_template, keep_urls, source_ids)
     anonymiser = RowAnonymiser(
         pseudonyms=pseudonyms,
         scrubber=scrubber,
@@ -134,11 +210,33 @@ def anonymise(
         kept=selection.kept,
         emails=emails,
         profile_images=selection.profile_images,
+        image_urls=image_urls,
+        placeholders=placeholders,
+        names_of=names_of,
+    )
+    leak_check = LeakCheck(
+        personal,
+        names,
+        source_ids,
+        is_source_uuid,
+        image_url_template=image_url_template,
+        check_urls=not keep_urls,
     )
     rows_out: Counter[str] = Counter()
-    _write_verified(in_path, out_path, ident_keyword, anonymiser, selection.kept, rows_out)
+    review_types_out: Counter[str] = Counter()
+    leaks = _write_verified(
+        in_path,
+        out_path,
+        ident_keyword,
+        anonymiser,
+        selection.kept,
+        rows_out,
+        review_types_out,
+        leak_check,
+    )
 
     notes = []
+    warnings = []
     available = selection.users_available
     if requested is not None and requested > available:
         notes.append(
@@ -146,16 +244,38 @@ def anonymise(
         )
     if seed is None:
         notes.append("no seed given: a random one was used, so another run gives other fakes")
+    if keep_urls and image_urls.kept:
+        warnings.append(
+            f"image URLs kept as they are: {image_urls.kept_with_ids:,} of {image_urls.kept:,} "
+            "contain a run of 5 or more digits equal to a source id (a link back to the live "
+            "data); leave out --keep-image-urls to replace them"
+        )
+    shared = sorted(
+        {
+            (entry.attribute, entry.share)
+            for values in placeholders.values()
+            for entry in values.values()
+        }
+    )
     return AnonymiseReport(
         output=str(out_path),
         ident=repr(ident_keyword),
-        rows_in=_ordered(rows_in),
+        rows_in=_ordered(scan.rows_in),
         rows_out=_ordered(rows_out),
         dropped=dict(sorted(selection.dropped.items(), key=_drop_order)),
         users_requested=requested,
         users_available=available,
         seeded=seed is not None,
         notes=tuple(notes),
+        strategy=strategy if requested is not None else None,
+        review_types_in=dict(sorted(scan.review_types.items())),
+        review_types_out={kind: review_types_out[kind] for kind in sorted(scan.review_types)},
+        emails=(emails[kept_users[0]], emails[kept_users[-1]]) if kept_users else None,
+        scrub=scrubber.stats.to_dict(),
+        images={"generated": image_urls.written, "kept": image_urls.kept},
+        placeholders=tuple(shared),
+        leaks=leaks.to_dict(),
+        warnings=tuple(warnings),
     )
 
 
@@ -227,22 +347,33 @@ def _rows(path: Path) -> Iterator[tuple[int, Row]]:
         yield entry.index, row_from_value(entry.value)
 
 
-def _scan(path: Path) -> tuple[Graph, PersonalValues, Counter[str]]:
-    graph = Graph()
-    personal = PersonalValues()
-    rows_in: Counter[str] = Counter()
+def _scan(path: Path, evidence: CaseEvidence) -> _Scan:
+    scan = _Scan()
     for index, row in _rows(path):
-        rows_in[row.row_type] += 1
-        graph.add(row, _sample_key(row) if row.row_type == "user" else None)
-        personal.add(index, row)
-    return graph, personal, rows_in
+        scan.rows_in[row.row_type] += 1
+        scan.graph.add(row, _sample_key(row))
+        scan.personal.add(index, row)
+        scan.source_ids.add_row(row)
+        if row.row_type == "review":
+            node = scan.graph.nodes[index]
+            scan.review_types[node.tag or "other"] += 1
+        for key in _PROSE:
+            value = row.attrs.get(key)
+            if isinstance(value, str):
+                evidence.observe(value)
+        profile = row.attrs.get(_PROFILE)
+        if isinstance(profile, dict) and isinstance(profile.get(_BIO), str):
+            evidence.observe(profile[_BIO])
+    return scan
 
 
-def _sample_key(row: Row) -> str:
+def _sample_key(row: Row) -> str | None:
     if row.alias is not None:
         return f"alias:{row.alias.text}"
     if row.import_id is not None:
         return f"id:{row.import_id}"
+    if row.row_type != "user":
+        return None
     email = row.attrs.get(Keyword("im.user/primaryEmail"))
     address = email.get(Keyword("im.email/address")) if isinstance(email, dict) else None
     return f"email:{normalise(address)}" if isinstance(address, str) else "user"
@@ -265,11 +396,19 @@ def _write_verified(
     anonymiser: RowAnonymiser,
     kept: set[int],
     rows_out: Counter[str],
-) -> None:
+    review_types_out: Counter[str],
+    leak_check: LeakCheck,
+) -> LeakReport:
+    """Write the kept rows to a temporary file; validate it, check it for leaks, then move it
+    over ``out_path``. The one place the anonymiser writes its output."""
+    nodes = anonymiser.graph.nodes
+
     def rows() -> Iterator[Row]:
         for index, row in _rows(in_path):
             if index in kept:
                 rows_out[row.row_type] += 1
+                if row.row_type == "review":
+                    review_types_out[nodes[index].tag or "other"] += 1
                 yield anonymiser.row(index, row)
 
     # A private directory beside the output: the file in it gets ordinary permissions, and
@@ -284,9 +423,18 @@ def _write_verified(
                 f"the anonymised output failed validation ({errors[0].code} and "
                 f"{total - 1} more); nothing was written to {out_path}"
             )
+        leaks = leak_check.file(temp)
+        if not leaks.clean:
+            raise OutputLeaks(
+                f"the anonymised output still holds personal data of the input "
+                f"({leaks.found_text()}); nothing was written to {out_path}. "
+                "Check the policy for attributes kept as they are",
+                leaks,
+            )
         os.replace(temp, out_path)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    return leaks
 
 
 def _ordered(counts: Counter[str]) -> dict[str, int]:

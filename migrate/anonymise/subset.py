@@ -4,6 +4,14 @@ The graph is built in one pass over the input and holds only ids and references 
 position in ``:data``, its type, the keys of the rows it points at), never attribute values,
 so memory grows with the number of rows, not with the file's size.
 
+Users are chosen by a strategy. ``shape`` (the default) keeps the marketplace's shape: it samples
+listings in a seeded order and keeps each one's author and up to a few of its reviewers (and the
+customers its author reviewed), which brings the listing's images and reviews of both types; then
+it fills up to the sample size with users of each kind (with a Stripe account, with listings,
+reviewed as customers, reviewers, others) in the proportions of the input, preferring users whose
+reviews connect them to users already chosen. ``random`` takes a seeded random sample of users,
+``connected`` the users with the most rows.
+
 Selection keeps the chosen users, the listings they author, those listings' images, the chosen
 users' profile images, the reviews whose author, subject and listing (when it has one) are all
 kept, and, with ``keep_stripe``, the chosen users' Stripe accounts. Every dropped row is counted
@@ -12,9 +20,12 @@ with the reason it was dropped.
 
 from __future__ import annotations
 
+import heapq
+import math
+import os
 import uuid
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +38,12 @@ from migrate.errors import ConfigError
 USER_ID = schemas.key("im.user/id")
 RefKey = Keyword | tuple[Keyword, uuid.UUID]
 
-STRATEGIES = ("random", "connected")
+STRATEGIES = ("shape", "random", "connected")
+DEFAULT_STRATEGY = "shape"
+# The share of a shape sample that comes from sampled listings; the rest fills by kind.
+LISTING_SHARE = 2 / 3
+FILL_KINDS = ("stripe", "host", "reviewed-customer", "reviewer", "other")
+_REVIEW_TYPE = schemas.key("im.review/type")
 
 # Where each row type points, in the order the drop reasons are checked.
 _REF_ATTRIBUTES: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -49,7 +65,8 @@ class Node:
 
     row_type: str
     refs: tuple[RefKey | None, ...]
-    sample_key: str | None = None  # users only: what the random sample is keyed by
+    sample_key: str | None = None  # what seeded orders are keyed by (alias or import id)
+    tag: str | None = None  # reviews: the review type's name (ofProvider, ofCustomer)
 
 
 @dataclass
@@ -64,7 +81,11 @@ class Graph:
         index = len(self.nodes)
         paths = _REF_PATHS.get(row.row_type, ())
         refs = tuple(_ref_key(_dig(row.attrs, path)) for path in paths)
-        self.nodes.append(Node(row.row_type, refs, sample_key))
+        tag = None
+        if row.row_type == "review":
+            kind = row.attrs.get(_REVIEW_TYPE)
+            tag = kind.name if isinstance(kind, Keyword) else None
+        self.nodes.append(Node(row.row_type, refs, sample_key, tag))
         for key in row.resolves():
             self.resolve.setdefault(key, index)
         return index
@@ -111,28 +132,178 @@ def choose_users(
     rank: dict[int, int],
     sample_users: int | None = None,
     users: Iterable[int] | None = None,
-    strategy: str = "random",
+    strategy: str = DEFAULT_STRATEGY,
+    order: Callable[[int], int] | None = None,
 ) -> tuple[set[int], int | None]:
     """The positions of the chosen users and how many were asked for.
 
-    ``rank`` orders users pseudo-randomly (from the seeded hash of their sample key);
-    ``random`` takes the first ``sample_users`` in that order, ``connected`` the users with the
-    most listings, reviews and images first (ties in ``rank`` order). ``users`` is an explicit
-    list. With neither, every user is chosen. A sample larger than the file takes every user.
+    ``rank`` orders users pseudo-randomly (from the seeded hash of their sample key) and
+    ``order`` gives any row's place in a seeded order (``shape`` samples listings by it; without
+    it, file order). ``random`` takes the first ``sample_users`` users in ``rank`` order,
+    ``connected`` the users with the most listings, reviews and images first, ``shape`` the
+    sample described in the module docstring. ``users`` is an explicit list. With neither,
+    every user is chosen. A sample larger than the file takes every user.
     """
     all_users = graph.users()
     if users is not None:
         return set(users), None
     if sample_users is None:
         return set(all_users), None
+    if strategy == "shape":
+        return shape_sample(graph, rank, sample_users, order or (lambda index: index)), sample_users
     if strategy == "connected":
         degree = _degrees(graph)
-        order = sorted(all_users, key=lambda index: (-degree[index], rank[index]))
+        ordered = sorted(all_users, key=lambda index: (-degree[index], rank[index]))
     elif strategy == "random":
-        order = sorted(all_users, key=rank.__getitem__)
+        ordered = sorted(all_users, key=rank.__getitem__)
     else:
-        raise ConfigError(f"unknown strategy {show(strategy)}; use 'random' or 'connected'")
-    return set(order[:sample_users]), sample_users
+        raise ConfigError(f"unknown strategy {show(strategy)}; use {_strategies()}")
+    return set(ordered[:sample_users]), sample_users
+
+
+def _strategies() -> str:
+    quoted = [show(name) for name in STRATEGIES]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+@dataclass
+class _Links:
+    """Users by how many reviews connect them to the users chosen so far, per kind."""
+
+    rank: dict[int, int]
+    kind_of: Callable[[int], str]
+    counts: Counter[int] = field(default_factory=Counter)
+    heaps: dict[str, list[tuple[int, int, int]]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, user: int) -> None:
+        self.counts[user] += 1
+        heapq.heappush(self.heaps[self.kind_of(user)], (-self.counts[user], self.rank[user], user))
+
+    def best(self, kind: str, chosen: dict[int, None]) -> int | None:
+        heap = self.heaps.get(kind)
+        while heap:
+            links, _rank, user = heap[0]
+            if user in chosen or -links != self.counts[user]:
+                heapq.heappop(heap)
+                continue
+            return user
+        return None
+
+
+def shape_sample(
+    graph: Graph, rank: dict[int, int], size: int, order: Callable[[int], int]
+) -> set[int]:
+    """``size`` users that keep the marketplace's shape (see the module docstring)."""
+    nodes = graph.nodes
+    users = graph.users()
+    if size >= len(users):
+        return set(users)
+
+    def user_at(key: RefKey | None) -> int | None:
+        target = graph.target(key)
+        return target if target is not None and nodes[target].row_type == "user" else None
+
+    hosted: list[tuple[int, int]] = []
+    listings_of: set[int] = set()
+    reviewers_of: dict[int, list[int]] = defaultdict(list)
+    customers_of: dict[int, list[int]] = defaultdict(list)
+    partners: dict[int, list[int]] = defaultdict(list)
+    stripe: set[int] = set()
+    reviewed_customers: set[int] = set()
+    reviewers: set[int] = set()
+    for index, node in enumerate(nodes):
+        if node.row_type == "listing":
+            host = user_at(node.refs[0])
+            if host is not None:
+                hosted.append((index, host))
+                listings_of.add(host)
+        elif node.row_type == "review":
+            author, subject = user_at(node.refs[0]), user_at(node.refs[1])
+            if author is None or subject is None:
+                continue
+            partners[author].append(subject)
+            partners[subject].append(author)
+            reviewers.add(author)
+            if node.tag == "ofCustomer":
+                reviewed_customers.add(subject)
+                customers_of[author].append(subject)
+            else:
+                listing = graph.target(node.refs[2])
+                if listing is not None:
+                    reviewers_of[listing].append(author)
+        elif node.row_type == "stripeAccount":
+            owner = user_at(node.refs[0])
+            if owner is not None:
+                stripe.add(owner)
+
+    def kind_of(user: int) -> str:
+        if user in stripe:
+            return "stripe"
+        if user in listings_of:
+            return "host"
+        if user in reviewed_customers:
+            return "reviewed-customer"
+        return "reviewer" if user in reviewers else "other"
+
+    chosen: dict[int, None] = {}
+    links = _Links(rank, kind_of)
+
+    def take(user: int) -> None:
+        chosen[user] = None
+        for partner in partners.get(user, ()):
+            if partner not in chosen:
+                links.add(partner)
+
+    # Listings first: each brings its author and up to `per_listing` of its people.
+    budget = max(1, round(size * LISTING_SHARE))
+    per_listing = max(1, round(math.sqrt(budget)) - 1)
+    for listing, host in sorted(hosted, key=lambda item: (order(item[0]), item[0])):
+        if len(chosen) >= budget:
+            break
+        if host not in chosen:
+            take(host)
+        people = dict.fromkeys(reviewers_of.get(listing, []) + customers_of.get(host, []))
+        candidates = sorted(
+            (user for user in people if user not in chosen),
+            key=lambda user: (-links.counts[user], rank[user]),
+        )
+        for user in candidates[:per_listing]:
+            if len(chosen) >= budget:
+                break
+            take(user)
+
+    # Then every kind of user in the proportions of the input.
+    share = Counter(kind_of(user) for user in users)
+    have = Counter(kind_of(user) for user in chosen)
+    pools: dict[str, list[int]] = defaultdict(list)
+    for user in sorted(users, key=rank.__getitem__):
+        if user not in chosen:
+            pools[kind_of(user)].append(user)
+    cursor: Counter[str] = Counter()
+    while len(chosen) < size:
+        open_kinds = [
+            kind
+            for kind in FILL_KINDS
+            if links.best(kind, chosen) is not None or cursor[kind] < len(pools[kind])
+        ]
+        if not open_kinds:
+            break
+        kind = max(
+            open_kinds,
+            key=lambda k: (size * share[k] / len(users) - have[k], -FILL_KINDS.index(k)),
+        )
+        picked = links.best(kind, chosen)
+        if picked is None:
+            pool = pools[kind]
+            while cursor[kind] < len(pool) and pool[cursor[kind]] in chosen:
+                cursor[kind] += 1
+            if cursor[kind] >= len(pool):
+                continue
+            picked = pool[cursor[kind]]
+            cursor[kind] += 1
+        take(picked)
+        have[kind] += 1
+    return set(chosen)
 
 
 def _degrees(graph: Graph) -> Counter[int]:
@@ -220,7 +391,7 @@ def select(
 # -- the --users file --------------------------------------------------------------------------
 
 
-def read_user_list(path: str | Path, graph: Graph) -> list[int]:
+def read_user_list(path: str | os.PathLike[str], graph: Graph) -> list[int]:
     """Positions of the users named in ``path``: one alias or import id a line.
 
     Aliases may be written with or without the leading colon (``:user/jane``, ``user/jane``);

@@ -168,12 +168,18 @@ def user_errors(
     from migrate.edn.writer import EdnWriteError
     from migrate.errors import ConfigError, MigrateError
 
-    syntax_errors = _syntax_error_classes()
+    usage_errors: tuple[type[BaseException], ...] = (ConfigError, *usage)
+    failed_errors: tuple[type[BaseException], ...] = (
+        *_syntax_error_classes(),
+        EdnWriteError,
+        MigrateError,
+        *failed,
+    )
     try:
         yield
-    except (ConfigError, *usage) as error:
+    except usage_errors as error:
         raise BadUsage(_one_line(str(error))) from error
-    except (*syntax_errors, EdnWriteError, MigrateError, *failed) as error:
+    except failed_errors as error:
         raise RunFailed(_one_line(str(error))) from error
     except OSError as error:
         raise BadUsage(_one_line(os_error_message(error))) from error

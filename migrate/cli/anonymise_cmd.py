@@ -8,9 +8,13 @@ from migrate.anonymise import (
     DEFAULT_EMAIL_TEMPLATE,
     InputInvalid,
     OutputInvalid,
+    OutputLeaks,
     anonymise,
     render_text,
 )
+from migrate.anonymise.language import DEFAULT_LANGUAGES
+from migrate.anonymise.subset import DEFAULT_STRATEGY, STRATEGIES
+from migrate.anonymise.transform import DEFAULT_IMAGE_URL_TEMPLATE
 from migrate.cli._common import (
     edn_file,
     emit_json,
@@ -53,9 +57,10 @@ from migrate.errors import ConfigError
 )
 @click.option(
     "--strategy",
-    type=click.Choice(["random", "connected"]),
+    type=click.Choice(list(STRATEGIES)),
     default=None,
-    help="How --sample-users chooses: seeded random (default) or the most connected users.",
+    help="How --sample-users chooses: shape (default: sampled listings with their people and "
+    "reviews, filled by kind of user), random, or the most connected users.",
 )
 @click.option(
     "--seed",
@@ -66,7 +71,28 @@ from migrate.errors import ConfigError
     "--email-template",
     default=DEFAULT_EMAIL_TEMPLATE,
     show_default=True,
-    help="Address every user gets, {n} a stable per-user number.",
+    help="Address every user gets, {n} counting the kept users 1 to N in output order.",
+)
+@click.option(
+    "--image-url-template",
+    default=DEFAULT_IMAGE_URL_TEMPLATE,
+    show_default=True,
+    help="Address every image gets: {token} letters from a hash of the original, {n} the "
+    "image's number 1 to N.",
+)
+@click.option(
+    "--keep-image-urls",
+    is_flag=True,
+    help="Keep listing image URLs as they are (they may hold source ids: a warning counts them).",
+)
+@click.option(
+    "--language",
+    "languages",
+    default=",".join(DEFAULT_LANGUAGES),
+    show_default=True,
+    metavar="CODES",
+    help="Languages of the free text, comma-separated wordfreq codes (en,fi): their common "
+    "words are not scrubbed as names.",
 )
 @click.option(
     "--policy",
@@ -87,6 +113,9 @@ def anonymise_command(
     strategy: str | None,
     seed: str | None,
     email_template: str,
+    image_url_template: str,
+    keep_image_urls: bool,
+    languages: str,
     policy_file: str | None,
     keep_stripe: bool,
     output_format: str,
@@ -95,8 +124,9 @@ def anonymise_command(
     """Write a small, consistent, anonymised subset of FILE.edn for a dev marketplace.
 
     Exit status: 0 when the export is written, 1 when FILE.edn is not valid edn or not a
-    consistent Intermediary file (nothing is written then), 2 for a usage error, an unreadable
-    file or a bad policy or users file.
+    consistent Intermediary file, or when the leak check finds personal data of the input in
+    the export (nothing is written then), 2 for a usage error, an unreadable file or a bad
+    policy or users file.
     """
     if sample_users is not None and users_file is not None:
         raise click.UsageError("use either --sample-users or --users, not both")
@@ -106,7 +136,7 @@ def anonymise_command(
     writable_file(output)
     users = readable_file(users_file) if users_file is not None else None
     policy = readable_file(policy_file) if policy_file is not None else None
-    with user_errors(failed=(InputInvalid, OutputInvalid), usage=(ConfigError,)):
+    with user_errors(failed=(InputInvalid, OutputInvalid, OutputLeaks), usage=(ConfigError,)):
         report = anonymise(
             path,
             output,
@@ -117,8 +147,13 @@ def anonymise_command(
             email_template=email_template,
             policy=policy,
             keep_stripe=keep_stripe,
-            strategy=strategy or "random",
+            strategy=strategy or DEFAULT_STRATEGY,
+            image_url_template=image_url_template,
+            keep_image_urls=keep_image_urls,
+            languages=languages.split(","),
         )
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     if quiet:
         return
     if output_format == "json":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -22,13 +22,13 @@ EXIT_INTERRUPTED = 130
 
 
 @contextlib.contextmanager
-def _progress(enabled: bool) -> Iterator[object]:
+def _progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
     """A rich progress display on stderr, or ``None`` when stderr is not a terminal."""
     if not enabled or not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
     with Progress(
         SpinnerColumn(),
@@ -38,7 +38,7 @@ def _progress(enabled: bool) -> Iterator[object]:
         console=Console(stderr=True),
         transient=True,
     ) as bar:
-        tasks: dict[str, object] = {}
+        tasks: dict[str, TaskID] = {}
 
         def update(stage: str, done: int) -> None:
             task = tasks.get(stage)

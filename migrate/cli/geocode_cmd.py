@@ -10,6 +10,7 @@ import click
 
 from migrate.cli._common import (
     BadUsage,
+    F,
     RunFailed,
     edn_file,
     emit_json,
@@ -28,7 +29,7 @@ from migrate.geocode.stage import GeocodeStage, geocode_options_config
 _USAGE_ERRORS = (LibraryConfigError,)  # bad options, cache file, refused credentials
 
 
-def _cache_option(function):
+def _cache_option(function: F) -> F:
     return click.option(
         "--cache",
         "cache",

@@ -21,7 +21,9 @@ from migrate.rules.findings import Finding, Report, summarise
 from migrate.validate import DEFAULT_MAX_SHOWN, validate_file
 
 
-def _codes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
+def _codes(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> frozenset[str] | None:
     if not values:
         return None
     try:
@@ -38,7 +40,9 @@ class _Shown(click.ParamType):
 
     name = "N|all"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | None:
         if value is None or isinstance(value, int):
             return value
         if str(value).strip().lower() == "all":
@@ -100,8 +104,8 @@ def validate_command(
     max_shown: int | None,
     max_findings: int | None,
     warnings_as_errors: bool,
-    select,
-    ignore,
+    select: frozenset[str] | None,
+    ignore: frozenset[str] | None,
 ) -> None:
     """Check an Intermediary FILE.edn against every rule of the format.
 

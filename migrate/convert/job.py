@@ -18,7 +18,7 @@ import importlib
 import string
 import sys
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
@@ -575,7 +575,7 @@ class _Loader:
     ) -> None:
         provided = importlib.import_module(FINISHERS[row_type.name]).PROVIDES
         for attribute in row_type.attributes:
-            paths = [(attribute.key,)]
+            paths: list[tuple[Keyword, ...]] = [(attribute.key,)]
             if attribute.kind == "map":
                 paths = [(attribute.key, child.key) for child in attribute.attributes]
                 if not attribute.required:
@@ -742,7 +742,9 @@ def _import_function_module(module_name: str) -> Any:
         return importlib.import_module(f"migrate.{module_name}")
 
 
-def _flatten(table: dict[str, Any], prefix: tuple[str, ...] = ()):
+def _flatten(
+    table: dict[str, Any], prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Any]]:
     """Key paths of an extended-data table: nested tables that are not value specs recurse."""
     for key, value in table.items():
         path = (*prefix, *key.split("."))
@@ -765,7 +767,7 @@ def _snake(name: str) -> str:
 
 def extended_tables(row_type: RowType) -> dict[str, tuple[Keyword, ...]]:
     """Extended-data table names of a row type (``public_data``) and their attribute paths."""
-    tables = {}
+    tables: dict[str, tuple[Keyword, ...]] = {}
     for attribute in row_type.attributes:
         if attribute.kind == "json":
             tables[_snake(attribute.key.name)] = (attribute.key,)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo
 
 from migrate import schemas
@@ -499,7 +499,9 @@ class Mapper:
                 plan.append((attribute, None))
         return plan
 
-    def _missing(self, path: tuple[Keyword, ...], attribute: Attribute, values: Mapping[str, Any]):
+    def _missing(
+        self, path: tuple[Keyword, ...], attribute: Attribute, values: Mapping[str, Any]
+    ) -> NoReturn:
         columns: list[str] = []
         for mapping in self.spec.attributes:
             if mapping.path == path:
@@ -530,7 +532,7 @@ def _first(
     return None
 
 
-def _transform_failed(spec: ValueSpec, error: TransformError, values: Mapping[str, Any]):
+def _transform_failed(spec: ValueSpec, error: TransformError, values: Mapping[str, Any]) -> _Reject:
     shown = {name: lookup(values, name) for name in spec.columns}
     return _Reject("transform-failed", f"{_describe(spec)}: {error}", shown)
 

@@ -225,8 +225,8 @@ def summary_table(report: ConvertReport) -> str:
     lines.append(render(tuple("-" * width for width in widths)))
     lines.append(render(rows[-1]))
 
-    rejected = Counter()
-    warned = Counter()
+    rejected: Counter[str] = Counter()
+    warned: Counter[str] = Counter()
     for counts in report.types.values():
         rejected.update(counts.rejected)
         warned.update(counts.warnings)

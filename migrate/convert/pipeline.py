@@ -648,11 +648,11 @@ def run_records(streams: Iterable[RecordStream], options: RunOptions) -> Convert
             for _ in run.texts(nodes):
                 pass
         else:
-            with atomic_write(options.paths.edn) as stream:
-                writer = RowWriter(stream, options.ident, pretty=options.pretty)
+            with atomic_write(options.paths.edn) as edn_out:
+                writer = RowWriter(edn_out, options.ident, pretty=options.pretty)
                 for text in run.texts(nodes):
-                    stream.write(text)
-                    stream.write("\n")
+                    edn_out.write(text)
+                    edn_out.write("\n")
                 writer.close()
         write_rejects(options.paths.rejects, run.sorted_rejects())
         finished = time.perf_counter()

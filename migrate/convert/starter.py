@@ -391,13 +391,13 @@ def _guess_mapping(record_type: str, columns: list[str]) -> tuple[list[str], set
         by_name.setdefault(_normalise(column), column)
     mapped: set[str] = set()
     for attribute, names, template in _GUESSES[record_type]:
-        column = next(
+        guessed = next(
             (by_name[name] for name in names if name in by_name and by_name[name] not in used), None
         )
-        if column is None:
+        if guessed is None:
             continue
-        lines.append(f"{attribute} = {template % column}")
-        used.add(column)
+        lines.append(f"{attribute} = {template % guessed}")
+        used.add(guessed)
         mapped.add(attribute)
     if record_type == "user":
         full = next((by_name[n] for n in ("fullname", "name") if n in by_name), None)

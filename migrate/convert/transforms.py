@@ -124,7 +124,7 @@ def _format_parser(pattern: str) -> Callable[[str], datetime | None]:
     ``strptime`` itself uses first, and builds the datetime directly for the common fields.
     """
     try:
-        import _strptime
+        import _strptime  # type: ignore[import-not-found]  # CPython's, not in typeshed
 
         regex = _strptime._TimeRE_cache.compile(pattern)
     except (ImportError, AttributeError, KeyError, ValueError, re.error):

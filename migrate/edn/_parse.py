@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 from migrate.edn import _scan
 from migrate.edn._scan import (
@@ -44,7 +45,6 @@ from migrate.edn._scan import (
     ROW_HEAD_ALIAS,
     ROW_HEAD_UUID,
     SET_OPEN,
-    SKIP_RE,
     STRING,
     SYMBOL,
     TAG,
@@ -52,6 +52,7 @@ from migrate.edn._scan import (
     UUID_TAG,
     Fail,
     NeedMore,
+    skip_match,
 )
 from migrate.edn.show import show
 from migrate.edn.values import (
@@ -91,6 +92,8 @@ def _uuid(text: str, offset: int) -> uuid.UUID:
 
 
 _NS_PREFIX_RE = re.compile(f"#:{_scan.TOKEN_CHAR}*+{_scan.SKIP_RE.pattern}")
+# Called only where the text starts with "#:", which the pattern then always matches.
+_ns_prefix_match = cast(Callable[[str, int], re.Match[str]], _NS_PREFIX_RE.match)
 # Per namespace of `#:ns{`: id() of each key read inside -> the key it stands for, and the keys
 # themselves, kept alive while their entry is (an id is unique only among live objects).
 _NS_KEYS: dict[str, dict[int, Any]] = {}
@@ -110,13 +113,15 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
     """
     stack: list[tuple] = []
     kind = _ROOT
-    items: list | None = None
+    items: Any = None  # the open collection's list, None at the root and in prefix frames
     append = None
     start = pos
     extra: Any = None
+    value: Any
     keywords = _KEYWORDS.get
     # The scanner continues where its last match ended: no offsets to pass on the hot path.
-    scan = TOKEN_RE.scanner(src, pos).match
+    # (Pattern.scanner is CPython's undocumented scanner API; typeshed does not list it.)
+    scan = TOKEN_RE.scanner(src, pos).match  # type: ignore[attr-defined]
     m = None
     while True:
         token = scan()
@@ -129,7 +134,7 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
             if group != KEYWORD:
                 if append is None:  # a prefix frame takes the keyword alone
                     pos = m.end(1)
-                    scan = TOKEN_RE.scanner(src, pos).match
+                    scan = TOKEN_RE.scanner(src, pos).match  # type: ignore[attr-defined]
                     m = None
                 else:
                     append(value)
@@ -191,7 +196,7 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                     # The value completes a prefix frame (or the read): the second closer is
                     # read again as a token of its own, after that.
                     pos = m.end(CLOSE)
-                    scan = TOKEN_RE.scanner(src, pos).match
+                    scan = TOKEN_RE.scanner(src, pos).match  # type: ignore[attr-defined]
                     m = None
                     break
                 append(value)
@@ -462,7 +467,7 @@ def _duplicate(src: str, keys: list, start: int, what: str) -> Fail:
 def _element_offsets(src: str, start: int) -> list[int]:
     """Offsets of the elements of the collection whose opening delimiter ends at/after start."""
     pos = start + (2 if src.startswith("#{", start) else 1)
-    offsets = []
+    offsets: list[int] = []
     while True:
         pos = skip(src, pos, True)
         if src[pos] in ")]}":
@@ -474,7 +479,7 @@ def _element_offsets(src: str, start: int) -> list[int]:
 def skip(src: str, pos: int, eof: bool) -> int:
     """Offset of the next token after whitespace, comments and ``#_`` discarded values."""
     while True:
-        pos = SKIP_RE.match(src, pos).end()
+        pos = skip_match(src, pos).end()
         if not src.startswith("#_", pos):
             return pos
         _, pos = parse_value(src, pos + 2, eof)
@@ -553,7 +558,7 @@ def _unbalanced(offset: int, closer: str, kind: int, start: int) -> Fail:
 
 def _diagnose(src: str, pos: int, eof: bool, kind: int, start: int, extra: Any) -> Exception:
     """Why no token matched at ``pos``: the input ended (maybe :class:`NeedMore`) or junk."""
-    pos = SKIP_RE.match(src, pos).end()
+    pos = skip_match(src, pos).end()
     if pos >= len(src):
         if not eof:
             return NeedMore()
@@ -578,7 +583,7 @@ def _diagnose(src: str, pos: int, eof: bool, kind: int, start: int, extra: Any) 
         if not following:
             return NeedMore() if not eof else Fail(pos, "end of input after '#'")
         if following == ":":
-            if not eof and _NS_PREFIX_RE.match(src, pos).end() >= len(src):
+            if not eof and _ns_prefix_match(src, pos).end() >= len(src):
                 return NeedMore()
             return Fail(pos, "'#:ns' must be followed by a map")
         return Fail(pos, f"unknown dispatch '#{following}'")

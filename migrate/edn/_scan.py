@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
+from typing import cast
 
 from migrate.edn.show import show
 from migrate.edn.values import Char, Keyword, NonCanonicalUUID, Symbol
@@ -41,6 +43,9 @@ _NUMBER_END = f"(?=[{WS}{_TERM}#]|\\Z)"
 _SKIP = f"(?:[{WS}]++|;[^\\n\\r]*+)*+"
 
 SKIP_RE = re.compile(_SKIP)
+# SKIP_RE matches the empty string, so its match() never returns None: typed as such once here,
+# callers take .end() at once (and save the attribute look-up on the hot path).
+skip_match = cast(Callable[[str, int], re.Match[str]], SKIP_RE.match)
 
 _INT = "[-+]?(?:0|[1-9][0-9]*+)"
 _PLAIN_NUMBER = "[-+]?(?:[0-9]++\\.[0-9]++|0|[1-9][0-9]*+)"
@@ -102,7 +107,7 @@ TOKEN_RE = re.compile(
 assert TOKEN_RE.groups == META
 
 
-def plain_number(text: str):
+def plain_number(text: str) -> int | float | Decimal:
     """The value of a number matched by the MONEY or LOCATION shapes."""
     if text[-1] == "M":
         return Decimal(text[:-1])
@@ -186,7 +191,7 @@ def keyword(text: str, offset: int) -> Keyword:
     return found
 
 
-def symbol(text: str, offset: int):
+def symbol(text: str, offset: int) -> Symbol | bool | None:
     """``nil``, ``true``, ``false`` or the :class:`Symbol` of the token at ``offset``."""
     if text == "nil":
         return None
@@ -199,7 +204,7 @@ def symbol(text: str, offset: int):
     return Symbol(text)
 
 
-def number(text: str, offset: int):
+def number(text: str, offset: int) -> int | float | Decimal | Fraction:
     """The number of a token that starts with a digit (or a sign and a digit)."""
     match = _INT_RE.fullmatch(text)
     if match is not None:
@@ -361,9 +366,10 @@ def inst(text: str, offset: int) -> datetime:
         minutes = int(off_h) * 60 + int(off_m)
         if sign == "-":
             minutes = -minutes
-        zone = _ZONES.get(minutes)
-        if zone is None:
-            zone = _ZONES[minutes] = timezone(timedelta(minutes=minutes))
+        cached = _ZONES.get(minutes)
+        if cached is None:
+            cached = _ZONES[minutes] = timezone(timedelta(minutes=minutes))
+        zone = cached
     micro = int((fraction or "0")[:6].ljust(6, "0"))
     if second == 60:  # a leap second rolls over, as java.util.Date does
         return datetime(year, month, day, hour, minute, 59, micro, zone) + timedelta(seconds=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class EdnError(Exception):
     """Base class of every error the edn reader raises."""
@@ -23,7 +25,7 @@ class EdnSyntaxError(EdnError):
             where = f"{self.filename}:{where}"
         return f"{where}: {self.message}"
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.message, self.filename, self.line, self.column))
 
 
@@ -41,5 +43,5 @@ class RowShapeError(EdnError):
         self.path = path
         super().__init__(message)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.code, self.message, self.path))

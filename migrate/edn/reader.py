@@ -22,7 +22,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -34,7 +34,7 @@ from migrate.edn._parse import (
     parse_value,
     skip,
 )
-from migrate.edn._scan import NS_MAP, SKIP_RE, TOKEN_RE, Fail, NeedMore
+from migrate.edn._scan import NS_MAP, TOKEN_RE, Fail, NeedMore, skip_match
 from migrate.edn.errors import EdnError, EdnSyntaxError
 from migrate.edn.show import show
 from migrate.edn.values import EdnList, Keyword
@@ -66,7 +66,7 @@ def loads(text: str) -> Any:
         if pos >= len(text):
             raise Fail(0, "empty document")
         value, end = parse_value(text, pos, True)
-        end = SKIP_RE.match(text, end).end()
+        end = skip_match(text, end).end()
         if end < len(text):
             raise Fail(end, "unexpected content after the value")
         return value
@@ -248,9 +248,10 @@ class DocumentReader:
                 header.data_position = buf.line_column(value_pos)
                 if opener == "[" or opener == "(":
                     header.data_kind = "vector" if opener == "[" else "list"
-                    pos = yield from self._rows(buf, value_pos)
-                    if pos is None:  # the rest of the file was lost after a syntax error
+                    end = yield from self._rows(buf, value_pos)
+                    if end is None:  # the rest of the file was lost after a syntax error
                         return
+                    pos = end
                     continue
             value_pos, (value, pos) = buf.attempt(value_pos, parse_value)
             if key is DATA:
@@ -270,11 +271,11 @@ class DocumentReader:
         # The hot loop: _at_row and parse_value without buf.attempt's indirection, and without
         # _at_row at all when only whitespace precedes the next row's '['.
         text, eof = buf.text, buf.eof
-        skip_match = SKIP_RE.match
+        skip_to = skip_match  # a local: the loop's look-ups stay local
         while True:
             start = pos
             try:
-                start = skip_match(text, pos).end()
+                start = skip_to(text, pos).end()
                 if not text.startswith("[", start):
                     start = _at_row(text, pos, eof, opened, name, closer)
                     if text[start] == closer:
@@ -406,7 +407,7 @@ def _at_row(text: str, pos: int, eof: bool, opened: str, name: str, closer: str)
 
 
 def _after_document(text: str, pos: int, eof: bool) -> int:
-    pos = SKIP_RE.match(text, pos).end()
+    pos = skip_match(text, pos).end()
     if pos >= len(text) and not eof:
         raise NeedMore
     return pos
@@ -435,7 +436,7 @@ class _Buffer:
         self.row_line = 1  # ... and the line there
         self.done = 0  # where the top-level form ended
 
-    def attempt(self, pos: int, step) -> tuple[int, Any]:
+    def attempt(self, pos: int, step: Callable[[str, int, bool], Any]) -> tuple[int, Any]:
         """Run ``step(text, pos, eof)``, refilling and retrying while it needs more input.
 
         Returns ``(pos, result)``: ``pos`` is where the step started in the final window (a
@@ -556,6 +557,7 @@ def _walk(
         namespace = None
         if src.startswith("#:", pos):
             match = TOKEN_RE.match(src, pos)
+            assert match is not None, "the value parsed, so its '#:ns{' prefix is a token"
             namespace = match[NS_MAP]
             pos = match.end() - 1
             char = "{"
@@ -584,7 +586,9 @@ def _line_column(text: str, offset: int) -> tuple[int, int]:
     return line, offset - text.rfind("\n", 0, offset)
 
 
-def _syntax_error(fail: Fail, filename: str | None, locate) -> EdnSyntaxError:
+def _syntax_error(
+    fail: Fail, filename: str | None, locate: Callable[[int], tuple[int, int]]
+) -> EdnSyntaxError:
     message = fail.message
     if fail.ref is not None:
         line, column = locate(fail.ref)

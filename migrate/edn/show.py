@@ -206,7 +206,14 @@ def _identifier(value: Any) -> str:
     return _render(value, LIMIT, 0)[0]
 
 
-_OPEN = {tuple: "[", list: "[", EdnList: "(", dict: "{", frozenset: "#{", set: "#{"}
+_OPEN: dict[type, str] = {
+    tuple: "[",
+    list: "[",
+    EdnList: "(",
+    dict: "{",
+    frozenset: "#{",
+    set: "#{",
+}
 
 
 def _items(

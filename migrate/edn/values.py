@@ -110,7 +110,7 @@ class Keyword:
         """The keyword ``:namespace/name`` (or ``:name`` without a namespace)."""
         return cls(f"{namespace}/{name}" if namespace is not None else name)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (Keyword, (self.text,))
 
     def __lt__(self, other: Keyword) -> bool:
@@ -176,6 +176,7 @@ class NonCanonicalUUID(uuid.UUID):
     """A ``#uuid`` that parsed but was not written in canonical lowercase 8-4-4-4-12 form."""
 
     __slots__ = ("text",)
+    text: str  # as written in the file
 
     def __init__(self, text: str) -> None:
         super().__init__(text)

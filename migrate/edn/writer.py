@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, TextIO
+from typing import IO, Any
 
 from migrate import schemas
 from migrate.edn.show import show
@@ -475,7 +475,7 @@ class RowWriter:
     manager to close it; closing does not close ``stream``. ``count`` is the rows written so far.
     """
 
-    def __init__(self, stream: TextIO, ident: Keyword | str, *, pretty: bool = False) -> None:
+    def __init__(self, stream: IO[str], ident: Keyword | str, *, pretty: bool = False) -> None:
         keyword = ident if isinstance(ident, Keyword) else Keyword(ident.removeprefix(":"))
         try:
             ident_text = _keyword(keyword)

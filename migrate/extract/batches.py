@@ -64,7 +64,9 @@ def source_origins(source: Any, records: Iterable[int], *, each: str | None = No
     return origins_from_rows(source, records, each=each)
 
 
-def iter_records(source: Any, *, each: str | None = None, limit: int | None = None):
+def iter_records(
+    source: Any, *, each: str | None = None, limit: int | None = None
+) -> Iterator[Any]:
     """``rows()`` of ``source``, or the child rows of ``each``: the records the numbers count."""
     if each is None:
         yield from source.rows(limit=limit)

@@ -22,6 +22,7 @@ class CsvSource:
     """Rows of one CSV file (``.csv`` or ``.csv.gz``), streamed ``spec.chunk_size`` at a time."""
 
     def __init__(self, spec: SourceSpec) -> None:
+        assert spec.path is not None, "a CSV source has a path (SourceSpec requires it)"
         self.spec = spec
         self.path = spec.path
         self.display = spec.path.name
@@ -89,7 +90,7 @@ class CsvSource:
         if not self.path.is_file():
             raise ExtractError(f"{self.path}: file not found (sources.{self.spec.name}.path)")
 
-    def _open(self) -> IO[bytes]:
+    def _open(self) -> gzip.GzipFile | io.BufferedReader:
         if self.path.name.endswith(".gz"):
             return gzip.open(self.path, "rb")
         return open(self.path, "rb")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from collections.abc import Iterator
 from itertools import islice
-from typing import IO, Any
+from typing import Any
 
 import ijson
 
@@ -25,6 +26,7 @@ class JsonSource:
     """Records of a JSON document or JSON Lines file, one ``SourceRow`` per object."""
 
     def __init__(self, spec: SourceSpec) -> None:
+        assert spec.path is not None, "a JSON source has a path (SourceSpec requires it)"
         self.spec = spec
         self.path = spec.path
         self.display = spec.path.name
@@ -59,7 +61,7 @@ class JsonSource:
         rows = self._lines() if self._format() == "lines" else self._array()
         return islice(rows, limit) if limit is not None else rows
 
-    def _open(self) -> IO[bytes]:
+    def _open(self) -> gzip.GzipFile | io.BufferedReader:
         if self.path.name.endswith(".gz"):
             return gzip.open(self.path, "rb")
         return open(self.path, "rb")

@@ -114,7 +114,7 @@ class _Checker:
         return path if path.is_absolute() else (self.job_path.parent / path).resolve()
 
     def _csv(self, common: dict) -> SourceSpec:
-        encoding = self._string("encoding", "utf-8")
+        encoding = self._string("encoding") or "utf-8"
         try:
             codecs.lookup(encoding)
         except LookupError:

@@ -95,7 +95,7 @@ class SqlSource:
         if self._engine is not None:
             self._engine.dispose()
 
-    def _statement(self, columns: list[str], limit: int | None):
+    def _statement(self, columns: list[str], limit: int | None) -> sa.Executable:
         if self.spec.query is not None:
             return sa.text(self.spec.query)
         table = sa.table(self.table_name, *(sa.column(c) for c in columns), schema=self.schema)
@@ -106,7 +106,7 @@ class SqlSource:
             statement = statement.limit(limit)
         return statement
 
-    def _connect(self):
+    def _connect(self) -> sa.Connection:
         try:
             return self.engine.connect()
         except sa.exc.SQLAlchemyError as error:

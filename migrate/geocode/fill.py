@@ -51,6 +51,7 @@ class _NotRows:
 
     def error(self, name: str) -> FillError:
         """``FILE:LINE:COLUMN: …`` at the first non-row, with the count when there are more."""
+        assert self.first is not None, "error() is called after add()"
         message, (line, column) = self.first
         if self.count == 1:
             summary = "a :data element is not a row"

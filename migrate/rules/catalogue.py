@@ -51,13 +51,13 @@ PUBLIC = (
 
 
 def user(
-    alias="jane",
-    email=None,
-    role="[:user.role/customer :user.role/provider]",
-    profile="",
-    created=T,
-    extra="",
-):
+    alias: str = "jane",
+    email: str | None = None,
+    role: str = "[:user.role/customer :user.role/provider]",
+    profile: str = "",
+    created: str = T,
+    extra: str = "",
+) -> str:
     """A user row; every part can be replaced to make an example fail."""
     email = email or f'{{:im.email/address "{alias}@example.com" :im.email/verified true}}'
     first = alias.capitalize()
@@ -70,7 +70,12 @@ def user(
     )
 
 
-def listing(extra="", alias="sauna", state=":listing.state/published", head=None):
+def listing(
+    extra: str = "",
+    alias: str = "sauna",
+    state: str = ":listing.state/published",
+    head: str | None = None,
+) -> str:
     """A listing row by jane (include ``user()`` beside it)."""
     head = head or f"[:im.listing/id :listing/{alias}]"
     return (
@@ -82,12 +87,22 @@ def listing(extra="", alias="sauna", state=":listing.state/published", head=None
     )
 
 
-def image(extra=" :listing #im/ref :listing/sauna", url="https://example.com/a.jpg", alias="a"):
+def image(
+    extra: str = " :listing #im/ref :listing/sauna",
+    url: str = "https://example.com/a.jpg",
+    alias: str = "a",
+) -> str:
     """An image row of listing :listing/sauna."""
     return f'[[:im.image/id :image/{alias}]\n #:im.image{{:url "{url}"{extra}}}]'
 
 
-def review(kind="ofCustomer", extra="", rating="5", author="john", subject="jane"):
+def review(
+    kind: str = "ofCustomer",
+    extra: str = "",
+    rating: str = "5",
+    author: str = "john",
+    subject: str = "jane",
+) -> str:
     """A review row between :user/john and :user/jane."""
     return (
         f"[[:im.review/id]\n #:im.review{{:type :review.type/{kind} :state :review.state/public "

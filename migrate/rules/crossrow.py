@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from array import array
+from collections.abc import Iterable
 from typing import Any
 
 from migrate import schemas
@@ -35,7 +36,7 @@ REVIEW_SUBJECT = schemas.key("im.review/subject")
 _LISTING_IMAGE, _LOOSE_IMAGE = 1, 2
 _LABEL_UNSET: Any = object()
 
-Where = tuple[int | None, str | None, Any]  # row index, label, position (or a _Lazy one)
+Where = tuple[int, str | None, Any]  # row index, label, position (or a _Lazy one)
 
 
 def _nowhere(path: tuple) -> None:
@@ -48,10 +49,10 @@ class _Lazy:
 
     __slots__ = ("locate", "path")
 
-    def __init__(self, locate, path: tuple) -> None:
+    def __init__(self, locate: Position, path: tuple[Any, ...]) -> None:
         self.locate, self.path = locate, path
 
-    def __call__(self):
+    def __call__(self) -> tuple[int, int] | None:
         return self.locate(self.path)
 
 
@@ -59,7 +60,7 @@ def _ref_paths(row_type: schemas.RowType) -> tuple[tuple[tuple[Keyword, ...], An
     """Paths (attribute keys from the row's map) of every ref attribute, nested ones included."""
     found = []
 
-    def walk(attributes, prefix):
+    def walk(attributes: Iterable[schemas.Attribute], prefix: tuple[Keyword, ...]) -> None:
         for attribute in attributes:
             if attribute.kind == "ref":
                 found.append(((*prefix, attribute.key), attribute))
@@ -209,7 +210,7 @@ class CrossRowChecker:
                 hit = self.aliases.get(ref_alias.text)
             else:
                 code = by_id.get(id(value.id_attr))
-                if code is None:
+                if code is None or value.import_id is None:
                     continue  # malformed or of a type the attribute does not allow: row rules
                 hit = self.import_ids.get(value.import_id.int)
                 if hit is not None and row_types[hit] != code:
@@ -250,7 +251,7 @@ class CrossRowChecker:
                 self.pending_reviews.append(review)
         return findings
 
-    def _add_email(self, row, index, locate, findings) -> None:
+    def _add_email(self, row: Row, index: int, locate: Position, findings: list[Finding]) -> None:
         email = row.attrs.get(PRIMARY_EMAIL)
         address = email.get(EMAIL_ADDRESS) if type(email) is dict else None
         if type(address) is not str or not address.strip():
@@ -284,6 +285,8 @@ class CrossRowChecker:
         """``(row index, type name)`` of the row ``ref`` names, if it has been seen."""
         if ref.alias is not None:
             hit = self.aliases.get(ref.alias.text)
+        elif ref.import_id is None:
+            return None  # neither alias nor import id: ref-malformed, reported by row rules
         else:
             hit = self.import_ids.get(ref.import_id.int)
             info = self.types_by_id.get(id(ref.id_attr))
@@ -422,7 +425,14 @@ class CrossRowChecker:
         )
         return findings
 
-    def _emit(self, findings, code, message, where: Where, attribute=None) -> None:
+    def _emit(
+        self,
+        findings: list[Finding],
+        code: str,
+        message: str,
+        where: Where,
+        attribute: Keyword | None = None,
+    ) -> None:
         if self.stamper.wants(code):
             index, label, position = where
             if type(position) is _Lazy:

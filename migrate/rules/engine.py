@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +30,9 @@ from migrate.rules.semantics import ROW_RULES
 from migrate.rules.structure import id_tuple_problems
 
 Position = Callable[[tuple], "tuple[int, int] | None"]
+#: ``emit(code, message, path, attribute)``: records one finding of the row being checked.
+Emit = Callable[[str, str, tuple[Any, ...], Keyword | None], None]
+RowRules = Iterable[tuple[str, Callable[[Any, Any, Any], Iterable[Any]]]]
 
 # Tags the reader understands; a Tagged value with any other tag is `tag-unknown`.
 KNOWN_TAGS = frozenset({"inst", "uuid", "im/ref", "im/money", "im/location"})
@@ -235,6 +238,7 @@ class RowChecker:
     ) -> None:
         self.schema = schema or schemas.load()
         self.marketplace = marketplace
+        self._row_type: schemas.RowType = self.schema.types[0]  # the row being checked
         self.context = Context(self.schema, now or datetime.now(UTC))
         self.tables = build_tables(self.schema)
         self._tables_by_id = {id(key): table for key, table in self.tables.items()}
@@ -262,7 +266,13 @@ class RowChecker:
                 return []
         return self._check(row, table, index, position)
 
-    def _check(self, row: Row, table, index, position) -> list[Finding]:
+    def _check(
+        self,
+        row: Row,
+        table: TypeTable | None,
+        index: int | None,
+        position: Position | None,
+    ) -> list[Finding]:
         findings: list[Finding] = []
         stamper = self.stamper
 
@@ -283,8 +293,8 @@ class RowChecker:
         if type(row.import_id) is NonCanonicalUUID or (
             alias is not None and (type(alias) is not Keyword or not _alias_ok(alias))
         ):
-            for code, message, path in id_tuple_problems(row):
-                emit(code, message, path, None)
+            for code, message, id_path in id_tuple_problems(row):
+                emit(code, message, id_path, None)
         if table is None:
             emit(
                 "row-type-unknown",
@@ -298,12 +308,14 @@ class RowChecker:
         self._check_map(row.attrs, table.plans, table.required, (1,), emit, None, table)
         for code, rule in table.row_rules:
             for message in rule(row, table.row_type, self.context):
-                text, path = (message, ()) if isinstance(message, str) else message
+                text, path = _message_parts(message)
                 attribute = path[1] if len(path) > 1 and type(path[1]) is Keyword else None
                 emit(code, text, path, attribute)
         return findings
 
-    def _accepts(self, mapping, plans, required_count) -> bool:
+    def _accepts(
+        self, mapping: dict[Any, Any], plans: dict[int, Plan], required_count: int
+    ) -> bool:
         """True when :meth:`_check_map` would find nothing in ``mapping`` (same inline tests)."""
         present = 0
         for key, value in mapping.items():
@@ -346,6 +358,7 @@ class RowChecker:
                 if (
                     type(value) is not dict
                     or not value
+                    or plan.children is None  # never: a map plan has children
                     or not self._accepts(value, plan.children, len(plan.required))
                 ):
                     return False
@@ -353,7 +366,16 @@ class RowChecker:
                 return False
         return present == required_count
 
-    def _check_map(self, mapping, plans, required, prefix, emit, shape_code, table) -> None:
+    def _check_map(
+        self,
+        mapping: dict[Any, Any],
+        plans: dict[int, Plan],
+        required: tuple[Keyword, ...],
+        prefix: tuple[Any, ...],
+        emit: Emit,
+        shape_code: str | None,
+        table: TypeTable | None,
+    ) -> None:
         # The hot loop: the commonest kinds are accepted inline, without a call; anything the
         # inline test or the kind's acceptor does not vouch for goes to the full rules.
         context = self.context
@@ -393,7 +415,7 @@ class RowChecker:
             elif fast == _BOOLEAN:
                 if value is True or value is False:
                     continue
-            elif fast == _MAP:
+            elif fast == _MAP and plan.children is not None:  # a map plan has children
                 if type(value) is dict and value:
                     self._check_map(
                         value, plan.children, plan.required, prefix + (key,), emit,
@@ -415,13 +437,21 @@ class RowChecker:
                 emit(
                     code,
                     f"{key!r} is required"
-                    + (f" in {where!r}" if where is not None else f" in {table.row_type.name} rows")
+                    + (f" in {where!r}" if where is not None else f" in {_rows_of(table)}")
                     + f" ({attribute.kind})",
                     prefix,
                     where if isinstance(where, Keyword) else None,
                 )
 
-    def _unknown(self, key, prefix, plans, emit, shape_code, table) -> None:
+    def _unknown(
+        self,
+        key: Any,
+        prefix: tuple[Any, ...],
+        plans: dict[int, Plan],
+        emit: Emit,
+        shape_code: str | None,
+        table: TypeTable | None,
+    ) -> None:
         owner = prefix[-1] if len(prefix) > 1 else None
         if type(key) is Keyword:
             hint = self._hint(key, owner, plans)
@@ -429,7 +459,7 @@ class RowChecker:
         else:
             hint = "; attribute keys are keywords"
             found = show(key)
-        where = f"{owner!r}" if owner is not None else f"{self._row_type.name} rows"
+        where = f"{owner!r}" if owner is not None else _rows_of(table)
         emit(
             shape_code or "attribute-unknown",
             f"{found} is not an attribute of {where}{hint}",
@@ -437,7 +467,7 @@ class RowChecker:
             key if type(key) is Keyword else owner,
         )
 
-    def _hint(self, key: Keyword, owner: Any, plans: dict) -> str:
+    def _hint(self, key: Keyword, owner: Any, plans: dict[int, Plan]) -> str:
         """``; did you mean …`` for an unknown key: the right place first, then the spelling.
 
         An attribute of the same name in this map comes first (a key written unqualified inside
@@ -465,7 +495,9 @@ class RowChecker:
         close = difflib.get_close_matches(key.text, known, n=1)
         return f"; did you mean :{close[0]}?" if close else ""
 
-    def _check_value(self, key: Keyword, value: Any, plan: Plan, path: tuple, emit) -> None:
+    def _check_value(
+        self, key: Keyword, value: Any, plan: Plan, path: tuple[Any, ...], emit: Emit
+    ) -> None:
         attribute = plan.attribute
         if is_empty(value):
             kind = "required" if attribute.required else "optional"
@@ -515,14 +547,29 @@ class RowChecker:
                 return
 
 
-def _attributes_with_parents(children, parent) -> Iterable[tuple[Any, Any]]:
+def _message_parts(message: Any) -> tuple[str, tuple[Any, ...]]:
+    """A row rule's message as ``(text, path)``; a plain string is about the whole row."""
+    return (message, ()) if isinstance(message, str) else message
+
+
+def _rows_of(table: TypeTable | None) -> str:
+    """``user rows``: where a top-level attribute is missing or unknown."""
+    assert table is not None, "top-level keys are checked with their row type's table"
+    return f"{table.row_type.name} rows"
+
+
+def _attributes_with_parents(
+    children: Iterable[schemas.Attribute], parent: schemas.Attribute | None
+) -> Iterator[tuple[schemas.Attribute, schemas.Attribute | None]]:
     """Every attribute of a row type, nested ones too, with the map attribute holding it."""
     for attribute in children:
         yield attribute, parent
         yield from _attributes_with_parents(attribute.attributes, attribute)
 
 
-def _any_message(row_rules, row: Row, row_type, context) -> bool:
+def _any_message(
+    row_rules: RowRules, row: Row, row_type: schemas.RowType, context: Context
+) -> bool:
     """True when any of ``row_rules`` has something to say about ``row``."""
     for _code, rule in row_rules:
         for _message in rule(row, row_type, context):  # a tuple, or any iterable

@@ -7,15 +7,18 @@ Whether a reference resolves, and to which row type, is settled across rows by
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from typing import Any
 
 from migrate.edn.show import show
 from migrate.edn.values import Keyword, NonCanonicalUUID, Ref, Tagged
 from migrate.rules.attributes import expected_found
-from migrate.rules.registry import acceptor, value_rule
+from migrate.rules.registry import Context, Message, acceptor, value_rule
 from migrate.rules.structure import non_canonical_message
+from migrate.schemas import Attribute
 
 
-def target_text(attribute) -> str:
+def target_text(attribute: Attribute) -> str:
     """``a user row`` / ``a user or listing row``: the types a ref attribute may point at."""
     return "a " + " or ".join(attribute.targets) + " row"
 
@@ -32,11 +35,13 @@ def malformed(ref: Ref) -> str | None:
 
 
 @acceptor("ref")
-def _ref_ok(value, attribute, context) -> bool:
+def _ref_ok(value: Any, attribute: Attribute, context: Context) -> bool:
     if type(value) is not Ref:
         return False
     if value.alias is not None:
         return type(value.alias) is Keyword and value.alias.namespace is not None
+    if value.id_attr is None:
+        return False
     row_type = context.schema.by_id_attr.get(value.id_attr)
     return (
         row_type is not None
@@ -47,14 +52,14 @@ def _ref_ok(value, attribute, context) -> bool:
 
 
 @value_rule("ref", "type-mismatch", gate=True)
-def ref_type(value, attribute, context):
+def ref_type(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """A reference attribute holds ``#im/ref``."""
     if not isinstance(value, Ref | Tagged):
         yield expected_found(attribute, f"an #im/ref to {target_text(attribute)}", value)
 
 
 @value_rule("ref", "ref-malformed", gate=True)
-def ref_malformed(value, attribute, context):
+def ref_malformed(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """``#im/ref`` holds an alias keyword or ``[:im.TYPE/id #uuid "…"]``."""
     if isinstance(value, Tagged):
         yield (
@@ -73,7 +78,7 @@ def ref_malformed(value, attribute, context):
 
 
 @value_rule("ref", "ref-wrong-type")
-def ref_wrong_type(value, attribute, context):
+def ref_wrong_type(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """A reference by import id names its row type, which must be one the attribute allows."""
     if value.alias is not None:
         return
@@ -86,7 +91,9 @@ def ref_wrong_type(value, attribute, context):
 
 
 @value_rule("ref", "import-id-not-canonical")
-def ref_import_id_canonical(value, attribute, context):
+def ref_import_id_canonical(
+    value: Ref, attribute: Attribute, context: Context
+) -> Iterator[Message]:
     """An import id inside ``#im/ref [:im.TYPE/id #uuid "…"]`` is canonical, like the row's own."""
     if value.alias is None and type(value.import_id) is NonCanonicalUUID:
         yield non_canonical_message(value.import_id, f"{attribute.key!r} reference's import id")

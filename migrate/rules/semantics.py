@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from migrate import schemas
-from migrate.edn.values import Keyword, Location
-from migrate.rules.registry import Message
+from migrate.edn.values import Keyword, Location, Row
+from migrate.rules.registry import Context, Message
+from migrate.schemas import RowType
 
 RowRule = Callable[[Any, Any, Any], Iterable[Message]]
 ROW_RULES: dict[str, list[tuple[str, RowRule]]] = {}
@@ -39,7 +40,7 @@ OF_CUSTOMER = _K("review.type/ofCustomer")
 
 
 @row_rule("review", "review-listing-missing")
-def review_listing_missing(row, row_type, context):
+def review_listing_missing(row: Row, row_type: RowType, context: Context) -> Iterable[Message]:
     """An ``ofProvider`` review references the listing it is about."""
     if row.attrs.get(REVIEW_TYPE) is OF_PROVIDER and REVIEW_LISTING not in row.attrs:
         return (
@@ -52,7 +53,7 @@ def review_listing_missing(row, row_type, context):
 
 
 @row_rule("review", "review-listing-unexpected")
-def review_listing_unexpected(row, row_type, context):
+def review_listing_unexpected(row: Row, row_type: RowType, context: Context) -> Iterable[Message]:
     """An ``ofCustomer`` review has no listing."""
     if row.attrs.get(REVIEW_TYPE) is OF_CUSTOMER and REVIEW_LISTING in row.attrs:
         return (
@@ -68,7 +69,7 @@ USER_ROLE = schemas.key("im.user/role")
 
 
 @row_rule("user", "roles-incomplete")
-def roles_incomplete(row, row_type, context):
+def roles_incomplete(row: Row, row_type: RowType, context: Context) -> Iterable[Message]:
     """Users carry every role, since roles cannot be changed after the import."""
     roles = row.attrs.get(USER_ROLE)
     if type(roles) is not tuple or not roles:
@@ -95,7 +96,7 @@ LISTING_LOCATION = schemas.key("im.listing/location")
 
 
 @row_rule("listing", "listing-no-author")
-def listing_no_author(row, row_type, context):
+def listing_no_author(row: Row, row_type: RowType, context: Context) -> Iterable[Message]:
     """A listing has an author; without one nobody can manage it."""
     if LISTING_AUTHOR not in row.attrs:
         return (f"listing has no {LISTING_AUTHOR!r}: nobody will be able to manage it",)
@@ -118,7 +119,9 @@ def _get(mapping: Any, key: str) -> Any:
 
 
 @row_rule("listing", "listing-public-data-incomplete")
-def listing_public_data_incomplete(row, row_type, context):
+def listing_public_data_incomplete(
+    row: Row, row_type: RowType, context: Context
+) -> Iterable[Message]:
     """Listing public data has the keys the Sharetribe web template needs to show it."""
     public = row.attrs.get(LISTING_PUBLIC_DATA)
     if public is not None and type(public) is not dict:
@@ -137,7 +140,7 @@ def listing_public_data_incomplete(row, row_type, context):
 
 
 @row_rule("listing", "listing-address-missing")
-def listing_address_missing(row, row_type, context):
+def listing_address_missing(row: Row, row_type: RowType, context: Context) -> Iterable[Message]:
     """A listing with a location also has an address in ``publicData``."""
     if type(row.attrs.get(LISTING_LOCATION)) is not Location:
         return ()

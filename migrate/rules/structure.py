@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from migrate.edn.show import escape_text, show
 from migrate.edn.values import Keyword, NonCanonicalUUID, Row
+
+if TYPE_CHECKING:
+    from migrate.edn.reader import Header
 
 
 def non_canonical_message(import_id: NonCanonicalUUID, what: str = "import id") -> str:
@@ -30,7 +34,7 @@ def alias_path(row: Row) -> tuple:
     return (0, 2) if row.import_id is not None else (0, 1)
 
 
-def alias_problem(alias) -> str | None:
+def alias_problem(alias: Any) -> str | None:
     """Why ``alias`` cannot be an alias, or ``None`` when it can."""
     if type(alias) is not Keyword:
         return f"an alias must be a namespaced keyword such as :user/jane, found {show(alias)}"
@@ -60,7 +64,7 @@ def id_tuple_problems(row: Row) -> Iterator[tuple[str, str, tuple]]:
             yield "alias-invalid", problem, alias_path(row)
 
 
-def document_problems(header) -> list[tuple[str, str, tuple[int, int] | None]]:
+def document_problems(header: Header) -> list[tuple[str, str, tuple[int, int] | None]]:
     """``(code, message, position)`` for the document around the rows.
 
     ``header`` is the reader's completed :class:`~migrate.edn.reader.Header` (read to the end).

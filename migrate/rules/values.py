@@ -6,8 +6,10 @@ import ipaddress
 import json
 import math
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 from babel.numbers import get_currency_precision, list_currencies
 from email_validator import EmailNotValidError, validate_email
@@ -15,7 +17,8 @@ from email_validator import EmailNotValidError, validate_email
 from migrate.edn.show import kind_of, show
 from migrate.edn.values import Keyword, Location, Money, Tagged
 from migrate.rules.attributes import expected_found
-from migrate.rules.registry import acceptor, value_rule
+from migrate.rules.registry import Context, Message, acceptor, value_rule
+from migrate.schemas import Attribute
 
 CURRENCIES = frozenset(list_currencies())
 
@@ -26,25 +29,26 @@ def currency_precision(code: str) -> int:
     return get_currency_precision(code)
 
 
-def _is_number(value) -> bool:
+def _is_number(value: Any) -> bool:
     if type(value) is int or type(value) is Decimal:
         return value.is_finite() if type(value) is Decimal else True
     return type(value) is float and math.isfinite(value)
 
 
-def _decimals(amount) -> int:
+def _decimals(amount: int | float | Decimal) -> int:
     """How many decimals the amount's value needs; trailing zeros do not count."""
     if type(amount) is int:
         return 0
     exponent = Decimal(repr(amount) if type(amount) is float else amount).normalize().as_tuple()
-    return max(0, -exponent.exponent)
+    # Only NaN and the infinities have a letter for an exponent; they have no decimals.
+    return max(0, -exponent.exponent) if isinstance(exponent.exponent, int) else 0
 
 
 # money -----------------------------------------------------------------------------------------
 
 
 @acceptor("money")
-def _money_ok(value, attribute, context) -> bool:
+def _money_ok(value: Any, attribute: Attribute, context: Context) -> bool:
     if type(value) is not Money:
         return False
     amount, currency = value.amount, value.currency
@@ -57,14 +61,14 @@ def _money_ok(value, attribute, context) -> bool:
 
 
 @value_rule("money", "type-mismatch", gate=True)
-def money_type(value, attribute, context):
+def money_type(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """A money attribute holds ``#im/money``."""
     if not isinstance(value, Money | Tagged):
         yield expected_found(attribute, '#im/money [amount "CUR"]', value)
 
 
 @value_rule("money", "money-shape", gate=True)
-def money_shape(value, attribute, context):
+def money_shape(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """``#im/money`` holds a vector of a finite number and a currency code string."""
     if isinstance(value, Tagged):
         yield (
@@ -85,14 +89,14 @@ def money_shape(value, attribute, context):
 
 
 @value_rule("money", "money-negative")
-def money_negative(value, attribute, context):
+def money_negative(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """Amounts are zero or more."""
     if value.amount < 0:
         yield f"{attribute.key!r} amount must be 0 or more, found {show(value.amount)}"
 
 
 @value_rule("money", "currency-unknown")
-def currency_unknown(value, attribute, context):
+def currency_unknown(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """The currency is an ISO 4217 code, written in capitals."""
     if value.currency not in CURRENCIES:
         yield (
@@ -102,7 +106,7 @@ def currency_unknown(value, attribute, context):
 
 
 @value_rule("money", "money-precision")
-def money_precision(value, attribute, context):
+def money_precision(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """The amount has no more decimals than the currency's minor unit."""
     if value.currency not in CURRENCIES:
         return
@@ -116,7 +120,7 @@ def money_precision(value, attribute, context):
 
 
 @value_rule("money", "money-float")
-def money_float(value, attribute, context):
+def money_float(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """Amounts are exact: an integer or an ``M`` decimal, not a binary float."""
     if type(value.amount) is float:
         yield (
@@ -129,7 +133,7 @@ def money_float(value, attribute, context):
 
 
 @acceptor("location")
-def _location_ok(value, attribute, context) -> bool:
+def _location_ok(value: Any, attribute: Attribute, context: Context) -> bool:
     return (
         type(value) is Location
         and _is_number(value.lat)
@@ -140,14 +144,14 @@ def _location_ok(value, attribute, context) -> bool:
 
 
 @value_rule("location", "type-mismatch", gate=True)
-def location_type(value, attribute, context):
+def location_type(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """A location attribute holds ``#im/location``."""
     if not isinstance(value, Location | Tagged):
         yield expected_found(attribute, "#im/location [lat lng]", value)
 
 
 @value_rule("location", "location-shape", gate=True)
-def location_shape(value, attribute, context):
+def location_shape(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """``#im/location`` holds exactly two finite numbers."""
     if isinstance(value, Tagged):
         yield (
@@ -164,7 +168,7 @@ def location_shape(value, attribute, context):
 
 
 @value_rule("location", "location-range")
-def location_range(value, attribute, context):
+def location_range(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """Latitude lies in -90..90 and longitude in -180..180."""
     if not -90 <= value.lat <= 90:
         yield f"{attribute.key!r} latitude must be from -90 to 90, found {show(value.lat)}"
@@ -176,7 +180,7 @@ def location_range(value, attribute, context):
 
 
 @value_rule("email", "type-mismatch", gate=True)
-def email_type(value, attribute, context):
+def email_type(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """An email address is a string."""
     if not isinstance(value, str):
         yield expected_found(attribute, "an email address string", value)
@@ -239,12 +243,12 @@ def email_problem(address: str) -> str | None:
 
 
 @acceptor("email")
-def _email_ok(value, attribute, context) -> bool:
+def _email_ok(value: Any, attribute: Attribute, context: Context) -> bool:
     return type(value) is str and email_problem(value) is None
 
 
 @value_rule("email", "email-invalid")
-def email_invalid(value, attribute, context):
+def email_invalid(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """The address is syntactically valid (email-validator, without a DNS look-up)."""
     problem = email_problem(value)
     if problem is not None:
@@ -315,7 +319,7 @@ def _private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
 
 
 @acceptor("url")
-def _url_ok(value, attribute, context) -> bool:
+def _url_ok(value: Any, attribute: Attribute, context: Context) -> bool:
     if type(value) is not str:
         return False
     match = _URL_RE.match(value)
@@ -323,14 +327,14 @@ def _url_ok(value, attribute, context) -> bool:
 
 
 @value_rule("url", "type-mismatch", gate=True)
-def url_type(value, attribute, context):
+def url_type(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """A URL is a string."""
     if not isinstance(value, str):
         yield expected_found(attribute, "a URL string", value)
 
 
 @value_rule("url", "url-invalid", gate=True)
-def url_invalid(value, attribute, context):
+def url_invalid(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """An absolute http(s) URL with a host, percent-encoded: no spaces or raw non-ASCII."""
     if _URL_RE.match(value):
         return
@@ -350,7 +354,7 @@ def url_invalid(value, attribute, context):
 
 
 @value_rule("url", "url-host-not-public")
-def url_host_not_public(value, attribute, context):
+def url_host_not_public(value: str, attribute: Attribute, context: Context) -> Iterator[Message]:
     """The URL's host is reachable from the internet: Sharetribe downloads every image."""
     match = _URL_RE.match(value)
     problem = host_problem(match["host"]) if match is not None else None
@@ -366,7 +370,7 @@ def url_host_not_public(value, attribute, context):
 _JSON_SCALARS = (str, bool, int, type(None))
 
 
-def _json_problems(value, path: tuple):
+def _json_problems(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[str, tuple[Any, ...]]]:
     """Yield ``(description, path)`` for every non-JSON value inside ``value``."""
     kind = type(value)
     if kind in _JSON_SCALARS:
@@ -389,7 +393,7 @@ def _json_problems(value, path: tuple):
     yield f"{show(value)} ({kind_of(value)}) is not a JSON value", path
 
 
-def _describe_path(path: tuple) -> str:
+def _describe_path(path: tuple[Any, ...]) -> str:
     parts = []
     for part in path:
         if isinstance(part, int):
@@ -399,7 +403,7 @@ def _describe_path(path: tuple) -> str:
     return "".join(parts)
 
 
-def _to_json(value):
+def _to_json(value: Any) -> Any:
     kind = type(value)
     if kind is dict:
         return {
@@ -413,14 +417,14 @@ def _to_json(value):
     return value
 
 
-def json_size(value) -> int:
+def json_size(value: Any) -> int:
     """Bytes of ``value`` serialised as compact UTF-8 JSON (keyword keys without the colon)."""
     return len(
         json.dumps(_to_json(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     )
 
 
-def json_bound(value) -> int | None:
+def json_bound(value: Any) -> int | None:
     """An upper bound of ``json_size(value)``, or ``None`` when ``value`` is not all JSON.
 
     Cheap: no serialisation, scalars sized inline. A character takes at most 6 bytes in JSON
@@ -475,7 +479,7 @@ def json_bound(value) -> int | None:
 
 
 @acceptor("json")
-def _json_ok(value, attribute, context) -> bool:
+def _json_ok(value: Any, attribute: Attribute, context: Context) -> bool:
     if type(value) is not dict or not value:
         return False
     bound = json_bound(value)
@@ -483,14 +487,14 @@ def _json_ok(value, attribute, context) -> bool:
 
 
 @value_rule("json", "type-mismatch", gate=True)
-def json_type(value, attribute, context):
+def json_type(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """Extended data is a map."""
     if type(value) is not dict:
         yield expected_found(attribute, "a map of JSON values", value)
 
 
 @value_rule("json", "extended-data-type", gate=True)
-def json_values(value, attribute, context):
+def json_values(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """Extended data holds JSON only: keyword or string keys; no tags, sets, symbols or lists."""
     for description, path in _json_problems(value, ()):
         where = _describe_path(path)
@@ -498,7 +502,7 @@ def json_values(value, attribute, context):
 
 
 @value_rule("json", "extended-data-size")
-def json_size_limit(value, attribute, context):
+def json_size_limit(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """Extended data is at most the schema's limit (50KB) serialised as JSON."""
     limit = context.schema.extended_data_max_bytes
     size = json_size(value)
