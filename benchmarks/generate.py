@@ -67,6 +67,11 @@ class _Generator:
             f'.{millis:03d}{offset}"'
         )
 
+    def review_inst(self) -> str:
+        """An instant in 2024: after every user and listing (2015-2023), as a review is."""
+        text = self.inst()
+        return '#inst "2024' + text[len('#inst "2015') :]
+
     def text(self, words: int) -> str:
         rng = self.rng
         vocabulary = ("quiet", "sunny", "väga", "hyvä", "große", "naïve", "café", "🙂", "ok")
@@ -164,7 +169,7 @@ class _Generator:
                 f"  :rating {rng.randint(1, 5)}\n"
                 f"  :type :review.type/ofProvider\n"
                 f"  :state :review.state/public\n"
-                f"  :createdAt {self.inst()}\n"
+                f"  :createdAt {self.review_inst()}\n"
                 f"  :author #im/ref {other}\n"
                 f"  :subject #im/ref {user_alias}\n"
                 f"  :listing #im/ref {listing_aliases[0]}}}]"
@@ -175,7 +180,7 @@ class _Generator:
                 f"  :rating 5\n"
                 f"  :type :review.type/ofCustomer\n"
                 f"  :state :review.state/pending\n"
-                f"  :createdAt {self.inst()}\n"
+                f"  :createdAt {self.review_inst()}\n"
                 f"  :author #im/ref {user_alias}\n"
                 f"  :subject #im/ref {other}}}]"
             )

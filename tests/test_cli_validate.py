@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from migrate.cli import main
-from migrate.rules.catalogue import RULES, example_document
+from migrate.rules.catalogue import RULES, example_document, write_example_marketplace
 
 BROKEN = """{:ident :m
  :data [[[:im.image/id :image/a] #:im.image{:url "https://example.com/a b.jpg"}]
@@ -40,7 +40,7 @@ def test_official_example_passes_with_warnings(official_example):
         "show the listing [row 0 :listing/rock-sauna]",
     ]
     assert lines[-1] == (
-        f"{official_example}: valid: 0 errors, 2 warnings in 9 rows "
+        f"{official_example}: valid: 0 errors, 5 warnings in 9 rows "
         "(3 image, 1 listing, 2 review, 1 stripeAccount, 2 user)"
     )
 
@@ -158,14 +158,17 @@ def _expected_exit(rule, warnings_as_errors=False):
 def test_every_rule_failing_and_fixed_file_on_the_command_line(tmp_path, rule):
     failing = tmp_path / "failing.edn"
     failing.write_text(example_document(rule.failing, rule.document_examples), "utf-8")
-    result = run(failing, "--select", rule.code)
+    market = (
+        ["--marketplace", write_example_marketplace(tmp_path / "mp")] if rule.marketplace else []
+    )
+    result = run(failing, "--select", rule.code, *market)
     assert result.exit_code == _expected_exit(rule), result.output
     first = result.output.splitlines()[0]
     where = f"{failing}:{POSITIONS[rule.code]}" if POSITIONS[rule.code] else str(failing)
     assert first.startswith(f"{where}: {rule.severity.value} {rule.code}: ")
     fixed = tmp_path / "fixed.edn"
     fixed.write_text(example_document(rule.fixed, rule.document_examples), "utf-8")
-    result = run(fixed, "--select", rule.code, "--warnings-as-errors")
+    result = run(fixed, "--select", rule.code, "--warnings-as-errors", *market)
     assert result.exit_code == 0, result.output
 
 
@@ -211,7 +214,23 @@ POSITIONS: dict[str, str | None] = {
     "extended-data-size": "11:34",
     "ref-malformed": "10:31",
     "ref-unresolved": "10:59",
-    "ref-unverified": "3:46",
+    "ref-unverified": "15:59",
+    "name-looks-like-contact": "6:57",
+    "review-before-created": "12:9",
+    "image-url-duplicate": "14:26",
+    "listing-type-unknown": "10:50",
+    "listing-type-mismatch": "10:120",
+    "category-invalid": "10:166",
+    "field-value-invalid": "10:136",
+    "field-required": "10:36",
+    "field-scope": "11:45",
+    "field-not-applicable": "10:159",
+    "public-data-key-unknown": "10:135",
+    "price-currency-mismatch": "11:31",
+    "price-below-minimum": "11:31",
+    "listing-price-missing": "7:9",
+    "user-type-unknown": "6:133",
+    "user-type-missing": "6:30",
     "url-host-not-public": "2:41",
     "ref-wrong-type": "8:63",
     "email-duplicate": "9:54",

@@ -372,5 +372,12 @@ def test_every_code_has_a_severity_and_warnings_are_the_documented_ones():
             "listing-public-data-incomplete",
             "listing-address-missing",
             "ref-unverified",
+            "name-looks-like-contact",
+            "review-before-created",
+            "image-url-duplicate",
+            "field-not-applicable",
+            "public-data-key-unknown",
+            "listing-price-missing",
+            "user-type-missing",
         ]
     )

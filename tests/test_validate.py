@@ -36,6 +36,8 @@ def test_official_example_has_no_errors(official_example):
     assert report.counts_by_code == {
         "listing-address-missing": 1,
         "listing-public-data-incomplete": 1,
+        # the spec's own example dates both reviews before their authors signed up
+        "review-before-created": 3,
     }
     assert report.rows_checked == {
         "image": 3,
@@ -171,12 +173,19 @@ def test_warnings_as_errors_and_json_report(tmp_path, official_example):
     data = json.loads(report.to_json(max_examples=1))
     assert data["schema_version"] == 1
     assert data["counts"] == {
-        "by_severity": {"error": 0, "warning": 2},
-        "by_code": {"listing-address-missing": 1, "listing-public-data-incomplete": 1},
+        "by_severity": {"error": 0, "warning": 5},
+        "by_code": {
+            "listing-address-missing": 1,
+            "listing-public-data-incomplete": 1,
+            "review-before-created": 3,
+        },
     }
     assert [(f["code"], f["line"], f["column"]) for f in data["findings"]] == [
         ("listing-address-missing", 7, 11),
         ("listing-public-data-incomplete", 10, 13),
+        ("review-before-created", 45, 1),
+        ("review-before-created", 45, 1),
+        ("review-before-created", 54, 1),
     ]
     assert data["summary"][0]["examples"] == [
         f"{official_example}:7:11: listing has :im.listing/location but no "

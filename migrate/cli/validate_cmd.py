@@ -16,6 +16,13 @@ from migrate.cli._common import (
     user_errors,
 )
 from migrate.edn.show import show
+from migrate.marketplace import (
+    BASE_URL_ENV,
+    CLIENT_ID_ENV,
+    DEFAULT_BASE_URL,
+    fetch,
+    load_directory,
+)
 from migrate.rules.engine import UnknownRuleCode, parse_codes
 from migrate.rules.findings import Finding, Report, summarise
 from migrate.validate import DEFAULT_MAX_SHOWN, validate_file
@@ -82,6 +89,42 @@ class _Shown(click.ParamType):
     default=None,
     help="Older name of --max-shown.",
 )
+@click.option(
+    "--marketplace",
+    "marketplace_dir",
+    metavar="DIR",
+    default=None,
+    help="Also check against the target marketplace's configuration: a directory of its "
+    "Asset Delivery API files (listings/listing-types.json, … ; any subset).",
+)
+@click.option(
+    "--marketplace-client-id",
+    "client_id",
+    metavar="ID",
+    envvar=CLIENT_ID_ENV,
+    show_envvar=True,
+    default=None,
+    help="Fetch the marketplace's configuration from the Asset Delivery API (latest "
+    "version) with this Marketplace API client id (never shown in full).",
+)
+@click.option(
+    "--marketplace-url",
+    "base_url",
+    metavar="URL",
+    envvar=BASE_URL_ENV,
+    show_envvar=True,
+    default=DEFAULT_BASE_URL,
+    show_default=True,
+    help="Base URL of the Asset Delivery API.",
+)
+@click.option(
+    "--marketplace-timeout",
+    "timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for each asset file.",
+)
 @click.option("--warnings-as-errors", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.option(
     "--select",
@@ -103,11 +146,19 @@ def validate_command(
     max_examples: int,
     max_shown: int | None,
     max_findings: int | None,
+    marketplace_dir: str | None,
+    client_id: str | None,
+    base_url: str,
+    timeout: float,
     warnings_as_errors: bool,
     select: frozenset[str] | None,
     ignore: frozenset[str] | None,
 ) -> None:
     """Check an Intermediary FILE.edn against every rule of the format.
+
+    With --marketplace DIR (or --marketplace-client-id), also check it against the target
+    marketplace's own configuration: listing and user types, categories, listing and user
+    fields, currency and minimum price (see docs/rules.md).
 
     The whole file is always checked, whatever it holds; an edn syntax error inside a row is
     reported and checking resumes at the next row.
@@ -123,8 +174,15 @@ def validate_command(
     source = click.get_current_context().get_parameter_source("max_findings")
     if source is click.core.ParameterSource.COMMANDLINE:
         max_shown = max_findings
+    if marketplace_dir is not None and client_id:
+        raise BadUsage("give either --marketplace DIR or --marketplace-client-id, not both")
     progress = _progress if sys.stderr.isatty() else None
     with user_errors():
+        marketplace = None
+        if marketplace_dir is not None:
+            marketplace = load_directory(marketplace_dir)
+        elif client_id:
+            marketplace = fetch(client_id, base_url=base_url, timeout=timeout)
         report = validate_file(
             path,
             select=select,
@@ -132,6 +190,7 @@ def validate_command(
             max_shown=max_shown,
             warnings_as_errors=warnings_as_errors,
             progress=progress,
+            marketplace=marketplace,
         )
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
@@ -175,6 +234,8 @@ def render_text(report: Report, max_examples: int = 3) -> str:
     rows = sum(report.rows_checked.values())
     per_type = ", ".join(f"{count} {name}" for name, count in report.rows_checked.items())
     verdict = "valid" if report.valid else "INVALID"
+    if report.marketplace is not None:
+        verdict += f" (against the marketplace configuration of {report.marketplace})"
     lines.append(
         f"{report.file}: {verdict}: {report.errors} error{'s' if report.errors != 1 else ''}, "
         f"{report.warnings} warning{'s' if report.warnings != 1 else ''} in {rows} row"

@@ -53,6 +53,17 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
         "sources": ("the legacy data, one table per source", "[sources.users]"),
         "records": ("how rows of each Intermediary type are made", "[records.user]"),
         "geocode": ("coordinates for listings without them (geocoding stage)", "[geocode]"),
+        "marketplace": (
+            "check rows against the target marketplace's configuration",
+            "[marketplace]",
+        ),
+    },
+    "marketplace": {
+        "dir": (
+            "directory of the marketplace's asset files (listings/listing-types.json, …), "
+            "relative to the job file",
+            '"../marketplace"',
+        ),
     },
     "output": {
         "dir": ("output directory, relative to the job file (default `out`)", '"out"'),
@@ -280,6 +291,7 @@ class Job:
     records: tuple[RecordSpec, ...]
     geocode: Any = None  # migrate.geocode.stage config, when a [geocode] table is given
     geocode_table: dict[str, Any] | None = None
+    marketplace: Any = None  # migrate.marketplace.MarketplaceConfig, from [marketplace] dir
 
     @property
     def ident_keyword(self) -> Keyword:
@@ -386,6 +398,9 @@ class _Loader:
             if not isinstance(geocode_table, dict):
                 raise self.error("geocode", "expected a table")
             geocode = self.geocode(geocode_table)
+        marketplace = None
+        if "marketplace" in raw:
+            marketplace = self.marketplace(self.table(raw, "marketplace", "marketplace"))
         return Job(
             path=self.path,
             ident=ident,
@@ -395,7 +410,20 @@ class _Loader:
             records=records,
             geocode=geocode,
             geocode_table=geocode_table,
+            marketplace=marketplace,
         )
+
+    def marketplace(self, table: dict[str, Any]) -> Any:
+        from migrate.marketplace import MarketplaceError, load_directory
+
+        self.check_keys(table, "marketplace", "marketplace")
+        directory = self.string(table, "dir", "marketplace.dir")
+        if directory is None:
+            raise self.error("marketplace.dir", "missing (the directory of the asset files)")
+        try:
+            return load_directory(self.path.parent / directory)
+        except MarketplaceError as error:
+            raise self.error("marketplace.dir", str(error)) from None
 
     def output(self, table: dict[str, Any], ident: str) -> OutputSpec:
         self.check_keys(table, "output", "output")

@@ -133,6 +133,9 @@ class RunOptions:
     stages: list[RecordStage] = field(default_factory=list)
     spill_dir: Path | None = None
     report_extra: Callable[[], dict[str, Any]] | None = None
+    #: the target marketplace's configuration (migrate.marketplace.MarketplaceConfig): its
+    #: rules then reject or warn per row like every other rule
+    marketplace: Any = None
 
 
 class _Ledger:
@@ -233,7 +236,7 @@ class _Run:
     def read(self, streams: Iterable[RecordStream]) -> None:
         from migrate.rules.engine import RowChecker
 
-        check_row = RowChecker().check
+        check_row = RowChecker(marketplace=self.options.marketplace).check
         progress = self.options.progress
         for stream in streams:
             counts = self.counts_of(stream.record_type)
@@ -759,6 +762,7 @@ def convert(
         limit=limit,
         fail_on_reject=fail_on_reject,
         progress=progress,
+        marketplace=job.marketplace,
     )
     if job.geocode is None:
         return run_records(record_streams(job), options)

@@ -176,7 +176,9 @@ def _integer(value: int) -> str:
 
 
 def _instant(value: datetime) -> str:
-    text = value.isoformat()
+    text = value.isoformat(timespec="milliseconds" if value.microsecond % 1000 == 0 else "auto")
+    if value.microsecond == 0:
+        text = value.isoformat()
     if text.endswith("+00:00"):
         text = text[:-6] + "Z"
     return f'#inst "{text}"'

@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from array import array
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from migrate import schemas
@@ -32,6 +33,25 @@ AVATAR = schemas.key("im.userProfile/avatar")
 STRIPE_USER = schemas.key("im.stripeAccount/user")
 REVIEW_AUTHOR = schemas.key("im.review/author")
 REVIEW_SUBJECT = schemas.key("im.review/subject")
+REVIEW_LISTING = schemas.key("im.review/listing")
+REVIEW_CREATED = schemas.key("im.review/createdAt")
+IMAGE_URL = schemas.key("im.image/url")
+# The creation time each row type is compared by (review-before-created).
+CREATED_AT = {
+    "user": schemas.key("im.user/createdAt"),
+    "listing": schemas.key("im.listing/createdAt"),
+}
+_NO_TIME = -(1 << 63)  # no creation time known: never compared
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(value: Any) -> int:
+    """An aware datetime as exact microseconds since the epoch, else :data:`_NO_TIME`."""
+    if type(value) is datetime and value.tzinfo is not None:
+        return (value - _EPOCH) // _MICROSECOND
+    return _NO_TIME
+
 
 _LISTING_IMAGE, _LOOSE_IMAGE = 1, 2
 _LABEL_UNSET: Any = object()
@@ -105,7 +125,11 @@ class CrossRowChecker:
         self.avatar_of: dict[int, int] = {}  # image row -> first user row using it as avatar
         self.loose_labels: dict[int, str | None] = {}  # images without a listing -> label
         self.pending: list[tuple] = []
-        self.pending_reviews: list[tuple] = []
+        self.pending_reviews: list[list[Any]] = []
+        # Creation time (microseconds since the epoch) of users and listings, by row.
+        self.created = array("q")
+        # hash((listing reference, url)) -> first image row: image-url-duplicate.
+        self.image_urls: dict[int, int] = {}
 
     # --------------------------------------------------------------------------------- adding
 
@@ -151,11 +175,14 @@ class CrossRowChecker:
         info = self.types_by_id.get(id(row.id_attr))
         type_code, type_name, paths = info if info is not None else (0, row.row_type, ())
         line, column = row_position if row_position is not None else (0, 0)
+        created_key = CREATED_AT.get(type_name)
+        stamp = _micros(row.attrs.get(created_key)) if created_key is not None else _NO_TIME
         if index == len(self.row_types):  # rows arrive in order: the usual case
             self.row_types.append(type_code)
             self.image_use.append(0)
             self.lines.append(line)
             self.columns.append(column)
+            self.created.append(stamp)
         else:
             if index > len(self.row_types):
                 grow = index + 1 - len(self.row_types)
@@ -163,8 +190,10 @@ class CrossRowChecker:
                 self.image_use.extend(bytes(grow))
                 self.lines.extend([0] * grow)
                 self.columns.extend([0] * grow)
+                self.created.extend([_NO_TIME] * grow)
             self.row_types[index] = type_code
             self.lines[index], self.columns[index] = line, column
+            self.created[index] = stamp
         label = _LABEL_UNSET  # computed only when needed: most rows never need it
         alias = row.alias
         if type(alias) is Keyword:
@@ -231,6 +260,7 @@ class CrossRowChecker:
         elif type_name == "image":
             if refs is not None and id(IMAGE_LISTING) in refs:
                 self.image_use[index] = _LISTING_IMAGE
+                self._add_image_url(row, index, refs[id(IMAGE_LISTING)], locate, findings)
             else:
                 self.image_use[index] = _LOOSE_IMAGE
                 self.loose_labels[index] = row_label(row)
@@ -242,11 +272,14 @@ class CrossRowChecker:
         ):
             if label is _LABEL_UNSET:
                 label = row_label(row)
-            review = (
+            created = row.attrs.get(REVIEW_CREATED)
+            review = [
                 refs[id(REVIEW_AUTHOR)],
                 refs[id(REVIEW_SUBJECT)],
+                refs.get(id(REVIEW_LISTING)),
+                created if type(created) is datetime and created.tzinfo else None,
                 (index, label, row_position),
-            )
+            ]
             if not self._check_review(review, findings, final=False):
                 self.pending_reviews.append(review)
         return findings
@@ -371,20 +404,88 @@ class CrossRowChecker:
             AVATAR,
         )
 
-    def _check_review(self, review: tuple, findings: list[Finding], *, final: bool) -> bool:
-        author, subject, where = review
-        author_target, subject_target = self._target(author), self._target(subject)
-        if author_target is None or subject_target is None:
-            return final  # unresolved references are reported by ref-unresolved
-        if author_target == subject_target:
-            self._emit(
-                findings,
-                "review-self",
-                f"review author {show(author)} and subject {show(subject)} are the same user",
-                where,
-                REVIEW_SUBJECT,
-            )
+    def _check_review(self, review: list[Any], findings: list[Finding], *, final: bool) -> bool:
+        """Check a review once its references resolve; False while it must wait for a row.
+
+        ``review`` is ``[author, subject, listing, createdAt, where]``; the author and subject
+        are set to ``None`` once checked, so that a review still waiting for its listing is
+        not checked twice.
+        """
+        author, subject, listing, created, where = review
+        if author is not None:
+            author_target, subject_target = self._target(author), self._target(subject)
+            if author_target is None or subject_target is None:
+                return final  # unresolved references are reported by ref-unresolved
+            if author_target == subject_target:
+                self._emit(
+                    findings,
+                    "review-self",
+                    f"review author {show(author)} and subject {show(subject)} are the same user",
+                    where,
+                    REVIEW_SUBJECT,
+                )
+            self._created_after(created, author_target, author, "author", where, findings)
+            review[0] = review[1] = None
+        if listing is not None:
+            listing_target = self._target(listing)
+            if listing_target is None:
+                return final
+            self._created_after(created, listing_target, listing, "listing", where, findings)
         return True
+
+    def _created_after(
+        self,
+        created: datetime | None,
+        target: tuple[int, str],
+        ref: Ref,
+        what: str,
+        where: Where,
+        findings: list[Finding],
+    ) -> None:
+        """``review-before-created`` when the review is older than the row ``ref`` names."""
+        if created is None or target[1] not in CREATED_AT:
+            return
+        other = self.created[target[0]]
+        if other == _NO_TIME or _micros(created) >= other:
+            return
+        when = _EPOCH + other * _MICROSECOND
+        line = self.lines[target[0]]
+        self._emit(
+            findings,
+            "review-before-created",
+            f"review {REVIEW_CREATED!r} {show(created)} is earlier than {show(when)}, when its "
+            f"{what} {show(ref)} was created (row {target[0]}"
+            + (f", line {line})" if line else ")"),
+            where,
+            REVIEW_CREATED,
+        )
+
+    def _add_image_url(
+        self, row: Row, index: int, listing: Ref, locate: Position, findings: list[Finding]
+    ) -> None:
+        url = row.attrs.get(IMAGE_URL)
+        if type(url) is not str:
+            return
+        target = (
+            listing.alias.text
+            if type(listing.alias) is Keyword
+            else (listing.import_id.int if isinstance(listing.import_id, uuid.UUID) else None)
+        )
+        if target is None:
+            return
+        key = hash((target, url))
+        first = self.image_urls.get(key)
+        if first is None:
+            self.image_urls[key] = index
+            return
+        self._emit(
+            findings,
+            "image-url-duplicate",
+            f"{IMAGE_URL!r} {show(url)} is already the URL of another image of listing "
+            f"{show(listing)} ({self._describe(first)}); the photo would be shown twice",
+            (index, row_label(row), locate((1, IMAGE_URL))),
+            IMAGE_URL,
+        )
 
     def finish(self, *, partial_file: bool = False) -> list[Finding]:
         """Findings settled on every row added: unresolved refs, image usage, self-reviews.

@@ -238,6 +238,11 @@ class RowChecker:
     ) -> None:
         self.schema = schema or schemas.load()
         self.marketplace = marketplace
+        self._market = None
+        if marketplace is not None:
+            from migrate.rules.marketplace import MarketplaceRules
+
+            self._market = MarketplaceRules(marketplace)
         self._row_type: schemas.RowType = self.schema.types[0]  # the row being checked
         self.context = Context(self.schema, now or datetime.now(UTC))
         self.tables = build_tables(self.schema)
@@ -251,8 +256,13 @@ class RowChecker:
         index: int | None = None,
         position: Position | None = None,
     ) -> list[Finding]:
-        """Every per-row finding for ``row``; ``position(path)`` locates paths in a file."""
+        """Every per-row finding for ``row``; ``position(path)`` locates paths in a file.
+
+        With a marketplace configuration, its checks follow the Intermediary ones (so that
+        convert rejects a row for its first Intermediary error before any marketplace one).
+        """
         table = self._tables_by_id.get(id(row.id_attr))
+        findings: list[Finding] | None = None
         if table is not None:
             # The common case, a valid row: one pass of inline tests that builds nothing (no
             # closure, no paths); any doubt and the full checks below run from the start.
@@ -263,8 +273,27 @@ class RowChecker:
                 and self._accepts(row.attrs, table.plans, table.required_count)
                 and not _any_message(table.row_rules, row, table.row_type, self.context)
             ):
-                return []
-        return self._check(row, table, index, position)
+                findings = []
+        if findings is None:
+            findings = self._check(row, table, index, position)
+        if self._market is not None and table is not None:
+            problems = self._market.check(row)
+            if problems:
+                stamper = self.stamper
+                label = row_label(row)
+                for code, message, path, attribute in problems:
+                    if stamper.wants(code):
+                        findings.append(
+                            stamper.make(
+                                code,
+                                message,
+                                position=position(path) if position is not None else None,
+                                row_index=index,
+                                row_label=label,
+                                attribute=attribute,
+                            )
+                        )
+        return findings
 
     def _check(
         self,

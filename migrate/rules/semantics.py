@@ -9,6 +9,7 @@ attributes that are well formed, so a malformed value is reported once, by its o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -157,3 +158,48 @@ def listing_address_missing(row: Row, row_type: RowType, context: Context) -> It
             ),
         )
     return ()
+
+
+USER_PROFILE = schemas.key("im.user/profile")
+NAME_KEYS = (
+    schemas.key("im.userProfile/firstName"),
+    schemas.key("im.userProfile/lastName"),
+    schemas.key("im.userProfile/displayName"),
+)
+# An email address inside text, and a phone number: 7+ digits with the usual separators.
+_EMAIL_IN_TEXT_RE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@.]{2,}")
+_PHONE_IN_TEXT_RE = re.compile(r"\+?\(?\d[\d\s().\-/]{5,}\d")
+_MAYBE_CONTACT_RE = re.compile(r"[@\d]")
+
+
+def contact_in_name(text: str) -> str | None:
+    """``"an email address"`` or ``"a phone number"`` when ``text`` holds one, else ``None``."""
+    if _EMAIL_IN_TEXT_RE.search(text):
+        return "an email address"
+    for match in _PHONE_IN_TEXT_RE.finditer(text):
+        if sum(char.isdigit() for char in match.group()) >= 7:
+            return "a phone number"
+    return None
+
+
+@row_rule("user", "name-looks-like-contact")
+def name_looks_like_contact(row: Row, row_type: RowType, context: Context) -> Iterable[Message]:
+    """First, last and display names hold no email address and no phone number."""
+    profile = row.attrs.get(USER_PROFILE)
+    if type(profile) is not dict:
+        return ()
+    found: list[Message] = []
+    for key in NAME_KEYS:
+        value = profile.get(key)
+        if type(value) is not str or _MAYBE_CONTACT_RE.search(value) is None:
+            continue
+        what = contact_in_name(value)
+        if what is not None:
+            found.append(
+                (
+                    f"{key!r} looks like {what}: names are public profile text, so the import "
+                    "would publish it to every visitor",
+                    (1, USER_PROFILE, key),
+                )
+            )
+    return tuple(found)
