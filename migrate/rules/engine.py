@@ -458,8 +458,15 @@ class RowChecker:
             self._check_value(key, value, plan, prefix + (key,), emit)
         if present == len(required):
             return
+        # A required key written under another name (``:firstName`` in a nested map) is
+        # reported once, by attribute-unknown with its "did you mean".
+        misnamed = {
+            key.name.casefold()
+            for key in mapping
+            if type(key) is Keyword and plans.get(id(key)) is None
+        }
         for key in required:
-            if key not in mapping:
+            if key not in mapping and key.name.casefold() not in misnamed:
                 attribute = plans[id(key)].attribute
                 code = shape_code or "attribute-required"
                 where = prefix[-1] if len(prefix) > 1 else None

@@ -53,7 +53,7 @@ def _money_ok(value: Any, attribute: Attribute, context: Context) -> bool:
         return False
     amount, currency = value.amount, value.currency
     return (
-        (type(amount) is Decimal or type(amount) is int)
+        (type(amount) is int or (type(amount) is Decimal and amount.is_finite()))
         and currency in CURRENCIES
         and amount >= 0
         and (type(amount) is int or _decimals(amount) <= currency_precision(currency))
