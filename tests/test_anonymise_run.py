@@ -585,15 +585,15 @@ def test_image_urls_come_from_the_template_unless_kept(marketplace, tmp_path):
     [
         (
             "https://img.test/photo.jpg",
-            "image URL template 'https://img.test/photo.jpg' must contain {token} or {n}, "
+            'image URL template "https://img.test/photo.jpg" must contain {token} or {n}, '
             "e.g. https://picsum.photos/seed/{token}/800/600",
         ),
         (
             "https://img.test/{id}/{n}.jpg",
-            "image URL template 'https://img.test/{id}/{n}.jpg' may contain no placeholder "
+            'image URL template "https://img.test/{id}/{n}.jpg" may contain no placeholder '
             "other than {token} and {n}",
         ),
-        ("img/{n}.jpg", "image URL template 'img/{n}.jpg' does not give an http(s) URL"),
+        ("img/{n}.jpg", 'image URL template "img/{n}.jpg" does not give an http(s) URL'),
     ],
 )
 def test_a_bad_image_url_template_is_a_config_error(marketplace, tmp_path, template, message):

@@ -167,11 +167,11 @@ def test_an_output_in_a_missing_directory_is_a_usage_error(live, tmp_path):
         ),
         (
             ["--language", "en,klingon"],
-            "Error: no word list for language 'klingon'; use one of ",
+            'Error: no word list for language "klingon"; use one of ',
         ),
         (
             ["--image-url-template", "https://img.test/a.jpg"],
-            "Error: image URL template 'https://img.test/a.jpg' must contain {token} or {n}, "
+            'Error: image URL template "https://img.test/a.jpg" must contain {token} or {n}, '
             "e.g. https://picsum.photos/seed/{token}/800/600",
         ),
         (

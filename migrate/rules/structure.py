@@ -39,7 +39,7 @@ def alias_problem(alias: Any) -> str | None:
     if type(alias) is not Keyword:
         return f"an alias must be a namespaced keyword such as :user/jane, found {show(alias)}"
     if alias.namespace is None:
-        return f"alias {alias!r} must have a namespace, such as :user/{alias.name}"
+        return f"alias {alias!r} must have a namespace, such as :user/{escape_text(alias.name)}"
     if " " in alias.text:
         return f"alias {show(alias.text)} must not contain spaces"
     if alias.name[:1].isdigit():
