@@ -70,6 +70,7 @@ def validate_file(
     cross = CrossRowChecker(schema, stamper)
     reader = DocumentReader(path, filename=filename, recover=True)
     collector = FindingCollector(max_shown)
+    stamper.kept = collector.keeps
     add = collector.add
     rows_checked: dict[str, int] = {}
     names = {id(row_type.id_attr): row_type.name for row_type in schema.types}
@@ -85,7 +86,9 @@ def validate_file(
                         stamper.make(
                             error.code,
                             error.message,
-                            position=entry.position(error.path),
+                            position=entry.position(error.path)
+                            if collector.keeps(error.code)
+                            else None,
                             row_index=index,
                         )
                     )

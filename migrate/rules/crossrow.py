@@ -49,7 +49,8 @@ _MICROSECOND = timedelta(microseconds=1)
 def _micros(value: Any) -> int:
     """An aware datetime as exact microseconds since the epoch, else :data:`_NO_TIME`."""
     if type(value) is datetime and value.tzinfo is not None:
-        return (value - _EPOCH) // _MICROSECOND
+        # exact: a double holds these seconds to well under half a microsecond
+        return round(value.timestamp() * 1_000_000)
     return _NO_TIME
 
 
@@ -537,7 +538,7 @@ class CrossRowChecker:
         if self.stamper.wants(code):
             index, label, position = where
             if type(position) is _Lazy:
-                position = position()
+                position = position() if self.stamper.locating(code) else None
             findings.append(
                 self.stamper.make(
                     code,

@@ -59,10 +59,12 @@ def parse_codes(codes: Iterable[str] | None) -> frozenset[str] | None:
 class Stamper:
     """Makes findings: fills in code, severity, file, position, row and attribute.
 
-    ``select`` keeps only the listed codes, ``ignore`` drops the listed ones.
+    ``select`` keeps only the listed codes, ``ignore`` drops the listed ones. ``kept(code)``,
+    when given, says whether the next finding of ``code`` will be kept: the position of one
+    that will only be counted is not computed (locating a path walks the row's text again).
     """
 
-    __slots__ = ("file", "enabled", "disabled")
+    __slots__ = ("file", "enabled", "disabled", "kept")
 
     def __init__(
         self,
@@ -73,6 +75,11 @@ class Stamper:
         self.file = file
         self.enabled = select
         self.disabled = ignore or frozenset()
+        self.kept: Callable[[str], bool] | None = None
+
+    def locating(self, code: str) -> bool:
+        """True when a finding of ``code`` needs its position (it will be kept)."""
+        return self.kept is None or self.kept(code)
 
     def wants(self, code: str) -> bool:
         """True when findings of ``code`` are reported."""
@@ -271,9 +278,13 @@ class RowChecker:
                 type(row.import_id) is not NonCanonicalUUID
                 and (alias is None or (type(alias) is Keyword and _alias_ok(alias)))
                 and self._accepts(row.attrs, table.plans, table.required_count)
-                and not _any_message(table.row_rules, row, table.row_type, self.context)
             ):
-                findings = []
+                # Every attribute is fine: only the row rules may have something to say (a
+                # warning on every listing of a file must not cost a second full check).
+                if _any_message(table.row_rules, row, table.row_type, self.context):
+                    findings = self._row_rules(row, table, index, position)
+                else:
+                    findings = []
         if findings is None:
             findings = self._check(row, table, index, position)
         if self._market is not None and table is not None:
@@ -287,12 +298,40 @@ class RowChecker:
                             stamper.make(
                                 code,
                                 message,
-                                position=position(path) if position is not None else None,
+                                position=position(path)
+                                if position is not None and stamper.locating(code)
+                                else None,
                                 row_index=index,
                                 row_label=label,
                                 attribute=attribute,
                             )
                         )
+        return findings
+
+    def _row_rules(
+        self, row: Row, table: TypeTable, index: int | None, position: Position | None
+    ) -> list[Finding]:
+        """The findings of ``table``'s row rules alone, for a row whose attributes are fine."""
+        findings: list[Finding] = []
+        stamper = self.stamper
+        for code, rule in table.row_rules:
+            if not stamper.wants(code):
+                continue
+            for message in rule(row, table.row_type, self.context):
+                text, path = _message_parts(message)
+                attribute = path[1] if len(path) > 1 and type(path[1]) is Keyword else None
+                findings.append(
+                    stamper.make(
+                        code,
+                        text,
+                        position=position(path)
+                        if position is not None and stamper.locating(code)
+                        else None,
+                        row_index=index,
+                        row_label=row_label(row),
+                        attribute=attribute,
+                    )
+                )
         return findings
 
     def _check(
@@ -311,7 +350,9 @@ class RowChecker:
                     stamper.make(
                         code,
                         message,
-                        position=position(path) if position is not None else None,
+                        position=position(path)
+                        if position is not None and stamper.locating(code)
+                        else None,
                         row_index=index,
                         row_label=row_label(row),
                         attribute=attribute,

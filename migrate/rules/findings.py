@@ -90,6 +90,10 @@ class FindingCollector:
         if self.max_shown is None or len(kept) < self.max_shown:
             kept.append(finding)
 
+    def keeps(self, code: str) -> bool:
+        """True when the next finding of ``code`` will be kept (not only counted)."""
+        return self.max_shown is None or len(self.kept.get(code, ())) < self.max_shown
+
     def extend(self, findings: Iterable[Finding]) -> None:
         """:meth:`add` each of ``findings``."""
         for finding in findings:
