@@ -71,6 +71,7 @@ def validate_file(
     reader = DocumentReader(path, filename=filename, recover=True)
     collector = FindingCollector(max_shown)
     stamper.kept = collector.keeps
+    stamper.counted = collector.count
     add = collector.add
     rows_checked: dict[str, int] = {}
     names = {id(row_type.id_attr): row_type.name for row_type in schema.types}

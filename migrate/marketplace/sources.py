@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:  # httpx is imported when fetching: `migrate validate` starts without it
+    import httpx
 
 from migrate.marketplace.config import (
     ASSETS,
@@ -75,6 +76,8 @@ def fetch(
     200 or 404, and a body that is not JSON; the message names the asset and shows the client
     id masked.
     """
+    import httpx
+
     client_id = client_id.strip()
     if not client_id or "/" in client_id:
         raise MarketplaceError(f"the marketplace client id {mask(client_id)} is not a client id")

@@ -108,7 +108,7 @@ class CrossRowChecker:
         # spares the Python-level Keyword.__hash__ on every look-up of the hot path.
         self.type_list: list[str] = ["", *(t.name for t in self.schema.types)]
         self.types_by_id = {
-            id(t.id_attr): (code, t.name, self._ref_plans(t))
+            id(t.id_attr): (code, t.name, self._ref_plans(t), CREATED_AT.get(t.name))
             for code, t in enumerate(self.schema.types, start=1)
         }
         # Per row index, compactly: type code (0: not a known type), position, image use.
@@ -174,10 +174,15 @@ class CrossRowChecker:
         if row_position is None:
             row_position = locate(())
         info = self.types_by_id.get(id(row.id_attr))
-        type_code, type_name, paths = info if info is not None else (0, row.row_type, ())
+        type_code, type_name, paths, created_key = (
+            info if info is not None else (0, row.row_type, (), None)
+        )
         line, column = row_position if row_position is not None else (0, 0)
-        created_key = CREATED_AT.get(type_name)
-        stamp = _micros(row.attrs.get(created_key)) if created_key is not None else _NO_TIME
+        stamp = _NO_TIME
+        if created_key is not None:
+            created = row.attrs.get(created_key)
+            if type(created) is datetime and created.tzinfo is not None:
+                stamp = round(created.timestamp() * 1_000_000)
         if index == len(self.row_types):  # rows arrive in order: the usual case
             self.row_types.append(type_code)
             self.image_use.append(0)
@@ -535,7 +540,7 @@ class CrossRowChecker:
         where: Where,
         attribute: Keyword | None = None,
     ) -> None:
-        if self.stamper.wants(code):
+        if self.stamper.takes(code):
             index, label, position = where
             if type(position) is _Lazy:
                 position = position() if self.stamper.locating(code) else None

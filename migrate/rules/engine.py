@@ -64,7 +64,7 @@ class Stamper:
     that will only be counted is not computed (locating a path walks the row's text again).
     """
 
-    __slots__ = ("file", "enabled", "disabled", "kept")
+    __slots__ = ("file", "enabled", "disabled", "kept", "counted")
 
     def __init__(
         self,
@@ -76,10 +76,21 @@ class Stamper:
         self.enabled = select
         self.disabled = ignore or frozenset()
         self.kept: Callable[[str], bool] | None = None
+        self.counted: Callable[[str], None] | None = None
 
     def locating(self, code: str) -> bool:
         """True when a finding of ``code`` needs its position (it will be kept)."""
         return self.kept is None or self.kept(code)
+
+    def takes(self, code: str) -> bool:
+        """True when a finding of ``code`` is to be made; one that is reported but will not be
+        kept is only counted (``counted(code)``), without building it."""
+        if not self.wants(code):
+            return False
+        if self.counted is not None and self.kept is not None and not self.kept(code):
+            self.counted(code)
+            return False
+        return True
 
     def wants(self, code: str) -> bool:
         """True when findings of ``code`` are reported."""
@@ -281,10 +292,8 @@ class RowChecker:
             ):
                 # Every attribute is fine: only the row rules may have something to say (a
                 # warning on every listing of a file must not cost a second full check).
-                if _any_message(table.row_rules, row, table.row_type, self.context):
-                    findings = self._row_rules(row, table, index, position)
-                else:
-                    findings = []
+                first = _first_speaking(table.row_rules, row, table.row_type, self.context)
+                findings = [] if first < 0 else self._row_rules(row, table, index, position, first)
         if findings is None:
             findings = self._check(row, table, index, position)
         if self._market is not None and table is not None:
@@ -293,7 +302,7 @@ class RowChecker:
                 stamper = self.stamper
                 label = row_label(row)
                 for code, message, path, attribute in problems:
-                    if stamper.wants(code):
+                    if stamper.takes(code):
                         findings.append(
                             stamper.make(
                                 code,
@@ -309,15 +318,23 @@ class RowChecker:
         return findings
 
     def _row_rules(
-        self, row: Row, table: TypeTable, index: int | None, position: Position | None
+        self,
+        row: Row,
+        table: TypeTable,
+        index: int | None,
+        position: Position | None,
+        first: int = 0,
     ) -> list[Finding]:
-        """The findings of ``table``'s row rules alone, for a row whose attributes are fine."""
+        """The findings of ``table``'s row rules alone, for a row whose attributes are fine
+        (from rule number ``first``: the earlier ones had nothing to say)."""
         findings: list[Finding] = []
         stamper = self.stamper
-        for code, rule in table.row_rules:
+        for code, rule in table.row_rules[first:]:
             if not stamper.wants(code):
                 continue
             for message in rule(row, table.row_type, self.context):
+                if not stamper.takes(code):
+                    continue
                 text, path = _message_parts(message)
                 attribute = path[1] if len(path) > 1 and type(path[1]) is Keyword else None
                 findings.append(
@@ -345,7 +362,7 @@ class RowChecker:
         stamper = self.stamper
 
         def emit(code: str, message: str, path: tuple, attribute: Keyword | None) -> None:
-            if stamper.wants(code):
+            if stamper.takes(code):
                 findings.append(
                     stamper.make(
                         code,
@@ -648,10 +665,17 @@ def _any_message(
     row_rules: RowRules, row: Row, row_type: schemas.RowType, context: Context
 ) -> bool:
     """True when any of ``row_rules`` has something to say about ``row``."""
-    for _code, rule in row_rules:
+    return _first_speaking(row_rules, row, row_type, context) >= 0
+
+
+def _first_speaking(
+    row_rules: RowRules, row: Row, row_type: schemas.RowType, context: Context
+) -> int:
+    """The index of the first of ``row_rules`` with something to say about ``row``, or -1."""
+    for number, (_code, rule) in enumerate(row_rules):
         for _message in rule(row, row_type, context):  # a tuple, or any iterable
-            return True
-    return False
+            return number
+    return -1
 
 
 # Aliases of this plain shape are always valid; anything else gets the full checks.

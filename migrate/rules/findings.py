@@ -90,6 +90,10 @@ class FindingCollector:
         if self.max_shown is None or len(kept) < self.max_shown:
             kept.append(finding)
 
+    def count(self, code: str) -> None:
+        """Count a finding of ``code`` that is not kept (it need not even be built)."""
+        self.counts[code] += 1
+
     def keeps(self, code: str) -> bool:
         """True when the next finding of ``code`` will be kept (not only counted)."""
         return self.max_shown is None or len(self.kept.get(code, ())) < self.max_shown
