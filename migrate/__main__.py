@@ -1,5 +1,11 @@
 """``python -m migrate``: the same as the ``migrate`` command."""
 
-from migrate.cli import main
+import sys
+
+try:
+    from migrate.cli import main
+except KeyboardInterrupt:  # Ctrl-C before the command line is even loaded
+    sys.stderr.write("Error: interrupted\n")
+    sys.exit(130)
 
 main(prog_name="migrate")

@@ -36,12 +36,12 @@ EXIT_CODES = (
         "1",
         "Findings or rejects that fail the run: a validation error (an edn syntax error "
         "included), records rejected under `convert --fail-on-reject`, listings `geocode` could "
-        "not locate.",
+        "not locate, images `check-images` found failing.",
     ),
     (
         "2",
         "Usage or configuration: a bad option or argument, an unreadable path, a bad job file "
-        "or policy file, an unusable geocoding cache.",
+        "or policy file, an unusable geocoding or image-check cache.",
     ),
 )
 

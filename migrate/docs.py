@@ -27,6 +27,7 @@ GENERATED: dict[str, str] = {
     "docs/rules.md": "migrate.rules.docs:rules_reference",
     "docs/job-file.md": "migrate.convert.docs:job_file_reference",
     "docs/geocoding.md": "migrate.geocode.docs:geocoding_reference",
+    "docs/check-images.md": "migrate.images.docs:check_images_reference",
     "docs/cli.md": "migrate.cli_docs:cli_reference",
 }
 

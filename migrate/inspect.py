@@ -100,8 +100,10 @@ class _Tally:
         self.alias: Counter[str] = Counter()
         self.import_id: Counter[str] = Counter()
         self.neither: Counter[str] = Counter()
-        self.by_alias: Counter[Keyword] = Counter()
-        self.by_id: Counter[Keyword] = Counter()
+        # By attribute: its keyword, or the edn text of a key that is not one ("author"), which
+        # `migrate validate` reports; inspect only counts.
+        self.by_alias: Counter[Keyword | str] = Counter()
+        self.by_id: Counter[Keyword | str] = Counter()
         self.unrecognised = 0
 
     def add(self, row: Row) -> None:
@@ -113,8 +115,11 @@ class _Tally:
             self.import_id[name] += 1
         if row.alias is None and row.import_id is None:
             self.neither[name] += 1
-        # An explicit stack: extended data may nest as deep as the reader allows (1000 levels).
-        stack: list[tuple[Keyword, Any]] = list(row.attrs.items())
+        # An explicit stack: extended data may nest as deep as the reader allows.
+        stack: list[tuple[Keyword | str, Any]] = [
+            (key if type(key) is Keyword else _describe(key), value)
+            for key, value in row.attrs.items()
+        ]
         while stack:
             key, value = stack.pop()
             if type(value) is Ref:
@@ -148,6 +153,10 @@ def _describe(value: Any) -> str:
         return dumps(value)
     except EdnWriteError:
         return show(value)
+
+
+def _name(key: Keyword | str) -> str:
+    return repr(key) if type(key) is Keyword else key  # type: ignore[return-value]
 
 
 def inspect_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> InspectReport:
@@ -184,7 +193,10 @@ def inspect_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> 
     attribute_order = _attribute_order()
     ref_keys = sorted(
         set(tally.by_alias) | set(tally.by_id),
-        key=lambda key: (attribute_order.get(key, len(attribute_order)), key.text),
+        key=lambda key: (
+            attribute_order.get(key, len(attribute_order)) if type(key) is Keyword else 1 << 30,
+            key.text if type(key) is Keyword else key,
+        ),
     )
     return InspectReport(
         path=str(path),
@@ -200,7 +212,7 @@ def inspect_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> 
             for name in names
         },
         references={
-            repr(key): ReferenceCount(by_alias=tally.by_alias[key], by_id=tally.by_id[key])
+            _name(key): ReferenceCount(by_alias=tally.by_alias[key], by_id=tally.by_id[key])
             for key in ref_keys
         },
         unrecognised_rows=tally.unrecognised,

@@ -91,7 +91,7 @@ MALFORMED = {
     ),
     "empty": (b"", "1:1: empty document"),
     "binary": (b"\xff\xfe\x00\x01garbage\x80", "1:1: invalid UTF-8 byte 0xff"),
-    "nested": (b"{:ident :m :data " + b"[" * 100_000, "1:1019: nesting deeper than 1000 levels"),
+    "nested": (b"{:ident :m :data " + b"[" * 100_000, "1:10019: nesting deeper than 10000 levels"),
 }
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from migrate.edn.errors import EdnError, EdnSyntaxError, RowShapeError
-from migrate.edn.reader import DocumentReader, Header, iter_entries, loads
+from migrate.edn.reader import MAX_DEPTH, DocumentReader, Header, iter_entries, loads
 from migrate.edn.rows import row_from_value
 from migrate.edn.values import (
     Char,
@@ -316,19 +316,24 @@ def test_error_attributes_and_pickling():
 
 
 def test_deep_nesting_is_a_syntax_error_not_recursion(tmp_path):
+    # At least as deep as Clojure's default reads (about 1,000 to 3,000 levels, by the form).
+    assert MAX_DEPTH == 10_000
     assert (
-        syntax_error(tmp_path, "[" * 100_000) == "doc.edn:1:1001: nesting deeper than 1000 levels"
+        syntax_error(tmp_path, "[" * 100_000) == "doc.edn:1:10001: nesting deeper than 10000 levels"
     )
-    with pytest.raises(EdnSyntaxError, match="nesting deeper than 1000 levels"):
-        loads("#_" * 5000 + "1")
-    assert loads("[" * 999 + "]" * 999) is not None
+    with pytest.raises(EdnSyntaxError, match="nesting deeper than 10000 levels"):
+        loads("#_" * 50_000 + "1")
+    assert loads("[" * 9999 + "]" * 9999) is not None
+    assert loads("#{" * 5000 + "}" * 5000) is not None
     # Maps as keys are frozen without recursion, however deep.
-    deep = "[" * 990 + "{}" + "]" * 990
+    deep = "[" * 9990 + "{}" + "]" * 9990
     assert type(loads("{" + deep + " 1}")) is dict
     assert type(loads("#foo " + deep)) is Tagged
     # Two such elements: either Python compares them or it says they are too deep to compare.
     with pytest.raises(EdnSyntaxError, match="(duplicate set element|too deeply to compare)"):
         loads("#{" + deep + " " + deep + "}")
+    with pytest.raises(EdnSyntaxError, match="(duplicate map key|too deeply to compare)"):
+        loads("{" + deep + " 1 " + deep + " 2}")
 
 
 def test_empty_and_whitespace_files(tmp_path):

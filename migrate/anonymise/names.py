@@ -1,6 +1,6 @@
 """Users' names in free text: which words are names, their inflected forms, and where they count.
 
-A *name word* is a word of 3 letters or more (:data:`MIN_NAME_LENGTH`) of any user's first or
+A *name word* is a word of 2 letters or more (:data:`MIN_NAME_LENGTH`) of any user's first or
 last name, kept users and dropped ones alike (a review may name anyone). Placeholder values that
 most users share (see :mod:`migrate.anonymise.personal`) are not names.
 
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from migrate.anonymise.language import Vocabulary
 
-MIN_NAME_LENGTH = 3
+MIN_NAME_LENGTH = 2
 MIN_EVIDENCE = 5
 
 # A word, with a possessive ending when it has one: Archer's, Archer’s, Archers'.

@@ -10,10 +10,7 @@ either leaves a valid export free of the input's personal values, or nothing.
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
-import tempfile
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -52,6 +49,7 @@ from migrate.edn.show import show
 from migrate.edn.values import Keyword, Row
 from migrate.edn.writer import write_document
 from migrate.errors import ConfigError, MigrateError
+from migrate.output_set import OutputSet, check_outputs
 from migrate.rules.catalogue import SEVERITY
 from migrate.rules.findings import Finding, Severity
 from migrate.validate import validate_file
@@ -149,6 +147,7 @@ def anonymise(
     out_path = Path(out_path)
     if not out_path.parent.is_dir():
         raise ConfigError(f"cannot write {out_path}: no directory {out_path.parent}")
+    check_outputs([out_path])  # a read-only directory or a full disk is found before the work
     in_path = Path(in_path)
     _check_input(in_path)
 
@@ -411,12 +410,11 @@ def _write_verified(
                     review_types_out[nodes[index].tag or "other"] += 1
                 yield anonymiser.row(index, row)
 
-    # A private directory beside the output: the file in it gets ordinary permissions, and
-    # os.replace stays on one file system.
-    work = Path(tempfile.mkdtemp(prefix=f".{out_path.name}.", dir=out_path.parent))
-    temp = work / out_path.name
-    try:
-        write_document(temp, ident, rows())
+    # An output set of one (migrate.output_set): locked, written beside the output, validated,
+    # then renamed into place; temporaries of interrupted runs are removed.
+    with OutputSet([out_path]) as outputs:
+        with outputs.writing(out_path) as temp:
+            write_document(temp, ident, rows())
         errors, total = _errors(temp)
         if errors:
             raise OutputInvalid(
@@ -431,9 +429,7 @@ def _write_verified(
                 "Check the policy for attributes kept as they are",
                 leaks,
             )
-        os.replace(temp, out_path)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        outputs.commit()
     return leaks
 
 

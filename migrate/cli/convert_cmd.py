@@ -85,15 +85,15 @@ def convert_command(
     <name>.report.json into the output directory. Rejects do not fail the run unless
     --fail-on-reject is given.
 
-    Exit status: 0 when the outputs are written (rejects allowed), 1 when a source cannot be read
-    to its end or, with --fail-on-reject, some record is rejected, 2 for a usage error, an
-    unreadable or invalid job file, or an output that cannot be written, 130 when interrupted
-    (no output is replaced).
+    Exit status: 0 when the outputs are written (rejects allowed), 1 when, with --fail-on-reject,
+    some record is rejected, 2 for a usage error, an unreadable or invalid job file, a source
+    that cannot be read (missing, unreachable, or broken wherever the fault is), or an output
+    that cannot be written, 130 when interrupted (no output is replaced).
     """
     from migrate.convert.job import load_job
     from migrate.convert.outputs import outputs_line, summary_table
     from migrate.convert.pipeline import convert
-    from migrate.errors import MigrateError
+    from migrate.errors import ExtractError, MigrateError
 
     path = readable_file(job_file)
     try:
@@ -101,7 +101,9 @@ def convert_command(
         # a configuration problem (2), like a bad key.
         with user_errors(usage=(MigrateError,)):
             job = load_job(path)
-        with user_errors():  # ConfigError -> 2; a source unreadable to its end -> 1
+        # ConfigError -> 2; a source fault found while reading -> 2 as well, like the same
+        # fault found when the job is checked: the exit code does not depend on where it is.
+        with user_errors(usage=(ExtractError,)):
             _check_outputs(Path(output_dir or job.output.dir), job.output.name, dry_run=dry_run)
             with _progress(not quiet) as progress:
                 report = convert(
@@ -112,8 +114,11 @@ def convert_command(
                     progress=progress,
                     output_dir=output_dir,
                 )
-    except KeyboardInterrupt:
-        click.echo("Error: interrupted; no new output was written", err=True)
+    except KeyboardInterrupt as interrupt:
+        if getattr(interrupt, "outputs_committed", False):  # came during the final renames
+            click.echo("Error: interrupted; the new outputs were all written", err=True)
+        else:
+            click.echo("Error: interrupted; no new output was written", err=True)
         ctx.exit(EXIT_INTERRUPTED)
     if not quiet:
         click.echo(summary_table(report))

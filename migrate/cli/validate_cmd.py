@@ -15,6 +15,7 @@ from migrate.cli._common import (
     format_option,
     user_errors,
 )
+from migrate.cli.check_images_cmd import validate_image_options, with_image_findings
 from migrate.edn.show import show
 from migrate.marketplace import (
     BASE_URL_ENV,
@@ -140,6 +141,7 @@ class _Shown(click.ParamType):
     metavar="CODES",
     help="Do not report these rule codes (comma-separated, repeatable).",
 )
+@validate_image_options
 def validate_command(
     file: str,
     output_format: str,
@@ -176,6 +178,10 @@ def validate_command(
         max_shown = max_findings
     if marketplace_dir is not None and client_id:
         raise BadUsage("give either --marketplace DIR or --marketplace-client-id, not both")
+    image_options = click.get_current_context().meta.get("image_options", {})
+    if image_options.get("check_images") and image_options.get("allow_private_hosts"):
+        # asked for: loopback and private image hosts (tests, intranet staging) are fine
+        ignore = frozenset({*(ignore or ()), "url-host-not-public"})
     progress = _progress if sys.stderr.isatty() else None
     with user_errors():
         marketplace = None
@@ -194,6 +200,7 @@ def validate_command(
         )
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
+    report = with_image_findings(report, path)  # only with --check-images
     if output_format == "json":
         click.echo(report.to_json(max_examples))
     else:

@@ -144,6 +144,7 @@ def _keys(group: str, prefix: str = "") -> list[str]:
 def job_file_reference() -> str:
     """The text of ``docs/job-file.md``."""
     from migrate.docs import _header
+    from migrate.extract.spec import sources_reference
 
     schema = schemas.load()
     parts = [
@@ -184,7 +185,8 @@ def job_file_reference() -> str:
         'url_env = "LEGACY_DB_URL"      # env var holding the SQLAlchemy URL; or path = "x.db"',
         'table = "reviews"              # or query = "SELECT …"',
         'key = "id"',
-        "```",
+        "```\n",
+        sources_reference(),
         "\n## [records.TYPE]\n",
         "`TYPE` is one of "
         + ", ".join(f"`{row_type.name}`" for row_type in schema.types)

@@ -53,6 +53,7 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
         "sources": ("the legacy data, one table per source", "[sources.users]"),
         "records": ("how rows of each Intermediary type are made", "[records.user]"),
         "geocode": ("coordinates for listings without them (geocoding stage)", "[geocode]"),
+        "images": ("ask every image URL before writing (docs/check-images.md)", "[images]"),
         "marketplace": (
             "check rows against the target marketplace's configuration",
             "[marketplace]",
@@ -291,6 +292,7 @@ class Job:
     records: tuple[RecordSpec, ...]
     geocode: Any = None  # migrate.geocode.stage config, when a [geocode] table is given
     geocode_table: dict[str, Any] | None = None
+    images: Any = None  # migrate.images.convert_hook.ImagesConfig, with [images] check = true
     marketplace: Any = None  # migrate.marketplace.MarketplaceConfig, from [marketplace] dir
 
     @property
@@ -410,6 +412,7 @@ class _Loader:
             records=records,
             geocode=geocode,
             geocode_table=geocode_table,
+            images=self.images(raw.get("images")),
             marketplace=marketplace,
         )
 
@@ -480,6 +483,15 @@ class _Loader:
                 raise self.error(f"sources.{name}", "expected a table")
             specs[name] = SourceSpec.from_table(name, source_table, self.path)
         return specs
+
+    def images(self, table: Any) -> Any:
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise self.error("images", "expected a table")
+        from migrate.images.convert_hook import parse_images_config
+
+        return parse_images_config(table, self.path)
 
     def geocode(self, table: dict[str, Any]) -> Any:
         from migrate.geocode.stage import parse_geocode_config

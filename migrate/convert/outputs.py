@@ -141,9 +141,10 @@ class ConvertReport:
         }
 
 
-def write_report(report: ConvertReport) -> None:
-    """Write ``report`` as indented JSON to ``report.report_path``, atomically."""
-    with atomic_write(report.report_path) as stream:
+def write_report(report: ConvertReport, path: Path | None = None) -> None:
+    """Write ``report`` as indented JSON to ``report.report_path`` (or ``path``, the temporary
+    of an output set), atomically."""
+    with atomic_write(path or report.report_path) as stream:
         json.dump(report.to_dict(), stream, indent=2, ensure_ascii=False)
         stream.write("\n")
 

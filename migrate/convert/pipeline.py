@@ -44,7 +44,7 @@ from migrate.convert.spill import Spill
 from migrate.edn.show import show
 from migrate.edn.values import Keyword, Row
 from migrate.edn.writer import EdnWriteError, RowWriter, row_text
-from migrate.fileio import atomic_write
+from migrate.output_set import OutputSet
 
 #: The order of row types in the output file (types not listed follow, sorted by name).
 TYPE_ORDER = ("user", "listing", "image", "stripeAccount", "review")
@@ -133,9 +133,15 @@ class RunOptions:
     stages: list[RecordStage] = field(default_factory=list)
     spill_dir: Path | None = None
     report_extra: Callable[[], dict[str, Any]] | None = None
+    #: Checks of the accepted rows after pass 1, before references are settled (the image
+    #: check, ``[images] check = true``): each may reject rows through :class:`AcceptedRows`.
+    before_settle: list[Callable[[AcceptedRows], None]] = field(default_factory=list)
     #: the target marketplace's configuration (migrate.marketplace.MarketplaceConfig): its
     #: rules then reject or warn per row like every other rule
     marketplace: Any = None
+    #: rule codes the per-row checks leave out (``url-host-not-public`` when the image check
+    #: lets private hosts through)
+    ignore_codes: frozenset[str] = frozenset()
 
 
 class _Ledger:
@@ -206,6 +212,40 @@ class _Ledger:
         self.ref_path.append(number)
 
 
+class AcceptedRows:
+    """What a :attr:`RunOptions.before_settle` check may see and do after pass 1."""
+
+    def __init__(self, run: _Run) -> None:
+        self._run = run
+
+    def _node(self, record_type: str, source_id: str) -> int | None:
+        type_number = self._run.ledger._type_numbers.get(record_type)
+        if type_number is None:
+            return None
+        return self._run.ledger.nodes[type_number].get(source_id)
+
+    def is_accepted(self, record_type: str, source_id: str) -> bool:
+        """Whether the row of ``(record_type, source_id)`` is accepted so far."""
+        node = self._node(record_type, source_id)
+        return node is not None and self._run.ledger.state[node] == _ACCEPTED
+
+    def reject(
+        self, record_type: str, source_id: str, code: str, message: str, values: dict[str, Any]
+    ) -> None:
+        """Reject an accepted row: it goes to the rejects file, the cascade follows."""
+        node = self._node(record_type, source_id)
+        if node is None or self._run.ledger.state[node] != _ACCEPTED:
+            return
+        origin = self._run._origin(node)
+        self._run._reject(record_type, source_id, origin, code, message, values, node=node)
+
+    def warn(self, record_type: str, source_id: str, code: str) -> None:
+        """Count a warning of ``code`` on an accepted row (in the report's warnings)."""
+        node = self._node(record_type, source_id)
+        if node is not None and self._run.ledger.state[node] == _ACCEPTED:
+            self._run.ledger.warnings.setdefault(node, []).append(code)
+
+
 class _Run:
     """One conversion: the ledger, the spills, the counts."""
 
@@ -234,9 +274,12 @@ class _Run:
     # Pass 1 --------------------------------------------------------------------------------
 
     def read(self, streams: Iterable[RecordStream]) -> None:
-        from migrate.rules.engine import RowChecker
+        from migrate.rules.engine import RowChecker, Stamper
 
-        check_row = RowChecker(marketplace=self.options.marketplace).check
+        check_row = RowChecker(
+            marketplace=self.options.marketplace,
+            stamper=Stamper(ignore=self.options.ignore_codes),
+        ).check
         progress = self.options.progress
         for stream in streams:
             counts = self.counts_of(stream.record_type)
@@ -640,24 +683,29 @@ def run_records(streams: Iterable[RecordStream], options: RunOptions) -> Convert
         specs_per_type.setdefault(stream.record_type, set()).add(stream.spec_index)
     run = _Run(options, CrossRowChecker())
     run.merged_types = frozenset(name for name, specs in specs_per_type.items() if len(specs) > 1)
+    # The outputs land as a set (migrate.output_set): checked and locked before the work.
+    outputs = OutputSet(_output_files(options), name=options.paths.edn.name.removesuffix(".edn"))
     try:
+        outputs.prepare()
         run.read(streams)
         read_done = time.perf_counter()
+        for check in options.before_settle:
+            check(AcceptedRows(run))
         run.settle()
         settle_done = time.perf_counter()
         nodes = run.accepted_in_order()
-        options.paths.edn.parent.mkdir(parents=True, exist_ok=True)
         if options.dry_run:
             for _ in run.texts(nodes):
                 pass
         else:
-            with atomic_write(options.paths.edn) as edn_out:
+            with outputs.open(options.paths.edn) as edn_out:
                 writer = RowWriter(edn_out, options.ident, pretty=options.pretty)
                 for text in run.texts(nodes):
                     edn_out.write(text)
                     edn_out.write("\n")
                 writer.close()
-        write_rejects(options.paths.rejects, run.sorted_rejects())
+        with outputs.writing(options.paths.rejects) as rejects_path:
+            write_rejects(rejects_path, run.sorted_rejects())
         finished = time.perf_counter()
         timings = {
             "read": read_done - started,
@@ -678,10 +726,17 @@ def run_records(streams: Iterable[RecordStream], options: RunOptions) -> Convert
             fail_on_reject=options.fail_on_reject,
             extra=options.report_extra() if options.report_extra is not None else {},
         )
-        _write_report(report)
+        with outputs.writing(options.paths.report) as report_path:
+            _write_report(report, report_path)
+        outputs.commit()
         return report
     finally:
-        run.close()
+        try:
+            if not outputs.committed:
+                outputs.discard()
+            outputs.release()
+        finally:
+            run.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -690,6 +745,13 @@ class Noted:
 
     record: Any
     warnings: tuple[str, ...]
+
+
+def _output_files(options: RunOptions) -> list[Path]:
+    paths = options.paths
+    if options.dry_run:
+        return [paths.rejects, paths.report]
+    return [paths.edn, paths.rejects, paths.report]
 
 
 def record_streams(job: Any, geocoder: Any = None) -> list[RecordStream]:
@@ -764,10 +826,23 @@ def convert(
         progress=progress,
         marketplace=job.marketplace,
     )
+    if getattr(job, "images", None) is not None:  # [images] check = true
+        from migrate.images.convert_hook import ImageCheckHook
+
+        image_check = ImageCheckHook(job.images, progress=progress)
+        if job.images.settings.allow_private_hosts:
+            options.ignore_codes = frozenset({"url-host-not-public"})
+        options.stages.append(image_check.stage)
+        options.before_settle.append(image_check.check)
+        options.report_extra = lambda: {"images": image_check.summary}
     if job.geocode is None:
         return run_records(record_streams(job), options)
     from migrate.geocode.stage import GeocodeStage
 
     with GeocodeStage(job.geocode) as geocoder:
-        options.report_extra = lambda: {"geocode": geocoder.report.to_dict()}
+        extra = options.report_extra
+        options.report_extra = lambda: {
+            **(extra() if extra is not None else {}),
+            "geocode": geocoder.report.to_dict(),
+        }
         return run_records(record_streams(job, geocoder), options)

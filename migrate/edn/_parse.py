@@ -8,6 +8,7 @@ are computed by the caller when something goes wrong.
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -35,8 +36,10 @@ from migrate.edn._scan import (
     KEYWORD_REF,
     KEYWORD_STRING,
     LOCATION,
+    META,
     MONEY,
     NS_MAP,
+    NS_PREFIX,
     NUMBER,
     OPEN,
     REF_ID,
@@ -47,16 +50,22 @@ from migrate.edn._scan import (
     SET_OPEN,
     STRING,
     SYMBOL,
+    SYMBOLIC,
     TAG,
     TOKEN_RE,
     UUID_TAG,
+    WS,
     Fail,
     NeedMore,
     skip_match,
 )
 from migrate.edn.show import show
 from migrate.edn.values import (
+    INF,
+    NAN,
+    NEG_INF,
     Char,
+    EdnKey,
     EdnList,
     FrozenMap,
     Keyword,
@@ -65,12 +74,23 @@ from migrate.edn.values import (
     Ref,
     Symbol,
     Tagged,
+    edn_identity,
 )
 
-MAX_DEPTH = 1000
+# Deepest nesting read (collections and prefixes such as tags, #_ and ^ each count one level).
+# Clojure's reader recurses and overflows its default stack at about 1,000 to 3,000 levels,
+# depending on the form; the explicit stack here has no such limit, this one bounds memory.
+MAX_DEPTH = 10_000
 
 # Frame kinds. Containers collect values into a list; prefix frames transform the next value.
 _ROOT, _VECTOR, _LIST, _MAP, _SET, _NS_MAP, _TAG, _DISCARD, _META = range(9)
+_NS_PREFIX, _SYMBOLIC = 9, 10
+_SYMBOLIC_VALUES = {"Inf": INF, "-Inf": NEG_INF, "NaN": NAN}
+_MAP_BRACE_RE = re.compile(f"[{WS}]*+\\{{")
+_INTERMEDIARY_TAGS = ("im/ref", "im/money", "im/location")
+# What takes metadata in Clojure (IObj): collections, symbols, and the records the Intermediary
+# tags read as (a Tagged value is rejected later in any case).
+_META_TARGETS = (tuple, dict, frozenset, Symbol, Ref, Money, Location, Tagged)
 _OPEN_KIND = {"[": _VECTOR, "(": _LIST, "{": _MAP}
 _CLOSER = {_VECTOR: "]", _LIST: ")", _MAP: "}", _SET: "}", _NS_MAP: "}"}
 _NAME = {_VECTOR: "vector", _LIST: "list", _MAP: "map", _SET: "set", _NS_MAP: "map"}
@@ -118,6 +138,7 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
     start = pos
     extra: Any = None
     value: Any
+    last_inst = -1  # where the last #inst was read: a map or set holding one checks its keys
     keywords = _KEYWORDS.get
     # The scanner continues where its last match ended: no offsets to pass on the hot path.
     # (Pattern.scanner is CPython's undocumented scanner API; typeshed does not list it.)
@@ -147,6 +168,9 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                         )
                     elif group == KEYWORD_INST:
                         value = _scan.inst(m[KEYWORD_INST], m.start(KEYWORD_INST) - 7)
+                        if not len(items) & 1:
+                            # The keyword is a map's value, so this instant is a key.
+                            last_inst = m.start(KEYWORD_INST)
                     elif group == KEYWORD_REF:
                         value = m[KEYWORD_REF]
                         value = Ref(
@@ -183,12 +207,16 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                         value = None
                     if value is None or len(value) * 2 != len(items):
                         value = _build_map(src, items, start)
+                    if last_inst > start:
+                        _check_instant_keys(src, list(value), start, "map key")
                 elif kind == _NS_MAP:
                     value = _namespaced_map(src, items, extra, start)
+                    if last_inst > start:
+                        _check_instant_keys(src, list(value), start, "map key")
                 elif kind == _LIST:
                     value = EdnList(items)
                 else:
-                    value = _build_set(src, items, start)
+                    value = _build_set(src, items, start, last_inst > start)
                 kind, items, append, start, extra = stack.pop()
                 if closing == group:
                     break
@@ -232,6 +260,7 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
             value = _uuid(m[UUID_TAG], m.start(UUID_TAG) - 7)
         elif group == INST_TAG:
             value = _scan.inst(m[INST_TAG], m.start(INST_TAG) - 7)
+            last_inst = m.start(INST_TAG)
         elif group == REF_TAG:
             text = m[REF_TAG]
             value = Ref(keywords(text) or _scan.keyword(text, m.start(REF_TAG) - 1))
@@ -257,8 +286,10 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
             if m.end() == len(src) and not eof:
                 raise NeedMore
             value = _scan.char(m[CHAR], m.start(CHAR) - 1)
+        elif group == SYMBOLIC:
+            value = _SYMBOLIC_VALUES[m[SYMBOLIC]]
         else:
-            # A prefix: a tag, '#{', '#:ns{', '#_' or '^' opens a frame of its own.
+            # A prefix: a tag, '#{', '#:ns{', '#_', '^', '#:' or '##' opens a frame of its own.
             if len(stack) >= MAX_DEPTH:
                 raise Fail(m.start(group), f"nesting deeper than {MAX_DEPTH} levels")
             stack.append((kind, items, append, start, extra))
@@ -268,8 +299,10 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                 kind = _TAG
                 start -= 1
                 extra = m[TAG]
-                if not _scan.symbol_parts(extra):
-                    raise Fail(start, f"invalid tag #{extra}")
+                if not _scan.symbol_parts(extra) or (
+                    extra[0] > "\x7f" and unicodedata.category(extra[0])[0] != "L"
+                ):  # Clojure reads a tag after '#' and a letter (Character.isLetter)
+                    raise Fail(start, f"invalid tag #{_scan.printable(extra)}")
             elif group == SET_OPEN:
                 kind = _SET
                 items = []
@@ -278,8 +311,7 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                 kind = _NS_MAP
                 extra = m[NS_MAP]
                 if extra not in _NAMESPACES_OK:
-                    if not extra or "/" in extra or not _scan.symbol_parts(extra):
-                        raise Fail(start - 2, f"invalid namespace {show(extra)} in namespaced map")
+                    _check_namespace(extra, start - 2)
                     if len(_NAMESPACES_OK) >= _NAMESPACES_MAX:
                         _NAMESPACES_OK.clear()
                     _NAMESPACES_OK.add(extra)
@@ -288,9 +320,13 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                 append = items.append
             elif group == DISCARD:
                 kind = _DISCARD
-            else:
+            elif group == META:
                 kind = _META
                 extra = []
+            elif group == NS_PREFIX:
+                kind = _NS_PREFIX
+            else:
+                kind = _SYMBOLIC
             continue
         if append is not None:
             append(value)
@@ -301,21 +337,90 @@ def parse_value(src: str, pos: int, eof: bool) -> tuple[Any, int]:
                 return value, (m.end() if m is not None else pos)
             if kind == _TAG:
                 value = _tagged(extra, value, start)
+                kind_of = type(value)
+                if kind_of is Tagged:
+                    _check_hidden_tag(value, stack, start)
+                elif kind_of is datetime:
+                    last_inst = start
+            elif kind == _SYMBOLIC:
+                if type(value) is not Symbol or value.text not in _SYMBOLIC_VALUES:
+                    raise Fail(start, f"unknown symbolic value ##{show(value)}")
+                value = _SYMBOLIC_VALUES[value.text]
+            elif kind == _NS_PREFIX:
+                # '#:' read its namespace as a form; only whitespace may come before the '{'.
+                end = m.end() if m is not None else pos
+                if type(value) is not Symbol:
+                    raise Fail(start, f"invalid namespace {show(value)} in namespaced map")
+                _check_namespace(value.text, start)
+                brace = _MAP_BRACE_RE.match(src, end)
+                if brace is None:
+                    if not eof and skip_match(src, end).end() >= len(src):
+                        raise NeedMore
+                    raise Fail(start, "'#:ns' must be followed by a map")
+                kind = _NS_MAP
+                extra = value.text
+                start = brace.end() - 1
+                items = []
+                append = items.append
+                pos = brace.end()
+                scan = TOKEN_RE.scanner(src, pos).match  # type: ignore[attr-defined]
+                m = None
+                break
             elif kind == _DISCARD:
                 kind, items, append, start, extra = stack.pop()
                 break
-            else:
+            else:  # _META
                 extra.append(value)
                 if len(extra) == 1:
-                    if not isinstance(value, (Symbol, Keyword, str, dict)):
+                    # Clojure takes any map, and the records of the Intermediary tags are maps.
+                    if not isinstance(value, (Symbol, Keyword, str, dict, Ref, Money, Location)):
                         raise Fail(start, "metadata must be a symbol, keyword, string or map")
                     break
-                if not isinstance(value, (tuple, dict, frozenset, Symbol)):
-                    raise Fail(start, "metadata can only be applied to collections and symbols")
+                if not isinstance(value, _META_TARGETS):
+                    raise Fail(
+                        start, "metadata can only be applied to collections, symbols and tags"
+                    )
             kind, items, append, start, extra = stack.pop()
             if append is not None:
                 append(value)
                 break
+
+
+def _check_namespace(text: str, offset: int) -> None:
+    """Raise unless ``text`` is a namespace Clojure's ``#:ns{…}`` takes: a symbol, unqualified."""
+    if text == "/":
+        raise Fail(
+            offset,
+            "invalid namespace '/' in namespaced map (its keys would print as unreadable :/a)",
+            rule="ns-map-slash",
+        )
+    if (
+        "/" in text
+        or text in ("nil", "true", "false")
+        or text[0] in "#:"  # a dispatch or a keyword, not a symbol
+        or text[0] in _scan.DIGIT
+        or (text[0] in "+-" and len(text) > 1 and text[1] in _scan.DIGIT)
+        or not _scan.symbol_parts(text)
+    ):
+        raise Fail(offset, f"invalid namespace {show(text)} in namespaced map")
+
+
+def _check_hidden_tag(value: Tagged, stack: list, offset: int) -> None:
+    """Reject a tagged element nobody would check later: one inside ``#_`` or ``^`` metadata.
+
+    Elsewhere the validator reports it (``tag-unknown``, ``money-shape``, ...); Clojure's reader
+    runs the tag's reader function on discarded forms and metadata too, and fails without one.
+    """
+    if not any(frame[0] == _DISCARD or frame[0] == _META for frame in stack):
+        return
+    if value.tag in _INTERMEDIARY_TAGS:
+        payload = show(value.value)
+        raise Fail(
+            offset,
+            f"#{value.tag} {payload} inside #_ or ^ metadata does not have the Intermediary shape",
+            rule="tag-payload",
+        )
+    raise Fail(offset, f"no reader for the tag #{value.tag} (inside #_ or ^ metadata)")
 
 
 def _tagged(tag: str, value: Any, offset: int) -> Any:
@@ -426,13 +531,14 @@ def _build_map(src: str, items: list, start: int) -> dict:
             keys = [_freeze(key) for key in keys]
             result = dict(zip(keys, items[1::2], strict=True))
         if len(result) != len(keys):
-            raise _duplicate(src, keys, start, "map key")
+            keys = _edn_distinct(src, keys, start, "map key")
+            result = dict(zip(keys, items[1::2], strict=True))
     except RecursionError:  # comparing keys nested close to MAX_DEPTH
         raise Fail(start, "map keys nested too deeply to compare") from None
     return result
 
 
-def _build_set(src: str, items: list, start: int) -> frozenset:
+def _build_set(src: str, items: list, start: int, instants: bool) -> frozenset:
     try:
         try:
             result = frozenset(items)
@@ -440,28 +546,55 @@ def _build_set(src: str, items: list, start: int) -> frozenset:
             items = [_freeze(item) for item in items]
             result = frozenset(items)
         if len(result) != len(items):
-            raise _duplicate(src, items, start, "set element")
+            result = frozenset(_edn_distinct(src, items, start, "set element"))
+        elif instants:  # an #inst was read inside: instants are equal to the millisecond
+            _check_instant_keys(src, items, start, "set element")
     except RecursionError:
         raise Fail(start, "set elements nested too deeply to compare") from None
     return result
 
 
-def _duplicate(src: str, keys: list, start: int, what: str) -> Fail:
-    """The error for the first repeated key, pointing at its second occurrence."""
-    seen: dict[Any, Any] = {}
-    first: Any = None
-    repeat = 0
-    for index, key in enumerate(keys):
-        if key in seen:
-            first = seen[key]
-            repeat = index
-            break
-        seen[key] = key
-    offsets = _element_offsets(src, start)
-    offset = offsets[repeat * (2 if what == "map key" else 1)] if offsets else start
-    if type(first) is not type(keys[repeat]):
-        return Fail(offset, f"{what}s {show(first)} and {show(keys[repeat])} collide in Python")
-    return Fail(offset, f"duplicate {what} {show(keys[repeat])}")
+def _edn_distinct(src: str, keys: list, start: int, what: str) -> list:
+    """``keys`` where Python's equality merges some that edn keeps apart (``1`` and ``1.0``,
+    ``true`` and ``1``): those become :class:`EdnKey`. Keys equal in edn are a duplicate error.
+    """
+    identities = [edn_identity(key) for key in keys]
+    _raise_duplicate(src, keys, identities, start, what)
+    merged: dict[Any, int] = {}
+    for key in keys:
+        merged[key] = merged.get(key, 0) + 1
+    return [EdnKey(key) if merged[key] > 1 else key for key in keys]
+
+
+def _check_instant_keys(src: str, keys: list, start: int, what: str) -> None:
+    """Raise for keys that differ only below the millisecond (equal ``java.util.Date`` values).
+
+    Called only when an ``#inst`` was read inside the map or set, and only keys that are not
+    keywords can hold one.
+    """
+    if all(type(key) is Keyword for key in keys):
+        return
+    identities = [edn_identity(key) for key in keys]
+    _raise_duplicate(src, keys, identities, start, what)
+
+
+def _raise_duplicate(src: str, keys: list, identities: list, start: int, what: str) -> None:
+    """The error for the first key equal in edn to an earlier one, at its second occurrence."""
+    seen: dict[Any, int] = {}
+    for index, identity in enumerate(identities):
+        first = seen.setdefault(identity, index)
+        if first == index:
+            continue
+        offsets = _element_offsets(src, start)
+        offset = offsets[index * (2 if what == "map key" else 1)] if offsets else start
+        key = keys[index]
+        if type(key) is datetime and key != keys[first]:
+            raise Fail(
+                offset,
+                f"{what}s {show(keys[first])} and {show(key)} are the same instant to the "
+                f"millisecond, the precision of Clojure's #inst",
+            )
+        raise Fail(offset, f"duplicate {what} {show(key)}")
 
 
 def _element_offsets(src: str, start: int) -> list[int]:
@@ -482,7 +615,29 @@ def skip(src: str, pos: int, eof: bool) -> int:
         pos = skip_match(src, pos).end()
         if not src.startswith("#_", pos):
             return pos
-        _, pos = parse_value(src, pos + 2, eof)
+        value, end = parse_value(src, pos + 2, eof)
+        tagged = _first_tagged(value)
+        if tagged is not None:
+            _check_hidden_tag(tagged, [(_DISCARD,)], pos)
+        pos = end
+
+
+def _first_tagged(value: Any) -> Tagged | None:
+    """The first :class:`Tagged` inside ``value`` (depth first, iterative), or ``None``."""
+    work = [value]
+    while work:
+        item = work.pop()
+        kind = type(item)
+        if kind is Tagged:
+            return item
+        if kind is dict or kind is FrozenMap:
+            work.extend(item.keys())
+            work.extend(item.values())
+        elif kind is tuple or kind is EdnList or kind is frozenset:
+            work.extend(item)
+        elif kind is EdnKey:
+            work.append(item.value)
+    return None
 
 
 def _freeze(value: Any) -> Any:
@@ -587,4 +742,12 @@ def _diagnose(src: str, pos: int, eof: bool, kind: int, start: int, extra: Any) 
                 return NeedMore()
             return Fail(pos, "'#:ns' must be followed by a map")
         return Fail(pos, f"unknown dispatch '#{following}'")
-    return Fail(pos, f"unexpected character {show(char)}")
+    return unexpected_character(src, pos)
+
+
+def unexpected_character(src: str, pos: int) -> Fail:
+    """The error for a character no token starts with (or that ends one too early)."""
+    char = src[pos]
+    if char in _scan.NON_CONSTITUENT:
+        return Fail(pos, f"invalid character '{char}': Clojure allows no @, ~ or ` in a token")
+    return Fail(pos, f"unexpected character {show(char)[1:-1]!r}")

@@ -9,6 +9,7 @@ offset; the reader turns it into an :class:`~migrate.edn.errors.EdnSyntaxError` 
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -16,17 +17,23 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import cast
 
-from migrate.edn.show import show
 from migrate.edn.values import Char, Keyword, NonCanonicalUUID, Symbol
 
 
 class Fail(Exception):
-    """An edn error at ``offset``; ``{ref}`` in the message is replaced by ``ref``'s line:column."""
+    """An edn error at ``offset``; ``{ref}`` in the message is replaced by ``ref``'s line:column.
 
-    def __init__(self, offset: int, message: str, ref: int | None = None) -> None:
+    ``rule`` names the strictness rule (:mod:`migrate.edn.strictness`) when Clojure would read
+    the input and we reject it on purpose; ``None`` when Clojure rejects it too.
+    """
+
+    def __init__(
+        self, offset: int, message: str, ref: int | None = None, rule: str | None = None
+    ) -> None:
         self.offset = offset
         self.message = message
         self.ref = ref
+        self.rule = rule
 
 
 class NeedMore(Exception):
@@ -37,7 +44,13 @@ class NeedMore(Exception):
 WS = " \t\n\r\f\v,\x1c-\x1f\u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000"
 # Characters that end a token besides whitespace (EdnReader's terminating macros).
 _TERM = r"\";^()\[\]{}\\"
-TOKEN_CHAR = f"[^{WS}{_TERM}]"
+# Characters Clojure refuses inside a keyword, symbol or tag ("Invalid constituent character")
+# and at the start of one ("Invalid leading character"); a number token just fails to parse.
+NON_CONSTITUENT = "@~`"
+TOKEN_CHAR = f"[^{WS}{_TERM}{NON_CONSTITUENT}]"
+# Java's Character.isDigit on one UTF-16 unit: the decimal digits (Nd) of the BMP. A token that
+# starts with one (or with a sign and one) is read as a number, and only ASCII digits parse.
+DIGIT = "".join(chr(code) for code in range(0x10000) if unicodedata.category(chr(code)) == "Nd")
 # A number token also ends at '#', which is a macro though not a terminating one.
 _NUMBER_END = f"(?=[{WS}{_TERM}#]|\\Z)"
 _SKIP = f"(?:[{WS}]++|;[^\\n\\r]*+)*+"
@@ -66,6 +79,7 @@ MONEY = 22  # and 21
 LOCATION = 24  # and 23
 INTEGER, FLOAT, ESCAPED_STRING, TAG, NUMBER, SYMBOL = 25, 26, 27, 28, 29, 30
 SET_OPEN, NS_MAP, DISCARD, CHAR, META = 31, 32, 33, 34, 35
+NS_PREFIX, SYMBOLIC, SYMBOLIC_PREFIX = 36, 37, 38
 
 TOKEN_RE = re.compile(
     _SKIP
@@ -92,19 +106,24 @@ TOKEN_RE = re.compile(
             f"([-+]?[0-9]++\\.[0-9]++){_NUMBER_END}",  # FLOAT
             r'"([^"\\]*+(?:\\.[^"\\]*+)*+)"',  # ESCAPED_STRING
             f"#([^\\W\\d_]{TOKEN_CHAR}*+)",  # TAG: '#' and a letter
-            f"([-+]?[0-9][^{WS}{_TERM}#]*+)",  # NUMBER in any other form
-            f"([^{WS}{_TERM}#:0-9]{TOKEN_CHAR}*+)",  # SYMBOL, nil, true, false
+            f"([-+]?[{DIGIT}][^{WS}{_TERM}#]*+)",  # NUMBER in any other form
+            f"([^{WS}{_TERM}{NON_CONSTITUENT}#:{DIGIT}]{TOKEN_CHAR}*+)",  # SYMBOL, nil, true, false
             r"(#\{)",  # SET_OPEN
-            f"#:({TOKEN_CHAR}*+){_SKIP}\\{{",  # NS_MAP: '#:ns' and its '{'
+            f"#:({TOKEN_CHAR}++)[{WS}]*+\\{{",  # NS_MAP: '#:ns' and its '{'
             r"(#_)",  # DISCARD
             f"\\\\(.{TOKEN_CHAR}*+)",  # CHAR
-            r"(\^)",  # META
+            r"(\^|#\^)",  # META, and '#^', its old spelling
+            # NS_PREFIX: '#:' written any other way ('#: ns{', '#:{'): the next form is read as
+            # the namespace, as Clojure's NamespaceMapReader does, then '{' must follow
+            r"(#:)",
+            f"##(Inf|-Inf|NaN)(?=[{WS}{_TERM}]|\\Z)",  # SYMBOLIC: ##Inf, ##-Inf, ##NaN
+            r"(##)",  # SYMBOLIC_PREFIX: '##' and a form that must be one of those symbols
         )
     )
     + ")",
     re.S,
 )
-assert TOKEN_RE.groups == META
+assert TOKEN_RE.groups == SYMBOLIC_PREFIX
 
 
 def plain_number(text: str) -> int | float | Decimal:
@@ -114,8 +133,9 @@ def plain_number(text: str) -> int | float | Decimal:
     return float(text) if "." in text else int(text)
 
 
-# Clojure's symbol pattern (LispReader/EdnReader.matchSymbol), with \D read as ASCII non-digit.
-_SYMBOL_RE = re.compile(r":?([^0-9/].*/)?(/|[^0-9/][^/]*)", re.S)
+# Clojure's symbol pattern (LispReader/EdnReader.matchSymbol): ``\D`` is an ASCII non-digit,
+# and Java's ``.`` matches no line terminator (U+0085 is one; the others end a token anyway).
+_SYMBOL_RE = re.compile(r":?([^0-9/][^\n\r\x85\u2028\u2029]*/)?(/|[^0-9/][^/]*)")
 
 _INT_RE = re.compile(
     r"([-+]?)(?:(0)|([1-9][0-9]*)|0[xX]([0-9A-Fa-f]+)|0([0-7]+)|([1-9][0-9]?)[rR]([0-9A-Za-z]+)|0[0-9]+)(N)?"
@@ -163,8 +183,44 @@ _PLAIN_KEYWORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*(?:/[A-Za-z_][A-Za-z0-
 _KEYWORDS_MAX = 10_000
 
 
+def printable(text: str) -> str:
+    """``text`` for a message: control and other invisible characters as ``\\uXXXX``."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char
+        if char.isprintable()
+        else f"\\u{ord(char):04x}"
+        if char <= "\uffff"
+        else f"\\U{ord(char):08x}"
+        for char in text
+    )
+
+
 def _is_digit(char: str, base: int) -> bool:
     return char in ("01234567" if base == 8 else "0123456789abcdefABCDEF")
+
+
+# Fullwidth Latin A-F and a-f, which Java's Character.digit takes as hex digits.
+_FULLWIDTH_HEX = "\uff21\uff22\uff23\uff24\uff25\uff26\uff41\uff42\uff43\uff44\uff45\uff46"
+
+
+def _java_digit(char: str, base: int) -> bool:
+    """True for a non-ASCII character Java's ``Character.digit(char, base)`` accepts (Clojure
+    reads escapes with it): a decimal digit of any script, or a fullwidth hex letter."""
+    if char.isascii() or len(char) != 1 or char > "\uffff":
+        return False
+    value = unicodedata.decimal(char, None)
+    if value is not None:
+        return value < base
+    return base == 16 and char in _FULLWIDTH_HEX
+
+
+def _digit_escape_rule(digits: str, base: int) -> str | None:
+    """``unicode-digit-escape`` when Clojure would read these escape digits, else ``None``."""
+    if all(_is_digit(digit, base) or _java_digit(digit, base) for digit in digits):
+        return "unicode-digit-escape"
+    return None
 
 
 def symbol_parts(token: str) -> bool:
@@ -184,7 +240,7 @@ def keyword(text: str, offset: int) -> Keyword:
     if found is not None:
         return found
     if _PLAIN_KEYWORD_RE.fullmatch(text) is None and not symbol_parts(":" + text):
-        raise Fail(offset, f"invalid keyword :{text}")
+        raise Fail(offset, f"invalid keyword :{printable(text)}")
     if len(_KEYWORDS) >= _KEYWORDS_MAX:
         _KEYWORDS.clear()
     found = _KEYWORDS[text] = Keyword(text)
@@ -200,7 +256,7 @@ def symbol(text: str, offset: int) -> Symbol | bool | None:
     if text == "false":
         return False
     if not symbol_parts(text):
-        raise Fail(offset, f"invalid symbol {text}")
+        raise Fail(offset, f"invalid symbol {printable(text)}")
     return Symbol(text)
 
 
@@ -220,13 +276,13 @@ def number(text: str, offset: int) -> int | float | Decimal | Fraction:
         elif radix is not None:
             base = int(radix)
             if base > 36:
-                raise Fail(offset, f"invalid number {text} (radix above 36)")
+                raise Fail(offset, f"invalid number {printable(text)} (radix above 36)")
             try:
                 value = int(digits, base)
             except ValueError:
-                raise Fail(offset, f"invalid number {text}") from None
+                raise Fail(offset, f"invalid number {printable(text)}") from None
         else:
-            raise Fail(offset, f"invalid number {text}")
+            raise Fail(offset, f"invalid number {printable(text)}")
         return -value if sign == "-" else value
     match = _FLOAT_RE.fullmatch(text)
     if match is not None:
@@ -235,10 +291,10 @@ def number(text: str, offset: int) -> int | float | Decimal | Fraction:
     if match is not None:
         denominator = int(match.group(2))
         if denominator == 0:
-            raise Fail(offset, f"invalid number {text} (division by zero)")
+            raise Fail(offset, f"invalid number {printable(text)} (division by zero)")
         ratio = Fraction(int(match.group(1)), denominator)
         return ratio.numerator if ratio.denominator == 1 else ratio
-    raise Fail(offset, f"invalid number {text}")
+    raise Fail(offset, f"invalid number {printable(text)}")
 
 
 def escaped_string(body: str, offset: int) -> str:
@@ -279,7 +335,13 @@ def escaped_string(body: str, offset: int) -> str:
                 end += 1
             bad = next((digit for digit in digits if not _is_digit(digit, base)), None)
             if bad is not None:
-                raise Fail(where, f"invalid escape: {show(bad)} is not a base-{base} digit")
+                raise Fail(
+                    where,
+                    f"invalid escape: {bad!r} is not a base-{base} digit (only ASCII digits)",
+                    rule=_digit_escape_rule(digits, base)
+                    if len(digits) == length or base == 8
+                    else None,
+                )
             if char == "u" and len(digits) < 4:
                 raise Fail(where, f"invalid \\u escape: {len(digits)} hex digits, 4 needed")
             code = int(digits, base)
@@ -287,6 +349,12 @@ def escaped_string(body: str, offset: int) -> str:
                 raise Fail(where, f"octal escape \\{digits} is above \\377")
             surrogates = surrogates or 0xD800 <= code <= 0xDFFF
             parts.append(chr(code))
+        elif _java_digit(char, 8):  # Clojure reads an octal escape in any script's digits
+            raise Fail(
+                where,
+                f"invalid escape: {char!r} is not a base-8 digit (only ASCII digits)",
+                rule=_octal_string_rule(body, match.start() + 1),
+            )
         else:
             raise Fail(where, f"unsupported escape \\{char} in string")
         start = end
@@ -296,13 +364,33 @@ def escaped_string(body: str, offset: int) -> str:
         try:
             text = text.encode("utf-16", "surrogatepass").decode("utf-16")
         except UnicodeDecodeError:
-            raise Fail(offset, "string has an unpaired surrogate \\u escape") from None
+            raise Fail(
+                offset, "string has an unpaired surrogate \\u escape", rule="lone-surrogate"
+            ) from None
     return text
+
+
+def _octal_string_rule(body: str, start: int) -> str | None:
+    """The rule for a string's octal escape written with non-ASCII digits, when Clojure reads it:
+    up to 3 digits before a token end, all Java digits, the value at most 0377."""
+    digits = ""
+    end = start
+    while len(digits) < 3 and end < len(body) and _STOP_RE.match(body[end]) is None:
+        digits += body[end]
+        end += 1
+    if not all(_is_digit(digit, 8) or _java_digit(digit, 8) for digit in digits):
+        return None
+    value = 0
+    for digit in digits:
+        value = value * 8 + int(unicodedata.decimal(digit))
+    return "unicode-digit-escape" if value <= 0o377 else None
 
 
 def char(token: str, offset: int) -> Char:
     """The character of the literal ``\\token`` at ``offset``."""
     if len(token) == 1:
+        if token > "\uffff":  # two UTF-16 units in Clojure: not one character
+            raise Fail(offset, f"unsupported character \\{token} (outside the BMP)")
         return Char(token)
     named = _CHAR_NAMES.get(token)
     if named is not None:
@@ -311,15 +399,22 @@ def char(token: str, offset: int) -> Char:
         if len(token) == 5 and all(digit in "0123456789abcdefABCDEF" for digit in token[1:]):
             code = int(token[1:], 16)
             if 0xD800 <= code <= 0xDFFF:
-                raise Fail(offset, f"invalid character \\{token} (a surrogate)")
+                raise Fail(offset, f"invalid character \\{printable(token)} (a surrogate)")
             return Char(chr(code))
-        raise Fail(offset, f"invalid character \\{token}")
+        rule = _digit_escape_rule(token[1:], 16) if len(token) == 5 else None
+        raise Fail(offset, f"invalid character \\{printable(token)}", rule=rule)
     if token[0] == "o" and len(token) <= 4 and all(digit in "01234567" for digit in token[1:]):
         code = int(token[1:], 8)
         if code > 0o377:
-            raise Fail(offset, f"invalid character \\{token} (octal above \\o377)")
+            raise Fail(offset, f"invalid character \\{printable(token)} (octal above \\o377)")
         return Char(chr(code))
-    raise Fail(offset, f"invalid character \\{token}")
+    rule = None
+    if token[0] == "o" and 1 < len(token) <= 4 and _digit_escape_rule(token[1:], 8):
+        code = 0
+        for digit in token[1:]:
+            code = code * 8 + int(unicodedata.decimal(digit))
+        rule = "unicode-digit-escape" if code <= 0o377 else None
+    raise Fail(offset, f"invalid character \\{printable(token)}", rule=rule)
 
 
 def inst(text: str, offset: int) -> datetime:
@@ -327,13 +422,19 @@ def inst(text: str, offset: int) -> datetime:
     match = _INST_RE.fullmatch(text)
     if match is None:
         raise Fail(offset, f'invalid #inst "{text}"')
-    if match.group(6) is not None:  # seconds present: fromisoformat reads it fast
+    if match.group(6) is not None and (match.group(10) or "0") < "60":
+        # seconds present and the offset's minutes in range: fromisoformat reads it fast (it
+        # would carry offset minutes 60..99 over into the hours, which Clojure rejects)
         try:
             value = _fromisoformat(text)
         except ValueError:
             pass  # out of range, or a leap second: checked and explained below
         else:
-            return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+            if value.tzinfo is None:
+                return value.replace(tzinfo=UTC)
+            if value.year == 1 or value.year == 9999:
+                _check_utc_range(value, text, offset)
+            return value
     year_s, month_s, day_s, hour_s, minute_s, second_s, fraction, sign, off_h, off_m = (
         match.groups()
     )
@@ -346,8 +447,8 @@ def inst(text: str, offset: int) -> datetime:
     leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     problem = None
     if year == 0:
-        problem = "year 0000 is out of range"
-    elif not 1 <= month <= 12:
+        raise Fail(offset, f'invalid #inst "{text}": year 0000 is out of range', rule="inst-year-0")
+    if not 1 <= month <= 12:
         problem = "month out of range"
     elif not 1 <= day <= (29 if month == 2 and leap else _DAYS[month - 1]):
         problem = "day out of range"
@@ -371,9 +472,60 @@ def inst(text: str, offset: int) -> datetime:
             cached = _ZONES[minutes] = timezone(timedelta(minutes=minutes))
         zone = cached
     micro = int((fraction or "0")[:6].ljust(6, "0"))
-    if second == 60:  # a leap second rolls over, as java.util.Date does
-        return datetime(year, month, day, hour, minute, 59, micro, zone) + timedelta(seconds=1)
-    return datetime(year, month, day, hour, minute, second, micro, zone)
+    instant: datetime | None
+    try:
+        if second == 60:  # a leap second rolls over, as java.util.Date does
+            instant = datetime(year, month, day, hour, minute, 59, micro, zone)
+            instant += timedelta(seconds=1)
+        else:
+            instant = datetime(year, month, day, hour, minute, second, micro, zone)
+    except OverflowError:  # the leap second of 9999-12-31T23:59:60
+        instant = None
+    if instant is None or instant.year == 1 or instant.year == 9999:
+        _check_utc_range(instant, text, offset)
+    assert instant is not None  # _check_utc_range raised otherwise
+    return instant
+
+
+def _check_utc_range(value: datetime | None, text: str, offset: int) -> None:
+    """Raise for an instant whose UTC time lies outside years 1 to 9999 (Python's datetime)."""
+    try:
+        if value is not None:
+            value.astimezone(UTC)
+            return
+    except OverflowError:
+        pass
+    raise Fail(
+        offset,
+        f'invalid #inst "{text}": in UTC it falls outside the years 0001 to 9999',
+        rule="inst-range",
+    )
+
+
+def _java_uuid_rule(text: str) -> str | None:
+    """``uuid-form`` when Java's ``UUID.fromString`` (Clojure's ``#uuid``) would take ``text``:
+    at most 36 characters, five groups, each one a signed hex ``long`` in any script's digits,
+    wider groups cut to their low bits."""
+    groups = text.split("-")
+    if len(text) > 36 or len(groups) != 5:
+        return None
+    for group in groups:
+        digits = group[1:] if group[:1] in ("+", "-") else group
+        if not digits or not all(_is_digit(d, 16) or _java_digit(d, 16) for d in digits):
+            return None
+        value = 0
+        for digit in digits:
+            value = value * 16 + (int(digit, 16) if digit.isascii() else _java_digit_value(digit))
+        if value > (1 << 63) - (0 if group[0] == "-" else 1):
+            return None
+    return "uuid-form"
+
+
+def _java_digit_value(char: str) -> int:
+    value = unicodedata.decimal(char, None)
+    if value is not None:
+        return value
+    return 10 + _FULLWIDTH_HEX.index(char) % 6
 
 
 def uuid_value(text: str, offset: int) -> uuid.UUID:
@@ -383,10 +535,14 @@ def uuid_value(text: str, offset: int) -> uuid.UUID:
         return uuid.UUID(text)
     match = _LOOSE_UUID_RE.fullmatch(text)
     if match is None or len(text) > 36:
-        raise Fail(offset, f'invalid #uuid "{text}"')
+        raise Fail(offset, f'invalid #uuid "{text}"', rule=_java_uuid_rule(text))
     groups = match.groups()
     if any(len(group) > width for group, width in zip(groups, _UUID_WIDTHS, strict=True)):
-        raise Fail(offset, f'invalid #uuid "{text}"')
+        raise Fail(
+            offset,
+            f'invalid #uuid "{text}": a group is wider than 8-4-4-4-12',
+            rule=_java_uuid_rule(text),
+        )
     padded = "-".join(
         group.rjust(width, "0") for group, width in zip(groups, _UUID_WIDTHS, strict=True)
     )

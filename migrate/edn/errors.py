@@ -12,11 +12,21 @@ class EdnError(Exception):
 class EdnSyntaxError(EdnError):
     """Malformed edn: a one-line message with the file, line and column where it was found."""
 
-    def __init__(self, message: str, filename: str | None, line: int, column: int) -> None:
+    def __init__(
+        self,
+        message: str,
+        filename: str | None,
+        line: int,
+        column: int,
+        rule: str | None = None,
+    ) -> None:
         self.message = message
         self.filename = filename
         self.line = line
         self.column = column
+        # The strictness rule (migrate.edn.strictness.RULES) when Clojure's reader would have read
+        # the input; None for malformed edn that Clojure rejects too.
+        self.rule = rule
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -26,7 +36,7 @@ class EdnSyntaxError(EdnError):
         return f"{where}: {self.message}"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.message, self.filename, self.line, self.column))
+        return (type(self), (self.message, self.filename, self.line, self.column, self.rule))
 
 
 class RowShapeError(EdnError):

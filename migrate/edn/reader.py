@@ -34,7 +34,7 @@ from migrate.edn._parse import (
     parse_value,
     skip,
 )
-from migrate.edn._scan import NS_MAP, TOKEN_RE, Fail, NeedMore, skip_match
+from migrate.edn._scan import NS_MAP, TOKEN_RE, WS, Fail, NeedMore, skip_match
 from migrate.edn.errors import EdnError, EdnSyntaxError
 from migrate.edn.show import show
 from migrate.edn.values import EdnList, Keyword
@@ -55,20 +55,22 @@ DATA = Keyword("data")
 _BOM = "\ufeff"
 _BOM_MESSAGE = "byte order mark at the start of the file (Clojure's reader does not skip it)"
 _POSITION_DEPTH = 64
+# A character that ends a token: an error before the last one is not caused by the input's end.
+_STOP_CHAR = re.compile(f'[{WS}";^()\\[\\]{{}}\\\\]')
 
 
 def loads(text: str) -> Any:
     """Read the single edn value in ``text``; anything but whitespace after it is an error."""
     try:
         if text.startswith(_BOM):
-            raise Fail(0, _BOM_MESSAGE)
+            raise Fail(0, _BOM_MESSAGE, rule="byte-order-mark")
         pos = skip(text, 0, True)
         if pos >= len(text):
             raise Fail(0, "empty document")
         value, end = parse_value(text, pos, True)
         end = skip_match(text, end).end()
         if end < len(text):
-            raise Fail(end, "unexpected content after the value")
+            raise Fail(end, "unexpected content after the value", rule="trailing-content")
         return value
     except Fail as fail:
         raise _syntax_error(fail, None, lambda offset: _line_column(text, offset)) from None
@@ -196,15 +198,17 @@ class DocumentReader:
             raise self._error(buf, fail) from None
 
     def _error(self, buf: _Buffer, fail: Fail) -> EdnSyntaxError:
-        if buf.bad_byte is not None and fail.offset >= len(buf.text):
-            fail = buf.undecodable()  # the input ended early because it stopped being UTF-8
+        if buf.bad_byte is not None and _STOP_CHAR.search(buf.text, fail.offset + 1) is None:
+            # The input ended early because it stopped being UTF-8, inside the token that
+            # failed (a keyword cut at the byte) or after it.
+            fail = buf.undecodable()
         return _syntax_error(fail, self.filename, buf.line_column)
 
     def _document(self, buf: _Buffer) -> Iterator[Entry]:
         self.header = header = Header()
         buf.fill(0)
         if buf.text.startswith(_BOM):
-            raise Fail(0, _BOM_MESSAGE)
+            raise Fail(0, _BOM_MESSAGE, rule="byte-order-mark")
         _, pos = buf.attempt(0, _at_value)
         if pos is None:
             if buf.bad_byte is not None:
@@ -504,7 +508,9 @@ class _Buffer:
 
     def undecodable(self) -> Fail:
         """The error for the byte that stopped decoding, at the end of the decoded text."""
-        return Fail(len(self.text), f"invalid UTF-8 byte 0x{self.bad_byte:02x}")
+        return Fail(
+            len(self.text), f"invalid UTF-8 byte 0x{self.bad_byte:02x}", rule="invalid-utf8"
+        )
 
     def line_column(self, offset: int) -> tuple[int, int]:
         """``(line, column)`` of a text offset (counts from the window's start)."""
@@ -559,6 +565,8 @@ def _walk(
             match = TOKEN_RE.match(src, pos)
             assert match is not None, "the value parsed, so its '#:ns{' prefix is a token"
             namespace = match[NS_MAP]
+            if namespace is None:  # '#: ns{', '#:#_x ns{': positions inside are not recorded
+                return parse_value(src, pos, True)[1]
             pos = match.end() - 1
             char = "{"
         if char == "{":
@@ -594,4 +602,4 @@ def _syntax_error(
         line, column = locate(fail.ref)
         message = message.replace("{ref}", f"{line}:{column}")
     line, column = locate(fail.offset)
-    return EdnSyntaxError(message, filename, line, column)
+    return EdnSyntaxError(message, filename, line, column, fail.rule)

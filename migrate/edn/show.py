@@ -26,6 +26,7 @@ from typing import Any
 
 from migrate.edn.values import (
     Char,
+    EdnKey,
     EdnList,
     Keyword,
     Location,
@@ -247,6 +248,9 @@ def _items(
 
 def _render(value: Any, budget: int, depth: int) -> tuple[str, bool]:
     kind = type(value)
+    if kind is EdnKey:  # a key kept apart from a Python-equal one ({1 :a 1.0 :b}): its value
+        value = value.value
+        kind = type(value)
     if kind is str:
         return _string(value, budget)
     if value is None:

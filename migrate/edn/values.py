@@ -8,7 +8,8 @@ edn                    Python
 =====================  ==========================================
 string                 ``str``
 integer, ``N``         ``int``
-float                  ``float``
+float                  ``float`` (``##Inf``, ``##-Inf``: ``math.inf``, ``-math.inf``;
+                       ``##NaN``: the one object :data:`NAN`)
 ``M`` decimal          ``decimal.Decimal``
 ``true``/``false``     ``bool``
 ``nil``                ``None``
@@ -17,7 +18,8 @@ symbol                 :class:`Symbol`
 character              :class:`Char`
 vector                 ``tuple``
 list                   :class:`EdnList` (a ``tuple`` subclass)
-map                    ``dict`` (:class:`FrozenMap` when used as a key or set element)
+map                    ``dict`` (:class:`FrozenMap` when used as a key or set element;
+                       :class:`EdnKey` wraps keys Python alone would merge, ``1`` and ``1.0``)
 set                    ``frozenset``
 ``#inst``              timezone-aware ``datetime.datetime``
 ``#uuid``              ``uuid.UUID`` (:class:`NonCanonicalUUID` when not written canonically)
@@ -30,13 +32,24 @@ any other tag          :class:`Tagged`
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 import weakref
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
+
+# ``##Inf``, ``##-Inf`` and ``##NaN``. The reader gives the one NaN object for every ``##NaN``:
+# Clojure's maps and sets treat two ``##NaN`` keys as equal (a duplicate), and Python's
+# identity-first comparison of keys then does the same. The writer refuses all three, and the
+# validator reports them where rows hold them.
+INF = math.inf
+NEG_INF = -math.inf
+NAN = math.nan
 
 # edn symbol characters: alphanumerics and . * + ! - _ ? $ % & = < > (and : # inside).
 _SYMBOL_PART = r"[A-Za-z.*+!\-_?$%&=<>][A-Za-z0-9.*+!\-_?$%&=<>:#']*"
@@ -297,6 +310,138 @@ class Row:
         if self.import_id is not None:
             keys.append((self.id_attr, self.import_id))
         return keys
+
+
+class EdnKey:
+    """A map key or set element that Python's equality would merge with another of its map or
+    set, though edn keeps them apart: ``1`` and ``1.0``, ``true`` and ``1``, ``1.0`` and
+    ``1.0M``, ``[1]`` and ``[1.0]``. Only such keys are wrapped, all of them in that map or set;
+    an ``EdnKey`` equals another with the same :func:`edn_identity`, and nothing else.
+    """
+
+    __slots__ = ("value", "identity")
+
+    value: Any
+    identity: Hashable
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.identity = edn_identity(value)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is EdnKey and other.identity == self.identity
+
+    def __hash__(self) -> int:
+        return hash(self.identity)
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def edn_identity(value: Any) -> Hashable:
+    """A hashable stand-in for ``value`` that is equal for values equal in edn (Clojure's ``=``).
+
+    Numbers of different kinds differ (``1``, ``1.0``, ``1M``, ``1/2``, ``true``); a vector and a
+    list of equal elements are equal; instants are equal to the millisecond (``java.util.Date``);
+    ``#im/`` values compare their parts the same way. Iterative: any depth the reader allows.
+    """
+    scalar = _scalar_identity(value)
+    if scalar is not _COMPOSITE:
+        return scalar
+    # Post-order with an explicit stack: (value, its parts once their identities are done).
+    work: list[tuple[Any, bool]] = [(value, False)]
+    done: list[Hashable] = []
+    while work:
+        item, children_done = work.pop()
+        parts = _parts(item)
+        if not children_done:
+            work.append((item, True))
+            for part in reversed(parts):
+                identity = _scalar_identity(part)
+                if identity is _COMPOSITE:
+                    work.append((part, False))
+                else:
+                    work.append((_Done(identity), True))
+            continue
+        if type(item) is _Done:
+            done.append(item.identity)
+            continue
+        count = len(parts)
+        children = done[len(done) - count :] if count else []
+        del done[len(done) - count :]
+        done.append(_combine(item, children))
+    return done[0]
+
+
+class _Done:
+    """A part whose identity is known already (a scalar), waiting on the work stack."""
+
+    __slots__ = ("identity",)
+
+    def __init__(self, identity: Hashable) -> None:
+        self.identity = identity
+
+
+_COMPOSITE = object()
+_EMPTY: tuple = ()
+
+
+def _parts(value: Any) -> tuple | list:
+    kind = type(value)
+    if kind is tuple or kind is EdnList or kind is frozenset:
+        return list(value)
+    if kind is dict or kind is FrozenMap:
+        return [part for pair in value.items() for part in pair]
+    if kind is Money:
+        return [value.amount]
+    if kind is Location:
+        return [value.lat, value.lng]
+    if kind is Tagged:
+        return [value.value]
+    return _EMPTY
+
+
+def _combine(value: Any, children: list) -> Hashable:
+    kind = type(value)
+    if kind is tuple or kind is EdnList:
+        return ("sequence", tuple(children))
+    if kind is frozenset:
+        return ("set", frozenset(children))
+    if kind is dict or kind is FrozenMap:
+        return ("map", frozenset(zip(children[::2], children[1::2], strict=True)))
+    if kind is Money:
+        return ("money", children[0], value.currency)
+    if kind is Location:
+        return ("location", children[0], children[1])
+    return ("tagged", value.tag, children[0])
+
+
+def _scalar_identity(value: Any) -> Any:
+    """The identity of a value without parts, or ``_COMPOSITE``."""
+    kind = type(value)
+    if kind is Keyword or kind is str or value is None:
+        return value
+    if kind is bool:
+        return ("boolean", value)
+    if kind is int:
+        return ("integer", value)
+    if kind is float:
+        return ("float", value)
+    if kind is Decimal:
+        return ("decimal", value)
+    if kind is Fraction:
+        return ("ratio", value)
+    if kind is EdnKey:
+        return value.identity
+    if isinstance(value, datetime):
+        return ("inst", (value - _EPOCH) // _MILLISECOND)
+    if kind in (tuple, EdnList, frozenset, dict, FrozenMap, Money, Location, Tagged):
+        return _COMPOSITE
+    return value  # symbols, characters, UUIDs, references: Python's equality is edn's
 
 
 def is_instant(value: Any) -> bool:

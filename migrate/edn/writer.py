@@ -30,6 +30,7 @@ from migrate import schemas
 from migrate.edn.show import show
 from migrate.edn.values import (
     Char,
+    EdnKey,
     EdnList,
     Keyword,
     Location,
@@ -229,6 +230,7 @@ _WRITERS: dict[type, Callable[[Any], str]] = {
     Symbol: _symbol,
     Char: _char,
     Tagged: _tagged,
+    EdnKey: lambda key: _text(key.value),  # a key the reader kept apart from a Python-equal one
 }
 
 # Subclasses (FrozenMap, NonCanonicalUUID, IntEnum, StrEnum, …) go by their first base found here.

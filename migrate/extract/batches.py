@@ -39,6 +39,7 @@ BATCH_ROWS = 200_000
 RECORD = "__migrate_record"
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_NONE = type(None)
 
 
 def source_batches(
@@ -125,11 +126,43 @@ def frame_of(
     values: Sequence[Mapping[str, Any]], columns: Sequence[str], first: int
 ) -> pl.DataFrame:
     """A batch frame of ``values`` (records as ``rows()`` gives them) numbered from ``first``."""
-    data = {name: column_series(name, [get_path(row, name) for row in values]) for name in columns}
+    cells = {name: column_cells(values, name) for name in columns}
+    return frame_of_columns(cells, first, len(values))
+
+
+_MISSING = object()
+
+
+def column_cells(values: Sequence[Mapping[str, Any]], name: str) -> list[Any]:
+    """``[get_path(row, name) for row in values]``, fast for ``key`` and ``key.field``."""
+    if "." not in name:
+        return [row.get(name) for row in values]
+    parts = name.split(".")
+    if len(parts) > 2:  # get_path prefers the longest dotted key on the way: keep its rule
+        return [get_path(row, name) for row in values]
+    cells = []
+    for row in values:
+        found: Any = row.get(name, _MISSING)
+        if found is _MISSING:
+            found = row
+            for part in parts:
+                if type(found) is not dict:
+                    found = _MISSING
+                    break
+                found = found.get(part, _MISSING)
+                if found is _MISSING:
+                    break
+            if found is _MISSING:  # dotted keys on the way, or no such field: the general rule
+                found = get_path(row, name)
+        cells.append(found)
+    return cells
+
+
+def frame_of_columns(cells: Mapping[str, list[Any]], first: int, height: int) -> pl.DataFrame:
+    """A batch frame of ``height`` records given column by column, numbered from ``first``."""
+    data = {name: column_series(name, column) for name, column in cells.items()}
     frame = pl.DataFrame(data, schema={name: series.dtype for name, series in data.items()})
-    return frame.with_columns(
-        pl.int_range(first, first + len(values), dtype=pl.Int64).alias(RECORD)
-    )
+    return frame.with_columns(pl.int_range(first, first + height, dtype=pl.Int64).alias(RECORD))
 
 
 def column_series(name: str, cells: list[Any]) -> pl.Series:
@@ -141,7 +174,8 @@ def column_series(name: str, cells: list[Any]) -> pl.Series:
 
 
 def _uniform_dtype(cells: list[Any]) -> Any:
-    kinds = {type(cell) for cell in cells if cell is not None}
+    kinds = set(map(type, cells))
+    kinds.discard(_NONE)
     if not kinds or kinds == {str}:
         return pl.String
     if len(kinds) > 1:
@@ -150,7 +184,8 @@ def _uniform_dtype(cells: list[Any]) -> Any:
     if kind is bool:
         return pl.Boolean
     if kind is int:
-        if all(_INT64_MIN <= cell <= _INT64_MAX for cell in cells if cell is not None):
+        present = [cell for cell in cells if cell is not None]
+        if min(present) >= _INT64_MIN and max(present) <= _INT64_MAX:
             return pl.Int64
         return pl.Object
     if kind is float:

@@ -1,25 +1,36 @@
-"""JSON sources: an array (at the top or at a dotted path) streamed by ijson, or JSON Lines."""
+"""JSON sources: an array (at the top or at a dotted path) or JSON Lines, streamed record by record.
+
+Arrays are read by :mod:`migrate.extract.json_text` (bounded memory, exact numbers, a depth limit,
+positions in every error); JSON Lines one line at a time with the same decoder and checks.
+"""
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from typing import Any
+from typing import IO, Any
 
-import ijson
+import polars as pl
 
 from migrate.errors import ExtractError
+from migrate.extract.batches import BATCH_ROWS, batches_from_rows, frame_of, origins_from_rows
+from migrate.extract.compressed import open_bytes
+from migrate.extract.json_text import (
+    DECODER,
+    MAX_DEPTH,
+    NO_ARRAY,
+    JsonFault,
+    JsonText,
+    array_records,
+    check_record,
+    nesting_exceeds,
+)
 from migrate.extract.origin import Origin, SourceRow
 from migrate.extract.paths import flatten_columns, get_path
 from migrate.extract.spec import SourceSpec
 
 COLUMN_SAMPLE = 100
-# On a syntax error the file is parsed once more with the json module to name line and column;
-# above this size that second pass would cost too much memory, so the record number must do.
-_RELOCATE_LIMIT = 256 * 1024 * 1024
 
 
 class JsonSource:
@@ -61,10 +72,63 @@ class JsonSource:
         rows = self._lines() if self._format() == "lines" else self._array()
         return islice(rows, limit) if limit is not None else rows
 
-    def _open(self) -> gzip.GzipFile | io.BufferedReader:
-        if self.path.name.endswith(".gz"):
-            return gzip.open(self.path, "rb")
-        return open(self.path, "rb")
+    def batches(
+        self,
+        columns: Sequence[str] | None = None,
+        *,
+        each: str | None = None,
+        limit: int | None = None,
+        size: int = BATCH_ROWS,
+    ) -> Iterator[pl.DataFrame]:
+        """The records as Polars frames (see :mod:`migrate.extract.batches`), built straight
+        from the parsed records, one batch at a time."""
+        if each is not None:
+            return batches_from_rows(self, columns, each=each, limit=limit, size=size)
+        return self._batches(list(columns) if columns is not None else None, limit, size)
+
+    def _batches(
+        self, names: list[str] | None, limit: int | None, size: int
+    ) -> Iterator[pl.DataFrame]:
+        if names is None:
+            names = self.columns()
+        pending: list[dict] = []
+        first = 0
+        for row in self.rows(limit=limit):
+            pending.append(row.values)  # type: ignore[arg-type]
+            if len(pending) >= size:
+                yield frame_of(pending, names, first)
+                first += len(pending)
+                pending = []
+        if pending or first == 0:
+            yield frame_of(pending, names, first)
+
+    def origins(self, records: Iterable[int], *, each: str | None = None) -> dict[int, Origin]:
+        """Origins of the given 0-based record numbers, equal to those ``rows()`` gives: array
+        records are named by number (nothing is read), JSON Lines by line (one plain pass)."""
+        wanted = sorted(set(records))
+        if each is not None or not wanted:
+            return origins_from_rows(self, wanted, each=each) if wanted else {}
+        source, display = self.spec.name, self.display
+        if self._format() != "lines":
+            return {n: Origin(source, f"{display}:record {n + 1}") for n in wanted}
+        found: dict[int, Origin] = {}
+        position, number = 0, -1
+        with self._open() as data:
+            for line, raw in enumerate(data, 1):
+                if line == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                if not raw.strip():
+                    continue
+                number += 1
+                if number == wanted[position]:
+                    found[number] = Origin(source, f"{display}:{line}")
+                    position += 1
+                    if position == len(wanted):
+                        break
+        return found
+
+    def _open(self) -> IO[bytes]:
+        return open_bytes(self.path, self.display)
 
     def _format(self) -> str:
         if self.spec.format != "auto":
@@ -77,70 +141,72 @@ class JsonSource:
 
     def _array(self) -> Iterator[SourceRow]:
         source, display = self.spec.name, self.display
-        prefix = f"{self.spec.records}.item" if self.spec.records else "item"
-        count = 0
+        path = self.spec.records.split(".") if self.spec.records else []
         with self._open() as data:
+            text = JsonText(data)
             try:
-                for count, record in enumerate(ijson.items(data, prefix, use_float=True), 1):
+                for count, record in enumerate(array_records(text, path), 1):
+                    if record is NO_ARRAY:
+                        raise self._no_array()
                     if not isinstance(record, dict):
                         raise ExtractError(
                             f"{display}: record {count} is {_kind(record)}, not an object"
                         )
                     yield SourceRow(record, Origin(source, f"{display}:record {count}"))
-            except ijson.JSONError as error:
-                raise self._syntax_error(error, count) from None
-        if count == 0:
-            self._check_array_exists(prefix)
+            except JsonFault as fault:
+                raise ExtractError(f"{fault.where(display)}: {fault.message}") from None
 
-    def _check_array_exists(self, prefix: str) -> None:
-        """An empty array is fine; a path that leads nowhere is a job mistake, say so."""
-        array = prefix[: -len(".item")] if prefix != "item" else ""
-        with self._open() as data:
-            for path, event, _ in ijson.parse(data):
-                if path == array and event == "start_array":
-                    return
+    def _no_array(self) -> ExtractError:
+        """A path that leads nowhere is a job mistake: say so."""
         where = f'at "{self.spec.records}"' if self.spec.records else "at the top level"
-        raise ExtractError(f"{self.display}: no array {where} (sources.{self.spec.name}.records)")
-
-    def _syntax_error(self, error: Exception, count: int) -> ExtractError:
-        with self._open() as data:
-            for number, raw in enumerate(data, 1):
-                try:
-                    raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    return ExtractError(f"{self.display}:{number}: cannot decode bytes as utf-8")
-        if self.path.stat().st_size <= _RELOCATE_LIMIT:
-            with self._open() as data:
-                text = data.read().decode("utf-8-sig", errors="replace")
-            try:
-                json.loads(text)
-            except json.JSONDecodeError as located:
-                return ExtractError(
-                    f"{self.display}:{located.lineno}:{located.colno}: invalid JSON: {located.msg}"
-                )
-        return ExtractError(f"{self.display}: invalid JSON after record {count}")
+        return ExtractError(f"{self.display}: no array {where} (sources.{self.spec.name}.records)")
 
     def _lines(self) -> Iterator[SourceRow]:
         source, display = self.spec.name, self.display
+        seen = False
         with self._open() as data:
             for number, raw in enumerate(data, 1):
                 if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                     raw = raw[3:]
                 if not raw.strip():
                     continue
-                try:
-                    record = json.loads(raw)
-                except UnicodeDecodeError:
-                    raise ExtractError(
-                        f"{display}:{number}: cannot decode bytes as utf-8"
-                    ) from None
-                except json.JSONDecodeError as error:
-                    raise ExtractError(
-                        f"{display}:{number}:{error.colno}: invalid JSON: {error.msg}"
-                    ) from None
+                seen = True
+                record = self._line_record(raw, number)
                 if not isinstance(record, dict):
                     raise ExtractError(f"{display}:{number}: {_kind(record)}, not an object")
                 yield SourceRow(record, Origin(source, f"{display}:{number}"))
+        if not seen:
+            raise ExtractError(f"{display}: empty file (no JSON data)")
+
+    def _line_record(self, raw: bytes, number: int) -> Any:
+        display = self.display
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ExtractError(f"{display}:{number}: cannot decode bytes as utf-8") from None
+        try:
+            record, end = DECODER.raw_decode(text, len(text) - len(text.lstrip()))
+            if text[end:].strip():
+                raise json.JSONDecodeError("Extra data", text, end)
+        except json.JSONDecodeError as error:
+            raise ExtractError(
+                f"{display}:{number}:{error.colno}: invalid JSON: {error.msg}"
+            ) from None
+        except RecursionError:
+            index = nesting_exceeds(text, 0, len(text), 0)
+            raise ExtractError(
+                f"{display}:{number}:{max(index, 0) + 1}: invalid JSON: nested deeper than "
+                f"{MAX_DEPTH} levels"
+            ) from None
+        except ValueError as error:
+            raise ExtractError(f"{display}:{number}: invalid JSON: {error}") from None
+        problem = check_record(record, text, 0, end, 0)
+        if problem is not None:
+            if problem.startswith("nested"):
+                index = nesting_exceeds(text, 0, end, 0)
+                raise ExtractError(f"{display}:{number}:{index + 1}: invalid JSON: {problem}")
+            raise ExtractError(f"{display}:{number}: {problem}")
+        return record
 
 
 def _kind(value: Any) -> str:

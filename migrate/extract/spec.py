@@ -165,3 +165,69 @@ class _Checker:
         return SourceSpec(
             **common, url_env=url_env, path=path, table=table, query=query, key=tuple(key)
         )
+
+
+# The reference text of the source keys and their behaviour (docs/job-file.md) ----------------
+
+KEY_DOCS: dict[str, dict[str, str]] = {
+    "common": {
+        "type": '`"csv"`, `"json"` or `"sql"` (required)',
+        "chunk_size": f"rows read at a time by the per-row path (default {DEFAULT_CHUNK_SIZE:,})",
+    },
+    "csv": {
+        "path": "the file; a name ending in `.gz` is read as gzip (required)",
+        "encoding": "Python codec name (default `utf-8`, a byte-order mark is skipped); other "
+        "encodings are transcoded while reading",
+        "delimiter": 'one character (default `","`); quotes are `"`, doubled inside a field',
+    },
+    "json": {
+        "path": "the file; `.gz` is read as gzip (required)",
+        "format": '`"array"` (a JSON array of objects), `"lines"` (one object per line) or '
+        '`"auto"` (default: an array when the file starts with `[` or `records` is set)',
+        "records": 'dotted path from the top to the array of records (`"export.users"`)',
+    },
+    "sql": {
+        "url_env": "environment variable holding the SQLAlchemy URL "
+        "(`postgresql+psycopg://…`, `mysql+pymysql://…`, `sqlite:///…`)",
+        "path": "an SQLite file instead of `url_env`",
+        "table": "table to read (`schema.table` allowed), ordered by `key`",
+        "query": "a SELECT instead of `table`, read in the order it gives",
+        "key": "column (or list) naming each row in the rejects' origin (`users id=12`)",
+    },
+}
+
+BEHAVIOUR = """\
+How sources are read (the same values for the per-row and the columnar engine):
+
+- **CSV.** Every cell is text; an empty cell is missing. The header is read on its own when the
+  job is checked: an empty or a repeated column name is an error naming the column numbers.
+  Blank lines outside quotes hold no record; a record with fewer fields than the header has
+  the rest missing, one with more is an error. Origins are physical lines (`users.csv:57`,
+  the line a multi-line record starts on). An unclosed quote names the line it opens on.
+- **JSON.** Read one record at a time in bounded memory. Integers are exact at any size
+  (`2**64`, 30 digits); other numbers are floats, except those beyond the float range
+  (`1e400`), which stay exact decimals (a job's id column then rejects them per row, as it does
+  every id that is neither text nor an integer). `NaN`/`Infinity` are not JSON. Nesting deeper
+  than {max_depth} levels, a string holding a lone surrogate (`"\\ud800"`) or a key of the `records`
+  path given twice is an error naming line and column (and record and field). Origins are
+  `file.json:record 12` (arrays) or `file.jsonl:12` (lines).
+- **SQL.** Rows are streamed (server-side cursor on PostgreSQL, unbuffered cursor on
+  MySQL/MariaDB). From MySQL/MariaDB, `BINARY(16)` is read as UUID text, a zero date
+  (`0000-00-00`) as missing, `TINYINT(1)` as 0/1 (use the `boolean` transform) and `DATETIME`
+  as a naive time in `defaults.timezone`. Passwords, secret query parameters (`password=`,
+  `sslpassword=`, `passfile=`, tokens) and credentials in driver messages are shown as `***`.
+- **Faults.** A source that cannot be read — missing, unreachable, bytes that do not decode,
+  broken CSV, JSON or gzip data (named with the file's byte offset) — stops the run with one
+  line naming file and line (or record) and exit status 2, wherever in the file the fault is.
+"""
+
+
+def sources_reference() -> str:
+    """The keys of each source type and how sources are read, as Markdown for docs/job-file.md."""
+    lines = ["| Type | Key | Meaning |", "| --- | --- | --- |"]
+    for kind in ("common", *SOURCE_TYPES):
+        for key, meaning in KEY_DOCS[kind].items():
+            lines.append(f"| {'all' if kind == 'common' else kind} | `{key}` | {meaning} |")
+    from migrate.extract.json_text import MAX_DEPTH
+
+    return "\n".join(lines) + "\n\n" + BEHAVIOUR.format(max_depth=MAX_DEPTH)

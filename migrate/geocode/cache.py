@@ -9,12 +9,12 @@ custom domain (``nominatim@127.0.0.1:8080``), so a test server never answers for
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from migrate.cachefile import cache_dir, cache_size, open_cache
 from migrate.edn.values import Location
 from migrate.errors import ConfigError
 from migrate.geocode.address import normalise_address
@@ -73,22 +73,7 @@ class CacheStats:
 
 def default_cache_path() -> Path:
     """``$XDG_CACHE_HOME/sharetribe-migrate/geocode.sqlite`` (``~/.cache`` when unset)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "sharetribe-migrate" / "geocode.sqlite"
-
-
-def _read_only_uri(path: Path) -> str:
-    """A SQLite URI that reads ``path`` without creating or changing any file.
-
-    A read-only connection to a database in WAL mode still creates ``-wal`` and ``-shm`` files
-    beside it, and cannot remove them. When there is no ``-wal`` file every committed answer is
-    in the database file itself, so it is opened as immutable: no side files at all. When there
-    is one (a run is writing, or one stopped before closing), its answers are read through it.
-    """
-    uri = f"{path.resolve().as_uri()}?mode=ro"
-    if not Path(f"{path}-wal").exists():
-        uri += "&immutable=1"
-    return uri
+    return cache_dir() / "geocode.sqlite"
 
 
 class GeocodeCache:
@@ -97,7 +82,7 @@ class GeocodeCache:
     A SQLite database that holds other tables is refused (:class:`CacheError`): it is someone's
     data, named by mistake, and must not get a ``geocode`` table or have one emptied. With
     ``read_only`` nothing is ever created or written (for ``geocode-cache stats``): the file must
-    exist, and a database without our table reads as empty.
+    exist, and a database without our table reads as empty (see :mod:`migrate.cachefile`).
 
     Safe to share between threads; writes are committed in batches and on :meth:`close`.
     """
@@ -105,49 +90,17 @@ class GeocodeCache:
     def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only
-        try:
-            if read_only:
-                self._db = sqlite3.connect(
-                    _read_only_uri(self.path), uri=True, check_same_thread=False
-                )
-            else:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._db = sqlite3.connect(self.path, check_same_thread=False)
-            self._has_table = self._check_tables()
-            if not read_only:
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute(_SCHEMA)
-                self._has_table = True
-        except (sqlite3.Error, OSError) as error:
-            raise CacheError(f"cannot use geocoding cache {self.path}: {error}") from error
+        self._db, self._has_table = open_cache(
+            self.path,
+            table="geocode",
+            columns=_COLUMNS,
+            schema=_SCHEMA,
+            what="geocoding cache",
+            error=CacheError,
+            read_only=read_only,
+        )
         self._lock = threading.Lock()
         self._pending = 0
-
-    def _check_tables(self) -> bool:
-        """Whether the ``geocode`` table is there; raises when the file holds anything else."""
-        names = {
-            name
-            for (name,) in self._db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-        }
-        others = sorted(names - {"geocode"})
-        if others:
-            shown = ", ".join(others[:3]) + (", …" if len(others) > 3 else "")
-            raise CacheError(
-                f"cannot use geocoding cache {self.path}: a SQLite database with other tables "
-                f"({shown}), not a geocoding cache"
-            )
-        if not names:
-            return False
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(geocode)")}
-        missing = sorted(_COLUMNS - columns)
-        if missing:
-            raise CacheError(
-                f"cannot use geocoding cache {self.path}: its geocode table has no column "
-                f"{missing[0]}, not a geocoding cache"
-            )
-        return True
 
     def get(self, provider: str, address: str) -> CachedAnswer | None:
         """The cached answer of ``provider`` for ``address``, or ``None`` if never asked."""
@@ -192,14 +145,9 @@ class GeocodeCache:
                 if self._has_table
                 else []
             )
-        size = sum(
-            candidate.stat().st_size
-            for candidate in (self.path, Path(f"{self.path}-wal"))
-            if candidate.exists()
-        )
         return CacheStats(
             path=self.path,
-            size_bytes=size,
+            size_bytes=cache_size(self.path),
             providers=tuple(
                 ProviderStats(name, int(found), int(missing)) for name, found, missing in rows
             ),

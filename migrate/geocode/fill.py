@@ -20,10 +20,10 @@ from migrate.edn.rows import not_a_document, row_from_value
 from migrate.edn.values import Keyword, Row
 from migrate.edn.writer import RowWriter, dumps
 from migrate.errors import MigrateError
-from migrate.fileio import atomic_write
 from migrate.geocode.report import GeocodeReport
 from migrate.geocode.stage import GeocodeStage
 from migrate.inspect import NotADocumentError
+from migrate.output_set import replace_file
 
 LISTING_ID = schemas.key("im.listing/id")
 _LOCATION = schemas.key("im.listing/location")
@@ -83,7 +83,7 @@ def fill_file(
     name = str(source)
     # Rows wait in a spool until :ident is known: it normally precedes :data, but may not.
     with (
-        atomic_write(output) as stream,
+        replace_file(output) as stream,  # locked, checked first, in place at the end
         tempfile.SpooledTemporaryFile(max_size=1 << 22, mode="w+", encoding="utf-8") as spool,
     ):
         writer: RowWriter | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from migrate.edn import strictness
 from migrate.rules.catalogue import EXAMPLE_MARKETPLACE, FAMILIES, RULES, Rule
 
 _LONG_RUN = re.compile(r"(.)\1{79,}")
@@ -66,6 +67,7 @@ def rules_reference() -> str:
         for rule in RULES:
             if rule.family == family:
                 parts += _entry(rule)
+    parts.append("\n" + strictness.markdown())  # the reader's table, from migrate/edn
     return "\n".join(parts).rstrip("\n") + "\n"
 
 

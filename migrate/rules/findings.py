@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -149,7 +149,20 @@ class Report:
     @property
     def errors(self) -> int:
         """Number of error findings (all of them, shown or not)."""
-        return sum(count for code, count in self.counts.items() if _is_error(code))
+        return sum(count for code, count in self.counts.items() if self._is_error(code))
+
+    def _is_error(self, code: str) -> bool:
+        """The catalogue's severity of ``code``; for a code it does not hold (a check merged
+        in from elsewhere, such as the image check), that of its findings."""
+        from migrate.rules.catalogue import SEVERITY
+
+        severity = SEVERITY.get(code)
+        if severity is None:
+            severity = next(
+                (finding.severity for finding in self.findings if finding.code == code),
+                Severity.ERROR,
+            )
+        return severity is Severity.ERROR
 
     @property
     def warnings(self) -> int:
@@ -235,7 +248,7 @@ class Report:
             },
             "max_shown": self.max_shown,
             "not_shown": self.not_shown,
-            "summary": summarise(self.findings, max_examples, self.counts),
+            "summary": summarise(self.findings, max_examples, self.counts, self._is_error),
             "notes": list(self.notes),
             "findings": [finding.to_dict() for finding in self.findings],
         }
@@ -248,13 +261,14 @@ class Report:
 def _is_error(code: str) -> bool:
     from migrate.rules.catalogue import SEVERITY
 
-    return SEVERITY[code] is Severity.ERROR
+    return SEVERITY.get(code, Severity.ERROR) is Severity.ERROR
 
 
 def summarise(
     findings: Iterable[Finding],
     max_examples: int | None = None,
     counts: dict[str, int] | None = None,
+    is_error: Callable[[str], bool] | None = None,
 ) -> list[dict]:
     """Findings grouped by rule code: severity, count and the first ``max_examples`` messages.
 
@@ -278,7 +292,7 @@ def summarise(
         if group is None:
             group = groups[code] = {
                 "code": code,
-                "severity": "error" if _is_error(code) else "warning",
+                "severity": "error" if (is_error or _is_error)(code) else "warning",
                 "count": 0,
                 "examples": [],
             }

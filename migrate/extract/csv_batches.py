@@ -1,0 +1,212 @@
+"""CSV read columnar: ``polars`` parses the file slice by slice into what ``rows()`` gives.
+
+The file is read in one streaming pass, a few megabytes at a time (decompressed for ``.gz``,
+transcoded to UTF-8 for other encodings), cut at record boundaries (a line feed after an even
+number of quotes) and each slice parsed by ``polars.read_csv`` with every cell as text; so memory
+holds one slice and one batch, never the file. Each slice is first checked for the few shapes on
+which Polars' CSV rules and those of the reference reader (pandas' C parser) part, or on which
+counting quotes would not find the record boundaries:
+
+- a blank or whitespace-only line (pandas skips it outside quotes, Polars makes a row of it);
+- a carriage return not followed by a line feed (pandas ends a line there, Polars does not);
+- a quote that does not open or close a field that starts and ends with it (``ab"c``,
+  ``  "x"``), which pandas takes literally;
+- bytes that do not decode, or a slice Polars refuses (a record longer than the header).
+
+A file with any of them is read, from its first record, through the row-based reference form,
+so the values, the record numbers and the error messages are always those of ``rows()``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from migrate.extract.batches import RECORD, batches_from_rows, frame_of
+
+if TYPE_CHECKING:
+    from migrate.extract.csv_source import CsvSource
+
+#: Bytes read (and parsed by Polars) at a time.
+SLICE_BYTES = 8 << 20
+
+_BLANK_LINE = re.compile(rb"(?m)^[ \t]*\r?$")  # at the start of the file only (slow)
+_INNER_BLANK_LINE = re.compile(rb"\n[ \t]*\r?(?:\n|\Z)")
+_FIRST_BLANK_LINE = re.compile(rb"[ \t]*\r?(?:\n|\Z)")
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+class _Unsuitable(Exception):
+    """The file has a shape on which Polars would read differently: use the reference."""
+
+
+def csv_batches(
+    source: CsvSource,
+    columns: Sequence[str] | None,
+    *,
+    limit: int | None,
+    size: int,
+) -> Iterator[pl.DataFrame]:
+    """The batches of ``source`` (see :mod:`migrate.extract.batches`), read by Polars."""
+    header = source.columns()
+    names = list(columns) if columns is not None else header
+    if limit is not None and limit <= 0:
+        yield frame_of([], names, 0)
+        return
+    done = 0
+    try:
+        for frame in _frames(source, header, names, limit, size):
+            yield frame
+            done += frame.height
+        return
+    except _Unsuitable:
+        pass
+    # The reference form from the first record not given yet (it raises the reference's own
+    # error when the file is broken there).
+    for frame in batches_from_rows(source, names, limit=limit, size=size):
+        if done:
+            frame = frame.filter(pl.col(RECORD) >= done)
+            if frame.height == 0:
+                continue
+        yield frame
+
+
+def _frames(
+    source: CsvSource, header: list[str], names: list[str], limit: int | None, size: int
+) -> Iterator[pl.DataFrame]:
+    schema = dict.fromkeys(header, pl.String)
+    selected = [
+        (
+            pl.when(pl.col(name) == "").then(None).otherwise(pl.col(name)).alias(name)
+            if name in header
+            else pl.lit(None, dtype=pl.String).alias(name)
+        )
+        for name in names
+    ]
+    structural = _structural_quote_re(source.spec.delimiter)
+    pending: list[pl.DataFrame] = []
+    held = first = parsed = 0
+    for data in _cut(source, structural):
+        try:
+            frame = pl.read_csv(
+                data,
+                has_header=False,
+                schema=schema,
+                separator=source.spec.delimiter,
+                quote_char='"',
+                encoding="utf8",
+                n_rows=None if limit is None else limit - parsed,
+                raise_if_empty=False,
+            )
+        except pl.exceptions.PolarsError:
+            raise _Unsuitable from None
+        parsed += frame.height
+        pending.append(frame.select(selected))
+        held += frame.height
+        while held >= size:
+            joined = pl.concat(pending) if len(pending) > 1 else pending[0]
+            yield _numbered(joined.slice(0, size), first)
+            first += size
+            rest = joined.slice(size)
+            pending, held = ([rest] if rest.height else []), rest.height
+        if limit is not None and parsed >= limit:
+            break
+    if held or first == 0:
+        if pending:
+            joined = pl.concat(pending) if len(pending) > 1 else pending[0]
+        else:
+            joined = pl.DataFrame({name: pl.Series(name, [], dtype=pl.String) for name in names})
+        yield _numbered(joined, first)
+
+
+def _cut(source: CsvSource, structural: re.Pattern[bytes]) -> Iterator[bytes]:
+    utf8 = codecs.lookup(source.encoding).name in ("utf-8", "utf-8-sig")
+    decoder = codecs.getincrementaldecoder(source.encoding)() if not utf8 else None
+    rest = b""
+    started = False
+    with source._open() as data:
+        while True:
+            chunk = data.read(SLICE_BYTES)
+            if decoder is not None:
+                try:
+                    chunk = decoder.decode(chunk, final=not chunk).encode("utf-8")
+                except UnicodeDecodeError:
+                    raise _Unsuitable from None
+            block = rest + chunk
+            if not started:
+                if block.startswith(b"\xef\xbb\xbf"):
+                    block = block[3:]
+                if _BLANK_LINE.match(block):
+                    raise _Unsuitable  # blank lines before the header (pandas skips them)
+                start = _boundary(block, 0)
+                if start < 0:
+                    if chunk:
+                        rest = block
+                        continue
+                    start = len(block)
+                block, started = block[start:], True
+            cut = len(block) if not chunk else _last_boundary(block)
+            piece, rest = block[:cut], block[cut:]
+            if piece:
+                _check(piece, structural)
+                yield piece
+            if not chunk:
+                if rest:
+                    raise _Unsuitable  # the last record holds an unclosed quote
+                return
+
+
+def _boundary(data: bytes, start: int) -> int:
+    """Index just after the first line feed at or after ``start`` preceded by an even number
+    of quotes (counted from 0), or -1."""
+    position = start
+    while True:
+        newline = data.find(b"\n", position)
+        if newline < 0:
+            return -1
+        if data.count(b'"', 0, newline) % 2 == 0:
+            return newline + 1
+        position = newline + 1
+
+
+def _last_boundary(data: bytes) -> int:
+    """Index just after the last line feed preceded by an even number of quotes (or 0)."""
+    quotes = data.count(b'"')
+    end = len(data)
+    while True:
+        newline = data.rfind(b"\n", 0, end)
+        if newline < 0:
+            return 0
+        quotes -= data.count(b'"', newline, end)
+        if quotes % 2 == 0:
+            return newline + 1
+        end = newline
+
+
+def _structural_quote_re(delimiter: str) -> re.Pattern[bytes]:
+    """Quoted fields that start and end a field (their quotes are the only ones allowed)."""
+    d = re.escape(delimiter.encode("utf-8"))
+    # The quote comes first so that the regex engine can jump from quote to quote; the
+    # lookbehind then checks the character before it.
+    return re.compile(rb'"(?<![^' + d + rb'\n]")[^"]*(?:""[^"]*)*"(?=[' + d + rb"\r\n]|\Z)")
+
+
+def _check(piece: bytes, structural: re.Pattern[bytes]) -> None:
+    """Raise ``_Unsuitable`` for a slice (whole records from a record start) Polars would read
+    unlike the reference."""
+    if _FIRST_BLANK_LINE.match(piece) or _INNER_BLANK_LINE.search(piece, 0, len(piece) - 1):
+        raise _Unsuitable
+    if b"\r" in piece and _LONE_CR.search(piece):
+        raise _Unsuitable
+    if b'"' in piece and b'"' in structural.sub(b"", piece):
+        raise _Unsuitable
+
+
+def _numbered(frame: pl.DataFrame, first: int) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.int_range(first, first + frame.height, dtype=pl.Int64).alias(RECORD)
+    )
