@@ -73,8 +73,6 @@ def validate_file(
     stamper.kept = collector.keeps
     stamper.counted = collector.count
     add = collector.add
-    rows_checked: dict[str, int] = {}
-    names = {id(row_type.id_attr): row_type.name for row_type in schema.types}
     fatal: EdnSyntaxError | None = None
     try:
         for entry in reader:
@@ -94,8 +92,6 @@ def validate_file(
                         )
                     )
                 continue
-            name = names.get(id(row.id_attr)) or row.row_type
-            rows_checked[name] = rows_checked.get(name, 0) + 1
             # entry.position walks the row's text only when a finding asks for a path inside
             # it; the row's own position is known.
             locate = entry.position
@@ -125,6 +121,13 @@ def validate_file(
             for code, message, where in document_problems(reader.header)
             if stamper.wants(code)
         )
+    # Every row read as a row has a known type (row_from_value refuses others): the cross-row
+    # checker's per-row type codes count them, at no cost per row.
+    rows_checked = {
+        name: count
+        for code, name in enumerate(cross.type_list)
+        if code and (count := cross.row_types.count(code))
+    }
     return Report(
         file=filename,
         findings=collector.findings(),

@@ -12,10 +12,11 @@ settled as soon as their target is known (backward references at once, forward o
 
 from __future__ import annotations
 
+import math
 import uuid
 from array import array
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from migrate import schemas
@@ -41,17 +42,12 @@ CREATED_AT = {
     "user": schemas.key("im.user/createdAt"),
     "listing": schemas.key("im.listing/createdAt"),
 }
-_NO_TIME = -(1 << 63)  # no creation time known: never compared
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+_NO_TIME = math.nan  # no creation time known: compares false with everything
 
 
-def _micros(value: Any) -> int:
-    """An aware datetime as exact microseconds since the epoch, else :data:`_NO_TIME`."""
-    if type(value) is datetime and value.tzinfo is not None:
-        # exact: a double holds these seconds to well under half a microsecond
-        return round(value.timestamp() * 1_000_000)
-    return _NO_TIME
+def _instant(seconds: float) -> datetime:
+    """POSIX seconds as a UTC datetime, rounded to the microsecond (exact for file times)."""
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 _LISTING_IMAGE, _LOOSE_IMAGE = 1, 2
@@ -127,8 +123,8 @@ class CrossRowChecker:
         self.loose_labels: dict[int, str | None] = {}  # images without a listing -> label
         self.pending: list[tuple] = []
         self.pending_reviews: list[list[Any]] = []
-        # Creation time (microseconds since the epoch) of users and listings, by row.
-        self.created = array("q")
+        # Creation time (POSIX seconds, NaN when unknown) of users and listings, by row.
+        self.created = array("d")
         # hash((listing reference, url)) -> first image row: image-url-duplicate.
         self.image_urls: dict[int, int] = {}
 
@@ -182,7 +178,7 @@ class CrossRowChecker:
         if created_key is not None:
             created = row.attrs.get(created_key)
             if type(created) is datetime and created.tzinfo is not None:
-                stamp = round(created.timestamp() * 1_000_000)
+                stamp = created.timestamp()
         if index == len(self.row_types):  # rows arrive in order: the usual case
             self.row_types.append(type_code)
             self.image_use.append(0)
@@ -266,7 +262,17 @@ class CrossRowChecker:
         elif type_name == "image":
             if refs is not None and id(IMAGE_LISTING) in refs:
                 self.image_use[index] = _LISTING_IMAGE
-                self._add_image_url(row, index, refs[id(IMAGE_LISTING)], locate, findings)
+                listing = refs[id(IMAGE_LISTING)]
+                url = attrs.get(IMAGE_URL)
+                if type(url) is str and type(listing.alias) is Keyword:
+                    key = hash((listing.alias.text, url))  # the common case, inline
+                    first = self.image_urls.get(key)
+                    if first is None:
+                        self.image_urls[key] = index
+                    else:
+                        self._image_url_repeated(row, index, listing, url, first, locate, findings)
+                else:
+                    self._add_image_url(row, index, listing, locate, findings)
             else:
                 self.image_use[index] = _LOOSE_IMAGE
                 self.loose_labels[index] = row_label(row)
@@ -278,12 +284,12 @@ class CrossRowChecker:
         ):
             if label is _LABEL_UNSET:
                 label = row_label(row)
-            created = row.attrs.get(REVIEW_CREATED)
+            created = attrs.get(REVIEW_CREATED)
             review = [
                 refs[id(REVIEW_AUTHOR)],
                 refs[id(REVIEW_SUBJECT)],
                 refs.get(id(REVIEW_LISTING)),
-                created if type(created) is datetime and created.tzinfo else None,
+                created.timestamp() if type(created) is datetime and created.tzinfo else _NO_TIME,
                 (index, label, row_position),
             ]
             if not self._check_review(review, findings, final=False):
@@ -413,11 +419,12 @@ class CrossRowChecker:
     def _check_review(self, review: list[Any], findings: list[Finding], *, final: bool) -> bool:
         """Check a review once its references resolve; False while it must wait for a row.
 
-        ``review`` is ``[author, subject, listing, createdAt, where]``; the author and subject
-        are set to ``None`` once checked, so that a review still waiting for its listing is
-        not checked twice.
+        ``review`` is ``[author, subject, listing, createdAt, where]`` (``createdAt`` in POSIX
+        seconds, NaN when not known); the author and subject are set to ``None`` once checked,
+        so that a review still waiting for its listing is not checked twice.
         """
         author, subject, listing, created, where = review
+        times = self.created
         if author is not None:
             author_target, subject_target = self._target(author), self._target(subject)
             if author_target is None or subject_target is None:
@@ -430,37 +437,36 @@ class CrossRowChecker:
                     where,
                     REVIEW_SUBJECT,
                 )
-            self._created_after(created, author_target, author, "author", where, findings)
+            if created < times[author_target[0]]:  # False for NaN: no time, no comparison
+                self._created_after(created, author_target, author, "author", where, findings)
             review[0] = review[1] = None
         if listing is not None:
             listing_target = self._target(listing)
             if listing_target is None:
                 return final
-            self._created_after(created, listing_target, listing, "listing", where, findings)
+            if created < times[listing_target[0]]:
+                self._created_after(created, listing_target, listing, "listing", where, findings)
         return True
 
     def _created_after(
         self,
-        created: datetime | None,
+        created: float,
         target: tuple[int, str],
         ref: Ref,
         what: str,
         where: Where,
         findings: list[Finding],
     ) -> None:
-        """``review-before-created`` when the review is older than the row ``ref`` names."""
-        if created is None or target[1] not in CREATED_AT:
+        """``review-before-created``: the review is older than the row ``ref`` names."""
+        if target[1] not in CREATED_AT:
             return
         other = self.created[target[0]]
-        if other == _NO_TIME or _micros(created) >= other:
-            return
-        when = _EPOCH + other * _MICROSECOND
         line = self.lines[target[0]]
         self._emit(
             findings,
             "review-before-created",
-            f"review {REVIEW_CREATED!r} {show(created)} is earlier than {show(when)}, when its "
-            f"{what} {show(ref)} was created (row {target[0]}"
+            f"review {REVIEW_CREATED!r} {show(_instant(created))} is earlier than "
+            f"{show(_instant(other))}, when its {what} {show(ref)} was created (row {target[0]}"
             + (f", line {line})" if line else ")"),
             where,
             REVIEW_CREATED,
@@ -484,6 +490,18 @@ class CrossRowChecker:
         if first is None:
             self.image_urls[key] = index
             return
+        self._image_url_repeated(row, index, listing, url, first, locate, findings)
+
+    def _image_url_repeated(
+        self,
+        row: Row,
+        index: int,
+        listing: Ref,
+        url: str,
+        first: int,
+        locate: Position,
+        findings: list[Finding],
+    ) -> None:
         self._emit(
             findings,
             "image-url-duplicate",

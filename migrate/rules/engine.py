@@ -292,8 +292,12 @@ class RowChecker:
             ):
                 # Every attribute is fine: only the row rules may have something to say (a
                 # warning on every listing of a file must not cost a second full check).
-                first = _first_speaking(table.row_rules, row, table.row_type, self.context)
-                findings = [] if first < 0 else self._row_rules(row, table, index, position, first)
+                findings = []
+                for number, (_code, rule) in enumerate(table.row_rules):
+                    said = rule(row, table.row_type, self.context)  # the messages, if any, are kept
+                    if said:  # the rules return tuples, empty for a good row
+                        findings = self._row_rules(row, table, index, position, number, said)
+                        break
         if findings is None:
             findings = self._check(row, table, index, position)
         if self._market is not None and table is not None:
@@ -323,16 +327,21 @@ class RowChecker:
         table: TypeTable,
         index: int | None,
         position: Position | None,
-        first: int = 0,
+        first: int,
+        messages: Iterable[Any],
     ) -> list[Finding]:
-        """The findings of ``table``'s row rules alone, for a row whose attributes are fine
-        (from rule number ``first``: the earlier ones had nothing to say)."""
+        """The findings of ``table``'s row rules alone, for a row whose attributes are fine:
+        rule number ``first`` said ``messages`` (the earlier ones had nothing to say), the
+        later ones still run."""
         findings: list[Finding] = []
         stamper = self.stamper
-        for code, rule in table.row_rules[first:]:
+        context = self.context
+        for number in range(first, len(table.row_rules)):
+            code, rule = table.row_rules[number]
             if not stamper.wants(code):
                 continue
-            for message in rule(row, table.row_type, self.context):
+            said = messages if number == first else rule(row, table.row_type, context)
+            for message in said:
                 if not stamper.takes(code):
                     continue
                 text, path = _message_parts(message)
@@ -659,23 +668,6 @@ def _attributes_with_parents(
     for attribute in children:
         yield attribute, parent
         yield from _attributes_with_parents(attribute.attributes, attribute)
-
-
-def _any_message(
-    row_rules: RowRules, row: Row, row_type: schemas.RowType, context: Context
-) -> bool:
-    """True when any of ``row_rules`` has something to say about ``row``."""
-    return _first_speaking(row_rules, row, row_type, context) >= 0
-
-
-def _first_speaking(
-    row_rules: RowRules, row: Row, row_type: schemas.RowType, context: Context
-) -> int:
-    """The index of the first of ``row_rules`` with something to say about ``row``, or -1."""
-    for number, (_code, rule) in enumerate(row_rules):
-        for _message in rule(row, row_type, context):  # a tuple, or any iterable
-            return number
-    return -1
 
 
 # Aliases of this plain shape are always valid; anything else gets the full checks.

@@ -111,12 +111,12 @@ _KEYWORD_OF: dict[str, Keyword] = {}
 def _get(mapping: Any, key: str) -> Any:
     if type(mapping) is not dict:
         return None
-    if key in mapping:
-        return mapping[key]
     keyword = _KEYWORD_OF.get(key)
     if keyword is None:
         keyword = _KEYWORD_OF[key] = _K(key)
-    return mapping.get(keyword)
+    # keyword keys first: files write {:listingType …}; JSON-minded code writes strings
+    value = mapping.get(keyword)
+    return value if value is not None else mapping.get(key)
 
 
 @row_rule("listing", "listing-public-data-incomplete")
