@@ -335,6 +335,7 @@ class RowChecker:
         later ones still run."""
         findings: list[Finding] = []
         stamper = self.stamper
+        kept, counted = stamper.kept, stamper.counted
         context = self.context
         for number in range(first, len(table.row_rules)):
             code, rule = table.row_rules[number]
@@ -342,7 +343,8 @@ class RowChecker:
                 continue
             said = messages if number == first else rule(row, table.row_type, context)
             for message in said:
-                if not stamper.takes(code):
+                if kept is not None and counted is not None and not kept(code):
+                    counted(code)  # only counted: not built, not located
                     continue
                 text, path = _message_parts(message)
                 attribute = path[1] if len(path) > 1 and type(path[1]) is Keyword else None

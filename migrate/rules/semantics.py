@@ -119,6 +119,17 @@ def _get(mapping: Any, key: str) -> Any:
     return value if value is not None else mapping.get(key)
 
 
+_PAIRS: dict[tuple[str, ...], tuple[tuple[str, Keyword], ...]] = {}
+
+
+def _keyword_pairs(keys: tuple[str, ...]) -> tuple[tuple[str, Keyword], ...]:
+    """``(key, Keyword(key))`` for each of ``keys``, made once (the rules run on every row)."""
+    pairs = _PAIRS.get(keys)
+    if pairs is None:
+        pairs = _PAIRS[keys] = tuple((key, _K(key)) for key in keys)
+    return pairs
+
+
 @row_rule("listing", "listing-public-data-incomplete")
 def listing_public_data_incomplete(
     row: Row, row_type: RowType, context: Context
@@ -127,7 +138,14 @@ def listing_public_data_incomplete(
     public = row.attrs.get(LISTING_PUBLIC_DATA)
     if public is not None and type(public) is not dict:
         return ()
-    missing = [key for key in context.schema.listing_public_data_keys if _get(public, key) is None]
+    if type(public) is dict:
+        missing = [
+            key
+            for key, keyword in _keyword_pairs(context.schema.listing_public_data_keys)
+            if public.get(keyword) is None and public.get(key) is None
+        ]
+    else:
+        missing = list(context.schema.listing_public_data_keys)
     if missing:
         path = (1, LISTING_PUBLIC_DATA) if public is not None else ()
         return (
