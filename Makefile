@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck format docs bench bench-convert clean
+.PHONY: setup demo test lint typecheck format docs notebook bench bench-convert clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ format: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m migrate.docs
+
+# Run the walkthrough notebook and keep its outputs (tests/test_notebook.py checks they are current).
+notebook: $(STAMP)
+	$(BIN)/python tools/notebook.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -43,6 +43,22 @@ EXIT_CODES = (
         "Usage or configuration: a bad option or argument, an unreadable path, a bad job file "
         "or policy file, an unusable geocoding or image-check cache.",
     ),
+    (
+        "3",
+        "Internal error (a bug): one line naming the command, the file and the row when known; "
+        "rerun with `--debug` for the traceback, and please report it.",
+    ),
+    ("130", "Interrupted (Ctrl-C). Outputs are written atomically: none is left half-written."),
+)
+
+# What every command shares (migrate/cli/_common.py), stated once above the commands.
+CONVENTIONS = (
+    "`--format text|json` on every command that reports; `-q/--quiet` prints nothing on "
+    "success (not even `--format json`; errors still print)",
+    "`-o/--output FILE`, where `-` is standard output (the summary then goes to stderr; `-o -` "
+    "with `--format json` is refused, both want standard output)",
+    "`-` as a FILE argument reads standard input (messages name it `<stdin>`)",
+    "`--debug` on every command (or `MIGRATE_DEBUG=1`): the traceback of an internal error",
 )
 
 
@@ -88,6 +104,8 @@ def render(command: click.Command | None = None, prog: str = "migrate") -> str:
         "| Code | Meaning |",
         "| --- | --- |",
         *(f"| {code} | {meaning} |" for code, meaning in EXIT_CODES),
+        "\n## Conventions\n",
+        *(f"- {line}." for line in CONVENTIONS),
         "\n## Commands\n",
     ]
     for subcommand, ctx in sections[1:]:

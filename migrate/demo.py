@@ -1,11 +1,13 @@
-"""``make demo``: convert the bundled Trailhop sample, validate it, anonymise a dev export.
+"""``make demo``: convert the bundled Trailhop sample, validate it, anonymise a dev export, and
+convert the Sharetribe Go sample with the job its preset writes.
 
     python -m migrate.demo [--output-dir out]
 
 The demo is a list of steps (:data:`STEPS`) run in order over one :class:`Demo`; each prints
 what it did and returns whether the demo may go on: convert (listings without coordinates are
-geocoded offline by the job's ``[geocode]`` stage), validate, count located listings, and write
-the anonymised dev-marketplace export next to the converted file.
+geocoded offline by the job's ``[geocode]`` stage), validate, count located listings, write
+the anonymised dev-marketplace export next to the converted file, then ``init --preset
+sharetribe-go`` on the Go sample's SQLite copy and convert and validate what that job gives.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any, TextIO
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_JOB = ROOT / "samples" / "csv" / "job.toml"
 SAMPLE_MARKETPLACE = ROOT / "samples" / "marketplace"
+GO_SAMPLE = ROOT / "samples" / "sharetribe-go" / "sharetribe-go.db"
 
 
 @dataclass
@@ -50,6 +53,14 @@ def convert_step(demo: Demo) -> bool:
     demo.results["convert"] = report
     demo.say(summary_table(report))
     demo.say(outputs_line(report))
+    from migrate.report import write_conversion_report
+
+    page = write_conversion_report(
+        report,
+        demo.output_dir / f"{report.edn_path.stem if report.edn_path else 'report'}.html",
+        base_dir=demo.job_path.parent,
+    )
+    demo.say(f"sign-off report for the marketplace owner: {page} (open it in a browser)")
     return report.edn_path is not None
 
 
@@ -107,13 +118,49 @@ def validate_step(demo: Demo) -> bool:
     report = validate_file(path, max_shown=1, marketplace=load_directory(SAMPLE_MARKETPLACE))
     demo.results["validate"] = report
     rows = sum(report.rows_checked.values())
-    demo.say(f"validated {path}: {rows} rows, {report.errors} errors, {report.warnings} warnings")
+    demo.say(
+        f"validated {path}: {rows:,} rows, {report.errors:,} errors, {report.warnings:,} warnings"
+    )
     for group in report.to_dict(max_examples=1)["summary"]:
         demo.say(f"  {group['severity']:7} {group['code']}: {group['count']}")
     return report.valid
 
 
-STEPS: list[Step] = [convert_step, validate_step, locations_step, anonymise_step]
+def preset_step(demo: Demo) -> bool:
+    """Write the sharetribe-go preset's job for the Go sample's SQLite copy, convert, validate."""
+    from migrate.convert.job import load_job
+    from migrate.convert.outputs import outputs_line, summary_table
+    from migrate.convert.pipeline import convert
+    from migrate.fileio import atomic_write
+    from migrate.presets.manifest import get
+    from migrate.presets.render import parse_source, render
+    from migrate.validate import validate_file
+
+    folder = demo.output_dir / "sharetribe-go"
+    folder.mkdir(parents=True, exist_ok=True)
+    job_path = folder / "job.toml"
+    source = GO_SAMPLE.relative_to(ROOT)
+    params = {"community_id": "1", "image_base_url": "https://images.example.com"}
+    command = f"migrate init --preset sharetribe-go {source} -o {job_path} " + " ".join(
+        f"--param {key}={value}" for key, value in params.items()
+    )
+    demo.say(f"== {command}")
+    preset = get("sharetribe-go")
+    rendered = render(
+        preset, parse_source(str(GO_SAMPLE), preset), params, job_path, command=command
+    )
+    with atomic_write(job_path) as stream:
+        stream.write(rendered.text)
+    report = convert(load_job(job_path), output_dir=folder / "out")
+    demo.say(summary_table(report))
+    demo.say(outputs_line(report))
+    check = validate_file(report.edn_path, max_findings=None) if report.edn_path else None
+    if check is not None:
+        demo.say(f"validated {report.edn_path}: {check.errors} errors, {check.warnings} warnings")
+    return check is not None and check.valid
+
+
+STEPS: list[Step] = [convert_step, validate_step, locations_step, anonymise_step, preset_step]
 
 
 def run(demo: Demo, steps: list[Step] | None = None) -> bool:

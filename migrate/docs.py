@@ -29,6 +29,7 @@ GENERATED: dict[str, str] = {
     "docs/geocoding.md": "migrate.geocode.docs:geocoding_reference",
     "docs/check-images.md": "migrate.images.docs:check_images_reference",
     "docs/cli.md": "migrate.cli_docs:cli_reference",
+    "docs/presets.md": "migrate.presets.docs:presets_reference",
 }
 
 STALE_HINT = "run `make docs` (python -m migrate.docs) and commit the result"

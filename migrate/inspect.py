@@ -13,6 +13,7 @@ import os
 import stat
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,11 +160,21 @@ def _name(key: Keyword | str) -> str:
     return repr(key) if type(key) is Keyword else key  # type: ignore[return-value]
 
 
-def inspect_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> InspectReport:
+#: ``progress(bytes_read, file_size)``: called every :data:`PROGRESS_EVERY` rows and at the end.
+Progress = Callable[[int, "int | None"], None]
+PROGRESS_EVERY = 5_000
+
+
+def inspect_file(
+    path: str | os.PathLike[str],
+    *,
+    chunk_size: int = 1 << 20,
+    progress: Progress | None = None,
+) -> InspectReport:
     """Count what the Intermediary file at ``path`` holds, streaming it once.
 
     The file is read ``chunk_size`` characters at a time; memory use is bounded by the chunk and
-    the largest row, not by the file.
+    the largest row, not by the file. ``progress`` is told the bytes read so far.
 
     Raises ``EdnSyntaxError`` for malformed edn, :class:`NotADocumentError` when the top-level
     value is not a map, and ``OSError`` when the file cannot be read.
@@ -173,14 +184,21 @@ def inspect_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> 
     file_size = status.st_size if stat.S_ISREG(status.st_mode) else None
     tally = _Tally()
     started = time.perf_counter()
-    reader = DocumentReader(source, filename=str(path), chunk_size=chunk_size)
-    for entry in reader:
-        try:
-            row = row_from_value(entry.value)
-        except RowShapeError:
-            tally.unrecognised += 1
-            continue
-        tally.add(row)
+    if file_size is None:  # a pipe or a device cannot tell where it is: no progress
+        progress = None
+    with source.open("rb") as stream:
+        reader = DocumentReader(stream, filename=str(path), chunk_size=chunk_size)
+        for index, entry in enumerate(reader, 1):
+            if progress is not None and index % PROGRESS_EVERY == 0:
+                progress(stream.tell(), file_size)
+            try:
+                row = row_from_value(entry.value)
+            except RowShapeError:
+                tally.unrecognised += 1
+                continue
+            tally.add(row)
+        if progress is not None:
+            progress(stream.tell(), file_size)
     elapsed = time.perf_counter() - started
     header = reader.header
     problem = not_a_document(header, path)

@@ -16,9 +16,10 @@ as ``ref-unverified`` (it may point into the unread part), never as ``ref-unreso
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from migrate import schemas
 from migrate.edn.errors import EdnSyntaxError, RowShapeError
@@ -48,6 +49,7 @@ def validate_file(
     progress: Callable[[int], None] | None = None,
     marketplace: Any = None,
     max_findings: int | None = _UNSET,
+    byte_progress: Callable[[int, int | None], None] | None = None,
 ) -> Report:
     """Check the Intermediary file at ``path`` against every rule and return the report.
 
@@ -58,8 +60,9 @@ def validate_file(
     ``max_shown``. ``warnings_as_errors`` makes warnings fail the report's ``valid``. ``now``
     is the instant ``instant-future`` compares against. ``marketplace`` (a
     :class:`~migrate.marketplace.MarketplaceConfig`) adds the checks against the target
-    marketplace's own configuration. ``progress(rows)`` is called every 10,000 rows.
-    An unreadable path raises ``OSError``.
+    marketplace's own configuration. ``progress(rows)`` is called every 10,000 rows,
+    ``byte_progress(bytes_read, file_size)`` as often (for a regular file; the size is ``None``
+    when unknown). An unreadable path raises ``OSError``.
     """
     if max_findings is not _UNSET:
         max_shown = max_findings
@@ -68,7 +71,9 @@ def validate_file(
     schema = schemas.load()
     row_checker = RowChecker(schema, now=now, stamper=stamper, marketplace=marketplace)
     cross = CrossRowChecker(schema, stamper)
-    reader = DocumentReader(path, filename=filename, recover=True)
+    stream = _measured(path) if byte_progress is not None else None
+    size = _size(path) if stream is not None else None
+    reader = DocumentReader(stream if stream is not None else path, filename=filename, recover=True)
     collector = FindingCollector(max_shown)
     stamper.kept = collector.keeps
     stamper.counted = collector.count
@@ -103,10 +108,17 @@ def validate_file(
             if crossed:
                 for finding in crossed:
                     add(finding)
-            if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
-                progress(index + 1)
+            if (index + 1) % PROGRESS_EVERY == 0:
+                if progress is not None:
+                    progress(index + 1)
+                if byte_progress is not None and stream is not None:
+                    byte_progress(stream.tell(), size)
     except EdnSyntaxError as raised:
         fatal = raised
+    if stream is not None:
+        if byte_progress is not None:
+            byte_progress(stream.tell(), size)
+        stream.close()
     syntax_errors = [*reader.errors, *([fatal] if fatal is not None else [])]
     if stamper.wants("edn-syntax"):
         for syntax in syntax_errors:
@@ -140,3 +152,26 @@ def validate_file(
         marketplace=getattr(marketplace, "source", None),
         skipped_checks=tuple(getattr(marketplace, "skipped", ())),
     )
+
+
+def _measured(path: str | os.PathLike[str]) -> BinaryIO | None:
+    """``path`` opened for reading when it is a regular file (whose offset says how far we are)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        return open(path, "rb")  # noqa: SIM115  (closed by validate_file)
+    except OSError:
+        return None  # the reader reports it
+
+
+def _size(path: str | os.PathLike[str]) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None
+
+
+# `migrate.validate(path)` is the notebook API (migrate.api.validate); this module is that name too.
+from migrate._callable import make_callable  # noqa: E402
+
+make_callable(__name__, "validate")

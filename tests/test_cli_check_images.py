@@ -223,16 +223,14 @@ def test_official_example_images_fail_offline_without_a_traceback(tmp_path):
 
 
 def test_plain_progress_lines_when_stderr_is_not_a_terminal(tmp_path, server, monkeypatch):
-    import migrate.cli.check_images_cmd as command
-
-    monkeypatch.setattr(command, "PLAIN_PROGRESS_SECONDS", 0.0)
+    monkeypatch.setenv("MIGRATE_PROGRESS_INTERVAL", "0")  # the shared display, a line each
     source = write_file(tmp_path, server, ["/photo.png", "/busy-progress", "/redirect-1"])
     result = run("check-images", str(source), "--allow-private-hosts", "--no-cache")
     assert result.exit_code == 0
     progress = result.stderr.splitlines()
     assert progress
-    assert all(line.startswith("check-images: ") for line in progress)
-    assert progress[0].endswith("of 3 URLs checked, 0 failed")
+    assert all(line.startswith("migrate check-images: checking ") for line in progress)
+    assert " 3/3 URLs (100%), " in progress[-1] and ", done in " in progress[-1]
 
 
 def test_validate_check_images_merges_image_findings(tmp_path, server):

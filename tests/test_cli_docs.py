@@ -69,6 +69,9 @@ def test_the_reference_opens_with_the_exit_codes(reference):
     assert "\n## Exit codes\n\n| Code | Meaning |\n| --- | --- |\n| 0 | Success." in reference
     assert "\n| 1 | Findings or rejects that fail the run: " in reference
     assert "\n| 2 | Usage or configuration: " in reference
+    assert "\n| 3 | Internal error (a bug): one line naming the command" in reference
+    assert "\n| 130 | Interrupted (Ctrl-C)." in reference
+    assert "\n## Conventions\n\n- `--format text|json` on every command that reports" in reference
     assert reference.index("## Exit codes") < reference.index("## Commands")
 
 

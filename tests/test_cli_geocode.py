@@ -145,7 +145,8 @@ def test_cache_stats_and_clear(tmp_path):
     assert stats.exit_code == 0
     lines = stats.output.splitlines()
     assert lines[0].startswith(f"{path}: 2 addresses, ")
-    assert lines[1].split() == ["nominatim", "1", "found", "1", "not", "found"]
+    assert lines[1].split() == ["provider", "found", "not", "found"]
+    assert lines[3].split() == ["nominatim", "1", "1"]
     as_json = json.loads(
         _run("geocode-cache", "stats", "--cache", str(path), "--format", "json").output
     )

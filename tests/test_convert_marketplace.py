@@ -121,6 +121,6 @@ def test_a_bad_marketplace_directory_is_a_job_error(job):
     with pytest.raises(JobError) as caught:
         load_job(job)
     assert str(caught.value) == (
-        f"{job}: marketplace.dir: {job.parent / 'nowhere'}: no such directory (the marketplace's "
+        f"{job}:4:1: marketplace.dir: {job.parent / 'nowhere'}: no such directory (the marketplace's "
         "asset files)"
     )

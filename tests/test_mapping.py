@@ -394,7 +394,7 @@ def test_child_rows_of_a_nested_array(tmp_path):
     with pytest.raises(JobError) as caught:
         load_job(tmp_path / "job.toml")
     assert str(caught.value) == (
-        f'{tmp_path / "job.toml"}: records.image.mapping.listing: source "listings" has no '
+        f'{tmp_path / "job.toml"}:16:1: records.image.mapping.listing: source "listings" has no '
         'column "parent.ident" (did you mean "parent.id"?)'
     )
 

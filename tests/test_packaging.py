@@ -68,6 +68,8 @@ def test_wheel_installs_no_top_level_package_but_migrate(tmp_path):
     assert {name for name in top if not name.endswith(".dist-info")} == {"migrate"}
     assert "migrate/schemas/intermediary.toml" in names
     assert "migrate/mappers/user.py" in names
+    assert "migrate/presets/sharetribe_go/preset.toml" in names
+    assert "migrate/presets/sharetribe_go/job.toml.in" in names
 
 
 @pytest.mark.parametrize("layout", ["modules", "packages"])

@@ -355,11 +355,11 @@ def test_summary_table_is_aligned_and_lists_rules(tmp_path):
     streams = [stream("user", [user("1", "bad"), user("2", "ok@example.com")])]
     report = run_records(streams, options(tmp_path))
     assert summary_table(report) == (
-        "type   read  written  rejected  warnings\n"
-        "-----  ----  -------  --------  --------\n"
-        "user      2        1         1         0\n"
-        "-----  ----  -------  --------  --------\n"
-        "total     2        1         1         0\n"
+        "type    read   written   rejected   warnings\n"
+        "────────────────────────────────────────────\n"
+        "user       2         1          1          0\n"
+        "────────────────────────────────────────────\n"
+        "total      2         1          1          0\n"
         "rejected by rule: email-invalid 1"
     )
 

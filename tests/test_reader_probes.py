@@ -126,11 +126,11 @@ def test_inspect_counts_references_under_a_key_that_is_not_a_keyword(tmp_path):
     result = run("inspect", str(path))
     assert result.exit_code == 0, result.output
     assert result.output.split("\n\n")[2] == (
-        "Reference           By alias  By id\n"
-        "------------------  --------  -----\n"
-        ":im.listing/author         1      0\n"
-        '"author"                   1      0\n'
-        "7                          0      1\n"
+        "Reference            By alias   By id\n"
+        "─────────────────────────────────────\n"
+        ":im.listing/author          1       0\n"
+        '"author"                    1       0\n'
+        "7                           0       1\n"
     )
     as_json = run("inspect", str(path), "--format", "json")
     assert json.loads(as_json.output)["references"] == {

@@ -173,7 +173,7 @@ def test_demo_converts_validates_and_summarises(tmp_path, capsys):
     edn = tmp_path / "trailhop.edn"
     assert out.startswith("== convert samples/csv/job.toml\ntype ")
     assert re.search(
-        rf"^validated {re.escape(str(edn))}: \d+ rows, 0 errors, \d+ warnings$", out, re.M
+        rf"^validated {re.escape(str(edn))}: [\d,]+ rows, 0 errors, [\d,]+ warnings$", out, re.M
     )
     located = re.search(r"^== locations: (\d+) of (\d+) listings have #im/location", out, re.M)
     assert located and int(located[1]) >= 0.9 * int(located[2])

@@ -17,6 +17,19 @@ from typing import Any
 import click
 
 from migrate import __version__
+from migrate.cli._common import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    cli_state,
+    debug_option,
+    internal_error_line,
+    print_traceback,
+)
+
+# Exit status of a run ended by SIGTERM (the shell's 128 + 15); Ctrl-C is EXIT_INTERRUPTED (130).
+# Either way the outputs are as before the run (or, interrupted inside the final renames, the
+# complete new set).
+EXIT_TERMINATED = 143
 
 # command name -> "module:attribute"
 COMMANDS: dict[str, str] = {
@@ -44,11 +57,6 @@ SUMMARIES: dict[str, str] = {
     "geocode-cache": "Inspect or empty the geocoding cache.",
     "anonymise": "Write an anonymised subset of FILE.edn for a dev marketplace.",
 }
-
-# Exit statuses of an interrupted run (the shell's 128 + signal number). Either way the outputs
-# are as before the run (or, interrupted inside the final renames, the complete new set).
-EXIT_INTERRUPTED = 130  # SIGINT, Ctrl-C
-EXIT_TERMINATED = 143  # SIGTERM
 
 
 class LazyGroup(click.Group):
@@ -117,7 +125,7 @@ class LazyGroup(click.Group):
             if error.name == module_name:
                 return None
             raise
-        return getattr(module, attribute)
+        return _with_shared_options(getattr(module, attribute))
 
 
 @contextlib.contextmanager
@@ -145,7 +153,65 @@ def _available(name: str) -> bool:
     return importlib.util.find_spec(module_name) is not None
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def _with_shared_options(command: click.Command) -> click.Command:
+    """``command`` (and its subcommands) with the options every command takes: ``--debug``."""
+    if not any(parameter.name == "debug" for parameter in command.params):
+        command.params.append(debug_option())
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            _with_shared_options(subcommand)
+    return command
+
+
+class MigrateGroup(LazyGroup):
+    """The ``migrate`` group: lazy commands, and the exit codes of every command, enforced here.
+
+    A command reports data problems and usage errors itself (:class:`RunFailed` exits 1,
+    :class:`BadUsage` 2, click's own usage errors 2). Whatever else escapes a command is
+    handled once, here: an interrupt (Ctrl-C) prints one line and exits 130; any other exception
+    is a bug and prints one line naming the command, its FILE arguments and the row the library
+    noted, then exits 3 (``--debug`` shows the traceback instead).
+    """
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args:  # remembered before the command module is imported, which may fail
+            cli_state(ctx).command = f"{ctx.command_path} {args[0]}"
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt as error:
+            # Outputs are written atomically: an interrupted run never leaves a half-written file.
+            # A signal turned into an exception may carry its own code (SIGTERM: 143).
+            code = getattr(error, "exit_code", EXIT_INTERRUPTED)
+            if getattr(error, "outputs_committed", False):  # came during the final renames
+                click.echo("Error: interrupted; the new outputs were all written", err=True)
+            else:
+                click.echo("Error: interrupted; no new output was written", err=True)
+            ctx.exit(code if isinstance(code, int) else EXIT_INTERRUPTED)
+        except Exception as error:
+            state = cli_state(ctx)
+            if state.debug:
+                print_traceback(error)
+            line = internal_error_line(state.command or ctx.command_path, error, state.files)
+            click.echo(f"Error: {state.shown(line)}", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=MigrateGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="migrate")
+@click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, param, value: setattr(cli_state(ctx), "debug", True) if value else None,
+    help="Show the traceback of an internal error (a bug); every command takes it too.",
+)
 def main() -> None:
     """Move a legacy marketplace into Sharetribe through Intermediary edn files."""

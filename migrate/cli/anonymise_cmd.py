@@ -22,6 +22,7 @@ from migrate.cli._common import (
     format_option,
     quiet_option,
     readable_file,
+    shown,
     user_errors,
     writable_file,
 )
@@ -159,4 +160,4 @@ def anonymise_command(
     if output_format == "json":
         emit_json(report.to_dict())
     else:
-        click.echo(render_text(report))
+        click.echo(shown(render_text(report)))

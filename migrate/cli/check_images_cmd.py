@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,8 +21,6 @@ from migrate.images.cache import ImageCache, ImageCacheError, default_cache_path
 from migrate.images.settings import DEFAULTS, CheckSettings, parse_duration
 
 EXIT_INTERRUPTED = 130
-PLAIN_PROGRESS_SECONDS = 10.0
-"""How often progress is printed as a plain line when stderr is not a terminal."""
 
 
 def image_check_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -144,41 +141,15 @@ def opened_cache(options: dict[str, Any]) -> Iterator[ImageCache | None]:
 
 @contextlib.contextmanager
 def progress_display(enabled: bool) -> Iterator[Callable[[int, int, int], None] | None]:
-    """Progress on stderr: a rich bar on a terminal, a plain line every
-    :data:`PLAIN_PROGRESS_SECONDS` otherwise; ``None`` when disabled."""
-    if not enabled:
-        yield None
-        return
-    if not sys.stderr.isatty():
-        last = [time.monotonic()]
+    """``progress(done, total, failed)`` for the check, shown by the shared progress display
+    (:mod:`migrate.cli.progress`: rich on a terminal, a plain line every few seconds in logs)."""
+    from migrate.cli.progress import progress_display as shared
 
-        def plain(done: int, total: int, failed: int) -> None:
-            now = time.monotonic()
-            if now - last[0] >= PLAIN_PROGRESS_SECONDS and done < total:
-                last[0] = now
-                click.echo(
-                    f"check-images: {done:,} of {total:,} URLs checked, {failed:,} failed",
-                    err=True,
-                )
-
-        yield plain
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("checking images"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[failed]:,} failed"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("images", total=None, failed=0)
+    with shared("migrate check-images", quiet=not enabled) as display:
+        task = display.task("checking", "URL")
 
         def update(done: int, total: int, failed: int) -> None:
-            bar.update(task, completed=done, total=total, failed=failed)
+            task.update(done, total)
 
         yield update
 

@@ -3,48 +3,55 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from migrate.cli._common import (
+    STDIN_LABEL,
+    STDIO,
+    BadUsage,
     RunFailed,
+    check_html_target,
+    echo,
+    emit_json,
     file_argument,
+    format_option,
+    html_option,
+    is_stdout,
     quiet_option,
     readable_file,
+    refuse_two_stdouts,
     user_errors,
     writable_file,
+    write_html_report,
 )
 
-EXIT_INTERRUPTED = 130
+if TYPE_CHECKING:
+    from migrate.cli.progress import ProgressTask
+    from migrate.convert.outputs import ConvertReport
 
 
 @contextlib.contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
-    """A rich progress display on stderr, or ``None`` when stderr is not a terminal."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+def _progress(quiet: bool) -> Iterator[Callable[[str, int], None]]:
+    """``progress(stage, done)`` for the pipeline: one task per stage (read, settle, write)."""
+    from migrate.cli.progress import progress_display
 
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TextColumn("{task.completed:,} rows"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
+    with progress_display("migrate convert", quiet=quiet) as display:
+        tasks: dict[str, ProgressTask] = {}
 
-        def update(stage: str, done: int) -> None:
+        def update(stage: str, done: int, total: int | None = None) -> None:
             task = tasks.get(stage)
             if task is None:
-                task = tasks[stage] = bar.add_task(stage, total=None)
-            bar.update(task, completed=done)
+                task = tasks[stage] = display.task(stage, "row", total)
+            task.update(done, total)
 
         yield update
 
@@ -64,26 +71,43 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
     "--fail-on-reject", is_flag=True, help="Exit with status 1 when any record is rejected."
 )
 @click.option(
-    "--output-dir",
+    "-o",
+    "--output",
+    "output",
     metavar="DIR",
-    help="Write the outputs here instead of the job's [output] dir.",
+    help="Write the outputs into DIR instead of the job's [output] dir; '-' writes the .edn to "
+    "standard output (the rejects and report still go to the job's [output] dir).",
 )
+@click.option(
+    "--output-dir",
+    "output_dir",
+    metavar="DIR",
+    hidden=True,
+    help="Deprecated spelling of -o/--output DIR.",
+)
+@html_option
+@format_option
 @quiet_option
-@click.pass_context
 def convert_command(
-    ctx: click.Context,
     job_file: str,
     dry_run: bool,
     limit: int | None,
     fail_on_reject: bool,
+    output: str | None,
     output_dir: str | None,
+    html: str | None,
+    output_format: str,
     quiet: bool,
 ) -> None:
     """Convert legacy exports into an Intermediary .edn file as JOB.toml describes.
 
     Writes <name>.edn, <name>.rejects.csv (every source row not carried, and why) and
-    <name>.report.json into the output directory. Rejects do not fail the run unless
-    --fail-on-reject is given.
+    <name>.report.json into the output directory. JOB.toml may be '-' for standard input
+    (its paths are then relative to the current folder). Every mistake in the job file is
+    reported at once, each with its line and column. Rejects do not fail the run unless
+    --fail-on-reject is given. With -o - the .edn goes to standard output once the run has
+    succeeded, and the summary to stderr. (--output-dir DIR, the old spelling of -o DIR, still
+    works.)
 
     Exit status: 0 when the outputs are written (rejects allowed), 1 when, with --fail-on-reject,
     some record is rejected, 2 for a usage error, an unreadable or invalid job file, a source
@@ -92,41 +116,130 @@ def convert_command(
     """
     from migrate.convert.job import load_job
     from migrate.convert.outputs import outputs_line, summary_table
-    from migrate.convert.pipeline import convert
     from migrate.errors import ExtractError, MigrateError
 
-    path = readable_file(job_file)
-    try:
-        # Checking the job opens every source: a missing file or an unreachable database is
-        # a configuration problem (2), like a bad key.
+    if output is not None and output_dir is not None and output != output_dir:
+        raise BadUsage("give the output directory once: -o/--output (--output-dir is its old name)")
+    output = output if output is not None else output_dir
+    refuse_two_stdouts(output, output_format)
+    if html is not None:
+        check_html_target(html)  # before the run, not after it
+    to_stdout = is_stdout(output)
+    # Checking the job opens every source: a missing file or an unreachable database is
+    # a configuration problem (2), like a bad key.
+    if job_file == STDIO:  # TOML text on standard input; its paths are relative to here
+        text = sys.stdin.read()
+        text += "" if "\n" in text else "\n"  # TOML text, even on one line (never a path)
+        with user_errors(usage=(MigrateError,)):
+            job = load_job(text, base_dir=Path.cwd(), name=STDIN_LABEL)
+    else:
+        path = readable_file(job_file)
         with user_errors(usage=(MigrateError,)):
             job = load_job(path)
-        # ConfigError -> 2; a source fault found while reading -> 2 as well, like the same
-        # fault found when the job is checked: the exit code does not depend on where it is.
-        with user_errors(usage=(ExtractError,)):
-            _check_outputs(Path(output_dir or job.output.dir), job.output.name, dry_run=dry_run)
-            with _progress(not quiet) as progress:
-                report = convert(
-                    job,
-                    dry_run=dry_run,
-                    limit=limit,
-                    fail_on_reject=fail_on_reject,
-                    progress=progress,
-                    output_dir=output_dir,
-                )
-    except KeyboardInterrupt as interrupt:
-        if getattr(interrupt, "outputs_committed", False):  # came during the final renames
-            click.echo("Error: interrupted; the new outputs were all written", err=True)
-        else:
-            click.echo("Error: interrupted; no new output was written", err=True)
-        ctx.exit(EXIT_INTERRUPTED)
-    if not quiet:
-        click.echo(summary_table(report))
-        click.echo(outputs_line(report))
+    directory = Path(job.output.dir if output is None or to_stdout else output)
+    # ConfigError -> 2; a source fault found while reading -> 2 as well, like the same fault
+    # found when the job is checked: the exit code does not depend on where it is.
+    with user_errors(usage=(ExtractError,)):
+        _check_outputs(directory, job.output.name, dry_run=dry_run)
+        with _progress(quiet) as progress:
+            run = _run_to_stdout if to_stdout else _run
+            report = run(
+                job,
+                directory,
+                dry_run=dry_run,
+                limit=limit,
+                fail_on_reject=fail_on_reject,
+                progress=progress,
+            )
+    if html is not None:
+        from migrate.report import write_conversion_report
+
+        base = Path(job.path).parent
+        write_html_report(
+            lambda target: write_conversion_report(report, target, base_dir=base), html
+        )
+    if quiet:
+        pass
+    elif output_format == "json":
+        emit_json(report.to_dict())
+    else:
+        echo(summary_table(report), err=to_stdout)
+        echo(outputs_line(report), err=to_stdout)
     if report.failed:
         raise RunFailed(
             f"{report.rejected} records rejected (--fail-on-reject); see {report.rejects_path}"
         )
+
+
+Progress = Callable[[str, int], None]
+
+
+def _run(
+    job: object,
+    directory: Path,
+    *,
+    dry_run: bool,
+    limit: int | None,
+    fail_on_reject: bool,
+    progress: Progress | None,
+) -> ConvertReport:
+    from migrate.convert.pipeline import convert
+
+    return convert(
+        job,
+        dry_run=dry_run,
+        limit=limit,
+        fail_on_reject=fail_on_reject,
+        progress=progress,
+        output_dir=directory,
+    )
+
+
+def _run_to_stdout(
+    job: object,
+    directory: Path,
+    *,
+    dry_run: bool,
+    limit: int | None,
+    fail_on_reject: bool,
+    progress: Progress | None,
+) -> ConvertReport:
+    """Convert into a private folder inside ``directory``, then send the .edn to stdout.
+
+    Standard output gets the document only after the whole run succeeded (nothing half-done on
+    a pipe); the rejects and the report are moved into ``directory`` and the report names the
+    .edn as ``-``.
+    """
+    from migrate.convert.outputs import write_report
+
+    directory.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".migrate-convert-", dir=directory))
+    try:
+        report = _run(
+            job,
+            scratch,
+            dry_run=dry_run,
+            limit=limit,
+            fail_on_reject=fail_on_reject,
+            progress=progress,
+        )
+        if report.edn_path is not None:
+            with report.edn_path.open("rb") as document:
+                stdout = sys.stdout.buffer
+                shutil.copyfileobj(document, stdout, 1 << 20)
+                stdout.flush()
+        rejects = directory / report.rejects_path.name
+        os.replace(report.rejects_path, rejects)
+        final = replace(
+            report,
+            edn_path=Path("-") if report.edn_path is not None else None,
+            rejects_path=rejects,
+            report_path=directory / report.report_path.name,
+        )
+        write_report(final)
+        return final
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _check_outputs(directory: Path, name: str, *, dry_run: bool) -> None:

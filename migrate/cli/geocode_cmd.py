@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
+import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,21 +15,26 @@ from migrate.cli._common import (
     BadUsage,
     F,
     RunFailed,
+    echo,
     edn_file,
     emit_json,
     file_argument,
     format_option,
+    is_stdout,
+    output_option,
     quiet_option,
+    refuse_two_stdouts,
     user_errors,
     writable_file,
+    write_report,
 )
 from migrate.edn.show import show
-from migrate.errors import ConfigError as LibraryConfigError
-from migrate.geocode.cache import CacheError, GeocodeCache, default_cache_path
-from migrate.geocode.fill import FillError, fill_file
-from migrate.geocode.stage import GeocodeStage, geocode_options_config
 
-_USAGE_ERRORS = (LibraryConfigError,)  # bad options, cache file, refused credentials
+
+def _default_cache_text() -> str:
+    from migrate.geocode.cache import default_cache_path
+
+    return str(default_cache_path())
 
 
 def _cache_option(function: F) -> F:
@@ -35,18 +43,16 @@ def _cache_option(function: F) -> F:
         "cache",
         metavar="FILE",
         default=None,
-        help=f"SQLite cache of network answers (default: {default_cache_path()}).",
+        help=f"SQLite cache of network answers (default: {_default_cache_text()}).",
     )(function)
 
 
 @click.command("geocode", short_help="Fill missing listing locations from their addresses.")
 @file_argument(metavar="FILE.edn")
-@click.option(
-    "-o",
-    "--output",
+@output_option(
+    "Where to write the file with locations filled in (may be FILE.edn itself).",
+    default=None,
     required=True,
-    metavar="FILE",
-    help="Where to write the file with locations filled in (may be FILE.edn itself).",
 )
 @click.option(
     "--address-key",
@@ -91,21 +97,30 @@ def geocode_command(
     """Fill missing listing locations in an Intermediary FILE.edn from their addresses.
 
     Listings that have coordinates keep them. The address is read from publicData (see
-    --address-key). The offline provider needs no cache.
+    --address-key). The offline provider needs no cache. FILE.edn may be '-' for standard
+    input; with -o - the result goes to standard output and the summary to stderr.
 
     Exit status: 0 when every listing with an address has a location, 1 when some address could
     not be geocoded (the output is still written) or FILE.edn is not valid edn or has :data
     elements that are not rows (nothing is written), 2 for a usage error, an unreadable file or
     a setting the provider refuses.
     """
+    from migrate.cli.progress import progress_display
+    from migrate.errors import ConfigError
+    from migrate.geocode.fill import FillError, addresses_to_look_up, fill_file, looked_up
+    from migrate.geocode.stage import GeocodeStage, geocode_options_config
+
+    refuse_two_stdouts(output, output_format)
     source = edn_file(file)
-    writable_file(output)
+    to_stdout = is_stdout(output)
+    if not to_stdout:
+        writable_file(output)
     if cache is not None:
         _exists(cache)  # a directory is refused here, even for the offline provider
     path = tuple(step for step in address_key.split(".") if step)
     if not path:
         raise BadUsage(f"--address-key {show(address_key)}: must name a key, e.g. location.address")
-    with user_errors(failed=(FillError,), usage=_USAGE_ERRORS):
+    with user_errors(failed=(FillError,), usage=(ConfigError,)):
         config = geocode_options_config(
             {
                 "provider": provider,
@@ -122,20 +137,50 @@ def geocode_command(
         )
         with _provider_setup(provider):
             stage = GeocodeStage(config, address_path=path)
-        with stage:
-            report = fill_file(source, output, stage)
+        with (
+            stage,
+            _target(output) as target,
+            progress_display("migrate geocode", quiet=quiet) as display,
+        ):
+            task = display.task("geocoding", "address", addresses_to_look_up(source, stage))
+            report = fill_file(
+                source, target, stage, progress=lambda done: task.update(looked_up(done))
+            )
     if quiet:
         pass
     elif output_format == "json":
         emit_json(report.to_dict())
     else:
         for line in report.lines():
-            click.echo(line)
+            echo(line, err=to_stdout)
     if report.failed_total:
+        written = "standard output" if to_stdout else output
         raise RunFailed(
             f"{report.failed_total} of {report.listings} listings could not be geocoded "
-            f"(written to {output} without a location)"
+            f"(written to {written} without a location)"
         )
+
+
+@contextlib.contextmanager
+def _target(output: str) -> Iterator[Path]:
+    """The path to write: ``output`` itself, or for ``-`` a scratch file sent to stdout after.
+
+    Standard output gets the document only once it is complete (nothing half-done on a pipe).
+    """
+    if not is_stdout(output):
+        yield Path(output)
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="migrate-geocode-"))
+    try:
+        target = scratch / "out.edn"
+        yield target
+        if target.exists():
+            stdout = sys.stdout.buffer
+            with target.open("rb") as document:
+                shutil.copyfileobj(document, stdout, 1 << 20)
+            stdout.flush()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -162,14 +207,20 @@ def geocode_cache_group() -> None:
 @geocode_cache_group.command("stats")
 @_cache_option
 @format_option
-def cache_stats_command(cache: str | None, output_format: str) -> None:
+@output_option("Write the statistics here instead of standard output.")
+@quiet_option
+def cache_stats_command(cache: str | None, output_format: str, output: str, quiet: bool) -> None:
     """Show how many addresses the cache holds per provider."""
+    from migrate.geocode.cache import CacheError, GeocodeCache, default_cache_path
+
     path = cache or default_cache_path()
     if not _exists(path):
         stats = None
     else:
         with user_errors(usage=(CacheError,)), GeocodeCache(path, read_only=True) as opened:
             stats = opened.stats()
+    if quiet:
+        return
     if output_format == "json":
         emit_json(
             {
@@ -179,28 +230,49 @@ def cache_stats_command(cache: str | None, output_format: str) -> None:
                     {"provider": item.provider, "found": item.found, "not_found": item.not_found}
                     for item in (stats.providers if stats else ())
                 ],
-            }
+            },
+            output,
         )
         return
     if stats is None or not stats.providers:
-        click.echo(f"{path}: empty")
+        write_report(f"{path}: empty\n", output)
         return
-    click.echo(f"{path}: {_addresses(stats.entries)}, {stats.size_bytes} bytes")
-    for item in stats.providers:
-        click.echo(f"  {item.provider:<30} {item.found:>8} found {item.not_found:>8} not found")
+    from migrate.format import count, table
+
+    lines = [
+        f"{path}: {count(stats.entries, 'address')}, {count(stats.size_bytes, 'byte')}",
+        table(
+            ["provider", "found", "not found"],
+            [[item.provider, item.found, item.not_found] for item in stats.providers],
+        ),
+    ]
+    write_report("\n".join(lines) + "\n", output)
 
 
 @geocode_cache_group.command("clear")
 @_cache_option
 @click.option("--provider", help="Forget only this provider's answers (as listed by stats).")
-def cache_clear_command(cache: str | None, provider: str | None) -> None:
+@format_option
+@quiet_option
+def cache_clear_command(
+    cache: str | None, provider: str | None, output_format: str, quiet: bool
+) -> None:
     """Forget cached answers, all of them or one provider's."""
+    from migrate.geocode.cache import CacheError, GeocodeCache, default_cache_path
+
     path = cache or default_cache_path()
     removed = 0
     if _exists(path):
         with user_errors(usage=(CacheError,)), GeocodeCache(path) as opened:
             removed = opened.clear(provider)
-    click.echo(f"{path}: removed {_addresses(removed)} from the cache")
+    if quiet:
+        return
+    if output_format == "json":
+        emit_json({"path": str(path), "provider": provider, "removed": removed})
+    else:
+        from migrate.format import count
+
+        echo(f"{path}: removed {count(removed, 'address')} from the cache")
 
 
 def _exists(path: str | Path) -> bool:
@@ -213,7 +285,3 @@ def _exists(path: str | Path) -> bool:
     if candidate.is_dir():
         raise BadUsage(f"cannot use geocoding cache {candidate}: is a directory")
     return candidate.exists() and candidate.stat().st_size > 0
-
-
-def _addresses(count: int) -> str:
-    return f"{count} address" if count == 1 else f"{count} addresses"

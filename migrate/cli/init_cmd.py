@@ -6,9 +6,23 @@ from pathlib import Path
 
 import click
 
-from migrate.cli._common import BadUsage, file_argument, readable_file, user_errors
+from migrate.cli._common import (
+    STDIO,
+    BadUsage,
+    echo,
+    emit_json,
+    file_argument,
+    format_option,
+    is_stdout,
+    open_output,
+    quiet_option,
+    readable_file,
+    refuse_two_stdouts,
+    user_errors,
+)
 from migrate.edn.show import show
 from migrate.edn.values import is_legal_name_part
+from migrate.presets.command import list_presets_callback
 
 _NO_COLUMN = "required: no column found"  # how the starter marks an attribute left to fill in
 
@@ -21,7 +35,8 @@ _NO_COLUMN = "required: no column found"  # how the starter marks an attribute l
     default="job.toml",
     show_default=True,
     metavar="FILE",
-    help="Where to write the job file; source paths in it are relative to its folder.",
+    help="Where to write the job file; source paths in it are relative to its folder. '-' is "
+    "standard output (paths relative to the current folder).",
 )
 @click.option(
     "--ident",
@@ -30,23 +45,106 @@ _NO_COLUMN = "required: no column found"  # how the starter marks an attribute l
     help="Your marketplace's ident, e.g. my-marketplace (a leading ':' is allowed).",
 )
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
-def init_command(sources: tuple[str, ...], output: str, ident: str, force: bool) -> None:
+@format_option
+@quiet_option
+@click.option(
+    "--preset",
+    metavar="NAME",
+    help="Write the complete job file of a known platform instead (e.g. sharetribe-go); "
+    "SOURCE is then its database URL or SQLite copy.",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A parameter of the preset, e.g. --param community_id=1 (repeatable).",
+)
+@click.option(
+    "--list-presets",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=list_presets_callback,
+    help="List the presets and their parameters, then exit.",
+)
+def init_command(
+    sources: tuple[str, ...],
+    output: str,
+    ident: str,
+    force: bool,
+    output_format: str,
+    quiet: bool,
+    preset: str | None,
+    params: tuple[str, ...],
+) -> None:
     """Guess a starter job file from the columns of SOURCE files (CSV, JSON, JSONL, SQLite).
 
     Mappings are guessed from column names (email, first/last/full name, created at, price,
-    title, description, lat/lng, url, rating…); columns left over are listed as comments.
+    title, description, lat/lng, url, rating…); columns left over are listed as comments. A
+    SOURCE cannot be '-': the job file names its sources by path.
+
+    With --preset NAME, SOURCE is a database of that platform (a URL or an SQLite copy) and the
+    job file written is complete: see --list-presets and docs/presets.md.
 
     Exit status: 0 when the job file is written, 2 for a usage error or an unreadable source.
     """
+    if preset is not None:
+        from migrate.presets.command import init_from_preset
+
+        given = click.get_current_context().get_parameter_source("ident")
+        explicit = ident if given is not click.core.ParameterSource.DEFAULT else None
+        init_from_preset(preset, sources, output, explicit, params, force)
+        return
+    if params:
+        raise BadUsage("--param sets a preset's parameter: give --preset NAME too")
     from migrate.convert.starter import starter_job
     from migrate.errors import ExtractError
-    from migrate.fileio import atomic_write
 
     name = ident.removeprefix(":")
     if not is_legal_name_part(name):
         raise BadUsage(f"--ident {show(ident)} is not a legal keyword name, e.g. my-marketplace")
+    if STDIO in sources:
+        raise BadUsage(
+            "a SOURCE cannot be '-' (standard input): the job file names each source by its "
+            "path; save the data to a file first"
+        )
+    refuse_two_stdouts(output, output_format)
     paths = [readable_file(source) for source in sources]
-    target = Path(output)
+    to_stdout = is_stdout(output)
+    target = Path.cwd() / "job.toml" if to_stdout else Path(output)
+    if not to_stdout:
+        _check_target(target, paths, force)
+    with user_errors(usage=(ExtractError,)):
+        text = starter_job(paths, target.absolute(), name)
+        if not to_stdout:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        with open_output(output) as stream:
+            stream.write(text)
+    missing = _unmapped_required(text)
+    if quiet:
+        return
+    if output_format == "json":
+        emit_json({"output": output if to_stdout else str(target), "unmapped_required": missing})
+        return
+    shown = "standard output" if to_stdout else str(target)
+    command = "migrate convert JOB.toml" if to_stdout else f"migrate convert {target}"
+    echo(
+        f"wrote {shown}: review the guessed mappings, then try: {command} --dry-run",
+        err=to_stdout,
+    )
+    if missing:
+        one = len(missing) == 1
+        echo(
+            f"note: required attribute{'' if one else 's'} {', '.join(missing)} "
+            f"{'has' if one else 'have'} no column yet: fill in the line{'' if one else 's'} "
+            f"marked '{_NO_COLUMN}' before converting",
+            err=to_stdout,
+        )
+
+
+def _check_target(target: Path, paths: list[Path], force: bool) -> None:
+    """One line, exit 2, when the job file cannot or must not be written at ``target``."""
     if target.is_dir():
         raise BadUsage(f"cannot write {target}: is a directory")
     existing = next(parent for parent in target.absolute().parents if parent.exists())
@@ -60,22 +158,6 @@ def init_command(sources: tuple[str, ...], output: str, ident: str, force: bool)
             )
     if target.exists() and not force:
         raise BadUsage(f"{target} already exists (use --force to overwrite it)")
-    with user_errors(usage=(ExtractError,)):
-        text = starter_job(paths, target.absolute(), name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(target) as stream:
-            stream.write(text)
-    click.echo(
-        f"wrote {target}: review the guessed mappings, then try: migrate convert {target} --dry-run"
-    )
-    missing = _unmapped_required(text)
-    if missing:
-        one = len(missing) == 1
-        click.echo(
-            f"note: required attribute{'' if one else 's'} {', '.join(missing)} "
-            f"{'has' if one else 'have'} no column yet: fill in the line{'' if one else 's'} "
-            f"marked '{_NO_COLUMN}' before converting"
-        )
 
 
 def _unmapped_required(text: str) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
@@ -10,10 +9,16 @@ import click
 from migrate.cli._common import (
     BadUsage,
     RunFailed,
+    check_output,
     edn_file,
     file_argument,
     format_option,
+    html_option,
+    output_option,
+    quiet_option,
     user_errors,
+    write_html_report,
+    write_report,
 )
 from migrate.cli.check_images_cmd import validate_image_options, with_image_findings
 from migrate.edn.show import show
@@ -24,6 +29,7 @@ from migrate.marketplace import (
     fetch,
     load_directory,
 )
+from migrate.report import write_validation_report
 from migrate.rules.engine import UnknownRuleCode, parse_codes
 from migrate.rules.findings import Finding, Report, summarise
 from migrate.validate import DEFAULT_MAX_SHOWN, validate_file
@@ -142,6 +148,9 @@ class _Shown(click.ParamType):
     help="Do not report these rule codes (comma-separated, repeatable).",
 )
 @validate_image_options
+@html_option
+@output_option("Write the report here instead of standard output.")
+@quiet_option
 def validate_command(
     file: str,
     output_format: str,
@@ -155,6 +164,9 @@ def validate_command(
     warnings_as_errors: bool,
     select: frozenset[str] | None,
     ignore: frozenset[str] | None,
+    html: str | None,
+    output: str,
+    quiet: bool,
 ) -> None:
     """Check an Intermediary FILE.edn against every rule of the format.
 
@@ -182,8 +194,11 @@ def validate_command(
     if image_options.get("check_images") and image_options.get("allow_private_hosts"):
         # asked for: loopback and private image hosts (tests, intranet staging) are fine
         ignore = frozenset({*(ignore or ()), "url-host-not-public"})
-    progress = _progress if sys.stderr.isatty() else None
-    with user_errors():
+    from migrate.cli.progress import progress_display
+
+    check_output(output)
+    with user_errors(), progress_display("migrate validate", quiet=quiet) as display:
+        task = display.task("checking", "bytes")
         marketplace = None
         if marketplace_dir is not None:
             marketplace = load_directory(marketplace_dir)
@@ -195,22 +210,20 @@ def validate_command(
             ignore=ignore,
             max_shown=max_shown,
             warnings_as_errors=warnings_as_errors,
-            progress=progress,
+            byte_progress=task.update,
             marketplace=marketplace,
         )
-    if progress is not None:
-        click.echo("\r\033[K", nl=False, err=True)
     report = with_image_findings(report, path)  # only with --check-images
-    if output_format == "json":
-        click.echo(report.to_json(max_examples))
+    if html is not None:
+        write_html_report(lambda target: write_validation_report(report, path, target), html)
+    if quiet:
+        pass
+    elif output_format == "json":
+        write_report(report.to_json(max_examples) + "\n", output)
     else:
-        click.echo(render_text(report, max_examples), nl=False)
+        write_report(render_text(report, max_examples), output)
     if not report.valid:
         raise SystemExit(RunFailed.exit_code)
-
-
-def _progress(rows: int) -> None:
-    click.echo(f"\r{rows:,} rows checked", nl=False, err=True)
 
 
 def finding_line(finding: Finding) -> str:

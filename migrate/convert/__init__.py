@@ -9,3 +9,8 @@
 - :mod:`migrate.convert.starter`: the starter job of ``migrate init``;
 - :mod:`migrate.convert.pipeline` and :mod:`migrate.convert.outputs`: the run and its files.
 """
+
+from migrate._callable import make_callable
+
+# `migrate.convert(job)` is the notebook API (migrate.api.convert); this package is that name too.
+make_callable(__name__, "convert")

@@ -7,6 +7,7 @@ nearest real column, instead of failing every row later.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from migrate.convert.job import Job, JobError, RecordSpec, suggest
@@ -25,32 +26,51 @@ def child_columns(columns: list[str], each: str) -> set[str] | None:
 
 def check_columns(job: Job) -> None:
     """Raise :class:`JobError` when a record spec names a column its source does not have."""
-    try:
-        _check(job)
-    except ExtractError as error:
-        # A source that cannot be opened is a configuration problem of the job (exit code 2).
-        raise JobError(str(error)) from None
+    problems = column_problems(job)
+    if problems:
+        where, message = problems[0]
+        raise JobError(f"{job.path}: {where}: {message}" if where else f"{job.path}: {message}")
 
 
-def _check(job: Job) -> None:
+def column_problems(job: Job) -> list[tuple[str, str]]:
+    """``(key path, message)`` for every column the job names that its source does not have.
+
+    A source that cannot be opened is one problem (a configuration problem of the job, exit
+    code 2), worded by the adapter; its records are then not checked.
+    """
     from migrate.extract import open_source
 
-    cache: dict[str, list[str]] = {}
+    problems: list[tuple[str, str]] = []
+    cache: dict[str, list[str] | None] = {}
     child_cache: dict[tuple[str, str], set[str] | None] = {}
     for record in job.records:
         if record.source not in cache:
-            with _closing(open_source(job.sources[record.source])) as source:
-                cache[record.source] = list(source.columns())
+            try:
+                with _closing(open_source(job.sources[record.source])) as source:
+                    cache[record.source] = list(source.columns())
+            except ExtractError as error:
+                cache[record.source] = None
+                # The adapter's message names its file (and line): kept as it is, unless it is
+                # about a key of the job (sources.NAME.KEY), which then gets its position.
+                # Sources on one database that cannot be reached fail alike: said once.
+                problem = _split(job, str(error))
+                if problem not in problems:
+                    problems.append(problem)
         columns = cache[record.source]
+        if columns is None:
+            continue
         available: set[str] | None = set(columns)
         if record.each is not None:
             if record.each not in columns and not any(
                 c.startswith(record.each + ".") for c in columns
             ):
-                raise JobError(
-                    f"{job.path}: {record.where}.each: source {show(record.source)} has no field "
-                    f"{show(record.each)}"
+                problems.append(
+                    (
+                        f"{record.where}.each",
+                        f"source {show(record.source)} has no field {show(record.each)}",
+                    )
                 )
+                continue
             key = (record.source, record.each)
             if key not in child_cache:
                 with _closing(open_source(job.sources[record.source])) as source:
@@ -69,10 +89,32 @@ def _check(job: Job) -> None:
             else:
                 known = available
             if column not in known and not _is_nested(column, known):
-                raise JobError(
-                    f"{job.path}: {_where_of(record, column)}: source {show(record.source)} has no "
-                    f"column {show(column)}{suggest(column, known)}"
+                problems.append(
+                    (
+                        _where_of(record, column),
+                        f"source {show(record.source)} has no column {show(column)}"
+                        f"{suggest(column, known)}",
+                    )
                 )
+    return problems
+
+
+def _split(job: Job, message: str) -> tuple[str, str]:
+    """An adapter's message as ``(key path, message)``.
+
+    Adapters word them ``JOB: sources.NAME.KEY: message`` or ``FILE: problem (sources.NAME.KEY)``.
+    """
+    text = message.removeprefix(f"{job.path}: ")
+    where, sep, rest = text.partition(": ")
+    if sep and where.startswith("sources.") and " " not in where:
+        return where, rest
+    named = _NAMED_KEY.search(text)
+    if named is not None:
+        return named.group(1), text[: named.start()].rstrip()
+    return "", text
+
+
+_NAMED_KEY = re.compile(r" \((sources\.[A-Za-z0-9_.\-]+)\)$")
 
 
 def _is_nested(column: str, known: set[str]) -> bool:

@@ -26,13 +26,15 @@ file (TOML) says where the data is (`[sources.NAME]`), how each row type is made
 job guessed from the sources' columns.
 
 The job is checked before any row is read: an unknown key, a column a source does not have, an
-unknown transform or a bad parameter stops the run with exit code 2 and one line naming the file
-and the key, for example:
+unknown transform or a bad parameter stops the run with exit code 2. Every mistake in the file is
+reported at once (up to 50), one line each with the line and column where it is written, the key
+and the fix when there is a likely one; a TOML syntax error is worded the same way:
 
 ```
-job.toml: records.user.mapping.emial: unknown attribute 'emial' for user (did you mean 'email'?)
-job.toml: records.listing.mapping.price.transform: unknown transform 'mony' (did you mean 'money'?)
-job.toml: records.review.mapping.author: source 'reviews' has no column 'autor_id' (did you mean 'author_id'?)
+job.toml:12:1: records.user.mapping.emial: unknown attribute 'emial' for user (did you mean 'email'?)
+job.toml:31:38: records.listing.mapping.price.transform: unknown transform 'mony' (did you mean 'money'?)
+job.toml:58:1: records.review.mapping.author: source 'reviews' has no column 'autor_id' (did you mean 'author_id'?)
+job.toml:60:14: not valid TOML: expected ']' at the end of a table declaration
 ```
 """
 

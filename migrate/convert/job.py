@@ -2,10 +2,11 @@
 
 A job is TOML. :func:`load_job` reads it, checks every key against :data:`KEYS` and the
 Intermediary schema (``schemas.load()``), compiles the transforms, and checks that every column
-it names exists in its source -- all before any row is read. Any mistake raises
-:class:`JobError` with one line naming the job file and the key, for example::
+it names exists in its source -- all before any row is read. Mistakes are collected, not raised
+one by one: :class:`JobError` lists every one found (up to :data:`MAX_PROBLEMS`), each a line with
+its position in the file (:mod:`migrate.convert.toml_positions`), for example::
 
-    job.toml: records.user.mapping.emial: unknown attribute 'emial' for user (did you mean 'email'?)
+    job.toml:12:1: records.user.mapping.emial: unknown attribute 'emial' for user (did you mean 'email'?)
 
 The result is an immutable :class:`Job`; :mod:`migrate.convert.mapping` turns its record specs
 into mappers. ``docs/job-file.md`` documents every key (its reference part is generated from
@@ -14,12 +15,14 @@ into mappers. ``docs/job-file.md`` documents every key (its reference part is ge
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import re
 import string
 import sys
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
@@ -38,9 +41,52 @@ from migrate.edn.values import Keyword, is_legal_name_part
 from migrate.errors import ConfigError
 from migrate.schemas import Attribute, RowType
 
+#: How many mistakes one load reports at most (the rest are counted in a last line).
+MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class JobProblem:
+    """One mistake in a job file: where it is (file, line, column, key path) and what is wrong."""
+
+    file: str
+    line: int | None
+    column: int | None
+    where: str
+    message: str
+    verbatim: bool = False  # the message names its own place (a data file's line): as it is
+
+    def __str__(self) -> str:
+        if self.verbatim:
+            return self.message
+        at = f"{self.file}:{self.line}:{self.column}" if self.line is not None else self.file
+        return f"{at}: {self.where}: {self.message}" if self.where else f"{at}: {self.message}"
+
 
 class JobError(ConfigError):
-    """The job file is wrong; the message is one line naming the file and the key."""
+    """The job file is wrong: every mistake found, each one line ``FILE:LINE:COL: key: message``.
+
+    ``problems`` lists them (:class:`JobProblem`); ``str(error)`` is their lines joined by
+    newlines, and ``lines`` the same as a list (what the command line prints, one per line).
+    """
+
+    def __init__(self, message: str, problems: tuple[JobProblem, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+    @property
+    def lines(self) -> list[str]:
+        """One line per mistake (a last line says how many more were not listed)."""
+        return self.message.split("\n")
+
+    @classmethod
+    def of(cls, problems: list[JobProblem], omitted: int = 0) -> JobError:
+        """The error for ``problems`` (at least one), in file order."""
+        ordered = sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
+        lines = [str(problem) for problem in ordered]
+        if omitted:
+            lines.append(f"{ordered[0].file}: {omitted} more mistakes not shown")
+        return cls("\n".join(lines), tuple(ordered))
 
 
 # Every key a job file may hold, with a one-line meaning and an example (used for "did you mean"
@@ -304,33 +350,99 @@ class Job:
 # Loading -----------------------------------------------------------------------------------------
 
 
-def load_job(path: str | Path, *, check_sources: bool = True) -> Job:
-    """Read and check the job file at ``path``.
+def load_job(
+    source: str | Path | Mapping[str, Any],
+    *,
+    check_sources: bool = True,
+    base_dir: str | Path | None = None,
+    name: str = "<job>",
+) -> Job:
+    """Read and check a job: a job file's path, TOML text, or an already parsed table.
+
+    A :class:`~pathlib.Path` (or a string naming an existing file) is read as a job file; any
+    other string is TOML text, and a mapping is the job's table itself (what ``tomllib`` would
+    give). Relative paths inside the job are relative to the job file's folder, else to
+    ``base_dir`` (default: the current folder); ``name`` is how messages name such a job.
 
     With ``check_sources`` (the default) every source is opened to compare the columns the job
     names with the columns it has (``Source.columns()``: a header or the first record, cheap).
-    Raises :class:`JobError` naming the file and key for any mistake.
+    Raises :class:`JobError` listing every mistake found (up to :data:`MAX_PROBLEMS`), each with
+    its line and column in the file.
     """
-    path = Path(path)
+    if isinstance(source, Mapping):
+        raw, path, text, label = dict(source), _virtual_path(base_dir, name), None, name
+    elif isinstance(source, Path) or _names_a_file(source):
+        path = Path(source)
+        raw, text = _read_job_file(path)
+        label = str(path)
+    else:
+        path, text, label = _virtual_path(base_dir, name), source, name
+        raw = _parse_toml(text, label)
+    loader = _Loader(path, label, text)
+    job = loader.job(raw)
+    if check_sources and loader.columns_job is not None:
+        from migrate.convert.columns import column_problems
+
+        for where, message in column_problems(loader.columns_job):
+            loader.problem(where, message)
+    loader.raise_problems()
+    assert job is not None  # no problems: the loader made a job
+    return job
+
+
+def _names_a_file(source: str) -> bool:
+    """True when ``source`` is a path rather than TOML text (TOML text has a newline or '=')."""
+    return "\n" not in source and "=" not in source
+
+
+def _virtual_path(base_dir: str | Path | None, name: str) -> Path:
+    """Where a job without a file would be: relative paths in it resolve from ``base_dir``."""
+    return Path(base_dir if base_dir is not None else Path.cwd()).absolute() / name
+
+
+def _read_job_file(path: Path) -> tuple[dict[str, Any], str]:
     label = str(path)
     try:
-        with path.open("rb") as stream:
-            raw = tomllib.load(stream)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise JobError(f"{label}: no such job file") from None
+    except IsADirectoryError:
+        raise JobError(f"{label}: is a directory, not a job file") from None
     except OSError as error:
         raise JobError(f"{label}: cannot read the job file ({error.strerror})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise JobError(f"{label}: not valid TOML ({error})") from None
-    except UnicodeDecodeError:
-        raise JobError(f"{label}: not valid TOML (the file is not UTF-8)") from None
-    loader = _Loader(path, label)
-    job = loader.job(raw)
-    if check_sources:
-        from migrate.convert.columns import check_columns
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, column = _line_column(data[: error.start].decode("utf-8", "replace"))
+        raise JobError(
+            f"{label}:{line}:{column}: not valid TOML: the file is not UTF-8 text"
+        ) from None
+    return _parse_toml(text, label), text
 
-        check_columns(job)
-    return job
+
+_TOML_POSITION = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$", re.S)
+
+
+def _parse_toml(text: str, label: str) -> dict[str, Any]:
+    """``tomllib.loads(text)``; a syntax error becomes ``FILE:LINE:COL: not valid TOML: …``."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        match = _TOML_POSITION.match(message)
+        if match is None:  # "at end of document" and the like
+            line, column = _line_column(text)
+            reason = message.split(" (at ", 1)[0]
+        else:
+            reason, line, column = match.group(1), int(match.group(2)), int(match.group(3))
+        reason = reason[:1].lower() + reason[1:]
+        raise JobError(f"{label}:{line}:{column}: not valid TOML: {reason}") from None
+
+
+def _line_column(text: str) -> tuple[int, int]:
+    """Line and column just after ``text`` (where the next character would be)."""
+    line = text.count("\n") + 1
+    return line, len(text) - (text.rfind("\n") + 1) + 1
 
 
 def template_fields(template: str) -> list[str]:
@@ -344,23 +456,93 @@ def suggest(word: str, choices: Any) -> str:
     return f" (did you mean {show(close[0])}?)" if close else ""
 
 
+class _Mistake(JobError):
+    """One mistake, raised inside the loader and collected by :meth:`_Loader.collect`."""
+
+    def __init__(self, label: str, where: str, message: str) -> None:
+        super().__init__(f"{label}: {where}: {message}" if where else f"{label}: {message}")
+        self.where = where
+        self.detail = message
+
+
+# "<job file>: <key path>: <message>", as the source and geocode parsers word their errors
+_WHERE_MESSAGE = re.compile(r"([A-Za-z0-9_\-]+(?:\[\d+\])*(?:\.[A-Za-z0-9_\-\[\]]+)*): (.*)", re.S)
+
+
 class _Loader:
-    def __init__(self, path: Path, label: str) -> None:
+    """Checks a parsed job table; collects every mistake (:meth:`collect`), with positions."""
+
+    def __init__(self, path: Path, label: str, text: str | None = None) -> None:
         self.path = path
         self.label = label
         self.schema = schemas.load()
+        self.text = text
+        self._positions: Any = None
+        self.problems: list[JobProblem] = []
+        self.omitted = 0
+        self.failed_sources: set[str] = set()  # sources with a mistake of their own
+        self.partial_records: list[RecordSpec] = []  # specs with mistakes, for the column check
+        self.columns_job: Job | None = None  # what the column check runs on
 
     def error(self, where: str, message: str) -> JobError:
-        return JobError(
-            f"{self.label}: {where}: {message}" if where else f"{self.label}: {message}"
-        )
+        return _Mistake(self.label, where, message)
+
+    # collecting mistakes
+
+    def problem(self, where: str, message: str) -> None:
+        """Record one mistake, with the line and column of ``where`` in the file's text."""
+        if len(self.problems) >= MAX_PROBLEMS:
+            self.omitted += 1
+            return
+        if not where:  # a source's own error, naming its file (and line): shown as it is
+            self.problems.append(JobProblem(self.label, None, None, "", message, verbatim=True))
+            return
+        position = self._position(where)
+        line, column = position if position is not None else (None, None)
+        if self.text is not None and position is None and where:
+            line, column = 1, 1  # a key missing from the top level: the file's start
+        self.problems.append(JobProblem(self.label, line, column, where, message))
+
+    def _position(self, where: str) -> tuple[int, int] | None:
+        if self.text is None or not where:
+            return None
+        if self._positions is None:
+            from migrate.convert.toml_positions import TomlPositions
+
+            self._positions = TomlPositions(self.text)
+        found: tuple[int, int] | None = self._positions.of_where(where)
+        return found
+
+    @contextlib.contextmanager
+    def collect(self) -> Iterator[None]:
+        """Record a mistake raised in the block, then go on with the next part of the job."""
+        try:
+            yield
+        except _Mistake as mistake:
+            self.problem(mistake.where, mistake.detail)
+        except ConfigError as error:  # worded by the source or geocode parsers
+            self._record_message(str(error))
+
+    def _record_message(self, message: str) -> None:
+        text = message.removeprefix(f"{self.label}: ").removeprefix(f"{self.path}: ")
+        match = _WHERE_MESSAGE.fullmatch(text)
+        if match is not None:
+            self.problem(match.group(1), match.group(2))
+        else:
+            self.problem("", f"{self.label}: {text}")
+
+    def raise_problems(self) -> None:
+        """Raise :class:`JobError` listing every mistake recorded, if any."""
+        if self.problems:
+            raise JobError.of(self.problems, self.omitted)
 
     def check_keys(self, table: Mapping[str, Any], group: str, where: str) -> None:
+        """Record each unknown key of ``table`` (the others are still checked)."""
         allowed = KEYS[group]
         for key in table:
             if key not in allowed:
                 prefix = f"{where}.{key}" if where else key
-                raise self.error(prefix, f"unknown key{suggest(key, allowed)}")
+                self.problem(prefix, f"unknown key{suggest(key, allowed)}")
 
     def table(self, raw: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
         value = raw.get(key, {})
@@ -382,28 +564,39 @@ class _Loader:
 
     # top level
 
-    def job(self, raw: dict[str, Any]) -> Job:
+    def job(self, raw: dict[str, Any]) -> Job | None:
+        """The job, or ``None`` when some part could not be read (the mistakes are recorded)."""
         self.check_keys(raw, "", "")
-        ident = raw.get("ident")
-        if ident is None:
-            raise self.error("ident", 'missing (the marketplace ident, e.g. ident = "my-market")')
-        if not isinstance(ident, str) or not is_legal_name_part(ident.lstrip(":")):
-            raise self.error("ident", f"{show(ident)} is not a legal keyword name")
-        ident = ident.lstrip(":")
-        output = self.output(self.table(raw, "output", "output"), ident)
-        defaults = self.defaults(self.table(raw, "defaults", "defaults"))
-        sources = self.sources(self.table(raw, "sources", "sources"))
-        records = self.records(self.table(raw, "records", "records"), sources, defaults)
+        ident = "job"  # stands in for a bad ident while the rest is checked
+        with self.collect():
+            ident = self.ident(raw.get("ident"))
+        output = defaults = None
+        with self.collect():
+            output = self.output(self.table(raw, "output", "output"), ident)
+        with self.collect():
+            defaults = self.defaults(self.table(raw, "defaults", "defaults"))
+        sources: dict[str, Any] = {}
+        with self.collect():
+            sources = self.sources(self.table(raw, "sources", "sources"))
+        records: tuple[RecordSpec, ...] = ()
+        with self.collect():
+            records = self.records(
+                self.table(raw, "records", "records"), sources, defaults or Defaults()
+            )
         geocode_table = raw.get("geocode")
         geocode = None
-        if geocode_table is not None:
-            if not isinstance(geocode_table, dict):
-                raise self.error("geocode", "expected a table")
-            geocode = self.geocode(geocode_table)
+        with self.collect():
+            if geocode_table is not None:
+                if not isinstance(geocode_table, dict):
+                    raise self.error("geocode", "expected a table")
+                geocode = self.geocode(geocode_table)
         marketplace = None
-        if "marketplace" in raw:
-            marketplace = self.marketplace(self.table(raw, "marketplace", "marketplace"))
-        return Job(
+        with self.collect():
+            if "marketplace" in raw:
+                marketplace = self.marketplace(self.table(raw, "marketplace", "marketplace"))
+        if output is None or defaults is None:
+            return None
+        job = Job(
             path=self.path,
             ident=ident,
             output=output,
@@ -415,6 +608,15 @@ class _Loader:
             images=self.images(raw.get("images")),
             marketplace=marketplace,
         )
+        self.columns_job = replace(job, records=(*records, *self.partial_records))
+        return job if not self.problems else None
+
+    def ident(self, ident: Any) -> str:
+        if ident is None:
+            raise self.error("ident", 'missing (the marketplace ident, e.g. ident = "my-market")')
+        if not isinstance(ident, str) or not is_legal_name_part(ident.lstrip(":")):
+            raise self.error("ident", f"{show(ident)} is not a legal keyword name")
+        return ident.lstrip(":")
 
     def marketplace(self, table: dict[str, Any]) -> Any:
         from migrate.marketplace import MarketplaceError, load_directory
@@ -443,14 +645,19 @@ class _Loader:
 
     def defaults(self, table: dict[str, Any]) -> Defaults:
         self.check_keys(table, "defaults", "defaults")
-        currency = self.string(table, "currency", "defaults.currency")
-        if currency is not None and currency not in KNOWN_CURRENCIES:
-            raise self.error("defaults.currency", f"unknown currency {show(currency)}")
-        timezone = self.string(table, "timezone", "defaults.timezone", "UTC")
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise self.error("defaults.timezone", f"unknown time zone {show(timezone)}") from None
+        currency = timezone = None
+        with self.collect():
+            currency = self.string(table, "currency", "defaults.currency")
+            if currency is not None and currency not in KNOWN_CURRENCIES:
+                raise self.error("defaults.currency", f"unknown currency {show(currency)}")
+        with self.collect():
+            timezone = self.string(table, "timezone", "defaults.timezone", "UTC")
+            try:
+                ZoneInfo(timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise self.error(
+                    "defaults.timezone", f"unknown time zone {show(timezone)}"
+                ) from None
         roles = table.get("roles", ["customer", "provider"])
         allowed = self.schema.row_type("user").by_key[Keyword("im.user/role")].values
         if not isinstance(roles, list) or not roles:
@@ -462,6 +669,8 @@ class _Loader:
                 names = ", ".join(value.name for value in allowed)
                 raise self.error("defaults.roles", f"unknown role {show(role)} (roles: {names})")
             role_keywords.append(keyword)
+        if timezone is None:  # recorded above; the default stands in while the rest is checked
+            timezone = "UTC"
         return Defaults(
             currency=currency,
             timezone=timezone,
@@ -479,9 +688,12 @@ class _Loader:
 
         specs = {}
         for name, source_table in table.items():
-            if not isinstance(source_table, dict):
-                raise self.error(f"sources.{name}", "expected a table")
-            specs[name] = SourceSpec.from_table(name, source_table, self.path)
+            self.failed_sources.add(name)  # until it reads
+            with self.collect():
+                if not isinstance(source_table, dict):
+                    raise self.error(f"sources.{name}", "expected a table")
+                specs[name] = SourceSpec.from_table(name, source_table, self.path)
+                self.failed_sources.discard(name)
         return specs
 
     def images(self, table: Any) -> Any:
@@ -503,28 +715,31 @@ class _Loader:
     def records(
         self, table: dict[str, Any], sources: dict[str, Any], defaults: Defaults
     ) -> tuple[RecordSpec, ...]:
-        specs = []
-        for type_name, entry in table.items():
-            if type_name not in self.schema.by_name:
-                raise self.error(
-                    f"records.{type_name}",
-                    f"unknown row type{suggest(type_name, self.schema.by_name)} "
-                    f"(types: {', '.join(self.schema.by_name)})",
-                )
-            row_type = self.schema.row_type(type_name)
-            if isinstance(entry, dict):
-                specs.append(
-                    self.record(entry, row_type, f"records.{type_name}", sources, defaults)
-                )
-            elif isinstance(entry, list) and all(isinstance(item, dict) for item in entry):
-                for index, item in enumerate(entry):
-                    where = f"records.{type_name}[{index}]"
-                    specs.append(self.record(item, row_type, where, sources, defaults))
-            else:
-                raise self.error(f"records.{type_name}", "expected a table or an array of tables")
-        if not specs:
+        specs: list[RecordSpec | None] = []
+        if not table:
             raise self.error("records", "no records to convert (add a [records.user] table)")
-        return tuple(specs)
+        for type_name, entry in table.items():
+            with self.collect():
+                if type_name not in self.schema.by_name:
+                    raise self.error(
+                        f"records.{type_name}",
+                        f"unknown row type{suggest(type_name, self.schema.by_name)} "
+                        f"(types: {', '.join(self.schema.by_name)})",
+                    )
+                row_type = self.schema.row_type(type_name)
+                if isinstance(entry, dict):
+                    specs.append(
+                        self.record(entry, row_type, f"records.{type_name}", sources, defaults)
+                    )
+                elif isinstance(entry, list) and all(isinstance(item, dict) for item in entry):
+                    for index, item in enumerate(entry):
+                        where = f"records.{type_name}[{index}]"
+                        specs.append(self.record(item, row_type, where, sources, defaults))
+                else:
+                    raise self.error(
+                        f"records.{type_name}", "expected a table or an array of tables"
+                    )
+        return tuple(spec for spec in specs if spec is not None)
 
     def record(
         self,
@@ -533,71 +748,105 @@ class _Loader:
         where: str,
         sources: dict[str, Any],
         defaults: Defaults,
-    ) -> RecordSpec:
+    ) -> RecordSpec | None:
+        """The record spec, or ``None`` when it has mistakes (each one recorded)."""
+        before = len(self.problems) + self.omitted
         tables_of_type = extended_tables(row_type)
         for key in table:
             if key not in KEYS["record"] and key not in tables_of_type:
                 choices = [*KEYS["record"], *tables_of_type]
-                raise self.error(f"{where}.{key}", f"unknown key{suggest(key, choices)}")
+                self.problem(f"{where}.{key}", f"unknown key{suggest(key, choices)}")
         source = table.get("source")
-        if source is None:
-            raise self.error(f"{where}.source", "missing (name one of the [sources] tables)")
-        if source not in sources:
-            known = ", ".join(sources) or "none defined"
-            raise self.error(
-                f"{where}.source",
-                f"unknown source {show(source)}{suggest(str(source), sources)} (sources: {known})",
-            )
-        each = self.string(table, "each", f"{where}.each")
-        if "id" not in table:
-            raise self.error(f"{where}.id", "missing (the column holding the source id)")
+        with self.collect():
+            if source is None:
+                raise self.error(f"{where}.source", "missing (name one of the [sources] tables)")
+            if source not in sources and source not in self.failed_sources:
+                known = ", ".join(sources) or "none defined"
+                raise self.error(
+                    f"{where}.source",
+                    f"unknown source {show(source)}{suggest(str(source), sources)} (sources: {known})",
+                )
+        each = None
+        with self.collect():
+            each = self.string(table, "each", f"{where}.each")
         context = defaults.transform_context
-        id_spec = self.value(table["id"], f"{where}.id", context)
+        id_spec = None
+        with self.collect():
+            if "id" not in table:
+                raise self.error(f"{where}.id", "missing (the column holding the source id)")
+            id_spec = self.value(table["id"], f"{where}.id", context)
         mapping = table.get("mapping", {})
         if not isinstance(mapping, dict):
-            raise self.error(f"{where}.mapping", "expected a table")
+            self.problem(f"{where}.mapping", "expected a table")
+            mapping = {}
         names = mapping_names(row_type)
         attributes = []
         seen: dict[tuple[Keyword, ...], str] = {}
+        unknown_attributes = 0
         for key, spec in mapping.items():
-            key_where = f"{where}.mapping.{key}"
-            path = names.get(key)
-            extended_name = next(
-                (
-                    name
-                    for name, json_path in tables_of_type.items()
-                    if key in _leaf_names(json_path)
-                ),
-                None,
-            )
-            if path is None and extended_name is not None:
-                raise self.error(
-                    key_where,
-                    f"{key} is extended data; map it in a [{where}.{extended_name}] table",
+            with self.collect():
+                key_where = f"{where}.mapping.{key}"
+                path = names.get(key)
+                extended_name = next(
+                    (
+                        name
+                        for name, json_path in tables_of_type.items()
+                        if key in _leaf_names(json_path)
+                    ),
+                    None,
                 )
-            if path is None:
-                raise self.error(
-                    key_where,
-                    f"unknown attribute {show(key)} for {row_type.name}{suggest(key, names)}",
-                )
-            if path in seen:
-                raise self.error(key_where, f"maps the same attribute as {show(seen[path])}")
-            seen[path] = key
-            attributes.append(self.attribute(spec, path, row_type, key_where, context))
+                if path is None and extended_name is not None:
+                    raise self.error(
+                        key_where,
+                        f"{key} is extended data; map it in a [{where}.{extended_name}] table",
+                    )
+                if path is None:
+                    unknown_attributes += 1
+                    raise self.error(
+                        key_where,
+                        f"unknown attribute {show(key)} for {row_type.name}{suggest(key, names)}",
+                    )
+                if path in seen:
+                    raise self.error(key_where, f"maps the same attribute as {show(seen[path])}")
+                seen[path] = key  # mapped, even if its spec is wrong: not "required, not mapped"
+                if attribute_at(row_type, path).kind == "map":
+                    unknown_attributes += 1  # its attributes are what is missing, said once
+                attributes.append(self.attribute(spec, path, row_type, key_where, context))
         extended = []
         for table_name, attribute_path in tables_of_type.items():
             if table_name in table:
-                extended.append(
-                    self.extended(
-                        table[table_name], attribute_path, f"{where}.{table_name}", context
+                with self.collect():
+                    extended.append(
+                        self.extended(
+                            table[table_name], attribute_path, f"{where}.{table_name}", context
+                        )
                     )
-                )
         function = None
-        function_name = self.string(table, "function", f"{where}.function")
-        if function_name is not None:
-            function = self.function(function_name, f"{where}.function")
-        else:
-            self.check_required(row_type, set(seen), where)
+        function_name = None
+        with self.collect():
+            function_name = self.string(table, "function", f"{where}.function")
+            if function_name is not None:
+                function = self.function(function_name, f"{where}.function")
+        # A misspelt attribute is most likely the required one missing: one message, not two.
+        if function_name is None and "function" not in table and not unknown_attributes:
+            with self.collect():
+                self.check_required(row_type, set(seen), where)
+        if id_spec is None or source not in sources:
+            return None
+        if len(self.problems) + self.omitted > before:
+            # Kept aside, without its wrong parts, only to check its columns in the same pass.
+            self.partial_records.append(
+                RecordSpec(
+                    where=where,
+                    record_type=row_type.name,
+                    source=source,
+                    id=id_spec,
+                    each=each,
+                    attributes=tuple(attributes),
+                    extended=tuple(extended),
+                )
+            )
+            return None
         return RecordSpec(
             where=where,
             record_type=row_type.name,
@@ -625,7 +874,7 @@ class _Loader:
             for path in paths:
                 leaf = attribute_at(row_type, path)
                 if leaf.required and path not in mapped and path not in provided:
-                    raise self.error(
+                    self.problem(
                         f"{where}.mapping",
                         f"required attribute {show(leaf.key.name)} ({leaf.key.text}) is not mapped",
                     )

@@ -48,6 +48,7 @@ from migrate.convert.transforms import (
 )
 from migrate.edn.show import show
 from migrate.edn.values import Keyword, Location, Money, Ref, Row, keyword_problem
+from migrate.errors import note_where
 from migrate.extract.paths import get_path
 from migrate.schemas import Attribute, RowType
 
@@ -201,6 +202,9 @@ class Mapper:
             )
         except AliasCollision as collision:
             return Rejection(self.record_type, source_id, origin, "alias-collision", str(collision))
+        except Exception as error:  # a bug, or a job function's: name the row for the report
+            note_where(error, f"{origin}, {self.spec.where}")
+            raise
         row = Row(
             self.id_attr,
             import_id(self.job.ident, self.record_type, source_id),
@@ -617,7 +621,8 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(key): _json_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_value(item) for item in value]
+        # a tuple: edn vectors are tuples, and the rules take only those as JSON arrays
+        return tuple(_json_value(item) for item in value)
     return str(value)
 
 

@@ -199,48 +199,27 @@ def read_rejects(path: Path) -> list[dict[str, str]]:
 
 
 def summary_table(report: ConvertReport) -> str:
-    """A fixed-width text table of counts per type and the top rules, for the terminal."""
-    header = ("type", "read", "written", "rejected", "warnings")
-    rows = [
-        (
-            name,
-            str(counts.read),
-            str(counts.written),
-            str(counts.rejected_total),
-            str(counts.warnings_total),
-        )
-        for name, counts in report.types.items()
-    ]
-    rows.append(
-        ("total", str(report.read), str(report.written), str(report.rejected), str(report.warnings))
+    """Counts per row type with a total (:func:`migrate.format.table`), then the rules by count."""
+    from migrate.format import number, table
+
+    text = table(
+        ["type", "read", "written", "rejected", "warnings"],
+        [
+            [name, c.read, c.written, c.rejected_total, c.warnings_total]
+            for name, c in report.types.items()
+        ],
+        footer=["total", report.read, report.written, report.rejected, report.warnings],
     )
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-
-    def render(row: tuple[str, ...]) -> str:
-        cells = [row[0].ljust(widths[0])]
-        cells += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
-        return "  ".join(cells).rstrip()
-
-    lines = [render(header), render(tuple("-" * width for width in widths))]
-    lines += [render(row) for row in rows[:-1]]
-    lines.append(render(tuple("-" * width for width in widths)))
-    lines.append(render(rows[-1]))
-
     rejected: Counter[str] = Counter()
     warned: Counter[str] = Counter()
     for counts in report.types.values():
         rejected.update(counts.rejected)
         warned.update(counts.warnings)
-    if rejected:
-        lines.append("rejected by rule: " + _by_rule(rejected))
-    if warned:
-        lines.append("warnings by rule: " + _by_rule(warned))
-    return "\n".join(lines)
-
-
-def _by_rule(counts: Counter[str]) -> str:
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return ", ".join(f"{code} {count}" for code, count in ordered)
+    for label, by_rule in (("rejected by rule", rejected), ("warnings by rule", warned)):
+        if by_rule:
+            ordered = sorted(by_rule.items(), key=lambda item: (-item[1], item[0]))
+            text += f"\n{label}: " + ", ".join(f"{code} {number(n)}" for code, n in ordered)
+    return text
 
 
 def outputs_line(report: ConvertReport) -> str:

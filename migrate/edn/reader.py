@@ -24,7 +24,7 @@ import os
 import re
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from migrate.edn._parse import (
     MAX_DEPTH,
@@ -162,7 +162,7 @@ class DocumentReader:
 
     def __init__(
         self,
-        source: str | os.PathLike[str] | TextIO,
+        source: str | os.PathLike[str] | TextIO | IO[bytes],
         filename: str | None = None,
         chunk_size: int = 1 << 20,
         *,

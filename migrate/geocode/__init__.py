@@ -4,15 +4,24 @@ Offline by default, with the GeoNames gazetteer (:mod:`migrate.geocode.gazetteer
 geocoder on request (:mod:`migrate.geocode.providers`), through a persistent SQLite cache
 (:mod:`migrate.geocode.cache`). :mod:`migrate.geocode.stage` is the step ``migrate convert`` runs
 on each listing, :mod:`migrate.geocode.fill` the library behind ``migrate geocode``.
+
+The names below are loaded on first use, so importing a submodule (the cache's default path
+for ``--help``) does not load the providers.
 """
 
-from migrate.geocode.stage import (
-    GeocodeConfig,
-    GeocodeOutcome,
-    GeocodeResult,
-    GeocodeStage,
-    parse_geocode_config,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from migrate.geocode.stage import (
+        GeocodeConfig,
+        GeocodeOutcome,
+        GeocodeResult,
+        GeocodeStage,
+        parse_geocode_config,
+    )
 
 __all__ = [
     "GeocodeConfig",
@@ -21,3 +30,9 @@ __all__ = [
     "GeocodeStage",
     "parse_geocode_config",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return getattr(importlib.import_module("migrate.geocode.stage"), name)
+    raise AttributeError(f"module 'migrate.geocode' has no attribute {name!r}")

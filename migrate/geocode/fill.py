@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from migrate import schemas
-from migrate.edn.errors import RowShapeError
+from migrate.edn.errors import EdnSyntaxError, RowShapeError
 from migrate.edn.reader import DocumentReader, Entry
 from migrate.edn.rows import not_a_document, row_from_value
 from migrate.edn.values import Keyword, Row
@@ -30,7 +30,8 @@ _LOCATION = schemas.key("im.listing/location")
 BATCH = 256
 """Rows read ahead so a provider that allows it can geocode their addresses in parallel."""
 
-Progress = Callable[[int], None]
+#: ``progress(report)`` after each listing: the report counts what was looked up so far.
+Progress = Callable[[GeocodeReport], None]
 
 
 class FillError(MigrateError):
@@ -101,11 +102,11 @@ def fill_file(
             for entry, row in zip(batch, listings, strict=True):
                 if row is not None:
                     stage.apply(row)
+                    if progress is not None:
+                        progress(report)
                 target.write(dumps(entry.value))
                 target.write("\n")
                 report.rows += 1
-            if progress is not None:
-                progress(report.rows)
         header = reader.header
         problem = not_a_document(header, source)
         if problem is not None:
@@ -128,6 +129,26 @@ def fill_file(
         writer.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def addresses_to_look_up(source: str | os.PathLike[str], stage: GeocodeStage) -> int:
+    """How many listings of ``source`` have an address and no location: the geocoding to do.
+
+    A quick pass (reading is far faster than any geocoder) that gives progress its total; a
+    file that does not read is left to :func:`fill_file` to report.
+    """
+    found = 0
+    try:
+        for batch in _batches(DocumentReader(source)):
+            found += sum(1 for _ in _addresses_to_find(stage, _listings(batch, _NotRows())))
+    except (EdnSyntaxError, MigrateError, OSError, ValueError):
+        pass  # fill_file reports it, with its position
+    return found
+
+
+def looked_up(report: GeocodeReport) -> int:
+    """Listings whose address has been geocoded so far (found or not)."""
+    return report.listings - report.kept - report.no_address
 
 
 def _batches(reader: DocumentReader) -> Iterator[list[Entry]]:

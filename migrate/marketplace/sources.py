@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # httpx is imported when fetching: `migrate validate` starts without it
     import httpx
 
+from migrate.edn.show import escape_text
 from migrate.marketplace.config import (
     ASSETS,
     MarketplaceConfig,
@@ -38,8 +39,9 @@ DEFAULT_TIMEOUT = 10.0
 def load_directory(directory: str | os.PathLike[str]) -> MarketplaceConfig:
     """The configuration in the asset files under ``directory`` (any subset of them)."""
     root = Path(directory)
+    shown = escape_text(str(root))  # a path from a job file or the command line: shown safe
     if not root.is_dir():
-        raise MarketplaceError(f"{root}: no such directory (the marketplace's asset files)")
+        raise MarketplaceError(f"{shown}: no such directory (the marketplace's asset files)")
     documents: dict[str, Any] = {}
     for name, asset in ASSETS.items():
         for candidate in (root / asset, root / Path(asset).name):
@@ -52,8 +54,8 @@ def load_directory(directory: str | os.PathLike[str]) -> MarketplaceConfig:
                 break
     if not documents:
         names = ", ".join(ASSETS.values())
-        raise MarketplaceError(f"{root}: holds none of the marketplace asset files ({names})")
-    return parse_assets(documents, str(root))
+        raise MarketplaceError(f"{shown}: holds none of the marketplace asset files ({names})")
+    return parse_assets(documents, shown)
 
 
 def mask(client_id: str) -> str:
