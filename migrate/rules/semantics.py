@@ -167,15 +167,26 @@ def listing_address_missing(row: Row, row_type: RowType, context: Context) -> It
     for key in context.schema.listing_address_path:
         value = _get(value, key)
     if value is None or (isinstance(value, str) and not value.strip()):
-        where = ".".join(context.schema.listing_address_path)
-        return (
-            (
-                f"listing has {LISTING_LOCATION!r} but no {LISTING_PUBLIC_DATA!r} {where}: "
-                "the web template shows the address beside the map",
-                (1, LISTING_LOCATION),
-            ),
+        return _ADDRESS_MISSING.get(context.schema.listing_address_path) or _address_missing(
+            context.schema.listing_address_path
         )
     return ()
+
+
+# The finding is the same on every listing it is about (a file may have it on all of them).
+_ADDRESS_MISSING: dict[tuple[str, ...], tuple[Message, ...]] = {}
+
+
+def _address_missing(path: tuple[str, ...]) -> tuple[Message, ...]:
+    where = ".".join(path)
+    found = _ADDRESS_MISSING[path] = (
+        (
+            f"listing has {LISTING_LOCATION!r} but no {LISTING_PUBLIC_DATA!r} {where}: "
+            "the web template shows the address beside the map",
+            (1, LISTING_LOCATION),
+        ),
+    )
+    return found
 
 
 USER_PROFILE = schemas.key("im.user/profile")
