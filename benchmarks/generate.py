@@ -49,8 +49,10 @@ def _str(text: str) -> str:
 
 
 class _Generator:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, listing_warnings: bool = False) -> None:
         self.rng = random.Random(seed)
+        # every listing without publicData.location.address: a listing-address-missing warning
+        self.listing_warnings = listing_warnings
 
     def uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -66,6 +68,11 @@ class _Generator:
             f'#inst "{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}'
             f'.{millis:03d}{offset}"'
         )
+
+    def review_inst(self) -> str:
+        """An instant in 2024: after every user and listing (2015-2023), as a review is."""
+        text = self.inst()
+        return '#inst "2024' + text[len('#inst "2015') :]
 
     def text(self, words: int) -> str:
         rng = self.rng
@@ -124,9 +131,11 @@ class _Generator:
             author = user_alias if index == 0 else f'[:im.user/id #uuid "{user_id}"]'
             lat = round(rng.uniform(-80, 80), 6)
             lng = round(rng.uniform(-179, 179), 6)
+            address = _str(rng.choice(CITIES) + ", Main st. 1")
+            place = f"{{:city {address}}}" if self.listing_warnings else f"{{:address {address}}}"
             public = (
                 f'{{:listingType "rent" :transactionProcessAlias "default-booking/release-1"'
-                f' :unitType "day" :location {{:address {_str(rng.choice(CITIES) + ", Main st. 1")}}}'
+                f' :unitType "day" :location {place}'
                 f' :amenities ["sauna" "pool"] :size {rng.randint(10, 500)} :heated false}}'
             )
             rows.append(
@@ -164,7 +173,7 @@ class _Generator:
                 f"  :rating {rng.randint(1, 5)}\n"
                 f"  :type :review.type/ofProvider\n"
                 f"  :state :review.state/public\n"
-                f"  :createdAt {self.inst()}\n"
+                f"  :createdAt {self.review_inst()}\n"
                 f"  :author #im/ref {other}\n"
                 f"  :subject #im/ref {user_alias}\n"
                 f"  :listing #im/ref {listing_aliases[0]}}}]"
@@ -175,22 +184,30 @@ class _Generator:
                 f"  :rating 5\n"
                 f"  :type :review.type/ofCustomer\n"
                 f"  :state :review.state/pending\n"
-                f"  :createdAt {self.inst()}\n"
+                f"  :createdAt {self.review_inst()}\n"
                 f"  :author #im/ref {user_alias}\n"
                 f"  :subject #im/ref {other}}}]"
             )
         return rows
 
 
-def generate(path: str | os.PathLike[str], megabytes: float, seed: int = SEED) -> int:
+def generate(
+    path: str | os.PathLike[str],
+    megabytes: float,
+    seed: int = SEED,
+    *,
+    listing_warnings: bool = False,
+) -> int:
     """Write an Intermediary file of about ``megabytes`` MB at ``path``; returns its row count.
 
-    The same arguments always give the same bytes. The file is written atomically.
+    The same arguments always give the same bytes. The file is written atomically. With
+    ``listing_warnings`` every listing lacks ``publicData.location.address`` (it has the city
+    only), so the file is valid with one ``listing-address-missing`` warning per listing.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     limit = int(megabytes * 1_000_000)
-    generator = _Generator(seed)
+    generator = _Generator(seed, listing_warnings)
     rows = 0
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
@@ -217,8 +234,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mb", type=float, default=20.0, help="approximate size in MB")
     parser.add_argument("-o", "--output", required=True, help="file to write")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--listing-warnings", action="store_true", help="a warning on every listing (no address)"
+    )
     args = parser.parse_args(argv)
-    rows = generate(args.output, args.mb, args.seed)
+    rows = generate(args.output, args.mb, args.seed, listing_warnings=args.listing_warnings)
     print(f"wrote {rows} rows to {args.output}", file=sys.stderr)
     return 0
 

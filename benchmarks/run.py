@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data"
@@ -55,7 +56,7 @@ class Contender:
     name: str
     section: str
     description: str
-    run: Callable[[Path], int] | None = None  # returns the number of rows read
+    run: Callable[[Path], Any] | None = None  # rows read, or a dict with "rows" and more
     command: Callable[[Path, Path], list[str]] | None = None  # (file, work dir) -> argv
 
 
@@ -104,14 +105,15 @@ register(Contender("edn_format", "reader", "edn_format.loads", run=bench_edn_for
 register(Contender("clojure", "reader", "clojure.edn/read (JVM)", command=bench_clojure))
 
 
-def bench_validate(path: Path) -> int:
-    """``migrate validate``'s library call: every rule on every row, no finding limit."""
+def bench_validate(path: Path) -> dict:
+    """``migrate validate``'s library call as the command makes it: every rule on every row,
+    the default number of findings kept per rule; the counts by rule come back complete."""
     from migrate.validate import validate_file
 
-    report = validate_file(path, max_findings=None)
+    report = validate_file(path)
     if report.errors:
         raise SystemExit(f"the benchmark file has {report.errors} errors: {report.counts_by_code}")
-    return sum(report.rows_checked.values())
+    return {"rows": sum(report.rows_checked.values()), "findings": report.counts_by_code}
 
 
 register(Contender("validate", "validate", "migrate.validate.validate_file", run=bench_validate))
@@ -121,8 +123,10 @@ SECTIONS["validate"] = ("validate", ("edn_format", "clojure"))
 def run_child(name: str, path: Path) -> None:
     """In the child process: run one Python contender and print its result as JSON."""
     started = time.perf_counter()
-    rows = CONTENDERS[name].run(path)  # type: ignore[misc]
-    print(json.dumps({"seconds": time.perf_counter() - started, "rows": rows}))
+    result = CONTENDERS[name].run(path)  # type: ignore[misc]
+    elapsed = time.perf_counter() - started
+    extra = result if isinstance(result, dict) else {"rows": result}
+    print(json.dumps({"seconds": elapsed, **extra}))
 
 
 def measure(name: str, path: Path, workdir: Path) -> dict:
@@ -157,13 +161,14 @@ def measure(name: str, path: Path, workdir: Path) -> dict:
     return result
 
 
-def ensure_file(megabytes: float) -> Path:
+def ensure_file(megabytes: float, listing_warnings: bool = False) -> Path:
     """The generated benchmark file of ``megabytes`` MB, written on first use."""
     from benchmarks.generate import generate
 
-    path = DATA / f"bench-{megabytes:g}mb.edn"
+    suffix = "-warnings" if listing_warnings else ""
+    path = DATA / f"bench-{megabytes:g}mb{suffix}.edn"
     if not path.exists():
-        generate(path, megabytes)
+        generate(path, megabytes, listing_warnings=listing_warnings)
     return path
 
 
@@ -209,6 +214,10 @@ def render(summary: dict) -> str:
             f"{result['process_seconds']:>10.2f} {result['cpu_seconds']:>8.2f} "
             f"{result['mb_per_s']:>7.1f} {result['peak_rss_mb']:>12.1f}"
         )
+    for name, result in summary["results"].items():
+        if "findings" in result:
+            found = ", ".join(f"{code} {count}" for code, count in result["findings"].items())
+            lines.append(f"{name} findings: {found or 'none'}")
     if summary["ratios"]:
         lines.append("")
         for key, value in summary["ratios"].items():
@@ -227,13 +236,18 @@ def main(argv: list[str] | None = None) -> int:
         "--contender", action="append", choices=sorted(CONTENDERS), help="only these (repeatable)"
     )
     parser.add_argument("--skip-clojure", action="store_true")
+    parser.add_argument(
+        "--listing-warnings",
+        action="store_true",
+        help="a generated file with a warning on every listing (validate's worst case)",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--child", nargs=2, metavar=("NAME", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         run_child(args.child[0], Path(args.child[1]))
         return 0
-    path = args.file if args.file is not None else ensure_file(args.mb)
+    path = args.file if args.file is not None else ensure_file(args.mb, args.listing_warnings)
     sections = args.section or sorted(SECTIONS)
     names = [
         name

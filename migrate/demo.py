@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_JOB = ROOT / "samples" / "csv" / "job.toml"
+SAMPLE_MARKETPLACE = ROOT / "samples" / "marketplace"
 GO_SAMPLE = ROOT / "samples" / "sharetribe-go" / "sharetribe-go.db"
 
 
@@ -101,18 +102,20 @@ def anonymise_step(demo: Demo) -> bool:
     demo.say(render_text(report))
     for warning in report.warnings:
         demo.say(f"warning: {warning}")
-    check = validate_file(target, max_findings=None)
+    check = validate_file(target, max_shown=1)
     demo.say(f"validated {target}: {check.errors} errors, {check.warnings} warnings")
     return check.valid
 
 
 def validate_step(demo: Demo) -> bool:
-    """Validate the converted file with the validator library; fail on any error."""
+    """Validate the converted file against the format and the Trailhop marketplace's own
+    configuration (``samples/marketplace``, its Asset Delivery API files); fail on any error."""
+    from migrate.marketplace import load_directory
     from migrate.validate import validate_file
 
     path = demo.results["convert"].edn_path
-    demo.say(f"== validate {path}")
-    report = validate_file(path, max_findings=None)
+    demo.say(f"== validate {path} --marketplace {SAMPLE_MARKETPLACE.relative_to(ROOT)}")
+    report = validate_file(path, max_shown=1, marketplace=load_directory(SAMPLE_MARKETPLACE))
     demo.results["validate"] = report
     rows = sum(report.rows_checked.values())
     demo.say(

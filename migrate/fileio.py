@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from migrate.edn.show import show
+
 
 @contextlib.contextmanager
 def atomic_write(
@@ -30,7 +32,7 @@ def atomic_write(
     propagates. The new file gets the permissions a plain ``open()`` would give it.
     """
     if mode not in ("w", "wb"):
-        raise ValueError(f"atomic_write: mode must be 'w' or 'wb', not {mode!r}")
+        raise ValueError(f"atomic_write: mode must be 'w' or 'wb', not {show(mode)}")
     target = Path(path)
     directory = target.parent
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)

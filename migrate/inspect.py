@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from migrate import schemas
-from migrate.edn._parse import show
 from migrate.edn.errors import EdnSyntaxError, RowShapeError
 from migrate.edn.reader import DocumentReader, Header
 from migrate.edn.rows import not_a_document, row_from_value
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, Ref, Row
 from migrate.edn.writer import EdnWriteError, dumps
 

@@ -404,11 +404,20 @@ def generate(out: Path, scale: int = 1, seed: int = SEED) -> Expected:
     sinks = Sinks(out)
     try:
         user_ids, rejected_users = _users(sinks, rng, pools, scale, expected)
-        host_of, rejected_listings = _listings(
+        host_of, rejected_listings, currency_rejected = _listings(
             sinks, rng, pools, scale, expected, user_ids, rejected_users
         )
         _reviews(
-            sinks, rng, pools, scale, expected, user_ids, rejected_users, host_of, rejected_listings
+            sinks,
+            rng,
+            pools,
+            scale,
+            expected,
+            user_ids,
+            rejected_users,
+            host_of,
+            rejected_listings,
+            currency_rejected,
         )
         _payouts(sinks, rng, scale, expected, user_ids, rejected_users)
         sinks.commit(expected)
@@ -535,6 +544,7 @@ def _listings(sinks, rng, pools, scale, expected, user_ids, rejected_users):
     (untitled,) = pick_disjoint(rng, clean, [3 * scale])
     untitled_set = set(untitled)
     rejected: set[int] = set()
+    rejected_for_currency: set[int] = set()
     image_id = IMAGE_ID_BASE
     photos_per_listing = [rng.choice([1, 2, 2, 3, 3, 4]) for _ in range(count)]
     # Relative URLs go on images of listings that are otherwise accepted.
@@ -555,17 +565,28 @@ def _listings(sinks, rng, pools, scale, expected, user_ids, rejected_users):
         item = rng.choice(CATEGORIES[category])
         city, country, lat, lng = rng.choice(pools.cities)
         title = f"{rng.choice(ADJECTIVES)} {item}"
-        if index in untitled_set:
-            title = ""
-            expected.add("listing", lid, "attribute-required")
-            rejected.add(lid)
-        elif host in rejected_users:
-            expected.add("listing", lid, "ref-target-rejected")
-            rejected.add(lid)
         currency = "EUR" if rng.random() < 0.25 else "USD"
         price, cents = _price(rng, currency)
         if rng.random() < 0.05:
             currency = currency.lower()
+        # The Trailhop marketplace sells in USD (samples/marketplace): the job's [marketplace]
+        # check rejects a listing priced in euros, before its host's fate is known.
+        priced_in_euros = currency.upper() == "EUR" and (price is not None or cents is not None)
+        if index in untitled_set:
+            title = ""
+            expected.add("listing", lid, "attribute-required")
+            rejected.add(lid)
+        elif priced_in_euros:
+            expected.add("listing", lid, "price-currency-mismatch")
+            if host in rejected_users:
+                rejected.add(lid)
+            else:
+                # kept out of `rejected`, which decides later random draws: the sample's data
+                # stays what it was before the marketplace check
+                rejected_for_currency.add(lid)
+        elif host in rejected_users:
+            expected.add("listing", lid, "ref-target-rejected")
+            rejected.add(lid)
         has_coordinates = rng.random() < 0.75
         created_at = legacy_timestamp(rng)
         photos = []
@@ -577,7 +598,7 @@ def _listings(sinks, rng, pools, scale, expected, user_ids, rejected_users):
             if slot in relative_set:
                 url = f"photos/IMG_{rng.randrange(10000):04d}.jpg"
                 expected.add("image", image_id, "url-invalid")
-            elif lid in rejected:
+            elif lid in rejected or lid in rejected_for_currency:
                 expected.add("image", image_id, "ref-target-rejected")
             photos.append({"id": image_id, "listing_id": lid, "url": url, "position": position})
             image_id += 1
@@ -604,10 +625,12 @@ def _listings(sinks, rng, pools, scale, expected, user_ids, rejected_users):
             photos,
         )
     sinks.end()
-    return host_index, rejected
+    return host_index, rejected, rejected_for_currency
 
 
-def _reviews(sinks, rng, pools, scale, expected, user_ids, rejected_users, host_of, bad_listings):
+def _reviews(
+    sinks, rng, pools, scale, expected, user_ids, rejected_users, host_of, bad_listings, currency
+):
     count = BASE_REVIEWS * scale
     plan = []
     for _ in range(count):
@@ -646,7 +669,7 @@ def _reviews(sinks, rng, pools, scale, expected, user_ids, rejected_users, host_
         elif index in out_of_range_set:
             rating, score = rng.choice([0, 6, 10]), None
             expected.add("review", rid, "integer-range")
-        elif not accepted(plan[index]):
+        elif not accepted(plan[index]) or listing in currency:
             expected.add("review", rid, "ref-target-rejected")
         created_at = legacy_timestamp(rng)
         sinks.row(

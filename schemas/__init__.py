@@ -13,6 +13,7 @@ from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
+from migrate.edn.show import show
 from migrate.edn.values import Keyword
 
 VALUE_KINDS = frozenset(
@@ -108,7 +109,7 @@ class Schema:
 def _attribute(raw: dict[str, Any], where: str) -> Attribute:
     kind = raw["kind"]
     if kind not in VALUE_KINDS:
-        raise ValueError(f"schemas: unknown kind {kind!r} for {where}")
+        raise ValueError(f"schemas: unknown kind {show(kind)} for {where}")
     return Attribute(
         key=Keyword(raw["key"]),
         kind=kind,
@@ -147,7 +148,7 @@ def load() -> Schema:
         for attribute in _walk(row_type.attributes):
             unknown = set(attribute.targets) - names
             if unknown:
-                raise ValueError(f"schemas: {attribute.key!r} targets unknown types {unknown}")
+                raise ValueError(f"schemas: {show(attribute.key)} targets unknown types {unknown}")
     return Schema(
         types=types,
         extended_data_max_bytes=int(raw["extended_data"]["max_bytes"]),
@@ -176,7 +177,7 @@ def key(text: str) -> Keyword:
     """
     keyword = Keyword(text)
     if keyword not in _known_keys():
-        raise KeyError(f"schemas: no attribute or id attribute {text!r} in intermediary.toml")
+        raise KeyError(f"schemas: no attribute or id attribute {show(text)} in intermediary.toml")
     return keyword
 
 

@@ -27,7 +27,7 @@ def test_the_common_words_come_from_wordfreq():
 
 
 def test_an_unknown_language_is_a_config_error():
-    with pytest.raises(ConfigError, match=r"^no word list for language 'xx'; use one of "):
+    with pytest.raises(ConfigError, match=r"^no word list for language \"xx\"; use one of "):
         vocabulary(["en", "xx"])
 
 

@@ -76,35 +76,35 @@ def test_a_policy_file_overrides_attributes_keys_and_radius(tmp_path):
     [
         (
             '[attributes]\n"im.userProfile/frstName" = "fake"\n',
-            "[attributes] unknown attribute 'im.userProfile/frstName'; "
-            "did you mean 'im.userProfile/firstName'?",
+            '[attributes] unknown attribute "im.userProfile/frstName"; '
+            'did you mean "im.userProfile/firstName"?',
         ),
         (
             '[atributes]\n"im.listing/title" = "keep"\n',
-            "unknown section 'atributes'; did you mean 'attributes'?",
+            'unknown section "atributes"; did you mean "attributes"?',
         ),
         (
             '[attributes]\n"im.userProfile/firstName" = "keep"\n',
-            "[attributes] 'im.userProfile/firstName': action 'keep' is not allowed; use 'fake'",
+            '[attributes] "im.userProfile/firstName": action "keep" is not allowed; use "fake"',
         ),
         (
             '[attributes]\n"im.listing/title" = "hide"\n',
-            "[attributes] 'im.listing/title': action 'hide' is not allowed; "
-            "use 'keep', 'scrub' or 'fake'",
+            '[attributes] "im.listing/title": action "hide" is not allowed; '
+            'use "keep", "scrub" or "fake"',
         ),
         (
             '[extended_data."im.listing/pubicData"]\nphone = "drop"\n',
-            "[extended_data] unknown extended-data attribute 'im.listing/pubicData'; "
-            "did you mean 'im.listing/publicData'?",
+            '[extended_data] unknown extended-data attribute "im.listing/pubicData"; '
+            'did you mean "im.listing/publicData"?',
         ),
         (
             '[extended_data."im.listing/publicData"]\nphone = "remove"\n',
-            "[extended_data.\"im.listing/publicData\"] 'phone': unknown action 'remove'; "
-            "use 'keep', 'fake', 'scrub' or 'drop'",
+            '[extended_data."im.listing/publicData"] "phone": unknown action "remove"; '
+            'use "keep", "fake", "scrub" or "drop"',
         ),
         (
             "[location]\nradius = 5\n",
-            "unknown setting in [location] 'radius'; did you mean 'radius_m'?",
+            'unknown setting in [location] "radius"; did you mean "radius_m"?',
         ),
         (
             "[location]\nradius_m = -5\n",

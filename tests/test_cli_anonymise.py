@@ -112,8 +112,8 @@ def test_policy_with_a_typo_names_file_and_key(live, tmp_path):
     result = run(path, "-o", out, "--ident", ":dev", "--policy", policy)
     assert result.exit_code == 2
     assert _error(result) == (
-        f"Error: {policy}: [attributes] unknown attribute 'im.listing/titel'; "
-        "did you mean 'im.listing/title'?"
+        f'Error: {policy}: [attributes] unknown attribute "im.listing/titel"; '
+        'did you mean "im.listing/title"?'
     )
     assert not out.exists()
 
@@ -167,16 +167,16 @@ def test_an_output_in_a_missing_directory_is_a_usage_error(live, tmp_path):
         ),
         (
             ["--language", "en,klingon"],
-            "Error: no word list for language 'klingon'; use one of ",
+            'Error: no word list for language "klingon"; use one of ',
         ),
         (
             ["--image-url-template", "https://img.test/a.jpg"],
-            "Error: image URL template 'https://img.test/a.jpg' must contain {token} or {n}, "
+            'Error: image URL template "https://img.test/a.jpg" must contain {token} or {n}, '
             "e.g. https://picsum.photos/seed/{token}/800/600",
         ),
         (
             ["--email-template", "ops@example.com"],
-            "Error: email template 'ops@example.com' must contain {n}, e.g. admin+{n}@example.com",
+            'Error: email template "ops@example.com" must contain {n}, e.g. admin+{n}@example.com',
         ),
     ],
 )

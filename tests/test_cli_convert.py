@@ -136,7 +136,7 @@ def test_unknown_job_key_is_a_configuration_error(job):
     job.write_text(JOB.replace('name = "tiny"', 'nmae = "tiny"'), "utf-8")
     result = run(str(job))
     assert result.exit_code == 2
-    assert result.stderr == f"Error: {job}:5:1: output.nmae: unknown key (did you mean 'name'?)\n"
+    assert result.stderr == f'Error: {job}:5:1: output.nmae: unknown key (did you mean "name"?)\n'
 
 
 def test_missing_job_file_is_a_usage_error(tmp_path):

@@ -74,7 +74,7 @@ def test_unresolved_address_is_listed_in_the_text_report(tmp_path):
     source = _example(tmp_path, "Qwxz Plaza 9, Nowhereville")
     result = _run("geocode", str(source), "-o", str(tmp_path / "out.edn"))
     assert result.exit_code == 1
-    assert "  :listing/rock-sauna: 'Qwxz Plaza 9, Nowhereville': no match\n" in result.output
+    assert '  :listing/rock-sauna: "Qwxz Plaza 9, Nowhereville": no match\n' in result.output
 
 
 def test_missing_input_exits_2(tmp_path):
@@ -95,7 +95,7 @@ def test_nominatim_without_user_agent_exits_2(tmp_path):
     )
     assert result.exit_code == 2
     assert result.output == (
-        "Error: --user-agent: required for provider 'nominatim': name your application and a "
+        'Error: --user-agent: required for provider "nominatim": name your application and a '
         "contact, as Nominatim's usage policy asks\n"
     )
     assert not (tmp_path / "o.edn").exists()
@@ -132,7 +132,7 @@ def test_syntax_error_exits_1(tmp_path):
 def test_bad_address_key_exits_2(tmp_path):
     result = _run("geocode", str(OFFICIAL_EXAMPLE), "-o", str(tmp_path / "o"), "--address-key", ".")
     assert result.exit_code == 2
-    assert result.output == "Error: --address-key '.': must name a key, e.g. location.address\n"
+    assert result.output == 'Error: --address-key ".": must name a key, e.g. location.address\n'
 
 
 def test_cache_stats_and_clear(tmp_path):
@@ -289,7 +289,7 @@ def test_an_option_the_provider_does_not_take_is_named_exit_2(tmp_path):
     )
     assert (result.exit_code, result.output) == (
         2,
-        "Error: --domain: provider 'baidu' does not take a domain: leave it out\n",
+        'Error: --domain: provider "baidu" does not take a domain: leave it out\n',
     )
     assert not (tmp_path / "o.edn").exists()
 

@@ -114,7 +114,7 @@ def test_init_errors_are_one_line_with_exit_2(runner, csv_sample):
     bad_ident = runner.invoke(main, ["init", "users.csv", "--ident", "1 market"])
     assert bad_ident.exit_code == 2
     assert bad_ident.output == (
-        "Error: --ident '1 market' is not a legal keyword name, e.g. my-marketplace\n"
+        'Error: --ident "1 market" is not a legal keyword name, e.g. my-marketplace\n'
     )
     none = runner.invoke(main, ["init"])
     assert none.exit_code == 2 and "Missing argument 'SOURCES...'" in none.output

@@ -400,7 +400,7 @@ def test_geocode_option_the_provider_does_not_take_is_one_line(
     )
     assert (result.exit_code, result.output) == (
         2,
-        "Error: --api-key-env: provider 'nominatim' does not take an API key: leave it out\n",
+        'Error: --api-key-env: provider "nominatim" does not take an API key: leave it out\n',
     )
 
 

@@ -422,11 +422,11 @@ def test_a_source_id_that_is_not_text_or_an_integer_is_rejected_with_its_own_cod
         assert [(r["rule"], r["message"]) for r in users] == [
             (
                 "source-id-type",
-                "column 'id': source id true is a boolean, not a string or an integer",
+                'column "id": source id true is a boolean, not a string or an integer',
             ),
             (
                 "source-id-type",
-                "column 'id': source id 10.0 is a float, not a string or an integer",
+                'column "id": source id 10.0 is a float, not a string or an integer',
             ),
         ]
         edn = (tmp_path / engine / "j.edn").read_text("utf-8")

@@ -14,7 +14,6 @@ from migrate.convert.outputs import read_rejects
 from migrate.convert.pipeline import (
     OutputPaths,
     RunOptions,
-    default_row_checker,
     record_streams,
     run_records,
 )
@@ -76,16 +75,21 @@ def test_a_check_before_settling_rejects_rows_and_the_cascade_follows(tmp_path):
     assert outputs["rows"] == outputs["columns"]
 
 
-def test_the_row_checker_factory_is_used_by_both_engines(tmp_path):
-    made = []
-
-    def factory(now: Any) -> Any:
-        made.append(now)
-        return default_row_checker(now)
-
-    for engine in ("rows", "columns"):
-        _run(engine, tmp_path / engine, row_checker=factory)
-    assert len(made) == 2
-    assert (tmp_path / "rows" / "t.edn").read_bytes() == (
-        tmp_path / "columns" / "t.edn"
-    ).read_bytes()
+def test_the_marketplace_and_codes_left_out_reach_both_engines(tmp_path):
+    job = load_job(SAMPLES / "csv" / "job.toml")
+    assert job.marketplace is not None
+    rules: dict[tuple[str, frozenset[str]], list[str]] = {}
+    for ignore in (frozenset(), frozenset({"price-currency-mismatch"})):
+        outputs = {}
+        for engine in ("rows", "columns"):
+            directory = _run(
+                engine, tmp_path / f"{engine}{len(ignore)}", marketplace=job.marketplace,
+                ignore_codes=ignore,
+            )  # fmt: skip
+            outputs[engine] = [(directory / n).read_bytes() for n in ("t.edn", "t.rejects.csv")]
+            rejects = read_rejects(directory / "t.rejects.csv")
+            rules[engine, ignore] = sorted({r["rule"] for r in rejects})
+        assert outputs["rows"] == outputs["columns"]
+    assert "price-currency-mismatch" in rules["columns", frozenset()]
+    assert "price-currency-mismatch" not in rules["columns", frozenset({"price-currency-mismatch"})]
+    assert rules["rows", frozenset()] == rules["columns", frozenset()]

@@ -192,7 +192,7 @@ def test_mysql_value_habits(tmp_path, mysql_db, monkeypatch):
             "database",
             "cannot connect to mysql+pymysql://{user}:***@{host}/extract_no_such_db: Unknown database 'extract_no_such_db' (MySQL error 1049)",
         ),
-        ("table", "mysql+pymysql://{user}:***@{host}/{db}: no table 'members' (sources.t.table)"),
+        ("table", 'mysql+pymysql://{user}:***@{host}/{db}: no table "members" (sources.t.table)'),
         (
             "column",
             "mysql+pymysql://{user}:***@{host}/{db}: query: Unknown column 'nope' in 'SELECT' (MySQL error 1054)",

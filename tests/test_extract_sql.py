@@ -105,14 +105,14 @@ def test_missing_table(tmp_path, db):
     source = open_source(sql_spec(tmp_path, path="legacy.db", table="members"))
     with pytest.raises(ExtractError) as caught:
         source.columns()
-    assert str(caught.value) == f"sqlite:///{db}: no table 'members' (sources.users.table)"
+    assert str(caught.value) == f'sqlite:///{db}: no table "members" (sources.users.table)'
 
 
 def test_key_column_the_table_lacks(tmp_path, db):
     with pytest.raises(ConfigError) as caught:
         read(sql_spec(tmp_path, path="legacy.db", table="users", key="user_id"))
     assert str(caught.value) == (
-        f"{tmp_path / 'job.toml'}: sources.users.key: no column 'user_id' in users "
+        f'{tmp_path / "job.toml"}: sources.users.key: no column "user_id" in users '
         "(columns: id, email, score)"
     )
 

@@ -225,7 +225,7 @@ def test_nominatim_needs_a_user_agent_and_the_public_server_a_slow_pace():
     with pytest.raises(ConfigError) as missing:
         make_provider("nominatim")
     assert str(missing.value) == (
-        "user_agent: required for provider 'nominatim': name your application and a contact, "
+        'user_agent: required for provider "nominatim": name your application and a contact, '
         "as Nominatim's usage policy asks"
     )
     with pytest.raises(ConfigError) as fast:
@@ -257,7 +257,7 @@ def test_api_key_comes_from_the_environment_and_is_never_shown():
 def test_unknown_provider_suggests_the_closest_name():
     with pytest.raises(ConfigError) as error:
         make_provider("nomatim")
-    assert str(error.value) == "provider: unknown provider 'nomatim' (did you mean 'nominatim'?)"
+    assert str(error.value) == 'provider: unknown provider "nomatim" (did you mean "nominatim"?)'
 
 
 def test_refused_credentials_stop_the_run(tmp_path):
@@ -385,13 +385,13 @@ def test_prefetch_runs_requests_in_parallel_up_to_the_concurrency(tmp_path):
         (
             "nominatim",
             {"user_agent": "x", "api_key_env": "KEY"},
-            "api_key_env: provider 'nominatim' does not take an API key: leave it out",
+            'api_key_env: provider "nominatim" does not take an API key: leave it out',
         ),
-        ("baidu", {"domain": "example.com"}, "domain: provider 'baidu' does not take a domain"),
+        ("baidu", {"domain": "example.com"}, 'domain: provider "baidu" does not take a domain'),
         (
             "what3words",
             {"scheme": "http", "api_key_env": "KEY"},
-            "scheme: provider 'what3words' does not take a URL scheme",
+            'scheme: provider "what3words" does not take a URL scheme',
         ),
     ],
 )

@@ -63,7 +63,7 @@ def test_full_table_is_read_and_the_cache_path_is_relative_to_the_job():
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ({"adress": ["city"]}, "geocode.adress: unknown key (did you mean 'address'?)"),
+        ({"adress": ["city"]}, 'geocode.adress: unknown key (did you mean "address"?)'),
         (
             {"address": 3},
             "geocode.address: must be a list of column names or a template string, not 3",
@@ -83,20 +83,20 @@ def test_full_table_is_read_and_the_cache_path_is_relative_to_the_job():
         ),
         (
             {"on_failure": "ignore"},
-            'geocode.on_failure: must be "warn" or "reject", not \'ignore\'',
+            'geocode.on_failure: must be "warn" or "reject", not "ignore"',
         ),
         ({"min_score": 2}, "geocode.min_score: must be from 0 to 1, not 2"),
         ({"timeout": 0}, "geocode.timeout: must be more than 0, not 0"),
         ({"concurrency": 0}, "geocode.concurrency: must be 1 or more, not 0"),
-        ({"timeout": True}, "geocode.timeout: must be a number of seconds, not True"),
+        ({"timeout": True}, "geocode.timeout: must be a number of seconds, not true"),
         ({"min_population": 100}, "geocode.min_population: must be one of 500, 1000, 5000, 15000"),
         (
             {"provider": "gogle"},
-            "geocode.provider: unknown provider 'gogle' (did you mean 'google'?)",
+            'geocode.provider: unknown provider "gogle" (did you mean "google"?)',
         ),
         (
             {"provider": "nominatim"},
-            "geocode.user_agent: required for provider 'nominatim': name your application and "
+            'geocode.user_agent: required for provider "nominatim": name your application and '
             "a contact, as Nominatim's usage policy asks",
         ),
     ],
@@ -110,7 +110,7 @@ def test_bad_tables_name_the_job_file_and_key(table, message):
 def test_command_line_options_name_the_option():
     with pytest.raises(ConfigError) as error:
         geocode_options_config({"provider": "nominatim", "user_agent": None, "min_score": 0.2})
-    assert str(error.value).startswith("--user-agent: required for provider 'nominatim'")
+    assert str(error.value).startswith('--user-agent: required for provider "nominatim"')
 
 
 def test_address_from_columns_and_from_a_template():
@@ -188,7 +188,7 @@ def test_failure_is_a_warning_or_a_reject_and_is_reported():
         False,
     )
     assert warned.message == (
-        "cannot geocode address 'Qwxz Plaza 9, Nowhereville' with offline: no match"
+        'cannot geocode address "Qwxz Plaza 9, Nowhereville" with offline: no match'
     )
     assert rejected.rejected and rejected.severity == "error"
     assert LOCATION not in warn_row.attrs
@@ -198,7 +198,7 @@ def test_failure_is_a_warning_or_a_reject_and_is_reported():
     assert stage.report.lines() == [
         "1 listings: 0 geocoded, 1 failed, 0 kept their location, 0 without an address",
         "  failed    offline      no match        1",
-        "  :listing/tent: 'Qwxz Plaza 9, Nowhereville': no match",
+        '  :listing/tent: "Qwxz Plaza 9, Nowhereville": no match',
     ]
 
 

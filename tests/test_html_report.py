@@ -142,7 +142,7 @@ def test_the_validation_report(tmp_path):
     assert result.exit_code == 0, result.output
     text = _text(target.read_text("utf-8"))
     assert "Validation report of :marketplace-ident" in text
-    assert "Ready to send" in text and "valid: 0 errors, 2 warnings" in text
+    assert "Ready to send" in text and "valid: 0 errors, 5 warnings" in text
     assert "Errors by rule None." in text
     assert "Warnings by rule" in text and "official-example.edn:" in text
 

@@ -310,7 +310,7 @@ def test_credentials_and_bad_urls_are_never_requested():
     assert second.verdict.code == o.URL_INVALID
     assert second.verdict.message == (
         ':im.image/url must be an absolute, percent-encoded http(s) URL, found "https://'
-        "example.com/my photo.jpg\": character ' ' at offset 22 must be percent-encoded"
+        'example.com/my photo.jpg": character " " at offset 22 must be percent-encoded'
     )
     assert run.requests == 0
 

@@ -93,7 +93,7 @@ def test_array_of_record_tables_and_output_options(workdir):
     [
         (
             lambda t: t.replace('ident = "test-market"', 'ident = "test-market"\nidnet = 1'),
-            "job.toml: idnet: unknown key (did you mean 'ident'?)",
+            'job.toml: idnet: unknown key (did you mean "ident"?)',
         ),
         (
             lambda t: t.replace('ident = "test-market"\n', ""),
@@ -101,28 +101,28 @@ def test_array_of_record_tables_and_output_options(workdir):
         ),
         (
             lambda t: t.replace('"test-market"', '"1 market"'),
-            "job.toml: ident: '1 market' is not a legal keyword name",
+            'job.toml: ident: "1 market" is not a legal keyword name',
         ),
         (
             lambda t: t.replace('email = "email"', 'emial = "email"'),
-            "job.toml: records.user.mapping.emial: unknown attribute 'emial' for user "
-            "(did you mean 'email'?)",
+            'job.toml: records.user.mapping.emial: unknown attribute "emial" for user '
+            '(did you mean "email"?)',
         ),
         (
             lambda t: t.replace("[records.user]", "[records.usr]").replace(
                 "records.user.mapping", "records.usr.mapping"
             ),
-            "job.toml: records.usr: unknown row type (did you mean 'user'?) "
+            'job.toml: records.usr: unknown row type (did you mean "user"?) '
             "(types: listing, user, image, stripeAccount, review)",
         ),
         (
             lambda t: t.replace('source = "users"', 'source = "user"'),
-            "job.toml: records.user.source: unknown source 'user' (did you mean 'users'?) "
+            'job.toml: records.user.source: unknown source "user" (did you mean "users"?) '
             "(sources: users)",
         ),
         (
             lambda t: t.replace('id = "id"', 'id = "id"\nsorce = "x"'),
-            "job.toml: records.user.sorce: unknown key (did you mean 'source'?)",
+            'job.toml: records.user.sorce: unknown key (did you mean "source"?)',
         ),
         (
             lambda t: t.replace('id = "id"\n', ""),
@@ -130,16 +130,16 @@ def test_array_of_record_tables_and_output_options(workdir):
         ),
         (
             lambda t: t.replace('email = "email"', 'email = "mail"'),
-            "job.toml: records.user.mapping.email: source 'users' has no column 'mail' "
-            "(did you mean 'email'?)",
+            'job.toml: records.user.mapping.email: source "users" has no column "mail" '
+            '(did you mean "email"?)',
         ),
         (
             lambda t: t.replace(
                 'createdAt = "signed_up_at"',
                 'createdAt = { column = "signed_up_at", transform = "dat" }',
             ),
-            "job.toml: records.user.mapping.createdAt.transform: unknown transform 'dat' "
-            "(did you mean 'date'?)",
+            'job.toml: records.user.mapping.createdAt.transform: unknown transform "dat" '
+            '(did you mean "date"?)',
         ),
         (
             lambda t: t.replace(
@@ -147,16 +147,16 @@ def test_array_of_record_tables_and_output_options(workdir):
                 'createdAt = { column = "signed_up_at", transform = { name = "date", fromats = [] } }',
             ),
             "job.toml: records.user.mapping.createdAt.transform: date: unknown parameter "
-            "'fromats' (parameters: formats, timezone)",
+            '"fromats" (parameters: formats, timezone)',
         ),
         (
             lambda t: t.replace('lastName = "last_name"\n', ""),
-            "job.toml: records.user.mapping: required attribute 'lastName' "
+            'job.toml: records.user.mapping: required attribute "lastName" '
             "(im.userProfile/lastName) is not mapped",
         ),
         (
             lambda t: t.replace('email = "email"', 'email = { column = "email", cnst = 1 }'),
-            "job.toml: records.user.mapping.email.cnst: unknown key (did you mean 'const'?)",
+            'job.toml: records.user.mapping.email.cnst: unknown key (did you mean "const"?)',
         ),
         (
             lambda t: t.replace('email = "email"', 'email = { column = "email", const = "x" }'),
@@ -179,19 +179,19 @@ def test_array_of_record_tables_and_output_options(workdir):
         ),
         (
             lambda t: t.replace('email = "email"', 'email = "email"\naddress = "email"'),
-            "job.toml: records.user.mapping.address: maps the same attribute as 'email'",
+            'job.toml: records.user.mapping.address: maps the same attribute as "email"',
         ),
         (
             lambda t: t + '[defaults]\ncurrency = "EURO"\n',
-            "job.toml: defaults.currency: unknown currency 'EURO'",
+            'job.toml: defaults.currency: unknown currency "EURO"',
         ),
         (
             lambda t: t + '[defaults]\ntimezone = "Mars/Base"\n',
-            "job.toml: defaults.timezone: unknown time zone 'Mars/Base'",
+            'job.toml: defaults.timezone: unknown time zone "Mars/Base"',
         ),
         (
             lambda t: t + '[defaults]\nroles = ["buyer"]\n',
-            "job.toml: defaults.roles: unknown role 'buyer' (roles: customer, provider)",
+            'job.toml: defaults.roles: unknown role "buyer" (roles: customer, provider)',
         ),
         (
             lambda t: t + "[output]\npretty = 1\n",
@@ -202,16 +202,16 @@ def test_array_of_record_tables_and_output_options(workdir):
                 t
                 + '[records.user.private_data]\nnotes = { column = "email", transform = "nope" }\n'
             ),
-            "job.toml: records.user.private_data.notes.transform: unknown transform 'nope'",
+            'job.toml: records.user.private_data.notes.transform: unknown transform "nope"',
         ),
         (
             lambda t: t + '[records.user.public_data]\nsignup = "signup"\n',
-            "job.toml: records.user.public_data.signup: source 'users' has no column 'signup' "
-            "(did you mean 'signed_up_at'?)",
+            'job.toml: records.user.public_data.signup: source "users" has no column "signup" '
+            '(did you mean "signed_up_at"?)',
         ),
         (
             lambda t: t.replace("[records.user]", '[records.user]\nfunction = "nosuchmodule:fn"'),
-            "job.toml: records.user.function: cannot import 'nosuchmodule' "
+            'job.toml: records.user.function: cannot import "nosuchmodule" '
             "(No module named 'nosuchmodule')",
         ),
     ],
@@ -241,7 +241,7 @@ createdAt = "created_at"
     [
         (
             'author = { ref = "listing", column = "host_id" }',
-            "job.toml: records.listing.mapping.author.ref: 'listing' cannot be referenced here "
+            'job.toml: records.listing.mapping.author.ref: "listing" cannot be referenced here '
             "(targets: user)",
         ),
         (
@@ -259,8 +259,8 @@ createdAt = "created_at"
         ),
         (
             'location = { lat = "lat", lng = "lon" }',
-            "job.toml: records.listing.mapping.location: source 'listings' has no column 'lon' "
-            "(did you mean 'lng'?)",
+            'job.toml: records.listing.mapping.location: source "listings" has no column "lon" '
+            '(did you mean "lng"?)',
         ),
         (
             'title = { column = "title", currency = "state" }',
@@ -314,7 +314,7 @@ def test_missing_function_attribute(workdir):
     Path("custom_rules2.py").write_text("x = 1\n")
     text = BASE.replace("[records.user]", '[records.user]\nfunction = "custom_rules2:nope"')
     assert (
-        error_of(text) == "job.toml: records.user.function: 'custom_rules2' has no function 'nope'"
+        error_of(text) == 'job.toml: records.user.function: "custom_rules2" has no function "nope"'
     )
 
 
@@ -325,7 +325,7 @@ def test_geocode_table_is_parsed_by_the_geocoding_stage(workdir):
     with pytest.raises(ConfigError) as caught:
         load_job(write(BASE + '[geocode]\nprovidr = "offline"\n'))
     assert str(caught.value) == (
-        "job.toml:17:1: geocode.providr: unknown key (did you mean 'provider'?)"
+        'job.toml:17:1: geocode.providr: unknown key (did you mean "provider"?)'
     )
 
 

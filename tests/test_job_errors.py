@@ -56,14 +56,14 @@ def test_five_mistakes_are_reported_at_once_with_line_and_column(workdir):
     with pytest.raises(JobError) as caught:
         load_job(write(FIVE_MISTAKES))
     assert caught.value.lines == [
-        "job.toml:4:1: output.nmae: unknown key (did you mean 'name'?)",
-        "job.toml:7:1: defaults.timezone: unknown time zone 'Mars/Base'",
-        "job.toml:18:1: records.user.mapping.emial: unknown attribute 'emial' for user "
-        "(did you mean 'email'?)",
+        'job.toml:4:1: output.nmae: unknown key (did you mean "name"?)',
+        'job.toml:7:1: defaults.timezone: unknown time zone "Mars/Base"',
+        'job.toml:18:1: records.user.mapping.emial: unknown attribute "emial" for user '
+        '(did you mean "email"?)',
         # the column check runs on what could be read, in the same pass
-        "job.toml:19:1: records.user.mapping.firstName: source 'users' has no column "
-        "'frist_name' (did you mean 'first_name'?)",
-        "job.toml:21:40: records.user.mapping.createdAt.transform: unknown transform 'nope'",
+        'job.toml:19:1: records.user.mapping.firstName: source "users" has no column '
+        '"frist_name" (did you mean "first_name"?)',
+        'job.toml:21:40: records.user.mapping.createdAt.transform: unknown transform "nope"',
     ]
     assert [(p.line, p.column) for p in caught.value.problems] == [
         (4, 1),
@@ -81,10 +81,10 @@ def test_a_job_that_reads_gets_every_column_mistake_at_once(workdir):
     with pytest.raises(JobError) as caught:
         load_job(write(text))
     assert caught.value.lines == [
-        "job.toml:19:1: records.user.mapping.firstName: source 'users' has no column "
-        "'frist_name' (did you mean 'first_name'?)",
-        "job.toml:20:1: records.user.mapping.lastName: source 'users' has no column "
-        "'lst_name' (did you mean 'last_name'?)",
+        'job.toml:19:1: records.user.mapping.firstName: source "users" has no column '
+        '"frist_name" (did you mean "first_name"?)',
+        'job.toml:20:1: records.user.mapping.lastName: source "users" has no column '
+        '"lst_name" (did you mean "last_name"?)',
     ]
 
 
@@ -95,14 +95,14 @@ def test_the_command_prints_each_mistake_on_its_own_line(workdir):
     lines = result.stderr.splitlines()
     assert len(lines) == 5
     assert all(line.startswith("Error: job.toml:") for line in lines)
-    assert lines[0] == "Error: job.toml:4:1: output.nmae: unknown key (did you mean 'name'?)"
+    assert lines[0] == 'Error: job.toml:4:1: output.nmae: unknown key (did you mean "name"?)'
 
 
 def test_a_job_on_standard_input_is_named_stdin_and_reads_paths_from_here(workdir):
     result = CliRunner().invoke(main, ["convert", "-", "-q"], input=FIVE_MISTAKES)
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == (
-        "Error: <stdin>:4:1: output.nmae: unknown key (did you mean 'name'?)"
+        'Error: <stdin>:4:1: output.nmae: unknown key (did you mean "name"?)'
     )
     good = FIVE_MISTAKES.replace('nmae = "x"', 'name = "x"').replace("Mars/Base", "UTC")
     good = good.replace("emial", "email").replace('transform = "nope"', 'transform = "date"')
@@ -165,7 +165,7 @@ def test_load_job_takes_text_and_tables_too(workdir):
     assert from_table.records[0].source == "users"
     with pytest.raises(JobError) as caught:
         load_job(tomllib.loads(FIVE_MISTAKES), base_dir=workdir)
-    assert caught.value.lines[0] == "<job>: output.nmae: unknown key (did you mean 'name'?)"
+    assert caught.value.lines[0] == '<job>: output.nmae: unknown key (did you mean "name"?)'
 
 
 def test_positions_of_tables_arrays_and_inline_tables():

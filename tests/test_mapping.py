@@ -139,7 +139,7 @@ def test_missing_source_id_is_rejected(users):
     assert (nobody.code, nobody.source_id, nobody.message) == (
         "source-id-missing",
         None,
-        "no source id in column 'id'",
+        'no source id in column "id"',
     )
     assert nobody.values == {"id": None}
 
@@ -148,11 +148,11 @@ def test_transform_failure_names_column_and_value(users):
     eve, fay = users[4], users[5]
     assert (eve.code, eve.source_id) == ("transform-failed", "5")
     assert eve.message == (
-        "column 'signed_up_at': 'yesterday' does not match any date format (%Y-%m-%d %H:%M, ISO 8601)"
+        'column "signed_up_at": "yesterday" does not match any date format (%Y-%m-%d %H:%M, ISO 8601)'
     )
     assert eve.values == {"signed_up_at": "yesterday"}
     assert fay.message == (
-        "column 'verified': 'maybe' is not a boolean (t/f, true/false, yes/no, y/n, 1/0)"
+        'column "verified": "maybe" is not a boolean (t/f, true/false, yes/no, y/n, 1/0)'
     )
 
 
@@ -176,7 +176,7 @@ def test_ids_module():
     with pytest.raises(AliasCollision) as caught:
         registry.claim("user", "a-b")
     assert str(caught.value) == (
-        "alias :user/a-b of source id 'a-b' is already used by source id 'a b'"
+        'alias :user/a-b of source id "a-b" is already used by source id "a b"'
     )
 
 
@@ -195,7 +195,7 @@ def test_alias_collision_is_a_rejection(tmp_path):
     assert first.row.alias is K("user/a-b")
     assert (second.code, second.message) == (
         "alias-collision",
-        "alias :user/a-b of source id 'a-b' is already used by source id 'a b'",
+        'alias :user/a-b of source id "a-b" is already used by source id "a b"',
     )
 
 
@@ -282,7 +282,7 @@ def test_per_row_currency_for_minor_units_and_a_half_given_location(listings):
     bike = listings[2]
     assert (bike.code, bike.message) == (
         "transform-failed",
-        "columns 'lat', 'lng': one coordinate is empty",
+        'columns "lat", "lng": one coordinate is empty',
     )
     assert bike.values == {"lat": "61.0", "lng": None}
 
@@ -291,7 +291,7 @@ def test_unknown_currency_code_in_the_currency_column(listings):
     skis = listings[3]
     assert (skis.code, skis.message) == (
         "transform-failed",
-        "column 'cents': unknown currency 'xyz' in column 'currency'",
+        'column "cents": unknown currency "xyz" in column "currency"',
     )
 
 
@@ -299,13 +299,13 @@ def test_value_missing_from_map_and_enum_value_outside_the_schema(tmp_path, list
     stove = listings[4]
     assert (stove.code, stove.message) == (
         "enum-value",
-        "im.listing/state: 'removed' is not one of published, closed, draft, pendingApproval",
+        'im.listing/state: "removed" is not one of published, closed, draft, pendingApproval',
     )
     job = LISTING_JOB.replace(', gone = "removed"', "")
     result = mapped(setup(tmp_path, job, listings_csv=LISTINGS))[4]
     assert (result.code, result.message) == (
         "transform-failed",
-        "column 'state': 'gone' is not in the map (active, hidden)",
+        'column "state": "gone" is not in the map (active, hidden)',
     )
     assert result.values == {"state": "gone"}
 
@@ -340,7 +340,7 @@ def test_function_adds_attributes_after_the_mapping(tmp_path):
 
 
 def test_function_returning_an_unknown_attribute_is_a_job_error(tmp_path):
-    (tmp_path / "bad_fields.py").write_text("def extra(values):\n    return {'colour': 'red'}\n")
+    (tmp_path / "bad_fields.py").write_text('def extra(values):\n    return {"colour": "red"}\n')
     job = LISTING_JOB.replace(
         "[records.listing]\n", '[records.listing]\nfunction = "bad_fields:extra"\n'
     )
@@ -350,7 +350,7 @@ def test_function_returning_an_unknown_attribute_is_a_job_error(tmp_path):
         mapper.map(next(mapper.source_rows()))
     assert str(caught.value) == (
         f"{tmp_path / 'job.toml'}: records.listing.function: extra_fields:extra returned unknown "
-        "attribute 'colour' for listing".replace("extra_fields", "bad_fields")
+        'attribute "colour" for listing'.replace("extra_fields", "bad_fields")
     )
 
 
@@ -394,8 +394,8 @@ def test_child_rows_of_a_nested_array(tmp_path):
     with pytest.raises(JobError) as caught:
         load_job(tmp_path / "job.toml")
     assert str(caught.value) == (
-        f"{tmp_path / 'job.toml'}:16:1: records.image.mapping.listing: source 'listings' has no "
-        "column 'parent.ident' (did you mean 'parent.id'?)"
+        f'{tmp_path / "job.toml"}:16:1: records.image.mapping.listing: source "listings" has no '
+        'column "parent.ident" (did you mean "parent.id"?)'
     )
 
 

@@ -54,6 +54,7 @@ def _job_without_geocoding(directory: Path) -> Path:
     text = text[: text.index("[geocode]")]
     for source in SAMPLE.iterdir():
         text = text.replace(f'path = "{source.name}"', f'path = "{source}"')
+    text = text.replace('dir = "../marketplace"', f'dir = "{SAMPLE.parent / "marketplace"}"')
     job = directory / "job.toml"
     job.write_text(text, encoding="utf-8")
     return job

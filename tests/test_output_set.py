@@ -182,6 +182,7 @@ def job_file(tmp_path) -> Path:
     text = text[: text.index("[geocode]")]
     for source in sample.iterdir():
         text = text.replace(f'path = "{source.name}"', f'path = "{source}"')
+    text = text.replace('dir = "../marketplace"', f'dir = "{sample.parent / "marketplace"}"')
     job = tmp_path / "job.toml"
     job.write_text(text, encoding="utf-8")
     return job

@@ -195,7 +195,7 @@ def test_a_database_with_one_community_needs_no_community_id(runner, workdir):
 def test_an_unknown_preset(runner, workdir):
     result = runner.invoke(main, ["init", "--preset", "sharetribe_go", "go.db"])
     assert one_error(result) == (
-        "--preset sharetribe_go: no such preset (did you mean 'sharetribe-go'?) "
+        '--preset sharetribe_go: no such preset (did you mean "sharetribe-go"?) '
         "(presets: sharetribe-go)"
     )
 
@@ -228,7 +228,7 @@ def test_a_required_parameter_is_named_with_an_example(runner, workdir):
         (
             "comunity_id=1",
             "--param comunity_id: the sharetribe-go preset has no such parameter (did you mean "
-            "'community_id'?) (parameters: community_id, image_base_url, listing_image_url, "
+            '"community_id"?) (parameters: community_id, image_base_url, listing_image_url, '
             "avatar_url, url_env, ident, currency, locale, expired_before, booking_process, "
             "purchase_process, inquiry_process)",
         ),

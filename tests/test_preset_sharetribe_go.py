@@ -137,7 +137,9 @@ def test_the_output_validates_without_errors(sqlite_run):
 
     report = validate_file(sqlite_run["edn"], max_findings=None)
     assert report.errors == 0, report.counts_by_code
-    assert report.warnings == 0, report.counts_by_code
+    # review r101 is dated 2020, before its author signed up in 2021: the validator's
+    # review-before-created warning (issue 12) is right about the sample
+    assert report.counts_by_code == {"review-before-created": 1}
 
 
 def test_clojure_reads_the_output(sqlite_run, clojure_bin):
@@ -497,6 +499,6 @@ def test_the_demo_step_converts_the_go_sample(tmp_path):
         "== migrate init --preset sharetribe-go samples/sharetribe-go/sharetribe-go.db -o "
     )
     edn = tmp_path / "sharetribe-go" / "out" / "lendahand.edn"
-    assert f"validated {edn}: 0 errors, 0 warnings" in text
+    assert f"validated {edn}: 0 errors, 1 warnings" in text  # review-before-created
     written = expected()["types"]["review"]["written"]
     assert re.search(rf"^review +\d+ +{written} ", text, re.M)

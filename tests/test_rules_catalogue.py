@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from migrate.docs import ROOT
-from migrate.rules.catalogue import RULES, example_document
+from migrate.rules.catalogue import RULES, example_document, example_marketplace
 from migrate.rules.docs import rules_reference
 from migrate.validate import validate_file
 
@@ -23,23 +23,31 @@ ALL_CODES = {
     "attribute-required", "attribute-unknown", "attribute-empty", "type-mismatch",
     "enum-value", "roles-invalid", "integer-range", "money-shape", "money-negative",
     "currency-unknown", "money-precision", "money-float", "location-shape", "location-range",
-    "email-invalid", "email-shape", "url-invalid", "extended-data-type", "extended-data-size",
+    "email-invalid", "email-shape", "url-invalid", "url-host-not-public", "extended-data-type", "extended-data-size",
     "tag-unknown", "instant-future",
     # references and cross-row
-    "ref-malformed", "ref-unresolved", "ref-wrong-type", "email-duplicate",
+    "ref-malformed", "ref-unresolved", "ref-unverified", "ref-wrong-type", "email-duplicate",
     "stripe-account-duplicate", "review-listing-missing", "review-listing-unexpected",
     "review-self", "avatar-shared", "image-unreferenced", "roles-incomplete",
     "listing-no-author", "listing-public-data-incomplete", "listing-address-missing",
+    # data quality
+    "name-looks-like-contact", "review-before-created", "image-url-duplicate",
+    # against the marketplace's configuration
+    "listing-type-unknown", "listing-type-mismatch", "category-invalid", "field-value-invalid",
+    "field-required", "field-scope", "field-not-applicable", "public-data-key-unknown",
+    "price-currency-mismatch", "price-below-minimum", "listing-price-missing",
+    "user-type-unknown", "user-type-missing",
     # convert only
     "source-id-missing", "source-id-duplicate", "transform-failed", "ref-target-rejected",
     "merge-conflict", "alias-collision", "geocode-failed", "source-id-type",
 }  # fmt: skip
 
 
-def _validate(tmp_path, text):
+def _validate(tmp_path, text, rule):
     path = tmp_path / "example.edn"
     path.write_text(text, encoding="utf-8")
-    return validate_file(path, now=NOW)
+    marketplace = example_marketplace() if rule.marketplace else None
+    return validate_file(path, now=NOW, marketplace=marketplace)
 
 
 def test_catalogue_holds_exactly_the_agreed_codes():
@@ -50,13 +58,31 @@ def test_catalogue_holds_exactly_the_agreed_codes():
 
 @pytest.mark.parametrize("rule", EXAMPLES, ids=lambda rule: rule.code)
 def test_failing_example_fires_its_rule(tmp_path, rule):
-    report = _validate(tmp_path, example_document(rule.failing, rule.document_examples))
+    report = _validate(tmp_path, example_document(rule.failing, rule.document_examples), rule)
     assert rule.code in report.counts_by_code, [f.code for f in report.findings]
+
+
+NEW_RULES = [
+    rule
+    for rule in EXAMPLES
+    if rule.family in ("quality", "marketplace")
+    or rule.code in ("url-host-not-public", "ref-unverified")
+]
+
+
+@pytest.mark.parametrize("rule", NEW_RULES, ids=lambda rule: rule.code)
+def test_each_new_rule_has_a_mutation_that_adds_exactly_its_code(tmp_path, rule):
+    failing = _validate(tmp_path, example_document(rule.failing, rule.document_examples), rule)
+    fixed = _validate(tmp_path, example_document(rule.fixed, rule.document_examples), rule)
+    added = set(failing.counts) - set(fixed.counts)
+    if rule.code == "ref-unverified":
+        added.discard("edn-syntax")  # it comes with the syntax error that hides the row
+    assert added == {rule.code}, failing.counts
 
 
 @pytest.mark.parametrize("rule", EXAMPLES, ids=lambda rule: rule.code)
 def test_fixed_example_passes(tmp_path, rule):
-    report = _validate(tmp_path, example_document(rule.fixed, rule.document_examples))
+    report = _validate(tmp_path, example_document(rule.fixed, rule.document_examples), rule)
     assert rule.code not in report.counts_by_code
     assert report.errors == 0, [(f.code, f.message) for f in report.findings]
 

@@ -198,7 +198,7 @@ def test_id_tuple_rules():
         (
             "import-id-not-canonical",
             'import id #uuid "3F1E2D4C-5B6A-4798-8A9B-0C1D2E3F4A5B" must be written in canonical '
-            'form #uuid "3f1e2d4c-5b6a-4798-8a9b-0c1d2e3f4a5b"',
+            'form (lowercase 8-4-4-4-12) #uuid "3f1e2d4c-5b6a-4798-8a9b-0c1d2e3f4a5b"',
         ),
         (
             "alias-invalid",
@@ -371,5 +371,13 @@ def test_every_code_has_a_severity_and_warnings_are_the_documented_ones():
             "listing-no-author",
             "listing-public-data-incomplete",
             "listing-address-missing",
+            "ref-unverified",
+            "name-looks-like-contact",
+            "review-before-created",
+            "image-url-duplicate",
+            "field-not-applicable",
+            "public-data-key-unknown",
+            "listing-price-missing",
+            "user-type-missing",
         ]
     )

@@ -42,6 +42,7 @@ KNOWN_CODES = {
     "integer-range",
     "stripe-account-duplicate",
     "ref-target-rejected",
+    "price-currency-mismatch",
 }
 
 
@@ -282,20 +283,31 @@ def recompute_rejects(tables) -> dict[tuple[str, str], str]:
             rejects[("user", user["id"])] = code
             bad_users.add(user["id"])
     bad_listings = set()
+    # Listings priced in euros are rejected by the job's [marketplace] check (the Trailhop
+    # marketplace sells in USD); the rows a listing takes along still fail on their own rules
+    # first, since those are checked when the row is read, the cascade only after.
+    euro_listings = set()
     for listing in tables["listings"]:
         code = None
+        priced = listing["price"] or listing["price_cents"]
         if not listing["title"]:
             code = "attribute-required"
+        elif priced and listing["currency"].upper() == "EUR":
+            code = "price-currency-mismatch"
+            euro_listings.add(listing["id"])
         elif listing["host_id"] in bad_users:
             code = "ref-target-rejected"
         if code:
             rejects[("listing", listing["id"])] = code
-            bad_listings.add(listing["id"])
+            if code != "price-currency-mismatch" or listing["host_id"] in bad_users:
+                bad_listings.add(listing["id"])
     for image in tables["listing_images"]:
         if image["listing_id"] in bad_listings:
             rejects[("image", image["id"])] = "ref-target-rejected"
         elif not image["url"].startswith("https://"):
             rejects[("image", image["id"])] = "url-invalid"
+        elif image["listing_id"] in euro_listings:
+            rejects[("image", image["id"])] = "ref-target-rejected"
     user_ids = {user["id"] for user in tables["users"]}
     for review in tables["reviews"]:
         rating = int(review["rating"]) if review["rating"] else round(float(review["score"]) * 5)
@@ -307,6 +319,8 @@ def recompute_rejects(tables) -> dict[tuple[str, str], str]:
             rejects[("review", review["id"])] = "ref-target-rejected"
         elif not 1 <= rating <= 5:
             rejects[("review", review["id"])] = "integer-range"
+        elif review["listing_id"] in euro_listings:
+            rejects[("review", review["id"])] = "ref-target-rejected"
     owners: set[str] = set()
     for account in tables["payout_accounts"]:
         if account["user_id"] in bad_users:

@@ -157,6 +157,7 @@ def test_postgresql_form_gives_the_same_bytes(converted, tmp_path, monkeypatch):
     monkeypatch.setenv("MIGRATE_SAMPLE_PG_URL", sample_url.render_as_string(hide_password=False))
     job_text = (SAMPLES / "sqlite" / "job.toml").read_text("utf-8")
     job_text = job_text.replace('path = "trailhop.db"', 'url_env = "MIGRATE_SAMPLE_PG_URL"')
+    job_text = job_text.replace('dir = "../marketplace"', f'dir = "{SAMPLES / "marketplace"}"')
     assert "trailhop.db" not in job_text
     job = tmp_path / "job.toml"
     job.write_text(job_text, "utf-8")

@@ -183,5 +183,5 @@ def test_key_returns_schema_keywords_and_refuses_unknown_ones():
 
     assert schemas.key("im.userProfile/avatar") is Keyword("im.userProfile/avatar")
     assert schemas.key("im.user/id") is Keyword("im.user/id")
-    with pytest.raises(KeyError, match="no attribute or id attribute 'im.user/emial'"):
+    with pytest.raises(KeyError, match='no attribute or id attribute "im.user/emial"'):
         schemas.key("im.user/emial")

@@ -69,7 +69,7 @@ def test_date_accepts_native_values_and_an_explicit_zone():
 def test_date_failure_names_the_formats_tried():
     spec = {"name": "date", "formats": ["%d.%m.%Y"]}
     assert failure(spec, "14/06/2021") == (
-        "'14/06/2021' does not match any date format (%d.%m.%Y, ISO 8601)"
+        '"14/06/2021" does not match any date format (%d.%m.%Y, ISO 8601)'
     )
 
 
@@ -78,7 +78,7 @@ def test_unix_time_in_seconds_and_milliseconds():
     assert run({"name": "unix_time", "unit": "ms"}, 1615644300000) == datetime(
         2021, 3, 13, 14, 5, tzinfo=UTC
     )
-    assert failure("unix_time", "yesterday") == "'yesterday' is not a unix timestamp in s"
+    assert failure("unix_time", "yesterday") == '"yesterday" is not a unix timestamp in s'
 
 
 @pytest.mark.parametrize(
@@ -109,11 +109,11 @@ def test_money_with_comma_decimals_and_a_currency_without_minor_units():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("1.005", "'1.005' has more decimals than USD allows (2)"),
-        ("abc", "'abc' is not an amount of money"),
-        ("1,2,3", "'1,2,3' is not an amount with '.' as decimal separator"),
-        ("€5", "'€5': currency symbol '€' does not match currency USD"),
-        ("12 XYZ", "'12 XYZ': unknown currency code 'XYZ'"),
+        ("1.005", '"1.005" has more decimals than USD allows (2)'),
+        ("abc", '"abc" is not an amount of money'),
+        ("1,2,3", '"1,2,3" is not an amount with "." as decimal separator'),
+        ("€5", '"€5": currency symbol "€" does not match currency USD'),
+        ("12 XYZ", '"12 XYZ": unknown currency code "XYZ"'),
     ],
 )
 def test_money_failures(text, message):
@@ -122,7 +122,7 @@ def test_money_failures(text, message):
 
 def test_money_without_any_currency_says_how_to_set_one():
     assert failure("money", "12", TransformContext()) == (
-        "'12': no currency (set [defaults] currency)"
+        '"12": no currency (set [defaults] currency)'
     )
 
 
@@ -130,7 +130,7 @@ def test_minor_units():
     assert run("minor_units", "120000") == Money(Decimal("1200.00"), "USD")
     assert run({"name": "minor_units", "currency": "JPY"}, 500) == Money(Decimal("500"), "JPY")
     assert run({"name": "minor_units", "currency": "BHD"}, "1500") == Money(Decimal("1.500"), "BHD")
-    assert failure("minor_units", "12.5") == "'12.5' is not a whole number of minor units"
+    assert failure("minor_units", "12.5") == '"12.5" is not a whole number of minor units'
 
 
 @pytest.mark.parametrize("text", ["t", "TRUE", "Yes", "y", "1", 1, True])
@@ -145,7 +145,7 @@ def test_boolean_false(text):
 
 def test_boolean_failure():
     assert failure("boolean", "maybe") == (
-        "'maybe' is not a boolean (t/f, true/false, yes/no, y/n, 1/0)"
+        '"maybe" is not a boolean (t/f, true/false, yes/no, y/n, 1/0)'
     )
 
 
@@ -153,8 +153,8 @@ def test_int():
     assert run("int", "12") == 12
     assert run("int", "3.0") == 3
     assert run("int", 7.0) == 7
-    assert failure("int", "3.5") == "'3.5' is not an integer"
-    assert failure("int", "three") == "'three' is not an integer"
+    assert failure("int", "3.5") == '"3.5" is not an integer'
+    assert failure("int", "three") == '"three" is not an integer'
 
 
 def test_rating_scale_multiplies_and_rounds_half_up():
@@ -167,8 +167,8 @@ def test_rating_scale_multiplies_and_rounds_half_up():
     ]
     assert run("rating_scale", "0.5") == 3
     assert run({"name": "rating_scale", "source_max": 10}, "7") == 4
-    assert failure("rating_scale", "1.5") == "rating '1.5' is outside 0–1"
-    assert failure("rating_scale", "good") == "'good' is not a rating"
+    assert failure("rating_scale", "1.5") == 'rating "1.5" is outside 0–1'
+    assert failure("rating_scale", "good") == '"good" is not a rating'
 
 
 def test_html_to_text():
@@ -215,19 +215,19 @@ def test_transform_chain_applies_left_to_right():
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("lowr", "unknown transform 'lowr' (did you mean 'lower'?)"),
+        ("lowr", 'unknown transform "lowr" (did you mean "lower"?)'),
         ({"formats": []}, "a transform table needs a 'name'"),
         (
             {"name": "date", "format": "%Y"},
-            "date: unknown parameter 'format' (parameters: formats, timezone)",
+            'date: unknown parameter "format" (parameters: formats, timezone)',
         ),
         ({"name": "date", "formats": "%Y"}, "formats: expected an array of strings"),
-        ({"name": "date", "timezone": "Mars/Base"}, "timezone: unknown time zone 'Mars/Base'"),
-        ({"name": "money", "currency": "DOLLAR"}, "currency: unknown currency 'DOLLAR'"),
-        ({"name": "unix_time", "unit": "h"}, "unit: expected one of 's', 'ms', got 'h'"),
-        ({"name": "rating_scale", "source_max": "5"}, "source_max: expected a number, got '5'"),
+        ({"name": "date", "timezone": "Mars/Base"}, 'timezone: unknown time zone "Mars/Base"'),
+        ({"name": "money", "currency": "DOLLAR"}, 'currency: unknown currency "DOLLAR"'),
+        ({"name": "unix_time", "unit": "h"}, 'unit: expected one of "s", "ms", got "h"'),
+        ({"name": "rating_scale", "source_max": "5"}, 'source_max: expected a number, got "5"'),
         ({"name": "rating_scale", "source_max": 0}, "source_max: must be positive, got 0"),
-        ({"name": "trim", "x": 1}, "trim: unknown parameter 'x' (parameters: none)"),
+        ({"name": "trim", "x": 1}, 'trim: unknown parameter "x" (parameters: none)'),
         ([], "an empty transform list"),
         (3, "expected a transform name or table, got 3"),
     ],

@@ -36,6 +36,8 @@ def test_official_example_has_no_errors(official_example):
     assert report.counts_by_code == {
         "listing-address-missing": 1,
         "listing-public-data-incomplete": 1,
+        # the spec's own example dates both reviews before their authors signed up
+        "review-before-created": 3,
     }
     assert report.rows_checked == {
         "image": 3,
@@ -44,7 +46,7 @@ def test_official_example_has_no_errors(official_example):
         "stripeAccount": 1,
         "user": 2,
     }
-    assert not report.partial and not report.syntax_error
+    assert not report.syntax_error and report.not_shown == {}
 
 
 TEN_FAULTS = """{:ident :m
@@ -118,8 +120,9 @@ def test_file_cut_off_mid_row_reports_syntax_error_and_earlier_rows(tmp_path):
     ]  # fmt: skip
     assert report.syntax_error and not report.valid
     assert report.notes == (
-        "the file could not be read to its end: only the rows before the syntax error were "
-        "checked, and cross-row rules were settled on those rows only",
+        "part of the file could not be read as edn (from line 7 to the end): rows there were "
+        "not checked, and references to rows not found are reported as ref-unverified, not "
+        "ref-unresolved, since they may point into the unread part",
     )
 
 
@@ -130,28 +133,38 @@ def test_empty_file_is_a_syntax_error(tmp_path):
     ]
 
 
-def test_max_findings_stops_early_and_says_so(tmp_path):
+def test_max_shown_limits_what_is_kept_per_rule_never_what_is_checked(tmp_path):
     rows = "\n".join(
         f'[[:im.image/id :image/i{n}] #:im.image{{:url "ftp://x/{n}"}}]' for n in range(50)
     )
-    report = validate_file(write(tmp_path, "{:ident :m :data [" + rows + "]}"), max_findings=5)
-    assert len(report.findings) == 5
-    assert report.partial
-    assert report.notes[0].startswith("stopped after 5 findings: the file was not fully checked")
+    report = validate_file(write(tmp_path, "{:ident :m :data [" + rows + "]}"), max_shown=5)
+    assert report.counts_by_code == {"image-unreferenced": 50, "url-invalid": 50}
+    assert report.errors == 50 and report.warnings == 50
+    assert [f.code for f in report.findings].count("url-invalid") == 5
+    assert len(report.findings) == 10
+    assert report.not_shown == {"image-unreferenced": 45, "url-invalid": 45}
+    assert report.notes[0] == (
+        "90 findings not shown: at most 5 per rule are listed (the whole file was checked and "
+        "the counts are complete; raise --max-shown to see more)"
+    )
+    assert validate_file(write(tmp_path, "{:ident :m :data [" + rows + "]}"), max_findings=5) == (
+        report
+    )
 
 
-def test_warnings_up_to_the_limit_never_pass_an_unchecked_rest(tmp_path):
-    # 6 unreferenced images (warnings), then an error the limit keeps from being checked.
+def test_a_file_with_warnings_only_passes_whatever_the_limit(tmp_path):
+    # 6 unreferenced images (warnings), then an error: the limit never hides it.
     images = "\n".join(
         f'[[:im.image/id :image/i{n}] #:im.image{{:url "https://x.example/{n}.jpg"}}]'
         for n in range(6)
     )
     bad = '[[:im.image/id :image/bad] #:im.image{:url "ftp://x/bad"}]'
     path = write(tmp_path, "{:ident :m :data [" + images + "\n" + bad + "]}")
-    report = validate_file(path, now=NOW, max_findings=3)
-    assert report.partial and report.errors == 0
-    assert not report.valid
-    assert validate_file(path, now=NOW, max_findings=None).errors == 1
+    report = validate_file(path, now=NOW, max_shown=3)
+    assert report.errors == 1 and report.warnings == 7 and not report.valid
+    path = write(tmp_path, "{:ident :m :data [" + images + "]}")
+    report = validate_file(path, now=NOW, max_shown=0)
+    assert report.findings == () and report.warnings == 6 and report.valid
 
 
 def test_warnings_as_errors_and_json_report(tmp_path, official_example):
@@ -160,12 +173,19 @@ def test_warnings_as_errors_and_json_report(tmp_path, official_example):
     data = json.loads(report.to_json(max_examples=1))
     assert data["schema_version"] == 1
     assert data["counts"] == {
-        "by_severity": {"error": 0, "warning": 2},
-        "by_code": {"listing-address-missing": 1, "listing-public-data-incomplete": 1},
+        "by_severity": {"error": 0, "warning": 5},
+        "by_code": {
+            "listing-address-missing": 1,
+            "listing-public-data-incomplete": 1,
+            "review-before-created": 3,
+        },
     }
     assert [(f["code"], f["line"], f["column"]) for f in data["findings"]] == [
         ("listing-address-missing", 7, 11),
         ("listing-public-data-incomplete", 10, 13),
+        ("review-before-created", 45, 1),
+        ("review-before-created", 45, 1),
+        ("review-before-created", 54, 1),
     ]
     assert data["summary"][0]["examples"] == [
         f"{official_example}:7:11: listing has :im.listing/location but no "

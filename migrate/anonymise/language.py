@@ -23,6 +23,7 @@ from functools import lru_cache
 import wordfreq
 from babel import Locale, UnknownLocaleError
 
+from migrate.edn.show import show
 from migrate.errors import ConfigError
 
 # Zipf 4.5 is about one occurrence in 30,000 words: "and", "love", "will", "new", "price",
@@ -77,7 +78,7 @@ def vocabulary(languages: Iterable[str] = DEFAULT_LANGUAGES) -> Vocabulary:
     for code in chosen:
         if code not in known_codes:
             raise ConfigError(
-                f"no word list for language {code!r}; use one of {', '.join(sorted(known_codes))}"
+                f"no word list for language {show(code)}; use one of {', '.join(sorted(known_codes))}"
             )
     common: set[str] = set()
     known: set[str] = set()

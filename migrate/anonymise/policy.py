@@ -40,6 +40,7 @@ from typing import Any
 
 from migrate import schemas
 from migrate.anonymise.personal import PlaceholderRule
+from migrate.edn.show import show
 from migrate.errors import ConfigError
 
 ACTIONS = ("keep", "fake", "scrub", "drop")
@@ -215,7 +216,7 @@ def parse_policy(raw: dict[str, Any], where: str = "policy") -> Policy:
             raise ConfigError(f"{where}: [attributes] {_unknown('attribute', key, RULES)}")
         if action not in rule.allowed:
             raise ConfigError(
-                f"{where}: [attributes] {key!r}: action {action!r} is not allowed; "
+                f"{where}: [attributes] {show(key)}: action {show(action)} is not allowed; "
                 f"use {_choices(rule.allowed)}"
             )
         attributes[key] = action
@@ -232,8 +233,8 @@ def parse_policy(raw: dict[str, Any], where: str = "policy") -> Policy:
         for name, action in keys.items():
             if action not in EXTENDED_DATA_ACTIONS:
                 raise ConfigError(
-                    f'{where}: [extended_data."{container}"] {name!r}: unknown action '
-                    f"{action!r}; use {_choices(EXTENDED_DATA_ACTIONS)}"
+                    f'{where}: [extended_data."{container}"] {show(name)}: unknown action '
+                    f"{show(action)}; use {_choices(EXTENDED_DATA_ACTIONS)}"
                 )
         extended[container] = dict(keys)
     location = _table(raw, "location", where)
@@ -268,7 +269,7 @@ def _placeholders(raw: dict[str, Any], where: str) -> PlaceholderRule:
 def _table(raw: dict[str, Any], name: str, where: str) -> dict[str, Any]:
     value = raw.get(name, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}: {name!r} must be a table ([{name}])")
+        raise ConfigError(f"{where}: {show(name)} must be a table ([{name}])")
     return value
 
 
@@ -280,10 +281,10 @@ def _only(raw: dict[str, Any], known: tuple[str, ...], where: str, what: str) ->
 
 def _unknown(what: str, key: str, known: Any) -> str:
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.75)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"unknown {what} {key!r}{hint}"
+    hint = f"; did you mean {show(close[0])}?" if close else ""
+    return f"unknown {what} {show(key)}{hint}"
 
 
 def _choices(actions: tuple[str, ...]) -> str:
-    quoted = [f"{action!r}" for action in actions]
+    quoted = [f"{show(action)}" for action in actions]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]

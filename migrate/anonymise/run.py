@@ -45,6 +45,7 @@ from migrate.anonymise.transform import (
 )
 from migrate.edn.reader import DocumentReader
 from migrate.edn.rows import row_from_value
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, Row
 from migrate.edn.writer import write_document
 from migrate.errors import ConfigError, MigrateError
@@ -137,7 +138,9 @@ def anonymise(
     if sample_users is not None and (isinstance(sample_users, bool) or sample_users < 1):
         raise ConfigError(f"the sample size must be at least 1, not {sample_users}")
     if strategy not in STRATEGIES:
-        raise ConfigError(f"unknown strategy {strategy!r}; use 'shape', 'random' or 'connected'")
+        raise ConfigError(
+            f"unknown strategy {show(strategy)}; use 'shape', 'random' or 'connected'"
+        )
     check_image_url_template(image_url_template)
     words = vocabulary(languages)
     active_policy = _policy(policy)
@@ -282,11 +285,13 @@ def parse_ident(ident: Keyword | str) -> Keyword:
     else:
         text = ident.strip().removeprefix(":")
         if not text or any(character.isspace() for character in text):
-            raise ConfigError(f"ident {ident!r} is not an edn keyword such as :my-marketplace-dev")
+            raise ConfigError(
+                f"ident {show(ident)} is not an edn keyword such as :my-marketplace-dev"
+            )
         keyword = Keyword(text)
     problem = keyword.problem
     if problem is not None:
-        raise ConfigError(f"ident {ident!r} is not a legal edn keyword: {problem}")
+        raise ConfigError(f"ident {show(ident)} is not a legal edn keyword: {problem}")
     return keyword
 
 
@@ -294,19 +299,19 @@ def check_email_template(template: str) -> None:
     """Raise :class:`ConfigError` unless ``template`` gives valid, distinct addresses."""
     if "{n}" not in template:
         raise ConfigError(
-            f"email template {template!r} must contain {{n}}, e.g. {DEFAULT_EMAIL_TEMPLATE}"
+            f"email template {show(template)} must contain {{n}}, e.g. {DEFAULT_EMAIL_TEMPLATE}"
         )
     try:
         address = template.format(n=1)
     except (KeyError, IndexError, ValueError):
         raise ConfigError(
-            f"email template {template!r} may contain no placeholder other than {{n}}"
+            f"email template {show(template)} may contain no placeholder other than {{n}}"
         ) from None
     try:
         validate_email(address, check_deliverability=False)
     except EmailNotValidError as error:
         raise ConfigError(
-            f"email template {template!r} gives {address!r}, not a valid address: {error}"
+            f"email template {show(template)} gives {show(address)}, not a valid address: {error}"
         ) from None
 
 
@@ -318,19 +323,18 @@ def _policy(policy: Policy | PathArg | None) -> Policy:
     return load_policy(policy)
 
 
-def _errors(path: Path) -> tuple[list[Finding], bool]:
-    """The error findings of ``path`` (warnings do not count towards the validator's limit)."""
-    report = validate_file(path, select=ERROR_CODES, max_findings=_MAX_ERRORS)
-    return [finding for finding in report.findings if finding.is_error], report.partial
+def _errors(path: Path) -> tuple[list[Finding], int]:
+    """The error findings of ``path`` kept by the validator, and how many there are in all."""
+    report = validate_file(path, select=ERROR_CODES, max_shown=_MAX_ERRORS)
+    return [finding for finding in report.findings if finding.is_error], report.errors
 
 
 def _check_input(path: Path) -> None:
-    errors, partial = _errors(path)
+    errors, total = _errors(path)
     if errors:
         first = errors[0]
         # Codes and positions only: a finding's message may quote personal data.
-        count = f"{len(errors) - 1}{'+' if partial else ''}"
-        more = f" and {count} more" if len(errors) > 1 else ""
+        more = f" and {total - 1} more" if total > 1 else ""
         raise InputInvalid(
             f"{first.location()}: the input is not valid ({first.code}{more}); "
             f"run `migrate validate {path}` for details"
@@ -411,11 +415,11 @@ def _write_verified(
     with OutputSet([out_path]) as outputs:
         with outputs.writing(out_path) as temp:
             write_document(temp, ident, rows())
-        errors, _partial = _errors(temp)
+        errors, total = _errors(temp)
         if errors:
             raise OutputInvalid(
                 f"the anonymised output failed validation ({errors[0].code} and "
-                f"{len(errors) - 1} more); nothing was written to {out_path}"
+                f"{total - 1} more); nothing was written to {out_path}"
             )
         leaks = leak_check.file(temp)
         if not leaks.clean:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from migrate import schemas
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, Ref, Row
 from migrate.errors import ConfigError
 
@@ -156,12 +157,12 @@ def choose_users(
     elif strategy == "random":
         ordered = sorted(all_users, key=rank.__getitem__)
     else:
-        raise ConfigError(f"unknown strategy {strategy!r}; use {_strategies()}")
+        raise ConfigError(f"unknown strategy {show(strategy)}; use {_strategies()}")
     return set(ordered[:sample_users]), sample_users
 
 
 def _strategies() -> str:
-    quoted = [repr(name) for name in STRATEGIES]
+    quoted = [show(name) for name in STRATEGIES]
     return ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 

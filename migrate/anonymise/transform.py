@@ -30,6 +30,7 @@ from migrate.anonymise.pseudonyms import Pseudonyms, normalise
 from migrate.anonymise.scrub import Scrubber
 from migrate.anonymise.sourceids import SourceIds
 from migrate.anonymise.subset import Graph
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, Location, Ref, Row
 from migrate.errors import ConfigError
 
@@ -57,18 +58,18 @@ def check_image_url_template(template: str) -> None:
     fields = set(_TEMPLATE_FIELDS.findall(template))
     if not fields & {"token", "n"}:
         raise ConfigError(
-            f"image URL template {template!r} must contain {{token}} or {{n}}, "
+            f"image URL template {show(template)} must contain {{token}} or {{n}}, "
             f"e.g. {DEFAULT_IMAGE_URL_TEMPLATE}"
         )
     try:
         example = template.format(token="abcdefghijkl", n=1)
     except (KeyError, IndexError, ValueError):
         raise ConfigError(
-            f"image URL template {template!r} may contain no placeholder other than "
+            f"image URL template {show(template)} may contain no placeholder other than "
             "{token} and {n}"
         ) from None
     if not re.fullmatch(r"https?://[^\s/]+\S*", example):
-        raise ConfigError(f"image URL template {template!r} does not give an http(s) URL")
+        raise ConfigError(f"image URL template {show(template)} does not give an http(s) URL")
 
 
 @dataclass

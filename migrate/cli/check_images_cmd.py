@@ -268,6 +268,7 @@ def with_image_findings(report: Any, path: Any, *, quiet: bool = False) -> Any:
     rule of that name, which the validation already ran.
     """
     import dataclasses
+    from collections import Counter
 
     from migrate.images.outcomes import URL_INVALID
     from migrate.images.run import check_file
@@ -300,7 +301,9 @@ def with_image_findings(report: Any, path: Any, *, quiet: bool = False) -> Any:
         (*report.findings, *found),
         key=lambda item: (item.line if item.line is not None else 1 << 62, item.column or 0),
     )
-    return dataclasses.replace(report, findings=tuple(merged))
+    counts = Counter(report.counts)
+    counts.update(finding.code for finding in found)
+    return dataclasses.replace(report, findings=tuple(merged), counts=dict(sorted(counts.items())))
 
 
 _DEFAULT_OPTIONS: dict[str, Any] = {

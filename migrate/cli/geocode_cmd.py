@@ -28,6 +28,7 @@ from migrate.cli._common import (
     writable_file,
     write_report,
 )
+from migrate.edn.show import show
 
 
 def _default_cache_text() -> str:
@@ -118,7 +119,7 @@ def geocode_command(
         _exists(cache)  # a directory is refused here, even for the offline provider
     path = tuple(step for step in address_key.split(".") if step)
     if not path:
-        raise BadUsage(f"--address-key {address_key!r}: must name a key, e.g. location.address")
+        raise BadUsage(f"--address-key {show(address_key)}: must name a key, e.g. location.address")
     with user_errors(failed=(FillError,), usage=(ConfigError,)):
         config = geocode_options_config(
             {

@@ -20,6 +20,7 @@ from migrate.cli._common import (
     refuse_two_stdouts,
     user_errors,
 )
+from migrate.edn.show import show
 from migrate.edn.values import is_legal_name_part
 from migrate.presets.command import list_presets_callback
 
@@ -102,7 +103,7 @@ def init_command(
 
     name = ident.removeprefix(":")
     if not is_legal_name_part(name):
-        raise BadUsage(f"--ident {ident!r} is not a legal keyword name, e.g. my-marketplace")
+        raise BadUsage(f"--ident {show(ident)} is not a legal keyword name, e.g. my-marketplace")
     if STDIO in sources:
         raise BadUsage(
             "a SOURCE cannot be '-' (standard input): the job file names each source by its "

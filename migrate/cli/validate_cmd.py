@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from migrate.cli._common import (
@@ -19,10 +21,18 @@ from migrate.cli._common import (
     write_report,
 )
 from migrate.cli.check_images_cmd import validate_image_options, with_image_findings
+from migrate.edn.show import show
+from migrate.marketplace import (
+    BASE_URL_ENV,
+    CLIENT_ID_ENV,
+    DEFAULT_BASE_URL,
+    fetch,
+    load_directory,
+)
 from migrate.report import write_validation_report
 from migrate.rules.engine import UnknownRuleCode, parse_codes
 from migrate.rules.findings import Finding, Report, summarise
-from migrate.validate import validate_file
+from migrate.validate import DEFAULT_MAX_SHOWN, validate_file
 
 
 def _codes(
@@ -39,6 +49,27 @@ def _codes(
     return codes
 
 
+class _Shown(click.ParamType):
+    """A count of findings to show per rule, or ``all``."""
+
+    name = "N|all"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | None:
+        if value is None or isinstance(value, int):
+            return value
+        if str(value).strip().lower() == "all":
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            self.fail(f"{show(value)} is not a whole number or all", param, ctx)
+        if number < 0:
+            self.fail(f"{number} is less than 0", param, ctx)
+        return number
+
+
 @click.command("validate", short_help="Check FILE.edn against every rule of the format.")
 @file_argument(metavar="FILE.edn")
 @format_option
@@ -50,11 +81,56 @@ def _codes(
     help="Examples shown per rule in the summary.",
 )
 @click.option(
-    "--max-findings",
-    type=click.IntRange(min=1),
-    default=1000,
+    "--max-shown",
+    "max_shown",
+    type=_Shown(),
+    default=DEFAULT_MAX_SHOWN,
     show_default=True,
-    help="Stop checking after this many findings (the report then says it is partial).",
+    help="Findings listed per rule (or all). The whole file is always checked and the counts "
+    "are complete; this only limits what is printed.",
+)
+@click.option(
+    "--max-findings",
+    "max_findings",
+    type=_Shown(),
+    default=None,
+    help="Older name of --max-shown.",
+)
+@click.option(
+    "--marketplace",
+    "marketplace_dir",
+    metavar="DIR",
+    default=None,
+    help="Also check against the target marketplace's configuration: a directory of its "
+    "Asset Delivery API files (listings/listing-types.json, … ; any subset).",
+)
+@click.option(
+    "--marketplace-client-id",
+    "client_id",
+    metavar="ID",
+    envvar=CLIENT_ID_ENV,
+    show_envvar=True,
+    default=None,
+    help="Fetch the marketplace's configuration from the Asset Delivery API (latest "
+    "version) with this Marketplace API client id (never shown in full).",
+)
+@click.option(
+    "--marketplace-url",
+    "base_url",
+    metavar="URL",
+    envvar=BASE_URL_ENV,
+    show_envvar=True,
+    default=DEFAULT_BASE_URL,
+    show_default=True,
+    help="Base URL of the Asset Delivery API.",
+)
+@click.option(
+    "--marketplace-timeout",
+    "timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for each asset file.",
 )
 @click.option("--warnings-as-errors", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.option(
@@ -79,7 +155,12 @@ def validate_command(
     file: str,
     output_format: str,
     max_examples: int,
-    max_findings: int,
+    max_shown: int | None,
+    max_findings: int | None,
+    marketplace_dir: str | None,
+    client_id: str | None,
+    base_url: str,
+    timeout: float,
     warnings_as_errors: bool,
     select: frozenset[str] | None,
     ignore: frozenset[str] | None,
@@ -89,25 +170,48 @@ def validate_command(
 ) -> None:
     """Check an Intermediary FILE.edn against every rule of the format.
 
-    Exit status: 0 when there are no errors (warnings allowed), 1 when there is at least one
-    error (an edn syntax error included), 2 for a usage error or an unreadable file.
+    With --marketplace DIR (or --marketplace-client-id), also check it against the target
+    marketplace's own configuration: listing and user types, categories, listing and user
+    fields, currency and minimum price (see docs/rules.md).
+
+    The whole file is always checked, whatever it holds; an edn syntax error inside a row is
+    reported and checking resumes at the next row.
+
+    Exit status: 0 when there are no errors (warnings allowed, unless --warnings-as-errors),
+    1 when there is at least one error (an edn syntax error included), 2 for a usage error or
+    an unreadable file.
     """
     path = edn_file(file)
     both = sorted(set(select or ()) & set(ignore or ()))
     if both:
         raise BadUsage(f"--select and --ignore both name {', '.join(both)}: keep it in one only")
+    source = click.get_current_context().get_parameter_source("max_findings")
+    if source is click.core.ParameterSource.COMMANDLINE:
+        max_shown = max_findings
+    if marketplace_dir is not None and client_id:
+        raise BadUsage("give either --marketplace DIR or --marketplace-client-id, not both")
+    image_options = click.get_current_context().meta.get("image_options", {})
+    if image_options.get("check_images") and image_options.get("allow_private_hosts"):
+        # asked for: loopback and private image hosts (tests, intranet staging) are fine
+        ignore = frozenset({*(ignore or ()), "url-host-not-public"})
     from migrate.cli.progress import progress_display
 
     check_output(output)
     with user_errors(), progress_display("migrate validate", quiet=quiet) as display:
         task = display.task("checking", "bytes")
+        marketplace = None
+        if marketplace_dir is not None:
+            marketplace = load_directory(marketplace_dir)
+        elif client_id:
+            marketplace = fetch(client_id, base_url=base_url, timeout=timeout)
         report = validate_file(
             path,
             select=select,
             ignore=ignore,
-            max_findings=max_findings,
+            max_shown=max_shown,
             warnings_as_errors=warnings_as_errors,
             byte_progress=task.update,
+            marketplace=marketplace,
         )
     report = with_image_findings(report, path)  # only with --check-images
     if html is not None:
@@ -132,13 +236,16 @@ def finding_line(finding: Finding) -> str:
 
 
 def render_text(report: Report, max_examples: int = 3) -> str:
-    """Every finding on its own line, then a per-rule summary, notes and the verdict."""
+    """Every shown finding on its own line, then a per-rule summary, notes and the verdict."""
     lines = [finding_line(finding) for finding in report.findings]
-    groups = summarise(report.findings, max_examples)
+    groups = summarise(report.findings, max_examples, report.counts)
+    hidden = report.not_shown
     if groups:
         lines += ["", "Summary by rule:"]
         for group in groups:
-            lines.append(f"  {group['code']} ({group['severity']}): {group['count']}")
+            code = group["code"]
+            shown = f" ({group['count'] - hidden[code]} shown)" if code in hidden else ""
+            lines.append(f"  {code} ({group['severity']}): {group['count']}{shown}")
             lines += [f"    {example}" for example in group["examples"]]
     if lines:
         lines.append("")
@@ -147,6 +254,8 @@ def render_text(report: Report, max_examples: int = 3) -> str:
     rows = sum(report.rows_checked.values())
     per_type = ", ".join(f"{count} {name}" for name, count in report.rows_checked.items())
     verdict = "valid" if report.valid else "INVALID"
+    if report.marketplace is not None:
+        verdict += f" (against the marketplace configuration of {report.marketplace})"
     lines.append(
         f"{report.file}: {verdict}: {report.errors} error{'s' if report.errors != 1 else ''}, "
         f"{report.warnings} warning{'s' if report.warnings != 1 else ''} in {rows} row"

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from migrate.convert.job import Job, JobError, RecordSpec, suggest
+from migrate.edn.show import show
 from migrate.errors import ExtractError
 
 
@@ -66,7 +67,7 @@ def column_problems(job: Job) -> list[tuple[str, str]]:
                 problems.append(
                     (
                         f"{record.where}.each",
-                        f"source {record.source!r} has no field {record.each!r}",
+                        f"source {show(record.source)} has no field {show(record.each)}",
                     )
                 )
                 continue
@@ -91,7 +92,7 @@ def column_problems(job: Job) -> list[tuple[str, str]]:
                 problems.append(
                     (
                         _where_of(record, column),
-                        f"source {record.source!r} has no column {column!r}"
+                        f"source {show(record.source)} has no column {show(column)}"
                         f"{suggest(column, known)}",
                     )
                 )

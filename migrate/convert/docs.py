@@ -160,6 +160,12 @@ def job_file_reference() -> str:
         *_keys("output"),
         "\n## [defaults]\n",
         *_keys("defaults"),
+        "\n## [marketplace]\n",
+        "Checks every row against the target marketplace's own configuration before it is "
+        "written, with the rules of `migrate validate --marketplace` (docs/rules.md): a row "
+        "with an error (a listing type the marketplace does not define, a price in another "
+        "currency, …) is rejected under that rule's code, a warning is counted.\n",
+        *_keys("marketplace"),
         "\n## [sources.NAME]\n",
         "One table per source; `type` is `csv`, `json` or `sql`. Relative paths are taken from "
         "the job file's folder. The keys of each type are described with the extractors "

@@ -15,10 +15,10 @@ Three phases, as in :mod:`migrate.convert.pipeline`, whose outputs these are byt
 3. **write** (:func:`write_outputs`): the ``.edn``, the rejects and the report.
 
 The hooks of :class:`migrate.convert.pipeline.RunOptions` work here as in the per-row engine:
-``row_checker`` makes the rule engine, ``before_settle`` checks (the image check) run after the
-read phase on :class:`migrate.convert.ledger.AcceptedRows`, and ``observers`` are told about
-each mapped record of their type, in source order (the columnar engine has no per-record
-stages).
+``checker`` makes the rule engine (with the target marketplace and the codes left out),
+``before_settle`` checks (the image check) run after the read phase on
+:class:`migrate.convert.ledger.AcceptedRows`, and ``observers`` are told about each mapped
+record of their type, in source order (the columnar engine has no per-record stages).
 """
 
 from __future__ import annotations
@@ -34,14 +34,16 @@ from typing import Any
 
 import polars as pl
 
-from migrate import schemas
 from migrate.convert.ledger import (
     CANDIDATE,
     CHECK_REJECTED,
+    CREATED_AT,
+    CROSS_KEYS,
     MAP_REJECTED,
     SEQ_SPAN,
     Ledger,
     RefSpec,
+    seconds_of,
 )
 from migrate.convert.mapping import MappedRecord, Mapper, Rejection
 from migrate.convert.outputs import (
@@ -60,8 +62,9 @@ from migrate.convert.pipeline import (
     type_rank,
 )
 from migrate.convert.plan import (
-    EMAIL,
+    CREATED,
     FALLBACK,
+    KEY,
     SID,
     TEXT,
     WARNINGS,
@@ -76,9 +79,6 @@ from migrate.extract import open_source
 from migrate.extract.batches import RECORD, batch_rows, iter_records, source_batches, source_origins
 from migrate.extract.origin import Origin, SourceRow
 from migrate.output_set import OutputSet
-
-PRIMARY_EMAIL = schemas.key("im.user/primaryEmail")
-EMAIL_ADDRESS = schemas.key("im.email/address")
 
 #: Rows of one batch of a spec without a plan (its rows all take the per-row path).
 ROW_BATCH = 50_000
@@ -102,7 +102,8 @@ _CANDIDATE_SCHEMA = {
     "offset": pl.Int64,
     "length": pl.Int64,
     "warnings": pl.String,
-    "email": pl.String,
+    "key": pl.String,
+    "created": pl.Float64,
 }
 
 
@@ -136,7 +137,7 @@ class ColumnarRun:
         self.options = options
         self.geocoder = geocoder
         self.now = datetime.now(UTC)
-        self.checker = options.row_checker(self.now)
+        self.checker = options.checker(self.now)
         types = sorted({spec.record_type for spec in job.records}, key=type_rank)
         self.ledger = Ledger(
             job.ident, types, _final_types(job), options.spill_dir, job.output.aliases
@@ -150,7 +151,7 @@ class ColumnarRun:
                 for number, mapping in enumerate(ref_mappings)
                 if mapping.ref is not None
             ]
-            plan = compile_plan(spec, job, self.now, self.checker.context)
+            plan = compile_plan(spec, job, self.now, self.checker.context, self.checker.marketplace)
             self.specs.append(_Spec(index, spec, plan, mapper, refs))
         self.observers = list(enumerate(options.observers))
         for item in self.specs:
@@ -270,7 +271,8 @@ class ColumnarRun:
     def _fast(self, item: _Spec, frame: pl.DataFrame) -> pl.DataFrame:
         """The plan's rows as the ledger takes them."""
         refs = [pl.col(ref_column(ref.index)).alias(ref.column) for ref in item.refs]
-        email = pl.col(EMAIL) if EMAIL in frame.columns else pl.lit(None, dtype=pl.String)
+        key = pl.col(KEY) if KEY in frame.columns else pl.lit(None, dtype=pl.String)
+        created = pl.col(CREATED) if CREATED in frame.columns else pl.lit(None, pl.Float64)
         return frame.select(
             (pl.lit(item.index * SEQ_SPAN, dtype=pl.Int64) + pl.col(RECORD)).alias("seq"),
             pl.col(RECORD).cast(pl.Int64).alias("record"),
@@ -282,7 +284,8 @@ class ColumnarRun:
             pl.col("offset"),
             pl.col("length"),
             pl.col(WARNINGS).alias("warnings"),
-            email.alias("email"),
+            key.alias("key"),
+            created.alias("created"),
             *refs,
         )
 
@@ -357,7 +360,7 @@ class ColumnarRun:
                     else:
                         noted = (outcome.code,)
             status, code, message, values_text = CANDIDATE, None, None, None
-            text = warnings = email = None
+            text = warnings = key = created = None
             targets: dict[int, str] = {}
             if isinstance(result, Rejection):
                 status, code, message = MAP_REJECTED, result.code, result.message
@@ -379,7 +382,8 @@ class ColumnarRun:
                     codes = [finding.code for finding in findings if not finding.is_error]
                     codes.extend(noted)
                     warnings = ",".join(codes) if codes else None
-                    email = _address(result.row.attrs)
+                    key = _cross_key(record_type, result.row.attrs)
+                    created = _created(record_type, result.row.attrs)
                     paths = {ref.path: ref.index for ref in item.refs}
                     for reference in result.refs:
                         index = paths.get(tuple(reference.path))
@@ -388,7 +392,7 @@ class ColumnarRun:
             for name, value in (
                 ("seq", base + record), ("record", record), ("sid", sid), ("status", status),
                 ("code", code), ("message", message), ("values", values_text), ("text", text),
-                ("warnings", warnings), ("email", email),
+                ("warnings", warnings), ("key", key), ("created", created),
             ):  # fmt: skip
                 out[name].append(value)
             for ref in item.refs:
@@ -521,10 +525,17 @@ class _Attrs:
     attrs: dict[Keyword, Any]
 
 
-def _address(attrs: dict[Keyword, Any]) -> str | None:
-    email = attrs.get(PRIMARY_EMAIL)
-    address = email.get(EMAIL_ADDRESS) if type(email) is dict else None
-    return address if type(address) is str else None
+def _cross_key(record_type: str, attrs: dict[Keyword, Any]) -> str | None:
+    """The ``key`` column of a row mapped per row (see ``ledger.CROSS_KEYS``)."""
+    path = CROSS_KEYS.get(record_type)
+    value = _value_at(attrs, path) if path is not None else None
+    return value if type(value) is str else None
+
+
+def _created(record_type: str, attrs: dict[Keyword, Any]) -> float | None:
+    """The ``created`` column of a row mapped per row (see ``ledger.CREATED_AT``)."""
+    path = CREATED_AT.get(record_type)
+    return seconds_of(_value_at(attrs, path)) if path is not None else None
 
 
 def _final_types(job: Any) -> dict[str, int]:

@@ -11,6 +11,7 @@ import re
 import uuid
 from functools import cache, lru_cache
 
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, is_legal_name_part
 
 # Fixed namespace of sharetribe-migrate's uuid5 import ids; never change it, or re-runs of a
@@ -87,8 +88,8 @@ class AliasCollision(Exception):
 
     def __init__(self, alias_keyword: Keyword, first_source_id: str, source_id: str) -> None:
         super().__init__(
-            f"alias {alias_keyword!r} of source id {source_id!r} is already used by "
-            f"source id {first_source_id!r}"
+            f"alias {show(alias_keyword)} of source id {show(source_id, cut=False)} is already used by "
+            f"source id {show(first_source_id, cut=False)}"
         )
         self.alias = alias_keyword
         self.first_source_id = first_source_id

@@ -36,6 +36,7 @@ from migrate.convert.transforms import (
     TransformSpecError,
     compile_transform,
 )
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, is_legal_name_part
 from migrate.errors import ConfigError
 from migrate.mappers import MODULES as MAPPER_MODULES
@@ -100,6 +101,17 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
         "records": ("how rows of each Intermediary type are made", "[records.user]"),
         "geocode": ("coordinates for listings without them (geocoding stage)", "[geocode]"),
         "images": ("ask every image URL before writing (docs/check-images.md)", "[images]"),
+        "marketplace": (
+            "check rows against the target marketplace's configuration",
+            "[marketplace]",
+        ),
+    },
+    "marketplace": {
+        "dir": (
+            "directory of the marketplace's asset files (listings/listing-types.json, …), "
+            "relative to the job file",
+            '"../marketplace"',
+        ),
     },
     "output": {
         "dir": ("output directory, relative to the job file (default `out`)", '"out"'),
@@ -325,6 +337,7 @@ class Job:
     geocode: Any = None  # migrate.geocode.stage config, when a [geocode] table is given
     geocode_table: dict[str, Any] | None = None
     images: Any = None  # migrate.images.convert_hook.ImagesConfig, with [images] check = true
+    marketplace: Any = None  # migrate.marketplace.MarketplaceConfig, from [marketplace] dir
 
     @property
     def ident_keyword(self) -> Keyword:
@@ -438,7 +451,7 @@ def template_fields(template: str) -> list[str]:
 def suggest(word: str, choices: Any) -> str:
     """`` (did you mean 'x'?)`` for the choice closest to ``word``, or an empty string."""
     close = get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return f" (did you mean {show(close[0])}?)" if close else ""
 
 
 class _Mistake(JobError):
@@ -538,13 +551,13 @@ class _Loader:
     def string(self, table: Mapping[str, Any], key: str, where: str, default: Any = None) -> Any:
         value = table.get(key, default)
         if value is not default and (not isinstance(value, str) or not value.strip()):
-            raise self.error(where, f"expected a non-empty string, got {value!r}")
+            raise self.error(where, f"expected a non-empty string, got {show(value)}")
         return value
 
     def boolean(self, table: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
         value = table.get(key, default)
         if not isinstance(value, bool):
-            raise self.error(where, f"expected true or false, got {value!r}")
+            raise self.error(where, f"expected true or false, got {show(value)}")
         return value
 
     # top level
@@ -575,6 +588,10 @@ class _Loader:
                 if not isinstance(geocode_table, dict):
                     raise self.error("geocode", "expected a table")
                 geocode = self.geocode(geocode_table)
+        marketplace = None
+        with self.collect():
+            if "marketplace" in raw:
+                marketplace = self.marketplace(self.table(raw, "marketplace", "marketplace"))
         if output is None or defaults is None:
             return None
         job = Job(
@@ -587,6 +604,7 @@ class _Loader:
             geocode=geocode,
             geocode_table=geocode_table,
             images=self.images(raw.get("images")),
+            marketplace=marketplace,
         )
         self.columns_job = replace(job, records=(*records, *self.partial_records))
         return job if not self.problems else None
@@ -595,15 +613,27 @@ class _Loader:
         if ident is None:
             raise self.error("ident", 'missing (the marketplace ident, e.g. ident = "my-market")')
         if not isinstance(ident, str) or not is_legal_name_part(ident.lstrip(":")):
-            raise self.error("ident", f"{ident!r} is not a legal keyword name")
+            raise self.error("ident", f"{show(ident)} is not a legal keyword name")
         return ident.lstrip(":")
+
+    def marketplace(self, table: dict[str, Any]) -> Any:
+        from migrate.marketplace import MarketplaceError, load_directory
+
+        self.check_keys(table, "marketplace", "marketplace")
+        directory = self.string(table, "dir", "marketplace.dir")
+        if directory is None:
+            raise self.error("marketplace.dir", "missing (the directory of the asset files)")
+        try:
+            return load_directory(self.path.parent / directory)
+        except MarketplaceError as error:
+            raise self.error("marketplace.dir", str(error)) from None
 
     def output(self, table: dict[str, Any], ident: str) -> OutputSpec:
         self.check_keys(table, "output", "output")
         directory = self.string(table, "dir", "output.dir", "out")
         name = self.string(table, "name", "output.name", ident)
         if "/" in name or "\\" in name:
-            raise self.error("output.name", f"{name!r} must be a file name stem, not a path")
+            raise self.error("output.name", f"{show(name)} must be a file name stem, not a path")
         return OutputSpec(
             dir=(self.path.parent / directory),
             name=name,
@@ -617,13 +647,15 @@ class _Loader:
         with self.collect():
             currency = self.string(table, "currency", "defaults.currency")
             if currency is not None and currency not in KNOWN_CURRENCIES:
-                raise self.error("defaults.currency", f"unknown currency {currency!r}")
+                raise self.error("defaults.currency", f"unknown currency {show(currency)}")
         with self.collect():
             timezone = self.string(table, "timezone", "defaults.timezone", "UTC")
             try:
                 ZoneInfo(timezone)
             except (ZoneInfoNotFoundError, ValueError):
-                raise self.error("defaults.timezone", f"unknown time zone {timezone!r}") from None
+                raise self.error(
+                    "defaults.timezone", f"unknown time zone {show(timezone)}"
+                ) from None
         roles = table.get("roles", ["customer", "provider"])
         allowed = self.schema.row_type("user").by_key[Keyword("im.user/role")].values
         if not isinstance(roles, list) or not roles:
@@ -633,7 +665,7 @@ class _Loader:
             keyword = enum_keyword(role, allowed)
             if keyword is None:
                 names = ", ".join(value.name for value in allowed)
-                raise self.error("defaults.roles", f"unknown role {role!r} (roles: {names})")
+                raise self.error("defaults.roles", f"unknown role {show(role)} (roles: {names})")
             role_keywords.append(keyword)
         if timezone is None:  # recorded above; the default stands in while the rest is checked
             timezone = "UTC"
@@ -730,7 +762,7 @@ class _Loader:
                 known = ", ".join(sources) or "none defined"
                 raise self.error(
                     f"{where}.source",
-                    f"unknown source {source!r}{suggest(str(source), sources)} (sources: {known})",
+                    f"unknown source {show(source)}{suggest(str(source), sources)} (sources: {known})",
                 )
         each = None
         with self.collect():
@@ -770,10 +802,10 @@ class _Loader:
                     unknown_attributes += 1
                     raise self.error(
                         key_where,
-                        f"unknown attribute {key!r} for {row_type.name}{suggest(key, names)}",
+                        f"unknown attribute {show(key)} for {row_type.name}{suggest(key, names)}",
                     )
                 if path in seen:
-                    raise self.error(key_where, f"maps the same attribute as {seen[path]!r}")
+                    raise self.error(key_where, f"maps the same attribute as {show(seen[path])}")
                 seen[path] = key  # mapped, even if its spec is wrong: not "required, not mapped"
                 if attribute_at(row_type, path).kind == "map":
                     unknown_attributes += 1  # its attributes are what is missing, said once
@@ -842,7 +874,7 @@ class _Loader:
                 if leaf.required and path not in mapped and path not in provided:
                     self.problem(
                         f"{where}.mapping",
-                        f"required attribute {leaf.key.name!r} ({leaf.key.text}) is not mapped",
+                        f"required attribute {show(leaf.key.name)} ({leaf.key.text}) is not mapped",
                     )
 
     def attribute(
@@ -891,7 +923,7 @@ class _Loader:
         if target not in attribute.targets:
             allowed = ", ".join(attribute.targets)
             raise self.error(
-                f"{where}.ref", f"{target!r} cannot be referenced here (targets: {allowed})"
+                f"{where}.ref", f"{show(target)} cannot be referenced here (targets: {allowed})"
             )
         if ("column" in spec) == ("template" in spec):
             raise self.error(where, "give exactly one of column or template")
@@ -905,7 +937,7 @@ class _Loader:
                 raise self.error(where, "an empty column name")
             return ValueSpec(where, column=spec, context=context)
         if not isinstance(spec, dict):
-            raise self.error(where, f"expected a column name or a table, got {spec!r}")
+            raise self.error(where, f"expected a column name or a table, got {show(spec)}")
         self.check_keys(spec, "value", where)
         sources = [key for key in ("column", "const", "template") if key in spec]
         if len(sources) != 1:
@@ -965,7 +997,7 @@ class _Loader:
     def function(self, name: str, where: str) -> Callable[..., Any]:
         module_name, _, attribute = name.partition(":")
         if not module_name or not attribute:
-            raise self.error(where, f"{name!r}: expected 'module:function'")
+            raise self.error(where, f"{show(name)}: expected 'module:function'")
         job_dir = str(self.path.parent.resolve())
         added = job_dir not in sys.path
         if added:
@@ -973,13 +1005,13 @@ class _Loader:
         try:
             module = _import_function_module(module_name)
         except ImportError as error:
-            raise self.error(where, f"cannot import {module_name!r} ({error})") from None
+            raise self.error(where, f"cannot import {show(module_name)} ({error})") from None
         finally:
             if added:
                 sys.path.remove(job_dir)
         function = getattr(module, attribute, None)
         if not callable(function):
-            raise self.error(where, f"{module_name!r} has no function {attribute!r}")
+            raise self.error(where, f"{show(module_name)} has no function {show(attribute)}")
         return function
 
 

@@ -40,6 +40,7 @@ from migrate.convert.vector import (
     py_strip,
     uuid5_texts,
 )
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, Money
 from migrate.schemas import Attribute
 
@@ -52,7 +53,7 @@ class EnumError(Exception):
 
     def __init__(self, attribute: Attribute, value: Any) -> None:
         names = ", ".join(item.name for item in attribute.values)
-        super().__init__(f"{attribute.key.text}: {value!r} is not one of {names}")
+        super().__init__(f"{attribute.key.text}: {show(value)} is not one of {names}")
         self.attribute = attribute
         self.value = value
 

@@ -14,9 +14,10 @@ place in the job, then the record's in its source):
    ``source-id-duplicate`` (a row rejected while mapping keeps its own reason);
 3. rows that pass the row checks are *added*, as the cross-row checker adds them: primary
    emails (``email-duplicate``), Stripe owners (``stripe-account-duplicate``), avatars,
-   listing images, reviews;
+   listing images and their URLs (``image-url-duplicate``), reviews, creation times;
 4. :meth:`Ledger.settle`: what the checker settles at the end (Stripe accounts and avatars of
-   users read after them, ``avatar-shared``, ``image-unreferenced``, ``review-self``), then
+   users read after them, ``avatar-shared``, ``image-unreferenced``, ``review-self``,
+   ``review-before-created``), then
    the reject cascade along required references, simulated exactly as the per-row passes run
    it but only over the references whose target is not kept, then optional references to
    rows that are not kept are dropped from their rows.
@@ -33,7 +34,7 @@ from typing import Any
 import polars as pl
 
 from migrate import schemas
-from migrate.convert.ids import alias_name
+from migrate.convert.ids import AliasCollision, alias_name
 from migrate.convert.outputs import TypeCounts
 from migrate.convert.spill import Spill, read_ranges
 from migrate.convert.vector import is_ascii, py_strip
@@ -67,6 +68,35 @@ IMAGE_LISTING = schemas.key("im.image/listing")
 STRIPE_USER = schemas.key("im.stripeAccount/user")
 REVIEW_AUTHOR = schemas.key("im.review/author")
 REVIEW_SUBJECT = schemas.key("im.review/subject")
+REVIEW_LISTING = schemas.key("im.review/listing")
+
+#: The types whose rows' creation times reviews are compared with (review-before-created).
+CREATED_TYPES = ("user", "listing")
+
+#: What the cross-row checker keys a row on besides its id, by type: the ``key`` column of
+#: :meth:`Ledger.take` (a user's primary email, an image's URL).
+CROSS_KEYS: dict[str, tuple[Keyword, ...]] = {
+    "user": (PRIMARY_EMAIL, EMAIL_ADDRESS),
+    "image": (schemas.key("im.image/url"),),
+}
+#: The creation time the checker compares reviews by, by type: the ``created`` column.
+CREATED_AT: dict[str, tuple[Keyword, ...]] = {
+    name: (schemas.key(f"im.{name}/createdAt"),) for name in (*CREATED_TYPES, "review")
+}
+# Beyond 2**53 microseconds from 1970 (years before 1685 or after 2255) a time's float
+# seconds are not the Int64 column's, cast: such rows take the per-row path.
+EXACT_MICROSECONDS = 2**53
+
+
+def seconds_of(value: Any) -> float | None:
+    """A creation time as the cross-row checker compares it (``datetime.timestamp()`` of an
+    aware datetime), ``None`` for anything else."""
+    from datetime import datetime
+
+    if type(value) is datetime and value.tzinfo is not None:
+        return value.timestamp()
+    return None
+
 
 _PLAIN = r"^[0-9]+$"
 
@@ -117,6 +147,9 @@ class _Type:
     owner_seq: dict[str, int] = field(default_factory=dict)
     added: list[pl.Series] = field(default_factory=list)  # sids the cross-row checker saw
     _added: pl.Series | None = None
+    # sid and creation time (POSIX seconds, null when unknown) of the rows added (users and
+    # listings, which reviews are compared with)
+    created: list[pl.DataFrame] = field(default_factory=list)
     extra_warnings: dict[str, list[str]] = field(default_factory=dict)
     late_rejects: dict[str, str] = field(default_factory=dict)  # sid -> code (settle)
 
@@ -177,7 +210,10 @@ class Ledger:
         self.avatars: list[tuple[int, str, str, bool]] = []  # (seq, user sid, image sid, now)
         self.loose_images: list[str] = []
         self.listing_images: list[pl.Series] = []  # images with a listing, by batch
-        self.reviews: list[tuple[str, str, str]] = []  # (review sid, author sid, subject sid)
+        # Reviews added: sid, author, subject, listing (target sids) and created (seconds).
+        self.reviews: list[pl.DataFrame] = []
+        # (listing sid, url) of the images with a listing added so far: image-url-duplicate.
+        self.image_urls: list[pl.DataFrame] = []
         self.refs: list[pl.DataFrame] = []
         self._ref_ids: dict[tuple[str, int], int] = {}
         self.ref_meta: dict[int, tuple[str, str, str, bool]] = {}  # from type, path, target, req.
@@ -218,8 +254,9 @@ class Ledger:
 
         ``rows`` has ``seq``, ``record``, ``sid``, ``status``, ``code``, ``message``, ``values``
         (a JSON object's text), ``offset`` and ``length`` (where the row's edn text is in
-        :attr:`spill`, see :meth:`spill_texts`), ``warnings``, ``email`` (users) and one column
-        per reference (:attr:`RefSpec.column`).
+        :attr:`spill`, see :meth:`spill_texts`), ``warnings``, ``key`` (the primary email of a
+        user, the URL of an image), ``created`` (the creation time in POSIX seconds, as the
+        cross-row checker compares it) and one column per reference (:attr:`RefSpec.column`).
         """
         state = self.types[record_type]
         rows = rows.sort("seq")
@@ -242,6 +279,8 @@ class Ledger:
         added = rows.filter(fresh & (status == CANDIDATE))
         state.added.append(added.get_column("sid"))
         state._added = None
+        if record_type in CREATED_TYPES:
+            state.created.append(added.select("sid", "created"))
         verdicts = self._cross(record_type, spec, refs, added)
         accepted = verdicts.filter(pl.col("cross").is_null())
         self._store(state, spec, accepted, failed.select("sid", "seq", "record", "code"), verdicts)
@@ -313,9 +352,7 @@ class Ledger:
             owner = collided.get(seq)
             if owner is not None:
                 keyword = Keyword.of(record_type, alias_name(record_type, sid))
-                messages[seq] = (
-                    f"alias {keyword!r} of source id {sid!r} is already used by source id {owner!r}"
-                )
+                messages[seq] = str(AliasCollision(keyword, owner, sid))
         hit = pl.col("seq").is_in(list(messages))
         message = pl.col("seq").replace_strict(
             list(messages), list(messages.values()), default=None, return_dtype=pl.String
@@ -355,30 +392,62 @@ class Ledger:
             if has is None:
                 self.loose_images.extend(sids.to_list())
             else:
+                assert listing is not None
                 self.loose_images.extend(sids.filter(~has).to_list())
                 self.listing_images.append(sids.filter(has))
+                self._image_urls(added, listing)
         elif record_type == "review":
             author = _ref_at(refs, (REVIEW_AUTHOR,))
             subject = _ref_at(refs, (REVIEW_SUBJECT,))
             if author is not None and subject is not None:
-                both = added.filter(
-                    pl.col(author.column).is_not_null()
-                    & (pl.col(author.column) == pl.col(subject.column))
+                listing = _ref_at(refs, (REVIEW_LISTING,))
+                self.reviews.append(
+                    added.filter(
+                        pl.col(author.column).is_not_null() & pl.col(subject.column).is_not_null()
+                    ).select(
+                        "sid",
+                        pl.col(author.column).alias("author"),
+                        pl.col(subject.column).alias("subject"),
+                        (pl.col(listing.column) if listing else pl.lit(None, pl.String)).alias(
+                            "listing"
+                        ),
+                        "created",
+                    )
                 )
-                self.reviews.extend(both.select("sid", author.column, subject.column).iter_rows())
         return added
+
+    def _image_urls(self, added: pl.DataFrame, listing: RefSpec) -> None:
+        """``image-url-duplicate``: an image whose listing has an image with its URL already
+        (a warning on the later one)."""
+        pairs = added.filter(pl.col(listing.column).is_not_null() & pl.col("key").is_not_null())
+        pairs = pairs.select(
+            "sid",
+            pl.col(listing.column).alias("listing"),
+            pl.col("key").alias("url"),
+            pl.struct(listing.column, "key").is_first_distinct().alias("first"),
+        )
+        if self.image_urls:
+            known = pl.concat(self.image_urls).with_columns(pl.lit(True).alias("known"))
+            pairs = pairs.join(known, on=["listing", "url"], how="left", maintain_order="left")
+            repeated = pl.col("known").fill_null(False) | ~pl.col("first")
+        else:
+            repeated = ~pl.col("first")
+        images = self.types["image"]
+        for sid in pairs.filter(repeated).get_column("sid").to_list():
+            images.extra_warnings.setdefault(sid, []).append("image-url-duplicate")
+        self.image_urls.append(pairs.filter(~repeated).select("listing", "url"))
 
     def _emails(self, spec: int, added: pl.DataFrame) -> pl.DataFrame:
         """``email-duplicate``: a later user whose primary email, stripped and case-folded,
         an earlier user has."""
-        address = pl.col("email")
+        address = pl.col("key")
         stripped = py_strip(address)
         usable = address.is_not_null() & (stripped != "")
         folded = pl.when(is_ascii(stripped)).then(stripped.str.to_lowercase())
         frame = added.with_columns(pl.when(usable).then(folded).alias("folded"))
         other = frame.filter(usable & ~is_ascii(stripped))
         if other.height:  # Python's casefold beyond ASCII (ß, ſ, K …)
-            texts = other.get_column("email").to_list()
+            texts = other.get_column("key").to_list()
             folds = {text: text.strip().casefold() for text in texts}
             frame = frame.with_columns(
                 pl.when(usable & ~is_ascii(stripped))
@@ -402,9 +471,9 @@ class Ledger:
             self._reject(
                 Reject(
                     "user", row["sid"], 0, row["seq"], spec, row["record"], "email-duplicate",
-                    f"{EMAIL_ADDRESS!r} {show(row['email'])} is already the primary email of "
+                    f"{EMAIL_ADDRESS!r} {show(row['key'])} is already the primary email of "
                     f"user {show(first, cut=False)}; primary emails must be unique (ignoring case)",
-                    {repr(EMAIL_ADDRESS): row["email"]},
+                    {repr(EMAIL_ADDRESS): row["key"]},
                 )
             )  # fmt: skip
         self.emails.update(batch_first)
@@ -620,14 +689,53 @@ class Ledger:
                 images.extra_warnings.setdefault(image, []).append("image-unreferenced")
 
     def _settle_reviews(self) -> None:
-        users = self.types.get("user")
+        """``review-self`` and ``review-before-created``, as the cross-row checker settles a
+        review whose author and subject were added (and then its listing, if added)."""
         reviews = self.types.get("review")
-        if users is None or reviews is None or not self.reviews:
+        if reviews is None or not self.reviews:
             return
-        known = set(users.added_ids().to_list())
-        for review, author, subject in self.reviews:
-            if author in known and subject in known:
-                reviews.extra_warnings.setdefault(review, []).append("review-self")
+        frame = pl.concat(self.reviews)
+        self.reviews = []
+        for name, on in (("user", "author"), ("user", "subject"), ("listing", "listing")):
+            state = self.types.get(name)
+            times = (
+                pl.concat(state.created)
+                if state is not None and state.created
+                else pl.DataFrame(schema={"sid": pl.String, "created": pl.Float64})
+            )
+            frame = frame.join(
+                times.select(
+                    pl.col("sid").alias(on),
+                    pl.lit(True).alias(f"{on}_added"),
+                    pl.col("created").alias(f"{on}_created"),
+                ),
+                on=on,
+                how="left",
+                maintain_order="left",
+            )
+        added = pl.col("author_added").fill_null(False) & pl.col("subject_added").fill_null(False)
+        # Creation times are null when unknown, so that comparisons with them are false.
+        before_author = (pl.col("created") < pl.col("author_created")).fill_null(False)
+        before_listing = pl.col("listing_added").fill_null(False) & (
+            pl.col("created") < pl.col("listing_created")
+        ).fill_null(False)
+        found = frame.filter(added).select(
+            "sid",
+            (pl.col("author") == pl.col("subject")).alias("self"),
+            before_author.alias("author_before"),
+            before_listing.alias("listing_before"),
+        )
+        warnings = reviews.extra_warnings
+        for sid, same, author_before, listing_before in found.filter(
+            pl.col("self") | pl.col("author_before") | pl.col("listing_before")
+        ).iter_rows():
+            codes = warnings.setdefault(sid, [])
+            if same:
+                codes.append("review-self")
+            if author_before:
+                codes.append("review-before-created")
+            if listing_before:
+                codes.append("review-before-created")
 
     def _cascade(self) -> None:
         """Rows whose required reference names a row that is not kept are rejected, as the

@@ -347,7 +347,7 @@ class Mapper:
                 key = (value if value.__class__ is str else str(value)).strip()
                 if key not in table:
                     known = ", ".join(sorted(table))
-                    raise TransformError(f"{value!r} is not in the map ({known})")
+                    raise TransformError(f"{show(value)} is not in the map ({known})")
                 value = table[key]
             if value.__class__ is str:
                 if not value or value.isspace():
@@ -390,7 +390,7 @@ class Mapper:
             except TransformError as error:
                 raise _Reject(
                     "transform-failed",
-                    f"columns {location.lat!r}, {location.lng!r}: {error}",
+                    f"columns {show(location.lat)}, {show(location.lng)}: {error}",
                     shown,
                 ) from None
             return
@@ -417,7 +417,7 @@ class Mapper:
             if path is None:
                 raise JobError(
                     f"{self.job.path}: {self.spec.where}.function: {name} returned unknown "
-                    f"attribute {key!r} for {self.record_type}"
+                    f"attribute {show(key)} for {self.record_type}"
                 )
             if _empty(value):
                 _remove_path(attrs, path)
@@ -559,7 +559,7 @@ def _row_currency(values: Mapping[str, Any], column: str) -> str | None:
         return None
     code = str(raw).strip().upper()
     if code not in KNOWN_CURRENCIES:
-        raise TransformError(f"unknown currency {raw!r} in column {column!r}")
+        raise TransformError(f"unknown currency {show(raw)} in column {show(column)}")
     return code
 
 
@@ -574,10 +574,10 @@ def build_mappers(job: Job) -> list[Mapper]:
 
 def _describe(spec: ValueSpec) -> str:
     if spec.column is not None:
-        return f"column {spec.column!r}"
+        return f"column {show(spec.column)}"
     if spec.template is not None:
-        return f"template {spec.template!r}"
-    return f"constant {spec.const!r}"
+        return f"template {show(spec.template)}"
+    return f"constant {show(spec.const)}"
 
 
 def _coordinate(value: Any) -> float:
@@ -586,9 +586,9 @@ def _coordinate(value: Any) -> float:
     try:
         number = float(value if not isinstance(value, str) else value.strip())
     except (TypeError, ValueError):
-        raise TransformError(f"{value!r} is not a coordinate") from None
+        raise TransformError(f"{show(value)} is not a coordinate") from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise TransformError(f"{value!r} is not a coordinate")
+        raise TransformError(f"{show(value)} is not a coordinate")
     return number
 
 

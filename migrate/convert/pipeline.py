@@ -35,7 +35,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrate import schemas
 from migrate.convert.mapping import MappedRecord, Rejection
@@ -46,6 +46,11 @@ from migrate.edn.show import show
 from migrate.edn.values import Keyword, Row
 from migrate.edn.writer import EdnWriteError, RowWriter, row_text
 from migrate.output_set import OutputSet
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from migrate.rules.engine import RowChecker
 
 #: The order of row types in the output file (types not listed follow, sorted by name).
 TYPE_ORDER = ("user", "listing", "image", "stripeAccount", "review")
@@ -119,20 +124,12 @@ class OutputPaths:
 RecordStage = Callable[[Any], Any]
 
 
-def default_row_checker(now: Any) -> Any:
-    """The rule engine a conversion checks rows with (see :attr:`RunOptions.row_checker`)."""
-    from migrate.rules.engine import RowChecker
-
-    return RowChecker(now=now)
-
-
 @dataclass
 class RunOptions:
     """Everything :func:`run_records` needs besides the records themselves.
 
-    ``row_checker(now)`` makes the rule engine rows are checked with; a job whose rules need
-    more context (the target marketplace's configuration) passes a factory that builds the
-    checker with it.
+    :meth:`checker` makes the rule engine rows are checked with, from the context the rules
+    need (the target marketplace's configuration, codes left out); both engines use it.
     """
 
     ident: str
@@ -146,7 +143,6 @@ class RunOptions:
     stages: list[RecordStage] = field(default_factory=list)
     spill_dir: Path | None = None
     report_extra: Callable[[], dict[str, Any]] | None = None
-    row_checker: Callable[[Any], Any] = default_row_checker
     #: Checks of the accepted rows after pass 1, before references are settled (the image
     #: check, ``[images] check = true``): each may reject rows through :class:`AcceptedRows`.
     before_settle: list[Callable[[AcceptedRows], None]] = field(default_factory=list)
@@ -156,6 +152,20 @@ class RunOptions:
     observers: list[tuple[str, tuple[Keyword, ...], Callable[[Any], Any]]] = field(
         default_factory=list
     )
+    #: the target marketplace's configuration (migrate.marketplace.MarketplaceConfig): its
+    #: rules then reject or warn per row like every other rule
+    marketplace: Any = None
+    #: rule codes the per-row checks leave out (``url-host-not-public`` when the image check
+    #: lets private hosts through)
+    ignore_codes: frozenset[str] = frozenset()
+
+    def checker(self, now: datetime) -> RowChecker:
+        """The rule engine for this run's rows, ``now`` being the instant of the run."""
+        from migrate.rules.engine import RowChecker, Stamper
+
+        return RowChecker(
+            now=now, marketplace=self.marketplace, stamper=Stamper(ignore=self.ignore_codes)
+        )
 
 
 class _Ledger:
@@ -290,7 +300,7 @@ class _Run:
     def read(self, streams: Iterable[RecordStream]) -> None:
         from datetime import UTC, datetime
 
-        check_row = self.options.row_checker(datetime.now(UTC)).check
+        check_row = self.options.checker(datetime.now(UTC)).check
         progress = self.options.progress
         for stream in streams:
             counts = self.counts_of(stream.record_type)
@@ -854,12 +864,15 @@ def convert(
         limit=limit,
         fail_on_reject=fail_on_reject,
         progress=progress,
+        marketplace=job.marketplace,
     )
     columnar = engine == "columns" and columnar_job(job)
     if getattr(job, "images", None) is not None:  # [images] check = true
         from migrate.images.convert_hook import ImageCheckHook
 
         image_check = ImageCheckHook(job.images, progress=progress)
+        if job.images.settings.allow_private_hosts:
+            options.ignore_codes = frozenset({"url-host-not-public"})
         if columnar:  # the hook's stage only notes each image's URL: an observer
             options.observers.append(("image", (_IMAGE_URL,), image_check.stage))
         else:

@@ -64,7 +64,9 @@ from migrate.schemas import Attribute, RowType
 Path = tuple[Keyword, ...]
 
 # The columns of an evaluated batch (besides RECORD and the source's own).
-SID, FALLBACK, TEXT, WARNINGS, EMAIL = "__sid", "__fallback", "__text", "__warnings", "__email"
+SID, FALLBACK, TEXT, WARNINGS = "__sid", "__fallback", "__text", "__warnings"
+# What the cross-row checks need of a row (migrate.convert.ledger.CROSS_KEYS, CREATED_AT).
+KEY, CREATED = "__key", "__created"
 
 
 def observed_column(number: int) -> str:
@@ -188,13 +190,20 @@ class Evaluated:
 class RecordPlan:
     """One record spec compiled to columns (see the module docstring)."""
 
-    def __init__(self, spec: RecordSpec, job: Job, now: datetime, context: Any) -> None:
+    def __init__(
+        self, spec: RecordSpec, job: Job, now: datetime, context: Any, marketplace: Any = None
+    ) -> None:
         from migrate.mappers import mapper_for
 
         self.spec = spec
         self.job = job
         self.now = now
         self.rule_context = context
+        self.market = None  # the marketplace's rules (migrate.rules.marketplace), if any
+        if marketplace is not None:
+            from migrate.rules.marketplace import MarketplaceRules
+
+            self.market = MarketplaceRules(marketplace)
         self.schema = schemas.load()
         self.row_type: RowType = self.schema.row_type(spec.record_type)
         self.coercion = Coercion(job.defaults)
@@ -253,13 +262,37 @@ class RecordPlan:
             val = row.get(ref.path)
             column = val.expr if val is not None else pl.lit(None, dtype=pl.String)
             out.append(column.alias(ref_column(ref.index)))
-        if self.spec.record_type == "user":
-            email = row.get((schemas.key("im.user/primaryEmail"), schemas.key("im.email/address")))
-            out.append((email.expr if email is not None else pl.lit(None, pl.String)).alias(EMAIL))
+        out.extend(self._cross_columns(batch, row))
         result = batch.frame.select(out + exposed)
         if geocoded is not None:
             geocoded = geocoded.finish(batch)
         return Evaluated(result, geocoded)
+
+    def _cross_columns(self, batch: Batch, row: RowColumns) -> list[pl.Expr]:
+        """The ``KEY`` and ``CREATED`` columns the ledger's cross-row checks read."""
+        from migrate.convert.ledger import CREATED_AT, CROSS_KEYS, EXACT_MICROSECONDS
+
+        record_type = self.spec.record_type
+        out = []
+        path = CROSS_KEYS.get(record_type)
+        if path is not None:
+            key = row.get(path)
+            if key is not None and key.kind != "str":
+                batch.flag(key.present())
+                key = None
+            out.append((key.expr if key is not None else pl.lit(None, pl.String)).alias(KEY))
+        path = CREATED_AT.get(record_type)
+        if path is not None:
+            created = row.get(path)
+            seconds = pl.lit(None, dtype=pl.Float64)
+            if created is not None and created.kind == "instant":
+                micros = created.expr.dt.epoch("us")
+                batch.flag(micros.abs() >= EXACT_MICROSECONDS)
+                seconds = micros.cast(pl.Float64) / 1_000_000.0
+            elif created is not None:
+                batch.flag(created.present())
+            out.append(seconds.alias(CREATED))
+        return out
 
     # reading ------------------------------------------------------------------------------
 
@@ -535,15 +568,21 @@ class RecordPlan:
                 batch.flag(pl.lit(True))
                 continue
             function, exact = form
-            fires = batch.put(
-                function(row, self.row_type, self.rule_context).fill_null(False), "rr"
-            )
+            said = function(row, self.row_type, self.rule_context)
+            if said is None:  # the form cannot tell: every row is checked row by row
+                batch.flag(pl.lit(True))
+                continue
+            fires = batch.put(said.fill_null(False), "rr")
             from migrate.rules.catalogue import SEVERITY
 
             if SEVERITY[code].value == "warning" and exact:
                 warned.append(pl.when(fires).then(pl.lit(code)).otherwise(None))
             else:
                 batch.flag(fires)
+        if self.market is not None:
+            from migrate.convert.market import silent_columns
+
+            batch.flag(~silent_columns(batch, row, self.market, self.row_type.name))
         if not warned:
             return pl.lit(None, dtype=pl.String)
         return join_present(warned, ",")
@@ -735,8 +774,14 @@ def _edn_literal(text: str) -> str:
     return dumps(text)
 
 
-def compile_plan(spec: RecordSpec, job: Job, now: datetime, context: Any) -> RecordPlan | None:
+def compile_plan(
+    spec: RecordSpec, job: Job, now: datetime, context: Any, marketplace: Any = None
+) -> RecordPlan | None:
     """The columnar plan of ``spec``, or ``None`` when its rows take the per-row path.
+
+    ``context`` is the rule engine's (:class:`migrate.rules.registry.Context`), and
+    ``marketplace`` the target marketplace's configuration the rows are checked against, if
+    any (:class:`migrate.marketplace.MarketplaceConfig`).
 
     ``None`` for a spec with a ``function`` hook (it may change any attribute), and for
     extended data whose key order depends on which fields a row has (a nested key whose
@@ -748,7 +793,7 @@ def compile_plan(spec: RecordSpec, job: Job, now: datetime, context: Any) -> Rec
         if not _contiguous([item.keys for item in extended.fields]):
             return None
     importlib.import_module("migrate.mappers")
-    return RecordPlan(spec, job, now, context)
+    return RecordPlan(spec, job, now, context, marketplace)
 
 
 def _contiguous(paths: Sequence[tuple[str, ...]]) -> bool:
@@ -767,7 +812,8 @@ def _contiguous(paths: Sequence[tuple[str, ...]]) -> bool:
 
 
 __all__ = [
-    "EMAIL",
+    "CREATED",
+    "KEY",
     "FALLBACK",
     "SID",
     "TEXT",

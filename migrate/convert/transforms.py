@@ -31,6 +31,7 @@ from babel.numbers import get_currency_precision, get_currency_symbol, list_curr
 
 from migrate._lazy import LazyModule, lazy_attribute
 from migrate.convert.pychars import PY_WHITESPACE, WS, WS_NO_NL, WS_RUNS, char_class
+from migrate.edn.show import show
 
 if TYPE_CHECKING:
     import polars as pl
@@ -311,7 +312,7 @@ def _build_date(formats: list[str], timezone: str) -> Transform:
         try:
             return aware(datetime.fromisoformat(text))
         except ValueError:
-            raise TransformError(f"{text!r} does not match any date format ({shown})") from None
+            raise TransformError(f"{show(text)} does not match any date format ({shown})") from None
 
     return parse_date
 
@@ -518,7 +519,7 @@ def _build_unix_time(unit: str) -> Transform:
                 raise InvalidOperation
             return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=float(number / scale))
         except (InvalidOperation, OverflowError):
-            raise TransformError(f"{value!r} is not a unix timestamp in {unit}") from None
+            raise TransformError(f"{show(value)} is not a unix timestamp in {unit}") from None
 
     return unix_time
 
@@ -565,17 +566,17 @@ def _marker_currency(marker: str, default: str | None, text: str) -> str:
     upper = marker.upper()
     if len(marker) == 3 and marker.isalpha():
         if upper not in KNOWN_CURRENCIES:
-            raise TransformError(f"{text!r}: unknown currency code {marker!r}")
+            raise TransformError(f"{show(text)}: unknown currency code {show(marker)}")
         return upper
     symbol = marker[-1]
     if symbol == "$":
         if default is not None and _is_dollar(default):
             return default
-        raise TransformError(f"{text!r}: currency symbol '$' does not match currency {default}")
+        raise TransformError(f"{show(text)}: currency symbol '$' does not match currency {default}")
     currency = _SYMBOLS[symbol]
     if default is not None and default != currency:
         raise TransformError(
-            f"{text!r}: currency symbol {symbol!r} does not match currency {default}"
+            f"{show(text)}: currency symbol {show(symbol)} does not match currency {default}"
         )
     return currency
 
@@ -585,7 +586,7 @@ def _amount(number: Decimal, currency: str, text: str) -> Money:
     quantum = Decimal(1).scaleb(-precision)
     rounded = number.quantize(quantum)
     if rounded != number:
-        raise TransformError(f"{text!r} has more decimals than {currency} allows ({precision})")
+        raise TransformError(f"{show(text)} has more decimals than {currency} allows ({precision})")
     return Money(rounded, currency)
 
 
@@ -599,24 +600,24 @@ def _build_money(currency: str | None, decimal_separator: str) -> Transform:
         if isinstance(value, Money):
             return value
         if isinstance(value, bool):
-            raise TransformError(f"{value!r} is not an amount of money")
+            raise TransformError(f"{show(value)} is not an amount of money")
         if isinstance(value, int | float | Decimal):
             if currency is None:
-                raise TransformError(f"{value!r}: no currency (set [defaults] currency)")
+                raise TransformError(f"{show(value)}: no currency (set [defaults] currency)")
             return _amount(Decimal(str(value)), currency, str(value))
         text = _text(value).strip()
         match = _MONEY_RE.fullmatch(_GROUPING_SPACES.sub("", text))
         if match is None or (match["pre"] and match["post"]) or (match["sign1"] and match["sign2"]):
-            raise TransformError(f"{text!r} is not an amount of money")
+            raise TransformError(f"{show(text)} is not an amount of money")
         digits = match["number"]
         if number_re.fullmatch(digits) is None:
             raise TransformError(
-                f"{text!r} is not an amount with {decimal_separator!r} as decimal separator"
+                f"{show(text)} is not an amount with {show(decimal_separator)} as decimal separator"
             )
         marker = match["pre"] or match["post"]
         chosen = _marker_currency(marker, currency, text) if marker else currency
         if chosen is None:
-            raise TransformError(f"{text!r}: no currency (set [defaults] currency)")
+            raise TransformError(f"{show(text)}: no currency (set [defaults] currency)")
         number = Decimal(digits.replace(group, "").replace(",", "."))
         if "-" in (match["sign1"], match["sign2"]):
             number = -number
@@ -700,9 +701,9 @@ def _build_minor_units(currency: str | None) -> Transform:
             if isinstance(value, float) and value.is_integer():
                 text = str(int(value))
             else:
-                raise TransformError(f"{value!r} is not a whole number of minor units")
+                raise TransformError(f"{show(value)} is not a whole number of minor units")
         if currency is None:
-            raise TransformError(f"{text!r}: no currency (set [defaults] currency)")
+            raise TransformError(f"{show(text)}: no currency (set [defaults] currency)")
         return Money(Decimal(int(text)).scaleb(-_precision(currency)), currency)
 
     return minor_units
@@ -758,7 +759,7 @@ def _build_boolean() -> Transform:
             return True
         if text in _FALSE:
             return False
-        raise TransformError(f"{value!r} is not a boolean (t/f, true/false, yes/no, y/n, 1/0)")
+        raise TransformError(f"{show(value)} is not a boolean (t/f, true/false, yes/no, y/n, 1/0)")
 
     return boolean
 
@@ -784,15 +785,15 @@ def to_int(value: Any) -> int:
     if value.__class__ is str and value.isascii() and value.isdigit():
         return int(value)
     if isinstance(value, bool):
-        raise TransformError(f"{value!r} is not an integer")
+        raise TransformError(f"{show(value)} is not an integer")
     if isinstance(value, int):
         return value
     try:
         number = Decimal(_text(value).strip())
     except InvalidOperation:
-        raise TransformError(f"{value!r} is not an integer") from None
+        raise TransformError(f"{show(value)} is not an integer") from None
     if not number.is_finite() or number != number.to_integral_value():
-        raise TransformError(f"{value!r} is not an integer")
+        raise TransformError(f"{show(value)} is not an integer")
     return int(number)
 
 
@@ -826,7 +827,7 @@ def _vector_int(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | No
 
 def _build_rating_scale(source_max: float) -> Transform:
     if source_max <= 0:
-        raise TransformSpecError(f"source_max: must be positive, got {source_max!r}")
+        raise TransformSpecError(f"source_max: must be positive, got {show(source_max)}")
     top = Decimal(str(source_max))
 
     def rating_scale(value: Any) -> Any:
@@ -835,9 +836,9 @@ def _build_rating_scale(source_max: float) -> Transform:
         try:
             number = Decimal(_text(value).strip())
         except InvalidOperation:
-            raise TransformError(f"{value!r} is not a rating") from None
+            raise TransformError(f"{show(value)} is not a rating") from None
         if not number.is_finite() or not 0 <= number <= top:
-            raise TransformError(f"rating {value!r} is outside 0–{top}")
+            raise TransformError(f"rating {show(value)} is outside 0–{top}")
         stars = number / top * 5
         return int(stars.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -1047,7 +1048,7 @@ def url_encode(url: str) -> str:
     try:
         ascii_host = host.encode("idna").decode("ascii") if host else ""
     except UnicodeError:
-        raise TransformError(f"{url!r}: host {host!r} cannot be IDNA-encoded") from None
+        raise TransformError(f"{show(url)}: host {show(host)} cannot be IDNA-encoded") from None
     netloc = parts.netloc
     if host and ascii_host != host:
         netloc = netloc.replace(host, ascii_host) if host in netloc else ascii_host
@@ -1075,7 +1076,7 @@ def _build_url_encode() -> Transform:
         except ValueError as error:
             if isinstance(error, TransformError):
                 raise
-            raise TransformError(f"{value!r} is not a URL: {error}") from None
+            raise TransformError(f"{show(value)} is not a URL: {error}") from None
 
     return transform
 
@@ -1266,22 +1267,22 @@ def _check_param(param: Param, value: Any, context: TransformContext) -> Any:
         return list(value)
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TransformSpecError(f"{param.name}: expected a number, got {value!r}")
+            raise TransformSpecError(f"{param.name}: expected a number, got {show(value)}")
         return value
     if kind == "choice":
         if value not in param.choices:
-            choices = ", ".join(repr(choice) for choice in param.choices)
-            raise TransformSpecError(f"{param.name}: expected one of {choices}, got {value!r}")
+            choices = ", ".join(show(choice) for choice in param.choices)
+            raise TransformSpecError(f"{param.name}: expected one of {choices}, got {show(value)}")
         return value
     if kind == "currency":
         if not isinstance(value, str) or value not in KNOWN_CURRENCIES:
-            raise TransformSpecError(f"{param.name}: unknown currency {value!r}")
+            raise TransformSpecError(f"{param.name}: unknown currency {show(value)}")
         return value
     if kind == "timezone":
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError, TypeError):
-            raise TransformSpecError(f"{param.name}: unknown time zone {value!r}") from None
+            raise TransformSpecError(f"{param.name}: unknown time zone {show(value)}") from None
         return value
     raise AssertionError(kind)
 
@@ -1302,19 +1303,21 @@ def _compile_one(spec: Any, context: TransformContext) -> Transform:
             raise TransformSpecError("a transform table needs a 'name'")
         name, given = spec["name"], {key: value for key, value in spec.items() if key != "name"}
     else:
-        raise TransformSpecError(f"expected a transform name or table, got {spec!r}")
+        raise TransformSpecError(f"expected a transform name or table, got {show(spec)}")
     definition = TRANSFORMS.get(name) if isinstance(name, str) else None
     if definition is None:
         from difflib import get_close_matches
 
         close = get_close_matches(str(name), TRANSFORMS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise TransformSpecError(f"unknown transform {name!r}{hint}")
+        hint = f" (did you mean {show(close[0])}?)" if close else ""
+        raise TransformSpecError(f"unknown transform {show(name)}{hint}")
     known = {param.name: param for param in definition.params}
     for key in given:
         if key not in known:
             allowed = ", ".join(known) or "none"
-            raise TransformSpecError(f"{name}: unknown parameter {key!r} (parameters: {allowed})")
+            raise TransformSpecError(
+                f"{name}: unknown parameter {show(key)} (parameters: {allowed})"
+            )
     arguments = {}
     for param in definition.params:
         if param.name in given:

@@ -151,6 +151,13 @@ class DocumentReader:
     :attr:`header` describes the rest of the document. Malformed edn raises
     :class:`EdnSyntaxError`; nothing else escapes (no ``RecursionError``, no
     ``UnicodeDecodeError``). An unreadable path raises ``OSError`` when iteration starts.
+
+    With ``recover=True``, an edn syntax error inside a row of ``:data`` does not end the read:
+    it is recorded in :attr:`errors`, the reader skips to the next line that starts a row
+    (``[[:im.TYPE/id``) and goes on; :attr:`unread` lists the skipped line ranges
+    ``(first, last)`` (``last`` is ``None`` when no row followed and the rest was lost,
+    :attr:`lost`). Errors outside the rows (the document's own map) still raise. Entries after
+    a skip keep counting their index from the rows actually read.
     """
 
     def __init__(
@@ -158,6 +165,8 @@ class DocumentReader:
         source: str | os.PathLike[str] | TextIO | IO[bytes],
         filename: str | None = None,
         chunk_size: int = 1 << 20,
+        *,
+        recover: bool = False,
     ) -> None:
         self.source = source
         if filename is None:
@@ -168,7 +177,11 @@ class DocumentReader:
                 filename = name if isinstance(name, str) else None
         self.filename = filename
         self.chunk_size = max(int(chunk_size), 1)
+        self.recover = recover
         self.header = Header()
+        self.errors: list[EdnSyntaxError] = []
+        self.unread: list[tuple[int, int | None]] = []
+        self.lost = False
 
     def __iter__(self) -> Iterator[Entry]:
         if isinstance(self.source, (str, os.PathLike)):
@@ -203,6 +216,8 @@ class DocumentReader:
             raise EdnSyntaxError("empty document", self.filename, 1, 1)
         if buf.text.startswith("{", pos):
             yield from self._top_map(buf, pos)
+            if self.lost:
+                return
         else:
             yield from self._other_top_level(buf, pos)
         _, pos = buf.attempt(buf.done, _after_document)
@@ -237,7 +252,10 @@ class DocumentReader:
                 header.data_position = buf.line_column(value_pos)
                 if opener == "[" or opener == "(":
                     header.data_kind = "vector" if opener == "[" else "list"
-                    pos = yield from self._rows(buf, value_pos)
+                    end = yield from self._rows(buf, value_pos)
+                    if end is None:  # the rest of the file was lost after a syntax error
+                        return
+                    pos = end
                     continue
             value_pos, (value, pos) = buf.attempt(value_pos, parse_value)
             if key is DATA:
@@ -248,7 +266,7 @@ class DocumentReader:
             else:
                 header.unknown_keys.append((key, buf.line_column(key_pos)))
 
-    def _rows(self, buf: _Buffer, pos: int) -> Generator[Entry, None, int]:
+    def _rows(self, buf: _Buffer, pos: int) -> Generator[Entry, None, int | None]:
         closer = "]" if buf.text[pos] == "[" else ")"
         name = "vector" if closer == "]" else "list"
         opened = "{}:{}".format(*buf.line_column(pos))
@@ -259,6 +277,7 @@ class DocumentReader:
         text, eof = buf.text, buf.eof
         skip_to = skip_match  # a local: the loop's look-ups stay local
         while True:
+            start = pos
             try:
                 start = skip_to(text, pos).end()
                 if not text.startswith("[", start):
@@ -270,10 +289,47 @@ class DocumentReader:
                 pos = buf.fill(pos)
                 text, eof = buf.text, buf.eof
                 continue
+            except Fail as fail:
+                if not self.recover or buf.bad_byte is not None:
+                    raise
+                resumed = self._resume(buf, start, fail)
+                if resumed is None:
+                    self.lost = True
+                    return None
+                pos = resumed
+                text, eof = buf.text, buf.eof
+                continue
             line, column = buf.row_line_column(start)
             yield Entry(index, value, line, column, text[start:end])
             index += 1
             pos = end
+
+    def _resume(self, buf: _Buffer, start: int, fail: Fail) -> int | None:
+        """After ``fail`` in the row starting at ``start``: where the next row starts.
+
+        The error is recorded in :attr:`errors` and the lines skipped in :attr:`unread`. A
+        row is taken to start where a line begins with ``[[:im.TYPE/id`` (every writer of
+        Intermediary, ours and the spec's examples, starts rows so); the search begins after
+        the failed row's own start, so rows the error swallowed are read again. ``None`` when
+        no row follows: the rest of the file is lost.
+        """
+        self.errors.append(self._error(buf, fail))
+        first_line = buf.line_column(start)[0]
+        search_from = start + 1
+        while True:
+            match = _ROW_START.search(buf.text, search_from)
+            if match is not None:
+                resume = match.end()
+                last_line = buf.line_column(resume)[0] - 1
+                self.unread.append((first_line, max(last_line, first_line)))
+                return resume
+            if buf.eof:
+                self.unread.append((first_line, None))
+                return None
+            # Keep a tail so that a row start across the window's edge is still found.
+            keep = max(search_from, len(buf.text) - 256)
+            search_from = search_from - keep if search_from > keep else 0
+            buf.fill(keep)
 
     def _other_top_level(self, buf: _Buffer, pos: int) -> Iterator[Entry]:
         """A top-level value that is not a plain ``{`` map: read it whole."""
@@ -294,6 +350,10 @@ class DocumentReader:
                         yield Entry(index, row, where[0], where[1], None)
             else:
                 header.unknown_keys.append((key, where))
+
+
+# A line that starts a row: what the reader resynchronises on after a syntax error.
+_ROW_START = re.compile(r"\n[ \t,]*(?=\[\[:im\.[A-Za-z][A-Za-z0-9_\-]*/id[\s,\]])")
 
 
 def iter_entries(path: str | os.PathLike[str]) -> Iterator[Entry]:

@@ -177,7 +177,9 @@ def _integer(value: int) -> str:
 
 
 def _instant(value: datetime) -> str:
-    text = value.isoformat()
+    text = value.isoformat(timespec="milliseconds" if value.microsecond % 1000 == 0 else "auto")
+    if value.microsecond == 0:
+        text = value.isoformat()
     if text.endswith("+00:00"):
         text = text[:-6] + "Z"
     return f'#inst "{text}"'
@@ -334,7 +336,12 @@ def _object(value: Any, budget: int) -> tuple[str, bool]:
     """Anything else, the way Clojure prints an object it has no syntax for."""
     name = escape_text(type(value).__qualname__)
     try:
-        text = value.hex(" ") if isinstance(value, bytes | bytearray) else str(value)
+        if isinstance(value, type):
+            text = value.__qualname__
+        elif isinstance(value, bytes | bytearray):
+            text = value.hex(" ")
+        else:
+            text = str(value)
     except Exception:  # noqa: BLE001 - a value whose __str__ fails is still shown
         text = ""
     inner, done = _string(text, max(budget - len(name) - 10, 8))

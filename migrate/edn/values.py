@@ -71,18 +71,20 @@ def is_legal_name_part(text: str) -> bool:
 
 def keyword_problem(namespace: str | None, name: str) -> str | None:
     """Why ``:namespace/name`` is not a legal edn keyword, or ``None`` when it is."""
+    from migrate.edn.show import show  # here: show imports this module
+
     if namespace is not None and not is_legal_name_part(namespace):
-        return f"namespace {namespace!r} is not a legal edn name"
+        return f"namespace {show(namespace)} is not a legal edn name"
     if name == "/" and namespace is None:
         return "':/' is not a legal keyword"
     if not name:
         return "the name part is empty"
     if namespace is not None and name[0].isdigit():
-        return f"the name part {name!r} of a qualified keyword may not start with a digit"
+        return f"the name part {show(name)} of a qualified keyword may not start with a digit"
     if not (is_legal_name_part(name) or (namespace is None and name[0].isdigit())):
-        return f"name {name!r} is not a legal edn name"
+        return f"name {show(name)} is not a legal edn name"
     if "/" in name:
-        return f"name {name!r} may not contain '/'"
+        return f"name {show(name)} may not contain '/'"
     return None
 
 

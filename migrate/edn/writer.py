@@ -27,6 +27,7 @@ from functools import lru_cache
 from typing import IO, Any
 
 from migrate import schemas
+from migrate.edn.show import show
 from migrate.edn.values import (
     Char,
     EdnKey,
@@ -84,7 +85,7 @@ def _string(text: str) -> str:
 def _keyword(keyword: Keyword) -> str:
     problem = keyword.problem
     if problem is not None:
-        raise EdnWriteError(f"illegal keyword {keyword!r}: {problem}")
+        raise EdnWriteError(f"illegal keyword {show(keyword)}: {problem}")
     return f":{keyword.text}"
 
 
@@ -95,7 +96,7 @@ def _symbol(symbol: Symbol) -> str:
     namespace, slash, name = text.rpartition("/") if text.count("/") == 1 else ("", "", text)
     legal = is_legal_name_part(name) and (not slash or is_legal_name_part(namespace))
     if not legal or text in ("nil", "true", "false"):
-        raise EdnWriteError(f"illegal symbol {text!r}")
+        raise EdnWriteError(f"illegal symbol {show(text)}")
     return text
 
 
@@ -112,7 +113,7 @@ _CHAR_NAMES = {
 def _char(char: Char) -> str:
     value = char.value
     if len(value) != 1 or ord(value) > 0xFFFF:
-        raise EdnWriteError(f"character {value!r} is not one UTF-16 code unit")
+        raise EdnWriteError(f"character {show(value)} is not one UTF-16 code unit")
     name = _CHAR_NAMES.get(value)
     if name is not None:
         return f"\\{name}"
@@ -123,7 +124,7 @@ def _char(char: Char) -> str:
 
 def _float(value: float) -> str:
     if not math.isfinite(value):
-        raise EdnWriteError(f"float {value!r} is not a finite number")
+        raise EdnWriteError(f"float {show(value)} is not a finite number")
     # repr is the shortest text that parses back to the same double, in Java as in Python.
     return repr(value)
 
@@ -254,7 +255,7 @@ def _other(value: Any) -> str:
     for base, writer in _BASES:
         if isinstance(value, base):
             return writer(value)
-    raise EdnWriteError(f"cannot write a {type(value).__name__} as edn: {value!r}")
+    raise EdnWriteError(f"cannot write a {type(value).__name__} as edn: {show(value)}")
 
 
 def dumps(value: Any) -> str:
@@ -361,7 +362,7 @@ def _id_tuple(row: Row) -> str:
     import_id = row.import_id
     if import_id is not None:
         if not isinstance(import_id, uuid.UUID):
-            raise EdnWriteError(f"import id {import_id!r} is not a UUID")
+            raise EdnWriteError(f"import id {show(import_id)} is not a UUID")
         hex_ = f"{import_id.int:032x}"
         parts.append(f'#uuid "{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"')
     alias = row.alias
@@ -375,7 +376,7 @@ def _id_tuple(row: Row) -> str:
 
 
 def _attribute_error(row: Row, key: Any, error: EdnWriteError) -> EdnWriteError:
-    return EdnWriteError(f"row {row.label}, attribute {key!r}: {error}")
+    return EdnWriteError(f"row {row.label}, attribute {show(key)}: {error}")
 
 
 def _failing_attribute(row: Row, items: list[tuple[Any, Any]], error: EdnWriteError) -> Exception:

@@ -17,6 +17,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
+from migrate.edn.show import show
 from migrate.errors import ConfigError, ExtractError
 from migrate.extract.batches import (
     BATCH_ROWS,
@@ -196,7 +197,7 @@ class SqlSource:
         missing = [key for key in self.spec.key if key not in columns]
         if missing:
             raise ConfigError(
-                f"{self.spec.where('key')}: no column {missing[0]!r} in {self.label} "
+                f"{self.spec.where('key')}: no column {show(missing[0])} in {self.label} "
                 f"(columns: {', '.join(columns)})"
             )
         return columns
@@ -252,7 +253,7 @@ class SqlSource:
 
     def _no_table(self) -> ExtractError:
         return ExtractError(
-            f"{self.display}: no table {self.spec.table!r} (sources.{self.spec.name}.table)"
+            f"{self.display}: no table {show(self.spec.table)} (sources.{self.spec.name}.table)"
         )
 
     def _clean(self, error: BaseException) -> str:

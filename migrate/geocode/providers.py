@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from migrate.edn.show import show
 from migrate.edn.values import Location
 from migrate.errors import ConfigError
 from migrate.geocode.gazetteer import Gazetteer, default_gazetteer
@@ -349,7 +350,7 @@ def _setting_not_taken(service: str, **settings: str | None) -> tuple[str, str] 
             taken = setting in parameters
         if not taken:
             noun = _SETTING_NOUNS[setting]
-            return setting, f"provider {service!r} does not take {noun}: leave it out"
+            return setting, f"provider {show(service)} does not take {noun}: leave it out"
     return None
 
 
@@ -366,12 +367,12 @@ def provider_problem(
         from difflib import get_close_matches
 
         close = get_close_matches(service, services, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else " (see docs/geocoding.md)"
-        return "provider", f"unknown provider {service!r}{hint}"
+        hint = f" (did you mean {show(close[0])}?)" if close else " (see docs/geocoding.md)"
+        return "provider", f"unknown provider {show(service)}{hint}"
     if service == "nominatim" and not user_agent:
         return (
             "user_agent",
-            "required for provider 'nominatim': name your application and a contact, "
+            'required for provider "nominatim": name your application and a contact, '
             "as Nominatim's usage policy asks",
         )
     public = policy_for(service, domain)

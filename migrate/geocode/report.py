@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from migrate.edn.show import show
+
 if TYPE_CHECKING:
     from migrate.geocode.stage import GeocodeResult
 
@@ -101,7 +103,7 @@ class GeocodeReport:
         for (provider, reason), count in sorted(self.failed.items()):
             out.append(f"  failed    {provider:<12} {reason:<9} {count:>7}")
         for item in self.failures[:max_failures]:
-            out.append(f"  {item.listing}: {item.address!r}: {item.reason}")
+            out.append(f"  {item.listing}: {show(item.address)}: {item.reason}")
         hidden = self.failed_total - min(len(self.failures), max_failures)
         if hidden > 0:
             out.append(f"  … and {hidden} more failures")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from migrate import schemas
+from migrate.edn.show import show
 from migrate.edn.values import Keyword, Location, Row
 from migrate.errors import ConfigError
 from migrate.geocode.address import normalise_address
@@ -253,11 +254,11 @@ def _parse(
     for key, value in table.items():
         if key not in KEYS:
             close = get_close_matches(key, list(KEYS), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = f" (did you mean {show(close[0])}?)" if close else ""
             raise fail(key, f"unknown key{hint}")
         spec = KEYS[key]
         if not isinstance(value, spec.kinds) or isinstance(value, bool):
-            raise fail(key, f"must be {spec.wanted}, not {value!r}")
+            raise fail(key, f"must be {spec.wanted}, not {show(value)}")
 
     options: dict[str, Any] = dict(table)
     address = options.get("address")
@@ -275,20 +276,20 @@ def _parse(
         if not any(fields):
             raise fail("address", 'the template names no column, e.g. "{street}, {city}"')
     if options.get("on_failure", "warn") not in ON_FAILURE:
-        raise fail("on_failure", f'must be "warn" or "reject", not {options["on_failure"]!r}')
+        raise fail("on_failure", f'must be "warn" or "reject", not {show(options["on_failure"])}')
     if options.get("scheme", "https") not in SCHEMES:
-        raise fail("scheme", f'must be "http" or "https", not {options["scheme"]!r}')
+        raise fail("scheme", f'must be "http" or "https", not {show(options["scheme"])}')
     if not 0 <= options.get("min_score", 0.5) <= 1:
-        raise fail("min_score", f"must be from 0 to 1, not {options['min_score']!r}")
+        raise fail("min_score", f"must be from 0 to 1, not {show(options['min_score'])}")
     for key, low in (("timeout", 0), ("backoff", 0)):
         if key in options and not options[key] > low:
-            raise fail(key, f"must be more than 0, not {options[key]!r}")
+            raise fail(key, f"must be more than 0, not {show(options[key])}")
     if options.get("min_delay", 0) < 0:
-        raise fail("min_delay", f"must be 0 or more, not {options['min_delay']!r}")
+        raise fail("min_delay", f"must be 0 or more, not {show(options['min_delay'])}")
     if options.get("concurrency", 1) < 1:
-        raise fail("concurrency", f"must be 1 or more, not {options['concurrency']!r}")
+        raise fail("concurrency", f"must be 1 or more, not {show(options['concurrency'])}")
     if options.get("max_retries", 0) < 0:
-        raise fail("max_retries", f"must be 0 or more, not {options['max_retries']!r}")
+        raise fail("max_retries", f"must be 0 or more, not {show(options['max_retries'])}")
     if options.get("min_population", 15000) not in DATASETS:
         raise fail("min_population", f"must be {KEYS['min_population'].wanted}")
     if "cache" in options:
@@ -467,7 +468,7 @@ class GeocodeStage:
                 result,
                 CODE,
                 severity,
-                f"cannot geocode address {address!r} with {result.provider}: {result.error}",
+                f"cannot geocode address {show(address)} with {result.provider}: {result.error}",
             )
         finally:
             self.report.seconds += time.perf_counter() - started

@@ -46,6 +46,8 @@ def form_problem(url: str) -> str | None:
     if accept is not None and accept(url, attribute, context):
         return None
     for spec in KIND_RULES.get("url", ()):
+        if spec.code == "url-host-not-public":
+            continue  # the host is judged below, by the addresses it resolves to
         for message in spec.function(url, attribute, context):
             return message if isinstance(message, str) else message[0]
     return None

@@ -226,7 +226,7 @@ def from_validation(report: Report, path: str | os.PathLike[str]) -> ReportFacts
         verdict=(
             ("valid" if report.valid else "INVALID")
             + f": {report.errors:,} errors, {report.warnings:,} warnings"
-            + (" (partial: checking stopped early)" if report.partial else "")
+            + (" (part of the file could not be read)" if report.syntax_error else "")
         ),
     )
     groups: dict[tuple[Severity, str], list[Any]] = defaultdict(list)

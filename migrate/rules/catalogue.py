@@ -9,7 +9,11 @@ taken (always the strict one).
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from migrate.rules.findings import Severity
 
@@ -20,6 +24,8 @@ FAMILIES = {
     "attributes": "Attributes and plain values",
     "values": "Money, location, email, URL and extended data",
     "references": "References and cross-row rules",
+    "quality": "Data quality: what real exports get wrong",
+    "marketplace": "Against the target marketplace's configuration (`--marketplace`)",
     "convert": "Raised by `migrate convert` only",
 }
 
@@ -36,6 +42,8 @@ class Rule:
     why: str
     failing: str | None = None
     fixed: str | None = None
+    #: checked only against a marketplace configuration; the examples use EXAMPLE_MARKETPLACE
+    marketplace: bool = False
 
     @property
     def document_examples(self) -> bool:
@@ -75,13 +83,15 @@ def listing(
     alias: str = "sauna",
     state: str = ":listing.state/published",
     head: str | None = None,
+    public: str = "",
 ) -> str:
-    """A listing row by jane (include ``user()`` beside it)."""
+    """A listing row by jane (include ``user()`` beside it); ``public`` adds publicData keys."""
     head = head or f"[:im.listing/id :listing/{alias}]"
+    data = PUBLIC[:-1] + " " + public.strip() + "}" if public else PUBLIC
     return (
         f'[{head}\n #:im.listing{{:createdAt {T} :title "Sauna" :state {state}\n'
         f"               :author #im/ref :user/jane\n"
-        f"               :publicData {PUBLIC}"
+        f"               :publicData {data}"
         + (f"\n               {extra.strip()}" if extra else "")
         + "}]"
     )
@@ -274,7 +284,9 @@ RULES: tuple[Rule, ...] = (
         ERROR,
         "structure",
         "An import id is not in canonical UUID form",
-        "A `#uuid` import id is written in canonical form: lowercase hexadecimal, 8-4-4-4-12.",
+        "A `#uuid` import id is written in canonical form: lowercase hexadecimal, 8-4-4-4-12, "
+        'in the row\'s id tuple and inside `#im/ref [:im.TYPE/id #uuid "…"]` alike (one rule '
+        "for both).",
         "The spec asks for the canonical representation; other spellings of the same UUID "
         "(upper case) compare differently in tools that keep the text.",
         '[[:im.image/id #uuid "'
@@ -508,7 +520,10 @@ RULES: tuple[Rule, ...] = (
         "values",
         "An email address is not valid",
         "`:im.email/address` is a syntactically valid address (email-validator, without "
-        "deliverability or DNS checks).",
+        "deliverability or DNS checks). Strict reading: the address check the spec links to "
+        "is ASCII-only, so a non-ASCII part before the @ is invalid, and so is a domain "
+        "written with non-ASCII letters (an internationalised domain name); the message gives "
+        "its ASCII `xn--` form, which is valid.",
         "The importer validates addresses and rejects the file on an invalid one.",
         user(email='{:im.email/address "jane(at)example.com" :im.email/verified true}'),
         user(),
@@ -528,12 +543,28 @@ RULES: tuple[Rule, ...] = (
         ERROR,
         "values",
         "An image URL is not an absolute, encoded http(s) URL",
-        "`:im.image/url` starts with `http://` or `https://`, has a host, and is properly "
-        "percent-encoded: no spaces, raw non-ASCII or control characters, and every `%` starts "
-        "a `%XX` escape.",
+        "`:im.image/url` starts with `http://` or `https://` (in any case), has a host, and is "
+        "properly percent-encoded: no spaces, raw non-ASCII or control characters, and every "
+        "`%` starts a `%XX` escape. Whether the host is public is `url-host-not-public`.",
         "The importer downloads each image from its URL; unencoded URLs fail to download.",
         '[[:im.image/id] #:im.image{:url "https://example.com/my photo.jpg"}]',
         '[[:im.image/id] #:im.image{:url "https://example.com/my%20photo.jpg"}]',
+    ),
+    Rule(
+        "url-host-not-public",
+        ERROR,
+        "values",
+        "An image URL's host is not reachable from the internet",
+        "The host of `:im.image/url` is public: not `localhost` or a name under `.localhost`, "
+        "`.local`, `.internal`, `.home.arpa`, `.localdomain` or `.lan`, not a single-label name "
+        "without a dot, and not a loopback, private, link-local, shared or reserved IPv4 or IPv6 "
+        "address (nor such an address in a numeric form browsers accept, `127.1`, "
+        "`2130706433`). Scheme and host are compared without regard to case: "
+        "`HTTPS://EXAMPLE.COM/a.jpg` is fine.",
+        "The spec asks for public URLs: Sharetribe downloads every image from its own servers "
+        "while importing, and cannot reach a host on the legacy system's own network.",
+        '[[:im.image/id] #:im.image{:url "http://192.168.1.20/photos/a.jpg"}]',
+        '[[:im.image/id] #:im.image{:url "HTTPS://IMG.EXAMPLE.COM/photos/a.jpg"}]',
     ),
     Rule(
         "extended-data-type",
@@ -584,6 +615,20 @@ RULES: tuple[Rule, ...] = (
         "The spec: referencing a row that does not exist in the same file is a validation error.",
         rows(UJ, review()),
         rows(UJ, U, review()),
+    ),
+    Rule(
+        "ref-unverified",
+        WARNING,
+        "references",
+        "An #im/ref could not be checked: part of the file is unreadable",
+        "When an edn syntax error made part of the file unreadable, a reference to a row that "
+        "is not among the rows read is reported under this code instead of `ref-unresolved`: "
+        "the row may be in the unread part. The report names the unread lines.",
+        "A false `ref-unresolved` (no row has that alias, for a row that exists further down) "
+        "sends the user hunting for a problem that is not there. The file already fails on "
+        "its `edn-syntax` error; once that is fixed, validating again settles these references.",
+        rows(U.replace('"Jane"', '"Jane'), UJ, review(author="john")),
+        rows(U, UJ, review(author="john")),
     ),
     Rule(
         "ref-wrong-type",
@@ -738,6 +783,227 @@ RULES: tuple[Rule, ...] = (
             ),
         ),
     ),
+    # data quality ----------------------------------------------------------------------------
+    Rule(
+        "name-looks-like-contact",
+        WARNING,
+        "quality",
+        "A user's name looks like an email address or a phone number",
+        "A user's `firstName`, `lastName` and `displayName` hold no email address (text around "
+        "an `@` with a dotted domain) and no phone number (7 or more digits, with the usual "
+        "separators `+ - ( ) .` and spaces).",
+        "Names are public profile text. Legacy exports often hold an email or a phone number "
+        "where a name was not given, which the import would publish to every visitor.",
+        user(profile="").replace('firstName "Jane"', 'firstName "jane.doe@example.com"'),
+        user(),
+    ),
+    Rule(
+        "review-before-created",
+        WARNING,
+        "quality",
+        "A review is older than its author or its listing",
+        "A review's `createdAt` is not earlier than its author's `:im.user/createdAt` nor, for a "
+        "review of a listing, than the listing's `:im.listing/createdAt`.",
+        "Nobody reviews before signing up, nor a listing before it existed: the dates come "
+        "from different clocks or time zones, or the review was linked to the wrong row.",
+        rows(U, user("john", created='#inst "2021-06-01T00:00:00Z"'), review(author="john")),
+        rows(U, UJ, review(author="john")),
+    ),
+    Rule(
+        "image-url-duplicate",
+        WARNING,
+        "quality",
+        "A listing has the same image URL twice",
+        "The images of one listing (`:im.image/listing`, written the same way) have different "
+        "URLs.",
+        "The same photo would be downloaded and shown twice; usually a join in the export "
+        "repeated a row.",
+        rows(U, L, image(alias="a"), image(alias="b")),
+        rows(U, L, image(alias="a"), image(alias="b", url="https://example.com/b.jpg")),
+    ),
+    # marketplace -----------------------------------------------------------------------------
+    Rule(
+        "listing-type-unknown",
+        ERROR,
+        "marketplace",
+        "The listing type is not one of the marketplace",
+        "A listing's `publicData.listingType` is the `id` of one of the marketplace's listing "
+        "types (`listings/listing-types.json`). A listing without one is "
+        "`listing-public-data-incomplete`.",
+        "The web template shows, searches and books a listing by its type; one of an unknown "
+        "type is shown without its booking panel and matches no listing type filter.",
+        rows(U, L.replace('"rent"', '"rental"')),
+        rows(U, L),
+        marketplace=True,
+    ),
+    Rule(
+        "listing-type-mismatch",
+        ERROR,
+        "marketplace",
+        "The listing's process or unit is not its type's",
+        "`publicData.transactionProcessAlias` and `unitType` are the alias of the listing "
+        "type's `transactionProcess` and its `unitType`.",
+        "The template starts transactions with the alias and prices by the unit stored on the "
+        "listing: a listing that disagrees with its type books through the wrong process or "
+        "prices per night where the type says per day.",
+        rows(U, L.replace('"day"', '"night"')),
+        rows(U, L),
+        marketplace=True,
+    ),
+    Rule(
+        "category-invalid",
+        ERROR,
+        "marketplace",
+        "A category level is not one of the marketplace's categories",
+        "`publicData.categoryLevel1` is the `id` of a top-level category "
+        "(`listings/listing-categories.json`), `categoryLevel2` the id of one of its "
+        "subcategories, and so on; no level is given without the one above.",
+        "Category filters and pages match the ids exactly: a listing with an unknown id is in "
+        "no category and found by no category filter.",
+        rows(U, listing(public=':categoryLevel1 "tents" :categoryLevel2 "electric"')),
+        rows(U, listing(public=':categoryLevel1 "tents"')),
+        marketplace=True,
+    ),
+    Rule(
+        "field-value-invalid",
+        ERROR,
+        "marketplace",
+        "A listing or user field holds a value its schema type does not allow",
+        "Each listing field (`listings/listing-fields.json`) and user field "
+        "(`users/user-fields.json`), where present: `enum` is one of its `enumOptions`, "
+        "`multi-enum` a vector of distinct options, `long` an integer within `numberConfig` "
+        "(and 8 bytes), `boolean` `true` or `false`, `text` and `youtubeVideoUrl` a string.",
+        "The template offers, filters and shows these values by their configuration: an "
+        "option it does not define is shown as nothing and found by no filter.",
+        rows(U, listing(public=":capacity 50")),
+        rows(U, listing(public=":capacity 5")),
+        marketplace=True,
+    ),
+    Rule(
+        "field-required",
+        ERROR,
+        "marketplace",
+        "A required listing or user field is missing",
+        "A field with `saveConfig.required` is present where it applies (its "
+        "`listingTypeConfig`, `categoryConfig` or `userTypeConfig` limits respected), in the "
+        "data of its scope. Strict reading, following the web template: a listing field is "
+        "required when `required` is `true`; a user field unless it is `false`. Listing fields "
+        "of scope `private` are not checked: Intermediary cannot import listing private data.",
+        "The marketplace operator made the field mandatory; an imported listing without it "
+        "cannot be saved by its author until the field is filled in.",
+        rows(U, listing(public=':categoryLevel1 "saunas" :categoryLevel2 "electric"')),
+        rows(
+            U,
+            listing(
+                public=':categoryLevel1 "saunas" :categoryLevel2 "electric" :heating "electric"'
+            ),
+        ),
+        marketplace=True,
+    ),
+    Rule(
+        "field-scope",
+        ERROR,
+        "marketplace",
+        "A listing or user field is in the data of another scope",
+        "A field's value sits in the data of its `scope`: `public` in `publicData`, "
+        "`metadata` in `metadata`, and for users `protected` in `protectedData` and `private` "
+        "in `privateData`.",
+        "The template reads each field from its scope only: a public field written into "
+        "metadata is never shown, a private one written into publicData is shown to everyone.",
+        rows(U, listing(extra=" :metadata {:capacity 5}")),
+        rows(U, listing(public=":capacity 5")),
+        marketplace=True,
+    ),
+    Rule(
+        "field-not-applicable",
+        WARNING,
+        "marketplace",
+        "A field is set where the marketplace does not use it",
+        "A field limited to some listing types, categories (`limitToCategoryIds`) or user "
+        "types is set only on listings or users of those.",
+        "The value imports, but the template neither shows nor lets anyone edit it there: "
+        "usually the listing's type or category is wrong.",
+        rows(U, listing(public=':categoryLevel1 "tents" :heating "wood"')),
+        rows(U, listing(public=':categoryLevel1 "tents"')),
+        marketplace=True,
+    ),
+    Rule(
+        "public-data-key-unknown",
+        WARNING,
+        "marketplace",
+        "A publicData key is neither built in nor a field of the marketplace",
+        "Every key of a listing's or user's `publicData` is a key the web template uses "
+        "itself (`listingType`, `transactionProcessAlias`, `unitType`, `location`, "
+        "`categoryLevel1..N`, `userType`, …) or a listing or user field of the marketplace. "
+        "Checked only when the field configuration is given.",
+        "Such keys import, but nothing shows them or lets anyone edit them; they are often a "
+        "field under another name (the message suggests one).",
+        rows(U, listing(public=":capcity 5")),
+        rows(U, listing(public=":capacity 5")),
+        marketplace=True,
+    ),
+    Rule(
+        "price-currency-mismatch",
+        ERROR,
+        "marketplace",
+        "The price is not in the marketplace's currency",
+        "`:im.listing/price` is in the marketplace currency (`general/localization.json`).",
+        "The web template shows `(USD)` instead of the price of a listing in another currency "
+        "and takes no order for it; amounts cannot be converted after the import.",
+        rows(U, listing(' :price #im/money [12.50M "USD"]')),
+        rows(U, listing(' :price #im/money [12.50M "EUR"]')),
+        marketplace=True,
+    ),
+    Rule(
+        "price-below-minimum",
+        ERROR,
+        "marketplace",
+        "The price is below the marketplace's minimum transaction size",
+        "`:im.listing/price`, in the marketplace currency, is at least the minimum transaction "
+        "size (`transactions/minimum-transaction-size.json`, in minor units).",
+        "The template refuses lower prices when a listing is edited, and Stripe refuses "
+        "charges below its own minimum: such a listing cannot be paid for.",
+        rows(U, listing(' :price #im/money [2M "EUR"]')),
+        rows(U, listing(' :price #im/money [20M "EUR"]')),
+        marketplace=True,
+    ),
+    Rule(
+        "listing-price-missing",
+        WARNING,
+        "marketplace",
+        "A published listing has no price though its type takes one",
+        "A published listing whose listing type shows a price (its `defaultListingFields` does "
+        "not turn `price` off) has `:im.listing/price`.",
+        "It imports and shows, but cannot be booked or bought until its author adds a price.",
+        rows(U, L),
+        rows(U, listing(' :price #im/money [12.50M "EUR"]')),
+        marketplace=True,
+    ),
+    Rule(
+        "user-type-unknown",
+        ERROR,
+        "marketplace",
+        "The user type is not one of the marketplace",
+        "A user's `publicData.userType` is the `id` of one of the marketplace's user types "
+        "(`users/user-types.json`).",
+        "User fields and permissions follow the user type; with an unknown one the profile "
+        "shows no fields and the user may be unable to act as the type allows.",
+        user(profile=' :im.userProfile/publicData {:userType "admin"}'),
+        user(profile=' :im.userProfile/publicData {:userType "host"}'),
+        marketplace=True,
+    ),
+    Rule(
+        "user-type-missing",
+        WARNING,
+        "marketplace",
+        "A user has no user type in a marketplace that defines them",
+        "When the marketplace defines user types, every user's `publicData` has a `userType`.",
+        "Fields limited to a user type do not apply to a user without one, and the template "
+        "asks for a type at sign-up: the imported user misses what the others have.",
+        user(),
+        user(profile=' :im.userProfile/publicData {:userType "renter"}'),
+        marketplace=True,
+    ),
     # convert only ----------------------------------------------------------------------------
     Rule(
         "source-id-missing",
@@ -809,6 +1075,107 @@ RULES: tuple[Rule, ...] = (
 )
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
+
+#: The marketplace configuration the examples of marketplace rules are checked against, as the
+#: Asset Delivery API serves its files (asset path -> JSON).
+EXAMPLE_MARKETPLACE: dict[str, Any] = {
+    "listings/listing-types.json": {
+        "listingTypes": [
+            {
+                "id": "rent",
+                "label": "Rent",
+                "transactionProcess": {
+                    "name": "default-booking",
+                    "alias": "default-booking/release-1",
+                },
+                "unitType": "day",
+            },
+            {
+                "id": "inquire",
+                "label": "Ask the host",
+                "transactionProcess": {
+                    "name": "default-inquiry",
+                    "alias": "default-inquiry/release-1",
+                },
+                "unitType": "inquiry",
+                "defaultListingFields": {"price": False},
+            },
+        ]
+    },
+    "listings/listing-categories.json": {
+        "categories": [
+            {
+                "id": "saunas",
+                "name": "Saunas",
+                "subcategories": [
+                    {"id": "wood-fired", "name": "Wood-fired"},
+                    {"id": "electric", "name": "Electric"},
+                ],
+            },
+            {"id": "tents", "name": "Tents", "subcategories": []},
+        ]
+    },
+    "listings/listing-fields.json": {
+        "listingFields": [
+            {
+                "key": "heating",
+                "scope": "public",
+                "schemaType": "enum",
+                "enumOptions": [
+                    {"option": "wood", "label": "Wood"},
+                    {"option": "electric", "label": "Electric"},
+                ],
+                "saveConfig": {"label": "Heating", "required": True},
+                "categoryConfig": {"limitToCategoryIds": True, "categoryIds": ["saunas"]},
+            },
+            {
+                "key": "capacity",
+                "scope": "public",
+                "schemaType": "long",
+                "numberConfig": {"minimum": 1, "maximum": 20},
+                "saveConfig": {"label": "Capacity", "required": False},
+            },
+        ]
+    },
+    "users/user-types.json": {
+        "userTypes": [{"id": "renter", "label": "Renter"}, {"id": "host", "label": "Host"}]
+    },
+    "users/user-fields.json": {
+        "userFields": [
+            {
+                "key": "phone",
+                "scope": "protected",
+                "schemaType": "text",
+                "saveConfig": {"required": False},
+            }
+        ]
+    },
+    "general/localization.json": {"locale": "en-GB", "firstDayOfWeek": 1, "currency": "EUR"},
+    "transactions/minimum-transaction-size.json": {
+        "listingMinimumPrice": {"type": "subunit", "amount": 500}
+    },
+}
+
+
+def example_marketplace() -> Any:
+    """:data:`EXAMPLE_MARKETPLACE` as a :class:`~migrate.marketplace.MarketplaceConfig`."""
+    from migrate.marketplace.config import ASSETS, parse_assets
+
+    names = {path: name for name, path in ASSETS.items()}
+    documents = {names[path]: document for path, document in EXAMPLE_MARKETPLACE.items()}
+    return parse_assets(documents, "the example marketplace")
+
+
+def write_example_marketplace(directory: str | os.PathLike[str]) -> Path:
+    """Write :data:`EXAMPLE_MARKETPLACE` as asset files under ``directory``; returns it."""
+    root = Path(directory)
+    for path, document in EXAMPLE_MARKETPLACE.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({"data": document}, indent=2) + "\n", encoding="utf-8")
+    return root
+
+
 SEVERITY: dict[str, Severity] = {rule.code: rule.severity for rule in RULES}
 
 

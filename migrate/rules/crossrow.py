@@ -12,9 +12,11 @@ settled as soon as their target is known (backward references at once, forward o
 
 from __future__ import annotations
 
+import math
 import uuid
 from array import array
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from migrate import schemas
@@ -32,6 +34,21 @@ AVATAR = schemas.key("im.userProfile/avatar")
 STRIPE_USER = schemas.key("im.stripeAccount/user")
 REVIEW_AUTHOR = schemas.key("im.review/author")
 REVIEW_SUBJECT = schemas.key("im.review/subject")
+REVIEW_LISTING = schemas.key("im.review/listing")
+REVIEW_CREATED = schemas.key("im.review/createdAt")
+IMAGE_URL = schemas.key("im.image/url")
+# The creation time each row type is compared by (review-before-created).
+CREATED_AT = {
+    "user": schemas.key("im.user/createdAt"),
+    "listing": schemas.key("im.listing/createdAt"),
+}
+_NO_TIME = math.nan  # no creation time known: compares false with everything
+
+
+def _instant(seconds: float) -> datetime:
+    """POSIX seconds as a UTC datetime, rounded to the microsecond (exact for file times)."""
+    return datetime.fromtimestamp(seconds, UTC)
+
 
 _LISTING_IMAGE, _LOOSE_IMAGE = 1, 2
 _LABEL_UNSET: Any = object()
@@ -87,7 +104,7 @@ class CrossRowChecker:
         # spares the Python-level Keyword.__hash__ on every look-up of the hot path.
         self.type_list: list[str] = ["", *(t.name for t in self.schema.types)]
         self.types_by_id = {
-            id(t.id_attr): (code, t.name, self._ref_plans(t))
+            id(t.id_attr): (code, t.name, self._ref_plans(t), CREATED_AT.get(t.name))
             for code, t in enumerate(self.schema.types, start=1)
         }
         # Per row index, compactly: type code (0: not a known type), position, image use.
@@ -105,7 +122,11 @@ class CrossRowChecker:
         self.avatar_of: dict[int, int] = {}  # image row -> first user row using it as avatar
         self.loose_labels: dict[int, str | None] = {}  # images without a listing -> label
         self.pending: list[tuple] = []
-        self.pending_reviews: list[tuple] = []
+        self.pending_reviews: list[list[Any]] = []
+        # Creation time (POSIX seconds, NaN when unknown) of users and listings, by row.
+        self.created = array("d")
+        # hash((listing reference, url)) -> first image row: image-url-duplicate.
+        self.image_urls: dict[int, int] = {}
 
     # --------------------------------------------------------------------------------- adding
 
@@ -149,13 +170,21 @@ class CrossRowChecker:
         if row_position is None:
             row_position = locate(())
         info = self.types_by_id.get(id(row.id_attr))
-        type_code, type_name, paths = info if info is not None else (0, row.row_type, ())
+        type_code, type_name, paths, created_key = (
+            info if info is not None else (0, row.row_type, (), None)
+        )
         line, column = row_position if row_position is not None else (0, 0)
+        stamp = _NO_TIME
+        if created_key is not None:
+            created = row.attrs.get(created_key)
+            if type(created) is datetime and created.tzinfo is not None:
+                stamp = created.timestamp()
         if index == len(self.row_types):  # rows arrive in order: the usual case
             self.row_types.append(type_code)
             self.image_use.append(0)
             self.lines.append(line)
             self.columns.append(column)
+            self.created.append(stamp)
         else:
             if index > len(self.row_types):
                 grow = index + 1 - len(self.row_types)
@@ -163,8 +192,10 @@ class CrossRowChecker:
                 self.image_use.extend(bytes(grow))
                 self.lines.extend([0] * grow)
                 self.columns.extend([0] * grow)
+                self.created.extend([_NO_TIME] * grow)
             self.row_types[index] = type_code
             self.lines[index], self.columns[index] = line, column
+            self.created[index] = stamp
         label = _LABEL_UNSET  # computed only when needed: most rows never need it
         alias = row.alias
         if type(alias) is Keyword:
@@ -231,6 +262,17 @@ class CrossRowChecker:
         elif type_name == "image":
             if refs is not None and id(IMAGE_LISTING) in refs:
                 self.image_use[index] = _LISTING_IMAGE
+                listing = refs[id(IMAGE_LISTING)]
+                url = attrs.get(IMAGE_URL)
+                if type(url) is str and type(listing.alias) is Keyword:
+                    key = hash((listing.alias.text, url))  # the common case, inline
+                    first = self.image_urls.get(key)
+                    if first is None:
+                        self.image_urls[key] = index
+                    else:
+                        self._image_url_repeated(row, index, listing, url, first, locate, findings)
+                else:
+                    self._add_image_url(row, index, listing, locate, findings)
             else:
                 self.image_use[index] = _LOOSE_IMAGE
                 self.loose_labels[index] = row_label(row)
@@ -242,11 +284,14 @@ class CrossRowChecker:
         ):
             if label is _LABEL_UNSET:
                 label = row_label(row)
-            review = (
+            created = attrs.get(REVIEW_CREATED)
+            review = [
                 refs[id(REVIEW_AUTHOR)],
                 refs[id(REVIEW_SUBJECT)],
+                refs.get(id(REVIEW_LISTING)),
+                created.timestamp() if type(created) is datetime and created.tzinfo else _NO_TIME,
                 (index, label, row_position),
-            )
+            ]
             if not self._check_review(review, findings, final=False):
                 self.pending_reviews.append(review)
         return findings
@@ -296,12 +341,25 @@ class CrossRowChecker:
             return None
         return hit, self.type_list[self.row_types[hit]]
 
-    def _settle(self, record: tuple, findings: list[Finding], *, final: bool) -> bool:
+    def _settle(
+        self, record: tuple, findings: list[Finding], *, final: bool, partial_file: bool = False
+    ) -> bool:
         ref, attribute, where = record
         target = self._target(ref)
         if target is None:
             if not final:
                 return False
+            if partial_file:
+                self._emit(
+                    findings,
+                    "ref-unverified",
+                    f"{attribute.key!r} refers to {show(ref)}, which is not among the rows that "
+                    "could be read: it may be in the part of the file lost to the edn syntax "
+                    "error; fix that and validate again",
+                    where,
+                    attribute.key,
+                )
+                return True
             hint = ""
             if ref.alias is None and ref.import_id.int in self.import_ids:
                 other = self.import_ids[ref.import_id.int]
@@ -358,26 +416,111 @@ class CrossRowChecker:
             AVATAR,
         )
 
-    def _check_review(self, review: tuple, findings: list[Finding], *, final: bool) -> bool:
-        author, subject, where = review
-        author_target, subject_target = self._target(author), self._target(subject)
-        if author_target is None or subject_target is None:
-            return final  # unresolved references are reported by ref-unresolved
-        if author_target == subject_target:
-            self._emit(
-                findings,
-                "review-self",
-                f"review author {show(author)} and subject {show(subject)} are the same user",
-                where,
-                REVIEW_SUBJECT,
-            )
+    def _check_review(self, review: list[Any], findings: list[Finding], *, final: bool) -> bool:
+        """Check a review once its references resolve; False while it must wait for a row.
+
+        ``review`` is ``[author, subject, listing, createdAt, where]`` (``createdAt`` in POSIX
+        seconds, NaN when not known); the author and subject are set to ``None`` once checked,
+        so that a review still waiting for its listing is not checked twice.
+        """
+        author, subject, listing, created, where = review
+        times = self.created
+        if author is not None:
+            author_target, subject_target = self._target(author), self._target(subject)
+            if author_target is None or subject_target is None:
+                return final  # unresolved references are reported by ref-unresolved
+            if author_target == subject_target:
+                self._emit(
+                    findings,
+                    "review-self",
+                    f"review author {show(author)} and subject {show(subject)} are the same user",
+                    where,
+                    REVIEW_SUBJECT,
+                )
+            if created < times[author_target[0]]:  # False for NaN: no time, no comparison
+                self._created_after(created, author_target, author, "author", where, findings)
+            review[0] = review[1] = None
+        if listing is not None:
+            listing_target = self._target(listing)
+            if listing_target is None:
+                return final
+            if created < times[listing_target[0]]:
+                self._created_after(created, listing_target, listing, "listing", where, findings)
         return True
 
-    def finish(self) -> list[Finding]:
-        """Findings settled on every row added: unresolved refs, image usage, self-reviews."""
+    def _created_after(
+        self,
+        created: float,
+        target: tuple[int, str],
+        ref: Ref,
+        what: str,
+        where: Where,
+        findings: list[Finding],
+    ) -> None:
+        """``review-before-created``: the review is older than the row ``ref`` names."""
+        if target[1] not in CREATED_AT:
+            return
+        other = self.created[target[0]]
+        line = self.lines[target[0]]
+        self._emit(
+            findings,
+            "review-before-created",
+            f"review {REVIEW_CREATED!r} {show(_instant(created))} is earlier than "
+            f"{show(_instant(other))}, when its {what} {show(ref)} was created (row {target[0]}"
+            + (f", line {line})" if line else ")"),
+            where,
+            REVIEW_CREATED,
+        )
+
+    def _add_image_url(
+        self, row: Row, index: int, listing: Ref, locate: Position, findings: list[Finding]
+    ) -> None:
+        url = row.attrs.get(IMAGE_URL)
+        if type(url) is not str:
+            return
+        target = (
+            listing.alias.text
+            if type(listing.alias) is Keyword
+            else (listing.import_id.int if isinstance(listing.import_id, uuid.UUID) else None)
+        )
+        if target is None:
+            return
+        key = hash((target, url))
+        first = self.image_urls.get(key)
+        if first is None:
+            self.image_urls[key] = index
+            return
+        self._image_url_repeated(row, index, listing, url, first, locate, findings)
+
+    def _image_url_repeated(
+        self,
+        row: Row,
+        index: int,
+        listing: Ref,
+        url: str,
+        first: int,
+        locate: Position,
+        findings: list[Finding],
+    ) -> None:
+        self._emit(
+            findings,
+            "image-url-duplicate",
+            f"{IMAGE_URL!r} {show(url)} is already the URL of another image of listing "
+            f"{show(listing)} ({self._describe(first)}); the photo would be shown twice",
+            (index, row_label(row), locate((1, IMAGE_URL))),
+            IMAGE_URL,
+        )
+
+    def finish(self, *, partial_file: bool = False) -> list[Finding]:
+        """Findings settled on every row added: unresolved refs, image usage, self-reviews.
+
+        ``partial_file`` says that part of the file could not be read: a reference to a row
+        not seen is then ``ref-unverified`` rather than ``ref-unresolved``, and no image is
+        called unreferenced (a row in the unread part may use it).
+        """
         findings: list[Finding] = []
         for record in self.pending:
-            self._settle(record, findings, final=True)
+            self._settle(record, findings, final=True, partial_file=partial_file)
         for review in self.pending_reviews:
             self._check_review(review, findings, final=True)
         self.pending.clear()
@@ -393,7 +536,7 @@ class CrossRowChecker:
                     None,
                 )
         for image_index, label in sorted(self.loose_labels.items()):
-            if image_index not in self.avatar_of:
+            if image_index not in self.avatar_of and not partial_file:
                 self._emit(
                     findings,
                     "image-unreferenced",
@@ -415,10 +558,10 @@ class CrossRowChecker:
         where: Where,
         attribute: Keyword | None = None,
     ) -> None:
-        if self.stamper.wants(code):
+        if self.stamper.takes(code):
             index, label, position = where
             if type(position) is _Lazy:
-                position = position()
+                position = position() if self.stamper.locating(code) else None
             findings.append(
                 self.stamper.make(
                     code,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from migrate.edn import strictness
-from migrate.rules.catalogue import FAMILIES, RULES, Rule
+from migrate.rules.catalogue import EXAMPLE_MARKETPLACE, FAMILIES, RULES, Rule
 
 _LONG_RUN = re.compile(r"(.)\1{79,}")
 
@@ -24,6 +25,12 @@ def _entry(rule: Rule) -> list[str]:
         f"*What it checks.* {rule.checks}\n",
         f"*Why it matters.* {rule.why}\n",
     ]
+    if rule.marketplace:
+        lines.append(
+            "*Checked with `--marketplace`* (or a job's `[marketplace]`); the examples are "
+            "checked against the [example configuration](#the-example-marketplace-configuration)."
+            "\n"
+        )
     if rule.failing is not None and rule.fixed is not None:
         what = "document" if rule.document_examples else "rows of `:data`"
         lines += [
@@ -55,8 +62,27 @@ def rules_reference() -> str:
     parts += [f"| [`{r.code}`](#{r.code}) | {r.severity.value} | {r.title} |" for r in RULES]
     for family, heading in FAMILIES.items():
         parts.append(f"\n## {heading}\n")
+        if family == "marketplace":
+            parts += _marketplace_intro()
         for rule in RULES:
             if rule.family == family:
                 parts += _entry(rule)
     parts.append("\n" + strictness.markdown())  # the reader's table, from migrate/edn
     return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def _marketplace_intro() -> list[str]:
+    lines = [
+        "These rules run when `migrate validate` is given the target marketplace's "
+        "configuration: `--marketplace DIR`, a directory of the files the Asset Delivery API "
+        "serves (with or without its `data`/`meta` envelope), or `--marketplace-client-id ID`, "
+        "which fetches them (the `latest` version). `migrate convert` runs them too when the job "
+        "names a `[marketplace] dir`. Any subset of the files may be given: the checks of a "
+        "missing one are skipped, and the report says which. They are read the way the "
+        "Sharetribe web template reads them (`configHelpers.js`).\n",
+        "### The example marketplace configuration\n",
+        "The examples below are checked against these files (one code block per file):\n",
+    ]
+    for path, document in EXAMPLE_MARKETPLACE.items():
+        lines += [f"`{path}`:\n", "```json", json.dumps(document, indent=2), "```\n"]
+    return lines

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -59,10 +59,12 @@ def parse_codes(codes: Iterable[str] | None) -> frozenset[str] | None:
 class Stamper:
     """Makes findings: fills in code, severity, file, position, row and attribute.
 
-    ``select`` keeps only the listed codes, ``ignore`` drops the listed ones.
+    ``select`` keeps only the listed codes, ``ignore`` drops the listed ones. ``kept(code)``,
+    when given, says whether the next finding of ``code`` will be kept: the position of one
+    that will only be counted is not computed (locating a path walks the row's text again).
     """
 
-    __slots__ = ("file", "enabled", "disabled")
+    __slots__ = ("file", "enabled", "disabled", "kept", "counted")
 
     def __init__(
         self,
@@ -73,6 +75,22 @@ class Stamper:
         self.file = file
         self.enabled = select
         self.disabled = ignore or frozenset()
+        self.kept: Callable[[str], bool] | None = None
+        self.counted: Callable[[str], None] | None = None
+
+    def locating(self, code: str) -> bool:
+        """True when a finding of ``code`` needs its position (it will be kept)."""
+        return self.kept is None or self.kept(code)
+
+    def takes(self, code: str) -> bool:
+        """True when a finding of ``code`` is to be made; one that is reported but will not be
+        kept is only counted (``counted(code)``), without building it."""
+        if not self.wants(code):
+            return False
+        if self.counted is not None and self.kept is not None and not self.kept(code):
+            self.counted(code)
+            return False
+        return True
 
     def wants(self, code: str) -> bool:
         """True when findings of ``code`` are reported."""
@@ -234,8 +252,16 @@ class RowChecker:
         *,
         now: datetime | None = None,
         stamper: Stamper | None = None,
+        marketplace: Any = None,
     ) -> None:
         self.schema = schema or schemas.load()
+        self.marketplace = marketplace
+        self._market = None
+        if marketplace is not None:
+            from migrate.rules.marketplace import MarketplaceRules
+
+            self._market = MarketplaceRules(marketplace)
+        self._row_type: schemas.RowType = self.schema.types[0]  # the row being checked
         self.context = Context(self.schema, now or datetime.now(UTC))
         self.tables = build_tables(self.schema)
         self._tables_by_id = {id(key): table for key, table in self.tables.items()}
@@ -248,8 +274,13 @@ class RowChecker:
         index: int | None = None,
         position: Position | None = None,
     ) -> list[Finding]:
-        """Every per-row finding for ``row``; ``position(path)`` locates paths in a file."""
+        """Every per-row finding for ``row``; ``position(path)`` locates paths in a file.
+
+        With a marketplace configuration, its checks follow the Intermediary ones (so that
+        convert rejects a row for its first Intermediary error before any marketplace one).
+        """
         table = self._tables_by_id.get(id(row.id_attr))
+        findings: list[Finding] | None = None
         if table is not None:
             # The common case, a valid row: one pass of inline tests that builds nothing (no
             # closure, no paths); any doubt and the full checks below run from the start.
@@ -258,10 +289,78 @@ class RowChecker:
                 type(row.import_id) is not NonCanonicalUUID
                 and (alias is None or (type(alias) is Keyword and _alias_ok(alias)))
                 and self._accepts(row.attrs, table.plans, table.required_count)
-                and not _any_message(table.row_rules, row, table.row_type, self.context)
             ):
-                return []
-        return self._check(row, table, index, position)
+                # Every attribute is fine: only the row rules may have something to say (a
+                # warning on every listing of a file must not cost a second full check).
+                findings = []
+                for number, (_code, rule) in enumerate(table.row_rules):
+                    said = rule(row, table.row_type, self.context)  # the messages, if any, are kept
+                    if said:  # the rules return tuples, empty for a good row
+                        findings = self._row_rules(row, table, index, position, number, said)
+                        break
+        if findings is None:
+            findings = self._check(row, table, index, position)
+        if self._market is not None and table is not None:
+            problems = self._market.check(row)
+            if problems:
+                stamper = self.stamper
+                label = row_label(row)
+                for code, message, path, attribute in problems:
+                    if stamper.takes(code):
+                        findings.append(
+                            stamper.make(
+                                code,
+                                message,
+                                position=position(path)
+                                if position is not None and stamper.locating(code)
+                                else None,
+                                row_index=index,
+                                row_label=label,
+                                attribute=attribute,
+                            )
+                        )
+        return findings
+
+    def _row_rules(
+        self,
+        row: Row,
+        table: TypeTable,
+        index: int | None,
+        position: Position | None,
+        first: int,
+        messages: Iterable[Any],
+    ) -> list[Finding]:
+        """The findings of ``table``'s row rules alone, for a row whose attributes are fine:
+        rule number ``first`` said ``messages`` (the earlier ones had nothing to say), the
+        later ones still run."""
+        findings: list[Finding] = []
+        stamper = self.stamper
+        kept, counted = stamper.kept, stamper.counted
+        context = self.context
+        for number in range(first, len(table.row_rules)):
+            code, rule = table.row_rules[number]
+            if not stamper.wants(code):
+                continue
+            said = messages if number == first else rule(row, table.row_type, context)
+            for message in said:
+                if kept is not None and counted is not None and not kept(code):
+                    counted(code)  # only counted: not built, not located
+                    continue
+                text, path = _message_parts(message)
+                attribute = path[1] if len(path) > 1 and type(path[1]) is Keyword else None
+                findings.append(
+                    stamper.make(
+                        code,
+                        text,
+                        position=position(path)
+                        if position is not None and stamper.locating(code)
+                        else None,
+                        row_index=index,
+                        row_label=row_label(row),
+                        attribute=attribute,
+                    )
+                )
+        return findings
 
     def _check(
         self,
@@ -274,12 +373,14 @@ class RowChecker:
         stamper = self.stamper
 
         def emit(code: str, message: str, path: tuple, attribute: Keyword | None) -> None:
-            if stamper.wants(code):
+            if stamper.takes(code):
                 findings.append(
                     stamper.make(
                         code,
                         message,
-                        position=position(path) if position is not None else None,
+                        position=position(path)
+                        if position is not None and stamper.locating(code)
+                        else None,
                         row_index=index,
                         row_label=row_label(row),
                         attribute=attribute,
@@ -301,6 +402,7 @@ class RowChecker:
                 None,
             )
             return findings
+        self._row_type = table.row_type
         self._check_map(row.attrs, table.plans, table.required, (1,), emit, None, table)
         for code, rule in table.row_rules:
             for message in rule(row, table.row_type, self.context):
@@ -328,7 +430,11 @@ class RowChecker:
                 if alias is not None:
                     if type(alias) is not Keyword or alias.namespace is None:
                         return False
-                elif id(value.id_attr) not in plan.ids or not isinstance(value.import_id, UUID):
+                elif (
+                    id(value.id_attr) not in plan.ids
+                    or not isinstance(value.import_id, UUID)
+                    or type(value.import_id) is NonCanonicalUUID
+                ):
                     return False
             elif fast == _OTHER:
                 accept = plan.accept
@@ -395,7 +501,11 @@ class RowChecker:
                     if alias is not None:
                         if type(alias) is Keyword and alias.namespace is not None:
                             continue
-                    elif id(value.id_attr) in plan.ids and isinstance(value.import_id, UUID):
+                    elif (
+                        id(value.id_attr) in plan.ids
+                        and isinstance(value.import_id, UUID)
+                        and type(value.import_id) is not NonCanonicalUUID
+                    ):
                         continue
             elif fast == _INTEGER:
                 if type(value) is int and plan.low <= value <= plan.high:
@@ -417,8 +527,15 @@ class RowChecker:
             self._check_value(key, value, plan, prefix + (key,), emit)
         if present == len(required):
             return
+        # A required key written under another name (``:firstName`` in a nested map) is
+        # reported once, by attribute-unknown with its "did you mean".
+        misnamed = {
+            key.name.casefold()
+            for key in mapping
+            if type(key) is Keyword and plans.get(id(key)) is None
+        }
         for key in required:
-            if key not in mapping:
+            if key not in mapping and key.name.casefold() not in misnamed:
                 attribute = plans[id(key)].attribute
                 code = shape_code or "attribute-required"
                 where = prefix[-1] if len(prefix) > 1 else None
@@ -440,15 +557,13 @@ class RowChecker:
         shape_code: str | None,
         table: TypeTable | None,
     ) -> None:
-        known = [plan.attribute.key.text for plan in plans.values()]
+        owner = prefix[-1] if len(prefix) > 1 else None
         if type(key) is Keyword:
-            close = difflib.get_close_matches(key.text, known, n=1)
-            hint = f"; did you mean :{close[0]}?" if close else ""
+            hint = self._hint(key, owner, plans)
             found = repr(key)
         else:
             hint = "; attribute keys are keywords"
             found = show(key)
-        owner = prefix[-1] if len(prefix) > 1 else None
         where = f"{owner!r}" if owner is not None else _rows_of(table)
         emit(
             shape_code or "attribute-unknown",
@@ -456,6 +571,34 @@ class RowChecker:
             prefix + (key,),
             key if type(key) is Keyword else owner,
         )
+
+    def _hint(self, key: Keyword, owner: Any, plans: dict[int, Plan]) -> str:
+        """``; did you mean …`` for an unknown key: the right place first, then the spelling.
+
+        An attribute of the same name in this map comes first (a key written unqualified inside
+        a nested map, or with another namespace); then one of the same name elsewhere in the
+        row (``:im.user/publicData`` is ``:im.userProfile/publicData`` inside
+        ``:im.user/profile``); then the closest spelling among this map's attributes.
+        """
+        here = [plan.attribute for plan in plans.values()]
+        folded = key.name.casefold()
+        for attribute in here:
+            if attribute.key.name.casefold() == folded:
+                if key.namespace is None and owner is not None:
+                    return (
+                        f"; did you mean {attribute.key!r}? Keys inside a nested map are not "
+                        "qualified by a namespaced-map prefix such as #:"
+                        f"{self._row_type.id_attr.namespace}{{…}} on the map around it: that "
+                        "prefix applies only to the keys of the map it is written on"
+                    )
+                return f"; did you mean {attribute.key!r}?"
+        for attribute, parent in _attributes_with_parents(self._row_type.attributes, None):
+            if attribute.key.name.casefold() == folded and attribute not in here:
+                place = f"inside {parent.key!r}" if parent is not None else "at the top of the row"
+                return f"; did you mean {attribute.key!r} {place}?"
+        known = [attribute.key.text for attribute in here]
+        close = difflib.get_close_matches(key.text, known, n=1)
+        return f"; did you mean :{close[0]}?" if close else ""
 
     def _check_value(
         self, key: Keyword, value: Any, plan: Plan, path: tuple[Any, ...], emit: Emit
@@ -520,14 +663,13 @@ def _rows_of(table: TypeTable | None) -> str:
     return f"{table.row_type.name} rows"
 
 
-def _any_message(
-    row_rules: RowRules, row: Row, row_type: schemas.RowType, context: Context
-) -> bool:
-    """True when any of ``row_rules`` has something to say about ``row``."""
-    for _code, rule in row_rules:
-        for _message in rule(row, row_type, context):  # a tuple, or any iterable
-            return True
-    return False
+def _attributes_with_parents(
+    children: Iterable[schemas.Attribute], parent: schemas.Attribute | None
+) -> Iterator[tuple[schemas.Attribute, schemas.Attribute | None]]:
+    """Every attribute of a row type, nested ones too, with the map attribute holding it."""
+    for attribute in children:
+        yield attribute, parent
+        yield from _attributes_with_parents(attribute.attributes, attribute)
 
 
 # Aliases of this plain shape are always valid; anything else gets the full checks.

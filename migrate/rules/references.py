@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from migrate.edn.show import show
-from migrate.edn.values import Keyword, Ref, Tagged
+from migrate.edn.values import Keyword, NonCanonicalUUID, Ref, Tagged
 from migrate.rules.attributes import expected_found
 from migrate.rules.registry import Context, Message, acceptor, value_rule, vector_form
+from migrate.rules.structure import non_canonical_message
 from migrate.schemas import Attribute
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ def _ref_ok(value: Any, attribute: Attribute, context: Context) -> bool:
         row_type is not None
         and row_type.name in attribute.targets
         and isinstance(value.import_id, uuid.UUID)
+        and type(value.import_id) is not NonCanonicalUUID
     )
 
 
@@ -91,6 +93,15 @@ def ref_wrong_type(value: Any, attribute: Attribute, context: Context) -> Iterat
         )
 
 
+@value_rule("ref", "import-id-not-canonical")
+def ref_import_id_canonical(
+    value: Ref, attribute: Attribute, context: Context
+) -> Iterator[Message]:
+    """An import id inside ``#im/ref [:im.TYPE/id #uuid "…"]`` is canonical, like the row's own."""
+    if value.alias is None and type(value.import_id) is NonCanonicalUUID:
+        yield non_canonical_message(value.import_id, f"{attribute.key!r} reference's import id")
+
+
 # Columnar forms (see migrate.rules.registry.VECTOR_FORMS): the convert engine builds each
 # reference as [:im.TARGET/id #uuid "…"] of a target the job loader checked against the schema.
 
@@ -118,3 +129,10 @@ def _ref_wrong_type_columns(
     batch: Any, value: Any, attribute: Attribute, context: Context
 ) -> pl.Expr:
     return _built_reference(value, attribute)
+
+
+@vector_form(ref_import_id_canonical)
+def _ref_import_id_canonical_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
+    return _built_reference(value, attribute)  # uuid5 import ids are canonical

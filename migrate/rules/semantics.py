@@ -9,6 +9,7 @@ attributes that are well formed, so a malformed value is reported once, by its o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -113,12 +114,23 @@ _KEYWORD_OF: dict[str, Keyword] = {}
 def _get(mapping: Any, key: str) -> Any:
     if type(mapping) is not dict:
         return None
-    if key in mapping:
-        return mapping[key]
     keyword = _KEYWORD_OF.get(key)
     if keyword is None:
         keyword = _KEYWORD_OF[key] = _K(key)
-    return mapping.get(keyword)
+    # keyword keys first: files write {:listingType …}; JSON-minded code writes strings
+    value = mapping.get(keyword)
+    return value if value is not None else mapping.get(key)
+
+
+_PAIRS: dict[tuple[str, ...], tuple[tuple[str, Keyword], ...]] = {}
+
+
+def _keyword_pairs(keys: tuple[str, ...]) -> tuple[tuple[str, Keyword], ...]:
+    """``(key, Keyword(key))`` for each of ``keys``, made once (the rules run on every row)."""
+    pairs = _PAIRS.get(keys)
+    if pairs is None:
+        pairs = _PAIRS[keys] = tuple((key, _K(key)) for key in keys)
+    return pairs
 
 
 @row_rule("listing", "listing-public-data-incomplete")
@@ -129,7 +141,14 @@ def listing_public_data_incomplete(
     public = row.attrs.get(LISTING_PUBLIC_DATA)
     if public is not None and type(public) is not dict:
         return ()
-    missing = [key for key in context.schema.listing_public_data_keys if _get(public, key) is None]
+    if type(public) is dict:
+        missing = [
+            key
+            for key, keyword in _keyword_pairs(context.schema.listing_public_data_keys)
+            if public.get(keyword) is None and public.get(key) is None
+        ]
+    else:
+        missing = list(context.schema.listing_public_data_keys)
     if missing:
         path = (1, LISTING_PUBLIC_DATA) if public is not None else ()
         return (
@@ -151,15 +170,71 @@ def listing_address_missing(row: Row, row_type: RowType, context: Context) -> It
     for key in context.schema.listing_address_path:
         value = _get(value, key)
     if value is None or (isinstance(value, str) and not value.strip()):
-        where = ".".join(context.schema.listing_address_path)
-        return (
-            (
-                f"listing has {LISTING_LOCATION!r} but no {LISTING_PUBLIC_DATA!r} {where}: "
-                "the web template shows the address beside the map",
-                (1, LISTING_LOCATION),
-            ),
+        return _ADDRESS_MISSING.get(context.schema.listing_address_path) or _address_missing(
+            context.schema.listing_address_path
         )
     return ()
+
+
+# The finding is the same on every listing it is about (a file may have it on all of them).
+_ADDRESS_MISSING: dict[tuple[str, ...], tuple[Message, ...]] = {}
+
+
+def _address_missing(path: tuple[str, ...]) -> tuple[Message, ...]:
+    where = ".".join(path)
+    found = _ADDRESS_MISSING[path] = (
+        (
+            f"listing has {LISTING_LOCATION!r} but no {LISTING_PUBLIC_DATA!r} {where}: "
+            "the web template shows the address beside the map",
+            (1, LISTING_LOCATION),
+        ),
+    )
+    return found
+
+
+USER_PROFILE = schemas.key("im.user/profile")
+NAME_KEYS = (
+    schemas.key("im.userProfile/firstName"),
+    schemas.key("im.userProfile/lastName"),
+    schemas.key("im.userProfile/displayName"),
+)
+# An email address inside text, and a phone number: 7+ digits with the usual separators.
+_EMAIL_IN_TEXT_RE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@.]{2,}")
+_PHONE_IN_TEXT_RE = re.compile(r"\+?\(?\d[\d\s().\-/]{5,}\d")
+_MAYBE_CONTACT_RE = re.compile(r"[@\d]")
+
+
+def contact_in_name(text: str) -> str | None:
+    """``"an email address"`` or ``"a phone number"`` when ``text`` holds one, else ``None``."""
+    if _EMAIL_IN_TEXT_RE.search(text):
+        return "an email address"
+    for match in _PHONE_IN_TEXT_RE.finditer(text):
+        if sum(char.isdigit() for char in match.group()) >= 7:
+            return "a phone number"
+    return None
+
+
+@row_rule("user", "name-looks-like-contact")
+def name_looks_like_contact(row: Row, row_type: RowType, context: Context) -> Iterable[Message]:
+    """First, last and display names hold no email address and no phone number."""
+    profile = row.attrs.get(USER_PROFILE)
+    if type(profile) is not dict:
+        return ()
+    found: list[Message] = []
+    for key in NAME_KEYS:
+        value = profile.get(key)
+        if type(value) is not str or _MAYBE_CONTACT_RE.search(value) is None:
+            continue
+        what = contact_in_name(value)
+        if what is not None:
+            found.append(
+                (
+                    f"{key!r} looks like {what}: names are public profile text, so the import "
+                    "would publish it to every visitor",
+                    (1, USER_PROFILE, key),
+                )
+            )
+    return tuple(found)
 
 
 # Columnar forms --------------------------------------------------------------------------------
@@ -257,6 +332,23 @@ def _listing_public_data_incomplete_columns(
     for key in context.schema.listing_public_data_keys:
         found = None if public is None else public.get(key)
         fires = fires | (pl.lit(True) if found is None else ~found.present())
+    return fires
+
+
+@row_vector_form(name_looks_like_contact, exact=False)
+def _name_looks_like_contact_columns(row: Any, row_type: Any, context: Any) -> pl.Expr | None:
+    """Fires on names with an ``@`` or a digit (Rust's ``\\d`` is Unicode's Nd, as Python's):
+    those rows are checked row by row, which tells a contact from a house number."""
+    import polars as pl
+
+    fires = pl.lit(False)
+    for key in NAME_KEYS:
+        value = row.get((USER_PROFILE, key))
+        if value is None:
+            continue
+        if value.kind != "str":
+            return None
+        fires = fires | value.expr.str.contains(r"[@\d]").fill_null(False)
     return fires
 
 

@@ -7,14 +7,26 @@ parts of an id tuple that read fine but break the spec: non-canonical import ids
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from migrate.edn.show import show
+from migrate.edn.show import escape_text, show
 from migrate.edn.values import Keyword, NonCanonicalUUID, Row
 
 if TYPE_CHECKING:
     from migrate.edn.reader import Header
+
+
+def non_canonical_message(import_id: NonCanonicalUUID, what: str = "import id") -> str:
+    """The message of ``import-id-not-canonical``, for a row's import id or one in a reference.
+
+    One rule for both: the same UUID is written the same way wherever it appears.
+    """
+    return (
+        f"{what} {show(import_id)} must be written in canonical form (lowercase "
+        f'8-4-4-4-12) #uuid "{uuid.UUID.__str__(import_id)}"'
+    )
 
 
 def alias_path(row: Row) -> tuple:
@@ -27,13 +39,14 @@ def alias_problem(alias: Any) -> str | None:
     if type(alias) is not Keyword:
         return f"an alias must be a namespaced keyword such as :user/jane, found {show(alias)}"
     if alias.namespace is None:
-        return f"alias {alias!r} must have a namespace, such as :user/{alias.name}"
+        return f"alias {alias!r} must have a namespace, such as :user/{escape_text(alias.name)}"
     if " " in alias.text:
         return f"alias {show(alias.text)} must not contain spaces"
     if alias.name[:1].isdigit():
         return (
             f"alias {alias!r} must not begin with a digit after the '/'; "
-            f"prefix it with a letter, such as :{alias.namespace}/{alias.namespace[0]}{alias.name}"
+            "prefix it with a letter, such as "
+            + escape_text(f":{alias.namespace}/{alias.namespace[0]}{alias.name}")
         )
     problem = alias.problem
     if problem is not None:
@@ -44,13 +57,7 @@ def alias_problem(alias: Any) -> str | None:
 def id_tuple_problems(row: Row) -> Iterator[tuple[str, str, tuple]]:
     """``(code, message, path)`` for a non-canonical import id and an invalid alias."""
     if type(row.import_id) is NonCanonicalUUID:
-        canonical = str(row.import_id)
-        yield (
-            "import-id-not-canonical",
-            f'import id #uuid "{row.import_id.text}" must be written in canonical form '
-            f'#uuid "{canonical}"',
-            (0, 1),
-        )
+        yield "import-id-not-canonical", non_canonical_message(row.import_id), (0, 1)
     if row.alias is not None:
         problem = alias_problem(row.alias)
         if problem is not None:

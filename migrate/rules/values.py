@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import re
@@ -55,7 +56,7 @@ def _money_ok(value: Any, attribute: Attribute, context: Context) -> bool:
         return False
     amount, currency = value.amount, value.currency
     return (
-        (type(amount) is Decimal or type(amount) is int)
+        (type(amount) is int or (type(amount) is Decimal and amount.is_finite()))
         and currency in CURRENCIES
         and amount >= 0
         and (type(amount) is int or _decimals(amount) <= currency_precision(currency))
@@ -126,8 +127,8 @@ def money_float(value: Any, attribute: Attribute, context: Context) -> Iterator[
     """Amounts are exact: an integer or an ``M`` decimal, not a binary float."""
     if type(value.amount) is float:
         yield (
-            f"{attribute.key!r} amount should be an exact decimal such as {value.amount!r}M, "
-            f"found the float {value.amount!r}"
+            f"{attribute.key!r} amount should be an exact decimal such as "
+            f"{show(value.amount)}M, found the float {show(value.amount)}"
         )
 
 
@@ -196,6 +197,8 @@ _SIMPLE_LOCAL_RE = re.compile(r"[A-Za-z0-9_%+\-]+(?:\.[A-Za-z0-9_%+\-]+)*\Z")
 
 @cache
 def _domain_problem(domain: str) -> str | None:
+    if not domain.isascii():
+        return _idn_problem(domain)
     try:
         validate_email(f"a@{domain}", check_deliverability=False)
     except EmailNotValidError as error:
@@ -203,13 +206,40 @@ def _domain_problem(domain: str) -> str | None:
     return None
 
 
+def _idn_problem(domain: str) -> str:
+    try:
+        ascii_form = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return (
+            "the domain has non-ASCII characters; the address check the Intermediary spec "
+            "links to accepts ASCII addresses only"
+        )
+    return (
+        "the domain has non-ASCII characters (an internationalised domain name); the address "
+        "check the Intermediary spec links to accepts ASCII addresses only: write the domain "
+        f"in its ASCII form {show(ascii_form)}"
+    )
+
+
 def email_problem(address: str) -> str | None:
-    """Why ``address`` is not a valid email address (email-validator, no DNS), or ``None``."""
+    """Why ``address`` is not a valid email address (email-validator, no DNS), or ``None``.
+
+    Strict reading of the spec, whose linked address check is ASCII-only: a local part with
+    non-ASCII characters is invalid, and so is a domain written with them (its ASCII ``xn--``
+    form is valid and is suggested).
+    """
     local, at, domain = address.rpartition("@")
     if at and len(local) <= 64 and len(address) <= 254 and _SIMPLE_LOCAL_RE.match(local):
         return _domain_problem(domain)
+    if at and not local.isascii():
+        return (
+            "the part before the @ has non-ASCII characters; the address check the "
+            "Intermediary spec links to accepts ASCII addresses only"
+        )
+    if at and not domain.isascii():
+        return _domain_problem(domain)
     try:
-        validate_email(address, check_deliverability=False)
+        validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
         return str(error)
     return None
@@ -230,17 +260,73 @@ def email_invalid(value: Any, attribute: Attribute, context: Context) -> Iterato
 
 # url -------------------------------------------------------------------------------------------
 
+# Scheme and host are case-insensitive (RFC 3986): HTTPS://Example.COM/a.jpg is a fine URL.
+_HOST = r"(?:[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])"
 _URL_RE = re.compile(
-    r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?"
+    rf"(?i:https?)://(?P<host>{_HOST})(?::[0-9]{{1,5}})?"
     r"(?:[/?#](?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)?\Z"
 )
+_SCHEME_RE = re.compile(r"(?i:https?)://")
+_HOST_RE = re.compile(rf"(?i:https?)://{_HOST}(?::[0-9]{{1,5}})?(?:[/?#]|\Z)")
 _BAD_CHAR_RE = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
 _BAD_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+# Names that never resolve on the public internet (RFC 6761, 6762, 8375 and common practice).
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa", ".localdomain", ".lan")
+_NUMERIC_LABEL_RE = re.compile(r"(?:0[xX][0-9A-Fa-f]*|[0-9]+)\Z")
+
+
+@cache
+def host_problem(host: str) -> str | None:
+    """Why the URL host ``host`` is not a public host, or ``None`` when it is.
+
+    Loopback, private, link-local, shared, reserved and unspecified addresses are not public,
+    in IPv4 or IPv6 (``[::1]``) form, nor in a numeric form browsers accept (``127.1``,
+    ``0x7f.0.0.1``, ``2130706433``); nor are ``localhost``, names under ``.localhost``,
+    ``.local``, ``.internal``, ``.home.arpa``, ``.localdomain``, ``.lan``, and single-label
+    names without a dot.
+    """
+    name = host.lower().rstrip(".")
+    if name.startswith("["):
+        try:
+            address = ipaddress.ip_address(name[1:-1])
+        except ValueError:
+            return "its IPv6 address is not valid"
+        return None if address.is_global and not address.is_multicast else _private(address)
+    labels = name.split(".")
+    if all(_NUMERIC_LABEL_RE.match(label) for label in labels if label):
+        try:
+            address = ipaddress.ip_address(name)
+        except ValueError:
+            return "it is a numeric address in a non-standard form, not a public host name"
+        return None if address.is_global and not address.is_multicast else _private(address)
+    if name == "localhost" or name.endswith(_LOCAL_SUFFIXES):
+        return f"{show(name)} is a local name, not reachable from the internet"
+    if "." not in name:
+        return f"{show(name)} is a single-label name, not reachable from the internet"
+    return None
+
+
+def _private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    if address.is_loopback:
+        kind = "a loopback address"
+    elif address.is_link_local:
+        kind = "a link-local address"
+    elif address.is_private:
+        kind = "a private network address"
+    elif address.is_multicast:
+        kind = "a multicast address"
+    else:
+        kind = "not a public address"
+    return f"{address} is {kind}, not reachable from the internet"
 
 
 @acceptor("url")
 def _url_ok(value: Any, attribute: Attribute, context: Context) -> bool:
-    return type(value) is str and _URL_RE.match(value) is not None
+    if type(value) is not str:
+        return False
+    match = _URL_RE.match(value)
+    return match is not None and host_problem(match["host"]) is None
 
 
 @value_rule("url", "type-mismatch", gate=True)
@@ -250,24 +336,36 @@ def url_type(value: Any, attribute: Attribute, context: Context) -> Iterator[Mes
         yield expected_found(attribute, "a URL string", value)
 
 
-@value_rule("url", "url-invalid")
+@value_rule("url", "url-invalid", gate=True)
 def url_invalid(value: Any, attribute: Attribute, context: Context) -> Iterator[Message]:
     """An absolute http(s) URL with a host, percent-encoded: no spaces or raw non-ASCII."""
     if _URL_RE.match(value):
         return
     found = show(value)
     bad = _BAD_CHAR_RE.search(value)
-    if not re.match(r"https?://", value):
+    if not _SCHEME_RE.match(value):
         reason = "it must start with http:// or https://"
-    elif not re.match(r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:[/?#]|\Z)", value):
+    elif not _HOST_RE.match(value):
         reason = "it has no valid host name"
     elif bad is not None:
-        reason = f"character {bad.group()!r} at offset {bad.start()} must be percent-encoded"
+        reason = f"character {show(bad.group())} at offset {bad.start()} must be percent-encoded"
     elif _BAD_PERCENT_RE.search(value):
-        reason = "'%' must start a percent-encoded byte such as %20"
+        reason = '"%" must start a percent-encoded byte such as %20'
     else:
         reason = "it is not a well-formed URL"
     yield f"{attribute.key!r} must be an absolute, percent-encoded http(s) URL, found {found}: {reason}"
+
+
+@value_rule("url", "url-host-not-public")
+def url_host_not_public(value: str, attribute: Attribute, context: Context) -> Iterator[Message]:
+    """The URL's host is reachable from the internet: Sharetribe downloads every image."""
+    match = _URL_RE.match(value)
+    problem = host_problem(match["host"]) if match is not None else None
+    if problem is not None:
+        yield (
+            f"{attribute.key!r} must be a public URL Sharetribe can download from, found "
+            f"{show(value)}: {problem}"
+        )
 
 
 # extended data ---------------------------------------------------------------------------------
@@ -551,6 +649,26 @@ _URL_COLUMNS = (
 @vector_form(url_invalid)
 def _url_invalid_columns(batch: Any, value: Any, attribute: Attribute, context: Context) -> pl.Expr:
     return value.expr.str.contains(_URL_COLUMNS)
+
+
+# The host of a URL _URL_COLUMNS accepts: the same text _URL_RE's ``host`` group holds.
+_URL_HOST_COLUMNS = r"^https?://([A-Za-z0-9.\-]+)(?:[:/?#]|$)"
+
+
+@vector_form(url_host_not_public)
+def _url_host_not_public_columns(
+    batch: Any, value: Any, attribute: Attribute, context: Context
+) -> pl.Expr:
+    """``host_problem`` once per distinct host of the URLs the columnar URL check accepts
+    (any other URL is checked row by row)."""
+    from migrate.convert.batch import Val
+
+    accepted = batch.put(value.expr.str.contains(_URL_COLUMNS).fill_null(False), "uh")
+    host = batch.put(value.expr.str.extract(_URL_HOST_COLUMNS, 1), "uo")
+    public, failed = batch.per_value(
+        [Val("str", host)], lambda text: host_problem(text) is None, "bool", accepted
+    )
+    return accepted & public.expr.fill_null(False) & ~failed
 
 
 def _json_leaves(root: Any) -> Iterator[Any]:
