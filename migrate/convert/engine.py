@@ -26,7 +26,9 @@ from __future__ import annotations
 import gc
 import io
 import itertools
+import logging
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -79,6 +81,8 @@ from migrate.extract import open_source
 from migrate.extract.batches import RECORD, batch_rows, iter_records, source_batches, source_origins
 from migrate.extract.origin import Origin, SourceRow
 from migrate.output_set import OutputSet
+
+log = logging.getLogger(__name__)
 
 #: Rows of one batch of a spec without a plan (its rows all take the per-row path).
 ROW_BATCH = 50_000
@@ -138,6 +142,9 @@ class ColumnarRun:
         self.geocoder = geocoder
         self.now = datetime.now(UTC)
         self.checker = options.checker(self.now)
+        # Rows read, and rows that took the per-row path, by spec (logged at the end of read).
+        self.rows_read: Counter[int] = Counter()
+        self.rows_per_row: Counter[int] = Counter()
         types = sorted({spec.record_type for spec in job.records}, key=type_rank)
         self.ledger = Ledger(
             job.ident, types, _final_types(job), options.spill_dir, job.output.aliases
@@ -194,6 +201,12 @@ class ColumnarRun:
             ]
             if self.geocoder is not None and item.spec.record_type == "listing" and not later:
                 self.geocoder.release()
+            log.debug(
+                "%s: %d of %d rows took the per-row path",
+                item.spec.where,
+                self.rows_per_row[item.index],
+                self.rows_read[item.index],
+            )
         self._progress("read", self.done)
 
     def _columns(self, item: _Spec) -> list[str]:
@@ -232,6 +245,8 @@ class ColumnarRun:
         slow = frame.join(
             evaluated.frame.filter(pl.col(FALLBACK)).select(RECORD), on=RECORD, how="semi"
         )
+        self.rows_read[item.index] += frame.height
+        self.rows_per_row[item.index] += slow.height
         rows, outcomes = self._per_row(item, batch_rows(slow), None)
         self._record_geocoding(item, outcomes, fast, evaluated.geocoded)
         self._observe(item, fast, self._observed)
@@ -249,6 +264,8 @@ class ColumnarRun:
             for record, source_row in enumerate(chunk, start=first):
                 item.origins[record] = source_row.origin
                 numbered.append((record, source_row.values))
+            self.rows_read[item.index] += len(numbered)
+            self.rows_per_row[item.index] += len(numbered)
             rows, outcomes = self._per_row(item, iter(numbered), None)
             self._record_geocoding(item, outcomes, None)
             self._observe(item, None, self._observed)

@@ -100,20 +100,21 @@ def _build(layout: list[tuple[Any, Keyword | str, str]], values: tuple[Any, ...]
     """The stand-in row's attributes from one combination of inputs."""
     attrs: dict[Keyword, Any] = {}
     for (container, key, how), value in zip(layout, values, strict=True):
+        # An input is absent where it is None, or False when it says whether a thing is there.
+        if value is None or (how == _PRESENT and value is False):
+            continue
         if isinstance(container, _Scope):
-            if value is None or value is False:
-                continue
             holder = attrs if container.parent is None else attrs.setdefault(container.parent, {})
             data = holder.setdefault(container.attribute, {})
             data[key] = "" if how == _PRESENT else value
-        elif value is not None and value is not False:
-            assert isinstance(key, Keyword)
-            if container == "keyword":
-                attrs[key] = Keyword(value)
-            elif container == "priced":
-                attrs[key] = _PRICED
-            elif container == "map":
-                attrs.setdefault(key, {})
+            continue
+        assert isinstance(key, Keyword)
+        if container == "keyword":
+            attrs[key] = Keyword(value)
+        elif container == "priced":
+            attrs[key] = _PRICED
+        elif container == "map":
+            attrs.setdefault(key, {})
     return attrs
 
 
@@ -162,7 +163,7 @@ def _listing(batch: Batch, row: RowColumns, rules: MarketplaceRules) -> pl.Expr:
         stand_in.extended(metadata, row.json.get((m.LISTING_METADATA,)), reads, False)
     state = row.get((m.LISTING_STATE,))
     if state is not None:
-        if state.kind != "enum":
+        if state.kind != "keyword":
             batch.flag(state.present())
         else:
             stand_in.add("keyword", m.LISTING_STATE, state, _VALUE)
