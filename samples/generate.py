@@ -19,6 +19,7 @@ import io
 import json
 import os
 import random
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -718,6 +719,15 @@ def _payouts(sinks, rng, scale, expected, user_ids, rejected_users):
     sinks.end()
 
 
+def copy_jobs(out: Path) -> None:
+    """Make a copy elsewhere self-contained: the three job files and the marketplace config
+    they check against (``[marketplace] dir = "../marketplace"``)."""
+    for job in ("csv/job.toml", "json/job.toml", "sqlite/job.toml"):
+        (out / job).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(HERE / job, out / job)
+    shutil.copytree(HERE / "marketplace", out / "marketplace", dirs_exist_ok=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``generate.py [--scale N] [--out DIR] [--seed S]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -731,6 +741,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.out is None and args.scale != 1:
         parser.error("--scale needs --out DIR (outside the repository)")
     expected = generate(out, args.scale, args.seed)
+    if out.resolve() != HERE.resolve():
+        copy_jobs(out)
     print(f"wrote {out} ({len(expected.rejects)} expected rejects)", file=sys.stderr)
     return 0
 
