@@ -38,7 +38,7 @@ def column_problems(job: Job) -> list[tuple[str, str]]:
     A source that cannot be opened is one problem (a configuration problem of the job, exit
     code 2), worded by the adapter; its records are then not checked.
     """
-    from migrate.extract import open_source
+    from migrate.convert.record_source import open_record_source
 
     problems: list[tuple[str, str]] = []
     cache: dict[str, list[str] | None] = {}
@@ -46,7 +46,7 @@ def column_problems(job: Job) -> list[tuple[str, str]]:
     for record in job.records:
         if record.source not in cache:
             try:
-                with _closing(open_source(job.sources[record.source])) as source:
+                with _closing(open_record_source(job, record)) as source:
                     cache[record.source] = list(source.columns())
             except ExtractError as error:
                 cache[record.source] = None
@@ -73,7 +73,7 @@ def column_problems(job: Job) -> list[tuple[str, str]]:
                 continue
             key = (record.source, record.each)
             if key not in child_cache:
-                with _closing(open_source(job.sources[record.source])) as source:
+                with _closing(open_record_source(job, record)) as source:
                     listing = getattr(source, "child_columns", None)
                     child_cache[key] = (
                         set(listing(record.each))

@@ -74,10 +74,10 @@ from migrate.convert.plan import (
     observed_column,
     ref_column,
 )
+from migrate.convert.record_source import open_record_source
 from migrate.convert.vector import ImportIds
 from migrate.edn.values import Keyword
 from migrate.edn.writer import EdnWriteError, RowWriter, row_text
-from migrate.extract import open_source
 from migrate.extract.batches import RECORD, batch_rows, iter_records, source_batches, source_origins
 from migrate.extract.origin import Origin, SourceRow
 from migrate.output_set import OutputSet
@@ -185,7 +185,7 @@ class ColumnarRun:
     def read(self) -> None:
         """Read, map and check every spec's rows; the ledger decides them in source order."""
         for item in self.specs:
-            source = open_source(self.job.sources[item.spec.source])
+            source = open_record_source(self.job, item.spec)
             try:
                 if item.plan is None:
                     self._read_rows(item, source)
@@ -432,7 +432,7 @@ class ColumnarRun:
         known = item.origins.get(record)
         if known is not None:
             return known
-        source = open_source(self.job.sources[item.spec.source])
+        source = open_record_source(self.job, item.spec)
         try:
             return source_origins(source, [record], each=item.spec.each)[record]
         finally:
@@ -485,7 +485,7 @@ class ColumnarRun:
             known = {record: item.origins[record] for record in records if record in item.origins}
             missing = records - known.keys()
             if missing:
-                source = open_source(self.job.sources[item.spec.source])
+                source = open_record_source(self.job, item.spec)
                 try:
                     known.update(source_origins(source, sorted(missing), each=item.spec.each))
                 finally:

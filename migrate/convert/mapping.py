@@ -140,9 +140,10 @@ class Mapper:
 
     def source_rows(self, limit: int | None = None) -> Iterator[Any]:
         """The spec's source rows (child rows of ``each`` when set), at most ``limit`` of them."""
-        from migrate.extract import children, open_source
+        from migrate.convert.record_source import open_record_source
+        from migrate.extract import children
 
-        source = open_source(self.job.sources[self.spec.source])
+        source = open_record_source(self.job, self.spec)
         try:
             if self.spec.each is None:
                 yield from source.rows(limit=limit)
