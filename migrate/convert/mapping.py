@@ -37,6 +37,7 @@ from migrate.convert.job import (
     mapping_names,
 )
 from migrate.convert.kinds import Coercion, EnumError
+from migrate.convert.record_source import PROBLEM_CODE, PROBLEM_MESSAGE
 from migrate.convert.transforms import KNOWN_CURRENCIES, TransformError
 from migrate.edn.show import kind_of, show
 from migrate.edn.values import Keyword, Location, Money, Ref, Row, keyword_problem
@@ -169,6 +170,9 @@ class Mapper:
         source_id = None
         try:
             source_id = self._source_id(values)
+            problem = values.get(PROBLEM_CODE)
+            if problem is not None:  # the record source could not give this row whole
+                raise _Reject(problem, values.get(PROBLEM_MESSAGE) or problem, {})
             alias = self.aliases.claim(self.record_type, source_id) if self._aliases_on else None
             attrs: dict[Keyword, Any] = {}
             refs: list[Reference] = []

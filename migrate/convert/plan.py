@@ -46,6 +46,7 @@ from migrate.convert.job import (
 )
 from migrate.convert.kinds import Coercion, python_of, render, vector_coerce
 from migrate.convert.mapping import json_key
+from migrate.convert.record_source import PROBLEM_CODE
 from migrate.convert.transforms import KNOWN_CURRENCIES, VectorStep, vector_steps
 from migrate.convert.vector import (
     edn_string,
@@ -227,6 +228,8 @@ class RecordPlan:
         batch = Batch(frame)
         sid = batch.put(self._source_id(batch), "sid")
         batch.flag(sid.is_null())  # no id, or one that is not text: the per-row path says why
+        if PROBLEM_CODE in frame.columns:  # rows the record source could not give whole
+            batch.flag(pl.col(PROBLEM_CODE).is_not_null())
         row = RowColumns(self.row_type)
         for mapping in self.spec.attributes:
             self._attribute(batch, mapping, row)
