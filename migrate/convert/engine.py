@@ -67,6 +67,9 @@ from migrate.convert.plan import (
     CREATED,
     FALLBACK,
     KEY,
+    REJECT,
+    REJECT_MESSAGE,
+    REJECT_VALUES,
     SID,
     TEXT,
     WARNINGS,
@@ -159,6 +162,8 @@ class ColumnarRun:
                 if mapping.ref is not None
             ]
             plan = compile_plan(spec, job, self.now, self.checker.context, self.checker.marketplace)
+            if plan is not None:
+                plan.wants = self.checker.stamper.wants
             self.specs.append(_Spec(index, spec, plan, mapper, refs))
         self.observers = list(enumerate(options.observers))
         for item in self.specs:
@@ -237,7 +242,8 @@ class ColumnarRun:
         """One slice of a batch: the plan, the per-row path for the rows it flags; the rows as
         the ledger takes them (their texts already spilled)."""
         evaluated = item.plan.evaluate(frame, self.geocoder)
-        texts = evaluated.frame.select(pl.when(~pl.col(FALLBACK)).then(pl.col(TEXT))).to_series()
+        kept = ~pl.col(FALLBACK) & pl.col(REJECT).is_null()  # rejected rows have no text
+        texts = evaluated.frame.select(pl.when(kept).then(pl.col(TEXT))).to_series()
         offsets, lengths = self.ledger.spill_texts(texts)
         del texts
         fast = evaluated.frame.drop(TEXT).with_columns(offsets, lengths)
@@ -286,23 +292,30 @@ class ColumnarRun:
             self.options.progress(stage, done)
 
     def _fast(self, item: _Spec, frame: pl.DataFrame) -> pl.DataFrame:
-        """The plan's rows as the ledger takes them."""
-        refs = [pl.col(ref_column(ref.index)).alias(ref.column) for ref in item.refs]
+        """The plan's rows as the ledger takes them (a row the plan rejects as the per-row
+        path would: no warnings, no keys, no references)."""
+        kept = pl.col(REJECT).is_null()
+
+        def of_kept(expr: pl.Expr) -> pl.Expr:
+            return pl.when(kept).then(expr)
+
+        refs = [of_kept(pl.col(ref_column(ref.index))).alias(ref.column) for ref in item.refs]
         key = pl.col(KEY) if KEY in frame.columns else pl.lit(None, dtype=pl.String)
         created = pl.col(CREATED) if CREATED in frame.columns else pl.lit(None, pl.Float64)
+        status = pl.when(kept).then(pl.lit(CANDIDATE)).otherwise(pl.lit(CHECK_REJECTED))
         return frame.select(
             (pl.lit(item.index * SEQ_SPAN, dtype=pl.Int64) + pl.col(RECORD)).alias("seq"),
             pl.col(RECORD).cast(pl.Int64).alias("record"),
             pl.col(SID).alias("sid"),
-            pl.lit(CANDIDATE, dtype=pl.UInt8).alias("status"),
-            pl.lit(None, dtype=pl.String).alias("code"),
-            pl.lit(None, dtype=pl.String).alias("message"),
-            pl.lit(None, dtype=pl.String).alias("values"),
+            status.cast(pl.UInt8).alias("status"),
+            pl.col(REJECT).alias("code"),
+            pl.col(REJECT_MESSAGE).alias("message"),
+            pl.col(REJECT_VALUES).alias("values"),
             pl.col("offset"),
             pl.col("length"),
-            pl.col(WARNINGS).alias("warnings"),
-            key.alias("key"),
-            created.alias("created"),
+            of_kept(pl.col(WARNINGS)).alias("warnings"),
+            of_kept(key).alias("key"),
+            of_kept(created).alias("created"),
             *refs,
         )
 
