@@ -96,6 +96,8 @@ SLICE_BYTES = 12 << 20
 SLICE_ROWS = 50_000
 #: Records asked of a source at once.
 BATCH_SIZE = 100_000
+#: Rejects written at once (their lines are built and written a chunk at a time).
+REJECT_CHUNK = 10_000
 
 
 _CANDIDATE_SCHEMA = {
@@ -509,8 +511,9 @@ class ColumnarRun:
                 found[(item.index, record)] = origin
         return found
 
-    def reject_lines(self) -> list[str]:
-        """The rejects file's lines, in the per-row pipeline's order (as one text)."""
+    def reject_lines(self) -> Iterator[str]:
+        """The rejects file's lines, in the per-row pipeline's order, as texts of
+        :data:`REJECT_CHUNK` lines each (so neither the lines nor their text is held whole)."""
         origins = self.origins()
         rejects = sorted(
             self.ledger.rejects,
@@ -521,16 +524,18 @@ class ColumnarRun:
                 reject.order,
             ),
         )
-        rows = []
-        for reject in rejects:
-            origin = origins[(reject.spec, reject.record)]
-            rows.append(
-                (
-                    origin.source, str(origin), reject.record_type, reject.source_id,
-                    reject.code, reject.message, reject.values,
-                )
-            )  # fmt: skip
-        return [reject_lines_text(rows)] if rows else []
+        for start in range(0, len(rejects), REJECT_CHUNK):
+            rows = []
+            for reject in rejects[start : start + REJECT_CHUNK]:
+                origin = origins[(reject.spec, reject.record)]
+                rows.append(
+                    (
+                        origin.source, str(origin), reject.record_type, reject.source_id,
+                        reject.code, reject.message, reject.values,
+                    )
+                )  # fmt: skip
+            yield reject_lines_text(rows)
+            del rows
 
     def edn_chunks(self) -> Iterator[bytes]:
         """The ``.edn`` file's bytes: the header, every kept row in order, the end."""
