@@ -883,6 +883,14 @@ class Ledger:
 
     # writing ----------------------------------------------------------------------------------
 
+    def kept_count(self, record_type: str) -> int:
+        """How many rows of ``record_type`` are kept (written) once settled."""
+        state = self.types[record_type]
+        kept = pl.col("state") == ACCEPTED
+        if state.late_rejects:
+            kept = kept & ~pl.col("sid").is_in(list(state.late_rejects))
+        return state.nodes().select(kept.sum()).item()
+
     def written(self, record_type: str) -> pl.DataFrame:
         """The kept rows of ``record_type`` in output order: sid, offset, length, warnings."""
         state = self.types[record_type]
