@@ -12,6 +12,7 @@ from pathlib import Path
 
 from migrate import schemas
 from migrate.convert.job import KEYS, extended_tables, short_names
+from migrate.convert.lookups import DOC as _LOOKUPS_DOC
 from migrate.convert.transforms import TRANSFORMS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -226,6 +227,9 @@ def job_file_reference() -> str:
         *_keys("ref"),
         "\nKeys of a location:\n",
         *_keys("location"),
+        "",
+        _LOOKUPS_DOC,
+        *_keys("lookup"),
         "",
         _FUNCTION,
         _CONVENTIONS,

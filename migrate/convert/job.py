@@ -29,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from migrate import schemas
+from migrate.convert.lookups import MISSING_POLICIES, LookupSpec, LookupStep
 from migrate.convert.transforms import (
     KNOWN_CURRENCIES,
     Transform,
@@ -137,6 +138,7 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
         "id": ("column or `{template=…}` giving the source id (required)", '"id"'),
         "mapping": ("attribute = column / value spec", '{ email = "email" }'),
         "function": ("`module:function` returning extra attributes", '"migrate.mappers.custom:fn"'),
+        "lookups": ("named columns taken from other sources by key", "[records.review.lookups]"),
     },
     "value": {
         "column": ("source column (dotted path into nested JSON)", '"email"'),
@@ -145,14 +147,32 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
         "transform": ("transform name, table or array of them", '"trim"'),
         "map": ("value mapping applied after the transform", '{ active = "published" }'),
         "currency": ("money only: column holding the row's currency code", '"currency"'),
+        "lookup": (
+            "a column of another source by key, instead of `column` (see Lookups)",
+            '{ source = "listings", on = "listing_id", key = "id", column = "host_id" }',
+        ),
     },
     "ref": {
         "ref": ("target row type of a reference", '"user"'),
         "column": ("source column holding the target's source id", '"host_id"'),
         "template": ("template giving the target's source id", '"{parent.id}"'),
+        "lookup": ("the target's source id from another source (see Lookups)", "{ … }"),
         "required": (
             "reject the row when the target is rejected or missing (default true)",
             "false",
+        ),
+    },
+    "lookup": {
+        "source": ("the `[sources.NAME]` to look in (required)", '"listings"'),
+        "on": (
+            "this row's column (or an earlier lookup) holding the key; only on the first step",
+            '"listing_id"',
+        ),
+        "key": ("the other source's column matched against `on` (required)", '"id"'),
+        "column": ("the other source's column giving the value (required)", '"host_id"'),
+        "missing": (
+            '`"reject"` (default: a key no row has rejects the row) or `"absent"`',
+            '"absent"',
         ),
     },
     "location": {
@@ -305,6 +325,7 @@ class RecordSpec:
     extended: tuple[ExtendedMapping, ...] = ()
     function: Callable[[Mapping[str, Any]], Mapping[str, Any] | None] | None = None
     function_name: str | None = None
+    lookups: tuple[LookupSpec, ...] = ()  # columns from other sources, named and inline
 
     @property
     def columns(self) -> list[str]:
@@ -481,6 +502,9 @@ class _Loader:
         self.failed_sources: set[str] = set()  # sources with a mistake of their own
         self.partial_records: list[RecordSpec] = []  # specs with mistakes, for the column check
         self.columns_job: Job | None = None  # what the column check runs on
+        # while a record table is read: the job's sources and its lookups (inline ones join)
+        self.lookup_sources: dict[str, Any] = {}
+        self.record_lookups: list[LookupSpec] | None = None
 
     def error(self, where: str, message: str) -> JobError:
         return _Mistake(self.label, where, message)
@@ -768,6 +792,10 @@ class _Loader:
         with self.collect():
             each = self.string(table, "each", f"{where}.each")
         context = defaults.transform_context
+        self.lookup_sources = sources
+        self.record_lookups = []
+        with self.collect():
+            self.named_lookups(table.get("lookups"), f"{where}.lookups", sources)
         id_spec = None
         with self.collect():
             if "id" not in table:
@@ -829,6 +857,14 @@ class _Loader:
         if function_name is None and "function" not in table and not unknown_attributes:
             with self.collect():
                 self.check_required(row_type, set(seen), where)
+        lookups = tuple(self.record_lookups)
+        self.record_lookups = None
+        if lookups and each is not None:
+            self.problem(
+                f"{where}.each",
+                "lookups read the rows of the source, not child rows: use a "
+                '[sources.NAME] type = "query" to unnest first, or drop each',
+            )
         if id_spec is None or source not in sources:
             return None
         if len(self.problems) + self.omitted > before:
@@ -842,6 +878,7 @@ class _Loader:
                     each=each,
                     attributes=tuple(attributes),
                     extended=tuple(extended),
+                    lookups=lookups,
                 )
             )
             return None
@@ -855,6 +892,7 @@ class _Loader:
             extended=tuple(extended),
             function=function,
             function_name=function_name,
+            lookups=lookups,
         )
 
     def check_required(
@@ -925,9 +963,9 @@ class _Loader:
             raise self.error(
                 f"{where}.ref", f"{show(target)} cannot be referenced here (targets: {allowed})"
             )
-        if ("column" in spec) == ("template" in spec):
-            raise self.error(where, "give exactly one of column or template")
-        source_spec = {key: spec[key] for key in ("column", "template") if key in spec}
+        if sum(key in spec for key in ("column", "template", "lookup")) != 1:
+            raise self.error(where, "give exactly one of column, template or lookup")
+        source_spec = {key: spec[key] for key in ("column", "template", "lookup") if key in spec}
         required = self.boolean(spec, "required", f"{where}.required", True)
         return RefSpec(where, target, self.value(source_spec, where, context), required)
 
@@ -939,10 +977,12 @@ class _Loader:
         if not isinstance(spec, dict):
             raise self.error(where, f"expected a column name or a table, got {show(spec)}")
         self.check_keys(spec, "value", where)
-        sources = [key for key in ("column", "const", "template") if key in spec]
+        sources = [key for key in ("column", "const", "template", "lookup") if key in spec]
         if len(sources) != 1:
-            raise self.error(where, "give exactly one of column, const or template")
+            raise self.error(where, "give exactly one of column, const, template or lookup")
         column = self.string(spec, "column", f"{where}.column")
+        if "lookup" in spec:
+            column = self.inline_lookup(spec["lookup"], where)
         template = self.string(spec, "template", f"{where}.template")
         if template is not None:
             try:
@@ -975,6 +1015,89 @@ class _Loader:
             except TransformSpecError as error:
                 raise self.error(f"{where}.transform", str(error)) from None
         return value
+
+    # lookups
+
+    def named_lookups(self, table: Any, where: str, sources: dict[str, Any]) -> None:
+        """``[records.TYPE.lookups]``: each ``NAME = { … }`` (or a chain ``[{ … }, …]``)."""
+        if table is None:
+            return
+        if not isinstance(table, dict):
+            raise self.error(where, "expected a table of NAME = { source, on, key, column }")
+        assert self.record_lookups is not None
+        for name, spec in table.items():
+            with self.collect():
+                try:
+                    if not name.strip() or name.startswith("__migrate"):
+                        raise self.error(f"{where}.{name}", f"{show(name)} is not a lookup name")
+                    self.record_lookups.append(self.lookup(spec, f"{where}.{name}", name, False))
+                except JobError:
+                    # Its name still stands for a column while the rest is checked (no steps:
+                    # the column check knows it is said already), so uses of it are not errors.
+                    self.record_lookups.append(LookupSpec(f"{where}.{name}", name, "", ()))
+                    raise
+
+    def inline_lookup(self, spec: Any, where: str) -> str:
+        """``lookup = { … }`` in a value spec: an anonymous lookup; its name is the column read."""
+        if self.record_lookups is None:
+            raise self.error(f"{where}.lookup", "a lookup is only allowed in a [records] table")
+        lookup = self.lookup(spec, f"{where}.lookup", "", True, message_where=where)
+        # Named by what it reads, as messages show it: "listings.host_id by listing_id".
+        path = [f"{step.source}.{step.column}" for step in reversed(lookup.steps)]
+        name = " by ".join([*path, lookup.on])
+        taken = {known.name for known in self.record_lookups}
+        number = 1
+        candidate = name
+        while candidate in taken:  # the same lookup twice: each its own column
+            number += 1
+            candidate = f"{name} #{number}"
+        self.record_lookups.append(replace(lookup, name=candidate))
+        return candidate
+
+    def lookup(
+        self, spec: Any, where: str, name: str, inline: bool, message_where: str | None = None
+    ) -> LookupSpec:
+        """One lookup, a table or a chain (an array of tables, ``on`` only on the first)."""
+        chain = spec if isinstance(spec, list) else [spec]
+        if not chain or not all(isinstance(step, dict) for step in chain):
+            raise self.error(
+                where,
+                "expected { source = …, on = …, key = …, column = … } or an array of them",
+            )
+        steps = []
+        on = None
+        for index, step in enumerate(chain):
+            step_where = f"{where}[{index}]" if isinstance(spec, list) else where
+            self.check_keys(step, "lookup", step_where)
+            for key in ("source", "key", "column"):
+                if key not in step:
+                    raise self.error(f"{step_where}", f"missing {key}")
+                self.string(step, key, f"{step_where}.{key}")
+            if index == 0:
+                if "on" not in step:
+                    raise self.error(step_where, "missing on (this row's column holding the key)")
+                on = self.string(step, "on", f"{step_where}.on")
+            elif "on" in step:
+                raise self.error(
+                    f"{step_where}.on",
+                    "only the first step has on (the key is the step before's value)",
+                )
+            source = step["source"]
+            if source not in self.lookup_sources and source not in self.failed_sources:
+                known = ", ".join(self.lookup_sources) or "none defined"
+                raise self.error(
+                    f"{step_where}.source",
+                    f"unknown source {show(source)}{suggest(source, self.lookup_sources)} "
+                    f"(sources: {known})",
+                )
+            missing = step.get("missing", "reject")
+            if missing not in MISSING_POLICIES:
+                raise self.error(
+                    f"{step_where}.missing", f'expected "reject" or "absent", got {show(missing)}'
+                )
+            steps.append(LookupStep(step_where, source, step["key"], step["column"], missing))
+        assert on is not None
+        return LookupSpec(message_where or where, name, on, tuple(steps), inline)
 
     def extended(
         self, table: Any, path: tuple[Keyword, ...], where: str, context: TransformContext
@@ -1036,7 +1159,7 @@ def _flatten(
     for key, value in table.items():
         path = (*prefix, *key.split("."))
         is_spec = isinstance(value, dict) and any(
-            k in value for k in ("column", "const", "template")
+            k in value for k in ("column", "const", "template", "lookup")
         )
         if isinstance(value, dict) and not is_spec:
             yield from _flatten(value, path)

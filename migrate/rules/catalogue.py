@@ -1049,6 +1049,30 @@ RULES: tuple[Rule, ...] = (
         "Writing them would leave an unresolved `#im/ref`.",
     ),
     Rule(
+        "lookup-unmatched",
+        ERROR,
+        "convert",
+        "A lookup's key is in no row of the other source",
+        "Each lookup of a record table (`[records.TYPE.lookups]`, `lookup = {…}`) finds the row "
+        'whose `key` equals the record\'s `on`, compared as text; with `missing = "absent"` a '
+        "key no row has is an absent value instead. Message: `records.review.mapping.subject: "
+        'no row of source "listings" has id = "4621559" (listing_id of source "reviews")`.',
+        "The value the job takes from the other source does not exist: writing the row without "
+        "it would drop a reference or an attribute silently.",
+    ),
+    Rule(
+        "lookup-ambiguous",
+        ERROR,
+        "convert",
+        "A lookup's key is in more than one row of the other source",
+        "The lookup's key names exactly one row of the other source (strict reading: also when "
+        "those rows agree on the column). Message: `records.review.lookups.host_id: 2 rows of "
+        'source "listings" have id = "3" (listing_id of source "reviews"); a lookup needs '
+        "exactly one`.",
+        "Picking one of the rows would depend on file order; de-duplicate the other source "
+        "(a derived source with `SELECT DISTINCT`) when the repeats are intended.",
+    ),
+    Rule(
         "merge-conflict",
         ERROR,
         "convert",
