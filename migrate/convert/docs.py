@@ -14,6 +14,7 @@ from migrate import schemas
 from migrate.convert.job import KEYS, extended_tables, short_names
 from migrate.convert.lookups import DOC as _LOOKUPS_DOC
 from migrate.convert.transforms import TRANSFORMS
+from migrate.extract.query_docs import DOC as _QUERIES_DOC
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLE_JOB = ROOT / "samples" / "csv" / "job.toml"
@@ -168,7 +169,8 @@ def job_file_reference() -> str:
         "currency, …) is rejected under that rule's code, a warning is counted.\n",
         *_keys("marketplace"),
         "\n## [sources.NAME]\n",
-        "One table per source; `type` is `csv`, `json` or `sql`. Relative paths are taken from "
+        "One table per source; `type` is `csv`, `json`, `sql` or `query` (a derived source, "
+        "below). Relative paths are taken from "
         "the job file's folder. The keys of each type are described with the extractors "
         "(`migrate/extract/spec.py`):\n",
         "```toml",
@@ -190,6 +192,8 @@ def job_file_reference() -> str:
         'key = "id"',
         "```\n",
         sources_reference(),
+        "",
+        _QUERIES_DOC,
         "\n## [records.TYPE]\n",
         "`TYPE` is one of "
         + ", ".join(f"`{row_type.name}`" for row_type in schema.types)

@@ -716,7 +716,7 @@ class _Loader:
                     raise self.error(f"sources.{name}", "expected a table")
                 specs[name] = SourceSpec.from_table(name, source_table, self.path)
                 self.failed_sources.discard(name)
-        return specs
+        return with_query_inputs(specs)
 
     def images(self, table: Any) -> Any:
         if table is None:
@@ -1136,6 +1136,16 @@ class _Loader:
         if not callable(function):
             raise self.error(where, f"{show(module_name)} has no function {show(attribute)}")
         return function
+
+
+def with_query_inputs(specs: dict[str, Any]) -> dict[str, Any]:
+    """``specs`` with every derived source (``type = "query"``) given the job's sources, which
+    its SQL names as tables (queries over queries resolve through the same list)."""
+    inputs = tuple(specs.items())
+    return {
+        name: replace(spec, job_sources=inputs) if spec.type == "query" else spec
+        for name, spec in specs.items()
+    }
 
 
 def _import_function_module(module_name: str) -> Any:
