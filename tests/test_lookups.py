@@ -387,34 +387,93 @@ RUNS = settings(
 
 KEYS = ["1", "2", " 2", "02", "", "1180000000007141974", "18446744073709551621", "x y", "7"]
 JSON_KEYS = [1, 2, 7, 1180000000007141974, 2**64 + 5, "2", " 7", "", None, 1.5, True]
+HOSTS = ["100", "200", "999", 300, " 900 ", None]
+
+
+def oracle_key(value):
+    """The key text a value compares by, written out plainly: the test's own reading."""
+    if value is None or value is True or value is False or isinstance(value, float):
+        return None if value is None else "not a key"
+    text = str(value).strip()
+    return text or None
+
+
+def expected_rule(key, listings, missing):
+    """The rule a review with listing key ``key`` is rejected for (None: written)."""
+    text = oracle_key(key)
+    if text is None:
+        return "attribute-required"  # no host: subject is required
+    if text == "not a key":
+        return "lookup-unmatched"
+    hosts = [host for listing_key, host in listings if oracle_key(listing_key) == text]
+    if len(hosts) > 1:
+        return "lookup-ambiguous"
+    if not hosts:
+        return "attribute-required" if missing == "absent" else "lookup-unmatched"
+    host = oracle_key(hosts[0])
+    if host is None:
+        return "attribute-required"
+    return None if host in {"100", "200", "300", "900"} else "lookup-unmatched"
 
 
 @RUNS
 @given(
     listing_keys=st.lists(st.sampled_from(KEYS + JSON_KEYS), min_size=1, max_size=8),
-    review_keys=st.lists(st.sampled_from(KEYS), min_size=1, max_size=8),
-    as_json=st.booleans(),
+    review_keys=st.lists(st.sampled_from(KEYS + JSON_KEYS), min_size=1, max_size=8),
+    hosts=st.lists(st.sampled_from(HOSTS), min_size=8, max_size=8),
+    listings_json=st.booleans(),
+    reviews_json=st.booleans(),
     missing=st.sampled_from(["reject", "absent"]),
 )
 def test_both_engines_agree_on_generated_keys(
-    tmp_path_factory, listing_keys, review_keys, as_json, missing
+    tmp_path_factory, listing_keys, review_keys, hosts, listings_json, reviews_json, missing
 ):
     folder = tmp_path_factory.mktemp("keys")
     path = write_job(folder)  # the fixed files; the job and the generated ones below
-    hosts = ["100", "200", "300", "900", "901"]
-    if as_json:
-        rows = [{"id": key, "host_id": hosts[i % 5]} for i, key in enumerate(listing_keys)]
-        listings_source = 'type = "json"\npath = "listings.json"'
+
+    def text(value):
+        return "" if value is None else str(value)
+
+    listings = list(zip(listing_keys, hosts, strict=False))
+    if listings_json:
+        rows = [{"id": key, "host_id": host} for key, host in listings]
         (folder / "listings.json").write_text(json.dumps(rows), "utf-8")
     else:
         with (folder / "listings.csv").open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(["id", "host_id", "rating", "txn_note"])
-            for i, key in enumerate(listing_keys):
-                writer.writerow(["" if key is None else str(key), hosts[i % 5], "4", ""])
-        listings_source = 'type = "csv"\npath = "listings.csv"'
-    job = JOB.replace('type = "csv"\npath = "listings.csv"', listings_source).replace(
-        LINE, LINE.replace('"host_id" }', f'"host_id", missing = "{missing}" }}')
+            for key, host in listings:
+                writer.writerow([text(key), text(host), "4", ""])
+        listings = [(text(key), text(host)) for key, host in listings]  # as CSV reads them
+    if reviews_json:
+        rows = [
+            {"id": f"r{i}", "listing_id": key, "reviewer_id": "900", "comments": f"Review {i}",
+             "date": "2020-01-01", "txn": None}
+            for i, key in enumerate(review_keys)
+        ]  # fmt: skip
+        (folder / "reviews.json").write_text(json.dumps(rows), "utf-8")
+    else:
+        with (folder / "reviews.csv").open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["id", "listing_id", "reviewer_id", "comments", "date", "txn"])
+            for i, key in enumerate(review_keys):
+                writer.writerow([f"r{i}", text(key), "900", f"Review {i}", "2020-01-01", ""])
+        review_keys = [text(key) for key in review_keys]
+    job = JOB.replace(
+        'type = "csv"\npath = "listings.csv"',
+        'type = "json"\npath = "listings.json"' if listings_json else 'type = "csv"\npath = "listings.csv"',
+    ).replace(
+        'type = "csv"\npath = "reviews.csv"',
+        'type = "json"\npath = "reviews.json"' if reviews_json else 'type = "csv"\npath = "reviews.csv"',
+    )  # fmt: skip
+    # the host's user found by a lookup on the lookup (a chain through a named one)
+    job = job.replace(
+        LINE,
+        LINE.replace('"host_id" }', f'"host_id", missing = "{missing}" }}')
+        + '\nhost_user = { source = "users", on = "host_id", key = "id", column = "id" }',
+    ).replace(
+        'subject = { ref = "user", column = "host_id" }',
+        'subject = { ref = "user", column = "host_user" }',
     )
     job = job.replace(
         """rating = [
@@ -422,11 +481,49 @@ def test_both_engines_agree_on_generated_keys(
   { const = 5 },
 ]""",
         "rating = { const = 4 }",
-    )
+    )  # fmt: skip
     path.write_text(job, "utf-8")
-    with (folder / "reviews.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "listing_id", "reviewer_id", "comments", "date", "txn"])
-        for i, key in enumerate(review_keys):
-            writer.writerow([f"r{i}", key, "900", f"Review {i}", "2020-01-01", ""])
-    both_engines(path, folder)
+    outs = both_engines(path, folder)
+    rules = {sid: rule for sid, rule, _ in rejects_of(outs["rows"])}
+    expected = {
+        f"r{i}": rule
+        for i, key in enumerate(review_keys)
+        if (rule := expected_rule(key, listings, missing)) is not None
+    }
+    assert rules == expected
+
+
+def test_each_other_source_is_read_once_per_table_key_and_column_only(tmp_path, monkeypatch):
+    from migrate.convert import record_source
+    from migrate.extract import batches
+
+    asked: list[tuple[str, tuple[str, ...]]] = []
+    plain = batches.source_batches
+
+    def spy(source, columns=None, **options):
+        asked.append((source.spec.name, tuple(columns or ())))
+        return plain(source, columns, **options)
+
+    monkeypatch.setattr(batches, "source_batches", spy)
+    job = load_job(write_job(tmp_path))
+    review = next(spec for spec in job.records if spec.record_type == "review")
+    source = record_source.open_record_source(job, review)
+    frames = list(source.batches(review.columns, size=2))
+    assert sorted(asked) == [
+        ("listings", ("id", "host_id")),
+        ("listings", ("id", "rating")),
+        ("reviews", ("id", "comments", "reviewer_id", "date", "listing_id")),
+    ]
+    assert sum(frame.height for frame in frames) == 6  # three batches of two, one table load
+
+
+def test_lookups_on_child_rows_are_a_job_error(tmp_path):
+    job = JOB.replace(
+        '[records.review]\nsource = "reviews"\nid = "id"',
+        '[records.review]\nsource = "reviews"\nid = "id"\neach = "photos"',
+    )
+    lines = job_error(tmp_path, job)
+    assert lines[0] == (
+        "36:1: records.review.each: a record table with lookups cannot read child rows (each): "
+        "lookups add columns to the source's own rows"
+    )

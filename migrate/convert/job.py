@@ -862,8 +862,8 @@ class _Loader:
         if lookups and each is not None:
             self.problem(
                 f"{where}.each",
-                "lookups read the rows of the source, not child rows: use a "
-                '[sources.NAME] type = "query" to unnest first, or drop each',
+                "a record table with lookups cannot read child rows (each): lookups add "
+                "columns to the source's own rows",
             )
         if id_spec is None or source not in sources:
             return None

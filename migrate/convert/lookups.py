@@ -423,8 +423,7 @@ How values match, the same in both engines:
 The job check (exit 2, before any row is read) names unknown sources, a `key` or `column` the
 other source lacks, an `on` the record's source lacks, and a lookup name that is already a
 column of the record's source. The other source is read once per record table, key and column
-only. Lookups read the source's rows, not the child rows of `each` (unnest with a derived
-source first).
+only. A record table with `each` (child rows) cannot have lookups.
 
 Keys of a lookup step:
 """
