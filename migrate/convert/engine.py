@@ -195,6 +195,11 @@ class ColumnarRun:
                 close = getattr(source, "close", None)
                 if close is not None:
                     close()
+            folded = getattr(source, "merged_rows", 0)  # a distinct table's repeated rows
+            if folded:
+                counts = self.ledger.counts_of(item.spec.record_type)
+                counts.read += folded
+                counts.merged += folded
             self.ledger.specs_done = item.index
             later = [
                 spec for spec in self.specs[item.index + 1 :] if spec.spec.record_type == "listing"

@@ -126,6 +126,8 @@ class Mapper:
         self._required = self._required_plan()
         self._orders: dict[tuple[int, ...], tuple[tuple[Keyword, ...], tuple, bool, tuple]] = {}
         self._has_function = spec.function is not None
+        #: source rows a ``distinct`` record source folded into the rows read so far
+        self.merged_rows = 0
         self._extended = [
             (
                 extended,
@@ -157,6 +159,7 @@ class Mapper:
                     count += 1
                     yield child
         finally:
+            self.merged_rows += getattr(source, "merged_rows", 0)
             close = getattr(source, "close", None)
             if close is not None:
                 close()

@@ -35,10 +35,12 @@ REJECT_COLUMNS = (
 
 @dataclass
 class TypeCounts:
-    """Counts for one row type: ``read == written + rejected`` (plus ``merged`` rows).
+    """Counts for one row type: ``read == written + rejected + merged``.
 
     ``merged`` counts source rows folded into an earlier row with the same source id (a user
-    present in two sources); they are neither written separately nor rejected.
+    present in two sources, a host repeated on each of their listings in a ``distinct``
+    table); they are neither written separately nor rejected. ``distinct`` is what remains:
+    the entities, each written or rejected.
     """
 
     read: int = 0
@@ -46,6 +48,11 @@ class TypeCounts:
     merged: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
     warnings: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def distinct(self) -> int:
+        """Entities read: source rows less those merged into another (written + rejected)."""
+        return self.read - self.merged
 
     @property
     def rejected_total(self) -> int:
@@ -61,8 +68,9 @@ class TypeCounts:
         """JSON-ready counts, rules sorted by code."""
         return {
             "read": self.read,
-            "written": self.written,
+            "distinct": self.distinct,
             "merged": self.merged,
+            "written": self.written,
             "rejected": self.rejected_total,
             "rejected_by_rule": dict(sorted(self.rejected.items())),
             "warnings": self.warnings_total,
@@ -102,6 +110,11 @@ class ConvertReport:
         return sum(counts.written for counts in self.types.values())
 
     @property
+    def merged(self) -> int:
+        """Source records merged into another of the same source id, all types."""
+        return sum(counts.merged for counts in self.types.values())
+
+    @property
     def rejected(self) -> int:
         """Rejected records, all types."""
         return sum(counts.rejected_total for counts in self.types.values())
@@ -131,6 +144,8 @@ class ConvertReport:
             },
             "totals": {
                 "read": self.read,
+                "distinct": self.read - self.merged,
+                "merged": self.merged,
                 "written": self.written,
                 "rejected": self.rejected,
                 "warnings": self.warnings,
@@ -226,16 +241,25 @@ def read_rejects(path: Path) -> list[dict[str, str]]:
 
 
 def summary_table(report: ConvertReport) -> str:
-    """Counts per row type with a total (:func:`migrate.format.table`), then the rules by count."""
+    """Counts per row type with a total (:func:`migrate.format.table`), then the rules by count.
+
+    When rows were merged (a ``distinct`` table, a type made by several sources) the table
+    also shows the ``distinct`` entities and the ``merged`` rows, so that each line reads
+    ``read = written + rejected + merged``.
+    """
     from migrate.format import number, table
 
+    merged = any(counts.merged for counts in report.types.values())
+    headers = ["type", "read", "distinct", "merged"] if merged else ["type", "read"]
+    rows = []
+    for name, c in report.types.items():
+        folded = [c.distinct, c.merged] if merged else []
+        rows.append([name, c.read, *folded, c.written, c.rejected_total, c.warnings_total])
+    totals = [report.read - report.merged, report.merged] if merged else []
     text = table(
-        ["type", "read", "written", "rejected", "warnings"],
-        [
-            [name, c.read, c.written, c.rejected_total, c.warnings_total]
-            for name, c in report.types.items()
-        ],
-        footer=["total", report.read, report.written, report.rejected, report.warnings],
+        [*headers, "written", "rejected", "warnings"],
+        rows,
+        footer=["total", report.read, *totals, report.written, report.rejected, report.warnings],
     )
     rejected: Counter[str] = Counter()
     warned: Counter[str] = Counter()

@@ -29,7 +29,12 @@ PROBLEM_MESSAGE = "__migrate_problem"
 def open_record_source(job: Any, spec: Any) -> Any:
     """The rows of record table ``spec`` of ``job``: its ``[sources.NAME]`` as the adapter reads
     it; nothing is read until ``columns()``, ``rows()`` or ``batches()``."""
-    return open_source(job.sources[spec.source])
+    source: Any = open_source(job.sources[spec.source])
+    if getattr(spec, "distinct", False):  # after lookups: it groups the rows they complete
+        from migrate.convert.distinct import DistinctSource
+
+        source = DistinctSource(source, job, spec)
+    return source
 
 
 __all__ = ["PROBLEM_CODE", "PROBLEM_MESSAGE", "open_record_source"]
