@@ -314,3 +314,17 @@ def test_min_on_a_reference_and_one_column_two_policies_are_job_errors(tmp_path)
         'records.listing.mapping.author: merge = "max" orders dates, numbers and text, '
         "not ref values" in str(caught.value)
     )
+
+
+def test_html_report_shows_distinct_and_merged(tmp_path):
+    path = job_file(tmp_path, table='merge = "first"')
+    html = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["convert", str(path), "--html", str(html), "--quiet"])
+    assert result.exit_code == 0, result.output
+    text = html.read_text("utf-8")
+    assert (
+        "<tr><th>Type</th><th>Read</th><th>Distinct</th><th>Merged</th><th>Written</th>"
+        "<th>Rejected</th><th>Warnings</th></tr>"
+        "<tr><td>user</td><td>7</td><td>4</td><td>3</td><td>3</td><td>1</td><td>0</td></tr>"
+    ) in text
+    assert "3 rows written, 1 source rows not carried, 3 merged into their entity" in text
