@@ -159,8 +159,10 @@ _FUNCTION = """\
 `migrate.mappers.custom`) is called with the source row's values (a mapping of column to value) after
 the declarative mapping. It returns a mapping of attribute name (as in `mapping`, or an
 extended-data attribute such as `publicData`) to value; a `None` value removes the attribute. A
-`ValueError` it raises rejects the row as `transform-failed` with its message. A record with a
-function may leave required attributes to it.
+`ValueError` it raises rejects the row as `transform-failed` with its message. A required
+attribute the function gives must be declared with `provides = ["email"]` next to `function`:
+the job check still fails (exit 2, naming the line) when a required attribute is neither
+mapped nor provided.
 
 `mappers/custom.py` holds an example, `function = "migrate.mappers.custom:guest_email"`, which gives
 users exported without an email a reserved `guest+ID@example.com` address:
@@ -173,6 +175,35 @@ def guest_email(values):
         raise ValueError("no id to build a guest email from")
     return {"email": f"guest+{values['id']}@example.com", "emailVerified": False}
 ```
+
+## Functions returning references
+
+A function returns a reference as `Ref(TYPE, SOURCE_ID)` (from `migrate.mappers.custom`) or as
+the mapping `{"ref": TYPE, "id": SOURCE_ID}`; it is written as an `#im/ref` exactly like
+`{ ref = TYPE, column = … }`: the target is found by source id in any source, and a target
+that is rejected or that no source holds rejects the row (`ref-target-rejected`,
+`ref-unresolved`), with the cascade that follows. An empty id (`None`, `""`) leaves the
+reference out; an integer id is taken as its digits.
+
+```toml
+[records.review]
+source = "reviews"
+id = "id"
+function = "review_functions:subject"
+provides = ["subject"]            # the function gives the required subject
+```
+
+```python
+from migrate.mappers.custom import Ref
+
+def subject(values):
+    return {"subject": Ref("user", values["host_id"])}
+```
+
+Returning anything else for a reference attribute (the plain id `"4621559"`), or a reference to
+a type the attribute cannot point at, is a mistake in the function, not in the data: the run
+stops with exit 2 and one line naming the function, the attribute and the fix. When the id is
+in another source, a lookup does the same without code.
 """
 
 _CONVENTIONS = """\
