@@ -125,9 +125,22 @@ class ConvertReport:
         return sum(counts.warnings_total for counts in self.types.values())
 
     @property
+    def all_rejected(self) -> list[tuple[str, str]]:
+        """``(type, rule)`` of each row type whose every row (one at least) was rejected, all
+        for the same rule: a job that cannot work as written, whatever ``fail_on_reject``."""
+        found = []
+        for name, counts in self.types.items():
+            if counts.written == 0 and len(+counts.rejected) == 1:
+                ((code, number),) = (+counts.rejected).items()
+                if number == counts.distinct:
+                    found.append((name, code))
+        return found
+
+    @property
     def failed(self) -> bool:
-        """True when the run fails: rejects were found and ``fail_on_reject`` was asked."""
-        return self.fail_on_reject and self.rejected > 0
+        """True when the run fails: rejects were found and ``fail_on_reject`` was asked, or
+        every row of some type was rejected for one rule (:attr:`all_rejected`)."""
+        return (self.fail_on_reject and self.rejected > 0) or bool(self.all_rejected)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as a JSON-ready dict (the content of ``<name>.report.json``)."""
@@ -271,6 +284,38 @@ def summary_table(report: ConvertReport) -> str:
             ordered = sorted(by_rule.items(), key=lambda item: (-item[1], item[0]))
             text += f"\n{label}: " + ", ".join(f"{code} {number(n)}" for code, n in ordered)
     return text
+
+
+def reject_hints(report: ConvertReport) -> list[str]:
+    """One line per row type whose rows were all rejected for one rule
+    (:attr:`ConvertReport.all_rejected`): the type, the rule, its first reject (where and
+    why, from the rejects file) and what to look at."""
+    from migrate.format import number
+
+    wanted = dict(report.all_rejected)
+    if not wanted:
+        return []
+    first: dict[str, dict[str, str]] = {}
+    if report.rejects_path.exists():
+        with open(report.rejects_path, encoding="utf-8", newline="") as stream:
+            for row in csv.DictReader(stream):
+                kind = row["record_type"]
+                if kind in wanted and kind not in first:
+                    first[kind] = row
+                    if len(first) == len(wanted):
+                        break
+    lines = []
+    for kind, code in wanted.items():
+        counts = report.types[kind]
+        rows = f"{number(counts.distinct)} {kind} row" + ("s" if counts.distinct != 1 else "")
+        example = first.get(kind)
+        detail = f" (first at {example['origin']}: {example['message']})" if example else ""
+        lines.append(
+            f"hint: all {rows} were rejected for {code}{detail}; "
+            f"check [records.{kind}] in the job file against that message "
+            f"(rule {code} in docs/rules.md)"
+        )
+    return lines
 
 
 def outputs_line(report: ConvertReport) -> str:
