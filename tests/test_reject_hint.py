@@ -127,3 +127,23 @@ def test_a_cascade_gives_one_hint_per_type(tmp_path):
         ':im.listing/author refers to user "1", which was rejected (attribute-required)); '
     )
     assert len(lines) == 2
+
+
+def test_with_a_limit_unresolved_references_are_no_hint(tmp_path):
+    # Listings point at users 8 and 9, which the first two user rows do not hold.
+    (tmp_path / "listings.csv").write_text("id,host,title\n10,8,Tent\n11,9,Kayak\n", "utf-8")
+    users = "id,email,first,created\n1,a@example.com,A,2021-01-01\n2,b@example.com,B,2021-01-01\n"
+    path = write(tmp_path, users=users)
+    path.write_text(
+        path.read_text("utf-8") + '[sources.listings]\ntype = "csv"\npath = "listings.csv"\n'
+        '[records.listing]\nsource = "listings"\nid = "id"\n'
+        '[records.listing.mapping]\ntitle = "title"\nstate = { const = "published" }\n'
+        'author = { ref = "user", column = "host" }\n'
+        'createdAt = { const = "2022-01-01", transform = "date" }\n',
+        "utf-8",
+    )
+    limited = run(str(path), "--limit", "2")
+    assert (limited.exit_code, limited.stderr) == (0, "")
+    whole = run(str(path))
+    assert whole.exit_code == 1
+    assert whole.stderr.startswith("hint: all 2 listing rows were rejected for ref-unresolved ")

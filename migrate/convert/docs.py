@@ -196,6 +196,7 @@ provides = ["subject"]            # the function gives the required subject
 ```python
 from migrate.mappers.custom import Ref
 
+
 def subject(values):
     return {"subject": Ref("user", values["host_id"])}
 ```
