@@ -328,3 +328,22 @@ def test_html_report_shows_distinct_and_merged(tmp_path):
         "<tr><td>user</td><td>7</td><td>4</td><td>3</td><td>3</td><td>1</td><td>0</td></tr>"
     ) in text
     assert "3 rows written, 1 source rows not carried, 3 merged into their entity" in text
+
+
+def test_conflict_and_min_take_a_value_where_the_first_row_has_none(tmp_path):
+    listings = (
+        "id,host_id,host_name,host_since,host_about\n"
+        "1,7,Ann,,\n"
+        "2,7,Ann,2020-05-01,Rides\n"
+        "3,7,Ann,2020-05-01,Rides\n"
+    )
+    path = job_file(
+        tmp_path,
+        listings=listings,
+        created='{ column = "host_since", transform = "date", merge = "min" }',
+    )
+    result = both(path, tmp_path)
+    assert result["rejects"] == []
+    written = users(result["edn"])["7"]
+    assert '"Rides"' in written, "conflict: the first value, all rows with one agreeing"
+    assert '#inst "2020-05-01T00:00:00.000Z"' in written, "min of the rows with a value"

@@ -177,9 +177,12 @@ class DistinctSource:
             table.select(_POS, present.alias("present")), on=_POS, how="left"
         )
         rows = rows.filter(pl.col("present"))
+        # The first row with a value: what non-empty takes, and what the others take where
+        # the rows with a value all agree.
+        firsts = rows.group_by(_KEY, maintain_order=True).agg(pl.col(_POS).first())
+        picks: dict[str, int] = dict(firsts.iter_rows())
         if slot.policy == "non-empty":
-            firsts = rows.group_by(_KEY, maintain_order=True).agg(pl.col(_POS).first())
-            return dict(firsts.iter_rows())
+            return picks
         # conflict, min, max: only entities whose rows differ in the value's columns
         columns = list(slot.columns)
         values = table.select(_POS, *columns)
@@ -188,7 +191,6 @@ class DistinctSource:
         rows = rows.join(differing, on=_KEY, how="semi")
         evaluate = self._evaluate_slot(number)
         cache: dict[Any, tuple[bool, Any]] = {}
-        picks: dict[str, int] = {}
         best: dict[str, tuple[Any, int]] = {}
         failed: set[str] = set()
         for key, position, *raw in rows.select(_KEY, _POS, *columns).iter_rows():
@@ -202,6 +204,7 @@ class DistinctSource:
             if not ok:  # the transform fails on this row: the mapper rejects the entity
                 failed.add(key)
                 picks[key] = position
+                best.pop(key, None)
                 continue
             if value is None:
                 continue
@@ -223,7 +226,7 @@ class DistinctSource:
             if better:
                 best[key] = (value, position)
         for key, (_, position) in best.items():
-            picks.setdefault(key, position)
+            picks[key] = position
         return picks
 
     def _value_specs(self, slot: MergeSlot) -> list[ValueSpec | tuple[str, str]]:

@@ -142,7 +142,9 @@ Decisions worth knowing:
   first rows. The id columns, and columns no value reads (what a `function` sees besides),
   come from the first row. One column read by two values with different policies is a job
   error (one column, one policy).
-- Rows without a source id are not grouped: each is rejected as `source-id-missing`.
+- Rows without a source id are not grouped: each is rejected as `source-id-missing`. A row a
+  lookup cannot complete (`lookup-unmatched`, `lookup-ambiguous`) rejects its whole entity
+  with that message (the strict reading: the entity is not known whole).
 - `merge` without `distinct = true`, and `distinct` with `each`, are job errors.
 - The repeats are counted as `merged`, never as rejects: per type, `read` (source rows) =
   `written` + `rejected` + `merged`, and `distinct` (entities) = `written` + `rejected`. With
