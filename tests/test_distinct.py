@@ -347,3 +347,43 @@ def test_conflict_and_min_take_a_value_where_the_first_row_has_none(tmp_path):
     written = users(result["edn"])["7"]
     assert '"Rides"' in written, "conflict: the first value, all rows with one agreeing"
     assert '#inst "2020-05-01T00:00:00.000Z"' in written, "min of the rows with a value"
+
+
+def test_a_row_a_lookup_could_not_complete_rejects_its_entity(tmp_path, monkeypatch):
+    """A wrapper below distinct (a lookup) marks listing 3 (host 7's second row)."""
+    import polars as pl
+
+    from migrate.convert import record_source
+    from migrate.extract.batches import source_batches
+
+    plain = record_source.open_source
+    message = 'no row of source "hosts" has id = "7"'
+
+    class Marked:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def columns(self):
+            return list(self.inner.columns())
+
+        def batches(self, columns, *, each=None, limit=None, size):
+            for frame in source_batches(self.inner, columns, limit=limit, size=size):
+                bad = pl.col("__migrate_record") == 2
+                yield frame.with_columns(
+                    pl.when(bad).then(pl.lit("lookup-unmatched")).alias(record_source.PROBLEM_CODE),
+                    pl.when(bad).then(pl.lit(message)).alias(record_source.PROBLEM_MESSAGE),
+                )
+
+        def rows(self, limit=None):
+            raise AssertionError("distinct reads batches")
+
+        def origins(self, records, *, each=None):
+            return self.inner.origins(records, each=each)
+
+    monkeypatch.setattr(record_source, "open_source", lambda spec: Marked(plain(spec)))
+    result = both(job_file(tmp_path, table='merge = "first"'), tmp_path)
+    seven = [r for r in result["rejects"] if r["source_id"] == "7"]
+    assert [(r["rule"], r["message"], r["origin"]) for r in seven] == [
+        ("lookup-unmatched", message, "listings.csv:2")
+    ]
+    assert list(users(result["edn"])) == ["8", "9"]
