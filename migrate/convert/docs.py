@@ -288,7 +288,9 @@ def job_file_reference() -> str:
         "`TYPE` is one of "
         + ", ".join(f"`{row_type.name}`" for row_type in schema.types)
         + ". Use `[[records.TYPE]]` (an array of tables) when rows of one type come from several "
-        "sources; users found in two sources under one source id are merged.\n",
+        "sources; users found in two sources under one source id are merged. Rows repeating "
+        "one source id within a table (a host on each of their listings) are one entity with "
+        "`distinct = true` (see Embedded entities and merge policies).\n",
         *_keys("record", ""),
         "\nExtended-data tables of each type, keyed by JSON key (dotted keys nest: "
         '`"location.address"`), each value a value spec:\n',
