@@ -387,3 +387,18 @@ def test_a_row_a_lookup_could_not_complete_rejects_its_entity(tmp_path, monkeypa
         ("lookup-unmatched", message, "listings.csv:2")
     ]
     assert list(users(result["edn"])) == ["8", "9"]
+
+
+def test_batches_of_one_table_are_joined_without_changing_values():
+    import polars as pl
+
+    from migrate.convert.distinct import _concat
+
+    frames = [
+        pl.DataFrame({"a": pl.Series([None, None], dtype=pl.String), "b": [1, 2]}),
+        pl.DataFrame({"a": [7, 8], "b": pl.Series(["x", None], dtype=pl.String)}),
+    ]
+    joined = _concat(frames)
+    assert joined.get_column("a").to_list() == [None, None, 7, 8]
+    assert joined.schema["a"] == pl.Int64, "a null batch takes the others' type"
+    assert joined.get_column("b").to_list() == [1, 2, "x", None], "mixed types stay exact"

@@ -129,7 +129,7 @@ class DistinctSource:
     def entities(self, held: Sequence[str]) -> pl.DataFrame:
         """The table's rows folded by source id: ``held`` columns, :data:`RECORD`, the problem
         columns when some entity has one, and how many rows each entity folded."""
-        table = _concat(list(source_batches(self.inner, list(held), size=READ_SIZE)), held)
+        table = _concat(list(source_batches(self.inner, list(held), size=READ_SIZE)))
         table = table.with_columns(pl.int_range(table.height, dtype=pl.Int64).alias(_POS))
         table = table.with_columns(_keys(table, self.record.id).alias(_KEY))
         keyed = table.filter(pl.col(_KEY).is_not_null())
@@ -489,7 +489,7 @@ def _hashable(value: Any) -> Any:
     return (type(value).__name__, value)
 
 
-def _concat(frames: list[pl.DataFrame], held: Sequence[str]) -> pl.DataFrame:
+def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
     """The batches of one table as one frame, each column of one type: a column null in some
     batches takes the type of the others; one of several types holds Python values."""
     if len(frames) == 1:
