@@ -69,10 +69,11 @@ class LookupSource:
         from migrate.extract.origin import SourceRow
 
         tables = {}
-        for source, key, column in lookup_sources(self.lookups):
+        for (source, key), columns in lookup_sources(self.lookups).items():
             other = self._other(source)
             try:
-                tables[(source, key, column)] = RowTable(other.rows(), key, column)
+                for (_, column), table in RowTable.read(other.rows(), key, columns).items():
+                    tables[(source, key, column)] = table
             finally:
                 _close(other)
         for row in self.inner.rows(limit=limit):
@@ -103,11 +104,13 @@ class LookupSource:
             )
         )
         tables = {}
-        for source, key, column in lookup_sources(self.lookups):
+        for (source, key), columns in lookup_sources(self.lookups).items():
             other = self._other(source)
             try:
-                read = list(dict.fromkeys((key, column)))
-                tables[(source, key, column)] = FrameTable(source_batches(other, read), key, column)
+                read = list(dict.fromkeys((key, *columns)))
+                frames = source_batches(other, read)
+                for (_, column), table in FrameTable.read(frames, key, columns).items():
+                    tables[(source, key, column)] = table
             finally:
                 _close(other)
         keep = [*dict.fromkeys(wanted), RECORD]
