@@ -526,3 +526,15 @@ def test_lookups_on_child_rows_are_a_job_error(tmp_path):
         "36:1: records.review.each: a record table with lookups cannot read child rows (each): "
         "lookups add columns to the source's own rows"
     )
+
+
+def test_preview_shows_looked_up_columns_and_lookup_rejects(tmp_path):
+    from migrate.api import preview
+
+    frame = preview(write_job(tmp_path), "review", 4)
+    assert [name for group, name in frame.columns if group == "source"] == [
+        "id", "listing_id", "reviewer_id", "comments", "date", "txn", "host_id",
+        "listings.rating by listing_id",
+    ]  # fmt: skip
+    assert frame[("source", "host_id")].tolist() == ["100", "200", None, None]
+    assert frame[("result", "rule")].tolist() == ["", "", "lookup-unmatched", "lookup-ambiguous"]
