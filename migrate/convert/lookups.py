@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from migrate.edn.show import show
+from migrate.extract.paths import get_path
 
 if TYPE_CHECKING:
     import polars as pl
@@ -168,8 +169,6 @@ class RowTable:
     ) -> dict[tuple[str, str], RowTable]:
         """The tables of ``columns`` by ``key``, from one pass over ``rows`` (``SourceRow`` s);
         keyed by ``(key, column)``."""
-        from migrate.extract.paths import get_path
-
         values: dict[str, dict[str, Any]] = {column: {} for column in columns}
         repeats: dict[str, int] = {}
         for row in rows:
@@ -197,8 +196,6 @@ def apply_rows(
     problem: tuple[str, str] | None = None
     by_name = {lookup.name: lookup for lookup in lookups}
     for lookup in lookups:
-        from migrate.extract.paths import get_path
-
         current = values.get(lookup.on) if lookup.on in by_name else get_path(values, lookup.on)
         for index, step in enumerate(lookup.steps):
             text = key_text(current)
