@@ -538,3 +538,38 @@ def test_preview_shows_looked_up_columns_and_lookup_rejects(tmp_path):
     ]  # fmt: skip
     assert frame[("source", "host_id")].tolist() == ["100", "200", None, None]
     assert frame[("result", "rule")].tolist() == ["", "", "lookup-unmatched", "lookup-ambiguous"]
+
+
+def test_a_lookup_into_an_sql_table_matches_integer_and_decimal_keys(tmp_path):
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "legacy.db") as connection:
+        connection.execute("CREATE TABLE hosts (listing INTEGER, host TEXT)")
+        connection.executemany(
+            "INSERT INTO hosts VALUES (?, ?)",
+            [(1, "100"), (2, "200"), (3, "300"), (4, "900"), (1180000000007141974, "901")],
+        )
+    job = JOB.replace(
+        LINE,
+        'host_id = { source = "hosts", on = "listing_id", key = "listing", column = "host" }',
+    ).replace(
+        "[sources.reviews]",
+        '[sources.hosts]\ntype = "sql"\npath = "legacy.db"\ntable = "hosts"\nkey = "listing"\n\n'
+        "[sources.reviews]",
+    )
+    path = write_job(tmp_path, job)
+    reviews = REVIEWS.replace("r5,,900", "r5,1180000000007141974,900")
+    (tmp_path / "reviews.csv").write_text(reviews, "utf-8")
+    outs = both_engines(path, tmp_path)
+    rejects = rejects_of(outs["rows"])
+    assert [(sid, rule) for sid, rule, _ in rejects] == [
+        ("r3", "lookup-unmatched"),  # listing 9: in neither table
+        ("r4", "lookup-ambiguous"),  # listing 3: once in hosts, twice in listings (rating)
+        ("r5", "lookup-unmatched"),  # the 19-digit id is a host, but not a listing (rating)
+    ]
+    assert rejects[0][2] == (
+        'records.review.lookups.host_id: no row of source "hosts" has listing = "9" '
+        '(listing_id of source "reviews")'
+    )
+    edn = (outs["rows"] / "lk.edn").read_text("utf-8")
+    assert ':im.review/content "Padded key (host 900)"' in edn
