@@ -573,3 +573,58 @@ def test_a_lookup_into_an_sql_table_matches_integer_and_decimal_keys(tmp_path):
     )
     edn = (outs["rows"] / "lk.edn").read_text("utf-8")
     assert ':im.review/content "Padded key (host 900)"' in edn
+
+
+def test_a_lookup_into_postgresql_numeric_keys_and_a_query_over_it(tmp_path, monkeypatch):
+    import os
+    import uuid
+
+    import sqlalchemy as sa
+    from conftest import need_component
+
+    url = os.environ.get("MIGRATE_TEST_PG_URL", "")
+    need_component(bool(url), "MIGRATE_TEST_PG_URL is not set (a PostgreSQL server; see .ci/run)")
+    schema = f"lookup_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+            connection.execute(
+                sa.text(f"CREATE TABLE {schema}.hosts (listing NUMERIC(20, 0), host TEXT)")
+            )
+            connection.execute(
+                sa.text(f"INSERT INTO {schema}.hosts VALUES (:listing, :host)"),
+                [
+                    {"listing": 1, "host": "100"},
+                    {"listing": 2, "host": "200"},
+                    {"listing": 4, "host": "900"},
+                    {"listing": 18446744073709551621, "host": "901"},
+                ],
+            )
+        monkeypatch.setenv("LOOKUP_PG_URL", url)
+        job = JOB.replace(
+            LINE,
+            'host_id = { source = "hosts", on = "listing_id", key = "listing", column = "host" }',
+        ).replace(
+            "[sources.reviews]",
+            f'[sources.pg_hosts]\ntype = "sql"\nurl_env = "LOOKUP_PG_URL"\n'
+            f'table = "{schema}.hosts"\nkey = "listing"\n\n'
+            '[sources.hosts]\ntype = "query"\n'
+            'sql = "SELECT listing, host FROM pg_hosts WHERE host <> \'200\'"\n\n'
+            "[sources.reviews]",
+        ).replace('rating = [\n  { lookup = { source = "listings"', 'rating = [\n  { lookup = { source = "listings", missing = "absent"')  # fmt: skip
+        path = write_job(tmp_path, job)
+        reviews = REVIEWS.replace("r5,,900", "r5,18446744073709551621,900")
+        (tmp_path / "reviews.csv").write_text(reviews, "utf-8")
+        outs = both_engines(path, tmp_path)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
+    assert [(sid, rule) for sid, rule, _ in rejects_of(outs["rows"])] == [
+        ("r2", "lookup-unmatched"),  # host 200 is left out by the query's WHERE
+        ("r3", "lookup-unmatched"),
+        ("r4", "lookup-unmatched"),
+    ]
+    edn = (outs["rows"] / "lk.edn").read_text("utf-8")
+    assert ':im.review/content "No listing (host 901)"' in edn  # a 20-digit NUMERIC key
