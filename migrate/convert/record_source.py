@@ -117,7 +117,8 @@ class LookupSource:
         batches = source_batches(self.inner, inner_columns, limit=limit, size=size or BATCH_ROWS)
         for frame in batches:
             out, code, message = apply_frame(frame, self.lookups, tables, self.source_name)
-            yield out.select(keep).with_columns(
+            # the columns asked for (those the inner source gave), not the lookups' own keys
+            yield out.select([name for name in keep if name in out.columns]).with_columns(
                 code.alias(PROBLEM_CODE), message.alias(PROBLEM_MESSAGE)
             )
 
