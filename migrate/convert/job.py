@@ -21,7 +21,7 @@ import re
 import string
 import sys
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
@@ -139,6 +139,19 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
         "mapping": ("attribute = column / value spec", '{ email = "email" }'),
         "function": ("`module:function` returning extra attributes", '"migrate.mappers.custom:fn"'),
         "lookups": ("named columns taken from other sources by key", "[records.review.lookups]"),
+        "provides": (
+            "attributes the `function` gives (checked as mapped)",
+            '["subject"]',
+        ),
+        "distinct": (
+            "rows repeating one source id are one entity (default false)",
+            "true",
+        ),
+        "merge": (
+            "with `distinct`: the default merge policy of the table's attributes "
+            "(default `conflict`)",
+            '"non-empty"',
+        ),
     },
     "value": {
         "column": ("source column (dotted path into nested JSON)", '"email"'),
@@ -151,6 +164,7 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
             "a column of another source by key, instead of `column` (see Lookups)",
             '{ source = "listings", on = "listing_id", key = "id", column = "host_id" }',
         ),
+        "merge": ("with `distinct`: how repeated rows give this value", '"min"'),
     },
     "ref": {
         "ref": ("target row type of a reference", '"user"'),
@@ -161,6 +175,7 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
             "reject the row when the target is rejected or missing (default true)",
             "false",
         ),
+        "merge": ("with `distinct`: how repeated rows give this reference", '"first"'),
     },
     "lookup": {
         "source": ("the `[sources.NAME]` to look in (required)", '"listings"'),
@@ -178,6 +193,7 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
     "location": {
         "lat": ("latitude column", '"lat"'),
         "lng": ("longitude column", '"lng"'),
+        "merge": ("with `distinct`: how repeated rows give the coordinates", '"first"'),
     },
 }
 
@@ -233,6 +249,7 @@ class ValueSpec:
     map: Mapping[str, Any] | None = None
     currency_column: str | None = None
     context: TransformContext = TransformContext()
+    merge: str | None = None  # with distinct: the policy given on this value spec
     _cache: dict[str | None, Transform | None] = field(default_factory=dict, repr=False)
 
     @property
@@ -269,6 +286,7 @@ class RefSpec:
     target: str
     source: ValueSpec
     required: bool = True
+    merge: str | None = None  # with distinct: the policy given on this reference
 
 
 @dataclass(frozen=True)
@@ -278,6 +296,7 @@ class LocationSpec:
     where: str
     lat: str
     lng: str
+    merge: str | None = None  # with distinct: the policy given on these coordinates
 
 
 @dataclass(frozen=True)
@@ -326,6 +345,12 @@ class RecordSpec:
     function: Callable[[Mapping[str, Any]], Mapping[str, Any] | None] | None = None
     function_name: str | None = None
     lookups: tuple[LookupSpec, ...] = ()  # columns from other sources, named and inline
+    #: attribute paths the function declares it gives (``provides = [...]``)
+    provides: tuple[tuple[Keyword, ...], ...] = ()
+    #: ``distinct = true``: rows repeating one source id are one entity (migrate.convert.distinct)
+    distinct: bool = False
+    #: the table's default merge policy (``merge = ...``), with ``distinct``
+    merge: str = "conflict"
 
     @property
     def columns(self) -> list[str]:
@@ -473,6 +498,85 @@ def suggest(word: str, choices: Any) -> str:
     """`` (did you mean 'x'?)`` for the choice closest to ``word``, or an empty string."""
     close = get_close_matches(word, list(choices), n=1)
     return f" (did you mean {show(close[0])}?)" if close else ""
+
+
+#: The merge policies of a ``distinct`` table (docs/job-file.md, "Embedded entities").
+MERGE_POLICIES = ("conflict", "first", "last", "non-empty", "min", "max")
+DEFAULT_MERGE = "conflict"
+#: Attribute kinds ``min``/``max`` can order (extended data is ordered as its values are).
+ORDERED_KINDS = frozenset({"instant", "integer", "money", "string", "url", "email", "json"})
+
+
+@dataclass(frozen=True)
+class MergeSlot:
+    """One value a ``distinct`` table merges: an attribute or an extended-data field.
+
+    ``index`` is the attribute's position in ``RecordSpec.attributes`` (or, for an
+    extended-data field, ``(extended index, field index)``); ``policy`` its merge policy, the
+    table's default unless one is ``given``; ``columns`` the source columns it reads.
+    """
+
+    where: str
+    index: int | tuple[int, int]
+    policy: str
+    given: bool
+    kind: str
+    columns: tuple[str, ...]
+
+
+def merge_slots(
+    attributes: Iterable[AttributeMapping], extended: Iterable[ExtendedMapping], default: str
+) -> list[MergeSlot]:
+    """The values a record spec merges, in job order, each with its policy."""
+    slots = []
+    for index, mapping in enumerate(attributes):
+        if mapping.ref is not None:
+            given, columns, where = (
+                [mapping.ref.merge],
+                mapping.ref.source.columns,
+                mapping.ref.where,
+            )
+        elif mapping.location is not None:
+            location = mapping.location
+            given, columns, where = [location.merge], (location.lat, location.lng), location.where
+        else:
+            given = [value.merge for value in mapping.values]
+            columns = tuple(name for value in mapping.values for name in value.columns)
+            where = mapping.values[0].where.split("[", 1)[0] if mapping.values else ""
+        policy = _one_policy(given, default)
+        slots.append(
+            MergeSlot(
+                where,
+                index,
+                policy,
+                any(given),
+                mapping.attribute.kind,
+                tuple(dict.fromkeys(columns)),
+            )
+        )
+    for number, table in enumerate(extended):
+        for position, item in enumerate(table.fields):
+            given = [value.merge for value in item.values]
+            columns = tuple(name for value in item.values for name in value.columns)
+            where = item.values[0].where.split("[", 1)[0] if item.values else table.table
+            slots.append(
+                MergeSlot(
+                    where,
+                    (number, position),
+                    _one_policy(given, default),
+                    any(given),
+                    "json",
+                    tuple(dict.fromkeys(columns)),
+                )
+            )
+    return slots
+
+
+def _one_policy(given: list[str | None], default: str) -> str:
+    """The policy of an attribute with several value specs: the one given (the first, when
+    they differ: the loader rejects that), else the table's default."""
+    named = [policy for policy in given if policy is not None]
+    return named[0] if named else default
 
 
 class _Mistake(JobError):
@@ -853,10 +957,14 @@ class _Loader:
             function_name = self.string(table, "function", f"{where}.function")
             if function_name is not None:
                 function = self.function(function_name, f"{where}.function")
-        # A misspelt attribute is most likely the required one missing: one message, not two.
-        if function_name is None and "function" not in table and not unknown_attributes:
+        provides: tuple[tuple[Keyword, ...], ...] = ()
+        with self.collect():
+            provides = self.provides(table, row_type, where, names)
+        # A misspelt attribute is most likely the required one missing: one message, not two;
+        # a function that could not be named is one mistake too.
+        if not unknown_attributes and ("function" not in table or function_name is not None):
             with self.collect():
-                self.check_required(row_type, set(seen), where)
+                self.check_required(row_type, set(seen) | set(provides), where)
         lookups = tuple(self.record_lookups)
         self.record_lookups = None
         if lookups and each is not None:
@@ -865,6 +973,9 @@ class _Loader:
                 "a record table with lookups cannot read child rows (each): lookups add "
                 "columns to the source's own rows",
             )
+        distinct, merge = False, DEFAULT_MERGE
+        with self.collect():
+            distinct, merge = self.distinct(table, where, each, id_spec, attributes, extended)
         if id_spec is None or source not in sources:
             return None
         if len(self.problems) + self.omitted > before:
@@ -893,7 +1004,108 @@ class _Loader:
             function=function,
             function_name=function_name,
             lookups=lookups,
+            provides=provides,
+            distinct=distinct,
+            merge=merge,
         )
+
+    # functions returning attributes, distinct entities (issue 11) ------------------------------
+
+    def provides(
+        self,
+        table: Mapping[str, Any],
+        row_type: RowType,
+        where: str,
+        names: Mapping[str, tuple[Keyword, ...]],
+    ) -> tuple[tuple[Keyword, ...], ...]:
+        """``provides = [...]``: the attribute paths the record's ``function`` gives."""
+        if "provides" not in table:
+            return ()
+        key_where = f"{where}.provides"
+        value = table["provides"]
+        if "function" not in table:
+            raise self.error(key_where, "names what a function gives; add function = ...")
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.error(key_where, f"expected an array of attribute names, got {show(value)}")
+        paths: list[tuple[Keyword, ...]] = []
+        for name in value:
+            path = names.get(name)
+            if path is None:
+                raise self.error(
+                    key_where,
+                    f"unknown attribute {show(name)} for {row_type.name}{suggest(name, names)}",
+                )
+            attribute = attribute_at(row_type, path)
+            if attribute.kind == "map":  # the whole map: each of its attributes
+                paths.extend((*path, child.key) for child in attribute.attributes)
+            else:
+                paths.append(path)
+        return tuple(paths)
+
+    def distinct(
+        self,
+        table: Mapping[str, Any],
+        where: str,
+        each: str | None,
+        id_spec: ValueSpec | None,
+        attributes: list[AttributeMapping],
+        extended: list[ExtendedMapping],
+    ) -> tuple[bool, str]:
+        """``distinct`` and the table's ``merge``; checks every merge policy of the table."""
+        distinct = self.boolean(table, "distinct", f"{where}.distinct", False)
+        merge = table.get("merge", DEFAULT_MERGE)
+        if "merge" in table:
+            self.merge_name(merge, f"{where}.merge")
+        slots = merge_slots(attributes, extended, merge)
+        if not distinct:
+            given = [f"{where}.merge"] if "merge" in table else []
+            given += [slot.where for slot in slots if slot.given]
+            if given:
+                raise self.error(given[0], "merge applies to a distinct table; add distinct = true")
+            return False, merge
+        if each is not None:
+            raise self.error(
+                f"{where}.distinct", "cannot be combined with each (group the child rows first)"
+            )
+        for mapping in attributes:
+            named = list(dict.fromkeys(v.merge for v in mapping.values if v.merge is not None))
+            if len(named) > 1:
+                raise self.error(
+                    mapping.values[0].where.split("[", 1)[0],
+                    f"its value specs give merge = {show(named[0])} and {show(named[1])} "
+                    "(one attribute, one policy)",
+                )
+        for slot in slots:
+            if slot.policy in ("min", "max") and slot.kind not in ORDERED_KINDS:
+                raise self.error(
+                    slot.where,
+                    f"merge = {show(slot.policy)} orders dates, numbers and text, "
+                    f"not {slot.kind} values",
+                )
+        id_columns = set(id_spec.columns) if id_spec is not None else set()
+        owner: dict[str, MergeSlot] = {}
+        for slot in slots:
+            for column in slot.columns:
+                if column in id_columns:
+                    continue
+                first = owner.setdefault(column, slot)
+                if first.policy != slot.policy:
+                    raise self.error(
+                        slot.where,
+                        f"column {show(column)} is read with merge = {show(first.policy)} "
+                        f"by {first.where} and merge = {show(slot.policy)} here "
+                        "(one column, one policy)",
+                    )
+        return True, merge
+
+    def merge_name(self, value: Any, where: str) -> str:
+        if value not in MERGE_POLICIES:
+            raise self.error(
+                where,
+                f"unknown merge policy {show(value)}{suggest(str(value), MERGE_POLICIES)} "
+                f"(policies: {', '.join(MERGE_POLICIES)})",
+            )
+        return str(value)
 
     def check_required(
         self, row_type: RowType, mapped: set[tuple[Keyword, ...]], where: str
@@ -932,12 +1144,13 @@ class _Loader:
         if attribute.kind == "ref":
             return AttributeMapping(path, attribute, ref=self.ref(spec, attribute, where, context))
         if attribute.kind == "location":
-            if not isinstance(spec, dict) or set(spec) != {"lat", "lng"}:
+            if not isinstance(spec, dict) or set(spec) - {"merge"} != {"lat", "lng"}:
                 raise self.error(where, 'expected { lat = "column", lng = "column" }')
             for key in ("lat", "lng"):
                 self.string(spec, key, f"{where}.{key}")
+            merge = self.merge_name(spec["merge"], f"{where}.merge") if "merge" in spec else None
             return AttributeMapping(
-                path, attribute, location=LocationSpec(where, spec["lat"], spec["lng"])
+                path, attribute, location=LocationSpec(where, spec["lat"], spec["lng"], merge)
             )
         specs = spec if isinstance(spec, list) else [spec]
         if not specs:
@@ -967,7 +1180,8 @@ class _Loader:
             raise self.error(where, "give exactly one of column, template or lookup")
         source_spec = {key: spec[key] for key in ("column", "template", "lookup") if key in spec}
         required = self.boolean(spec, "required", f"{where}.required", True)
-        return RefSpec(where, target, self.value(source_spec, where, context), required)
+        merge = self.merge_name(spec["merge"], f"{where}.merge") if "merge" in spec else None
+        return RefSpec(where, target, self.value(source_spec, where, context), required, merge)
 
     def value(self, spec: Any, where: str, context: TransformContext) -> ValueSpec:
         if isinstance(spec, str):
@@ -1008,6 +1222,7 @@ class _Loader:
             map=mapping,
             currency_column=self.string(spec, "currency", f"{where}.currency"),
             context=context,
+            merge=self.merge_name(spec["merge"], f"{where}.merge") if "merge" in spec else None,
         )
         if value.transform_spec is not None:
             try:

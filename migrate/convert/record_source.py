@@ -29,12 +29,17 @@ PROBLEM_MESSAGE = "__migrate_problem"
 
 def open_record_source(job: Any, spec: Any) -> Any:
     """The rows of record table ``spec`` of ``job``: its ``[sources.NAME]`` as the adapter reads
-    it, with the columns of its lookups added (:class:`LookupSource`); nothing is read until
-    ``columns()``, ``rows()`` or ``batches()``."""
+    it, with the columns of its lookups added (:class:`LookupSource`), then repeated rows of
+    one source id folded into one entity (:class:`migrate.convert.distinct.DistinctSource`);
+    nothing is read until ``columns()``, ``rows()`` or ``batches()``."""
     source: Any = open_source(job.sources[spec.source])
     lookups = getattr(spec, "lookups", ())
     if lookups:
         source = LookupSource(source, job, spec.source, tuple(lookups))
+    if getattr(spec, "distinct", False):  # after lookups: it groups the rows they complete
+        from migrate.convert.distinct import DistinctSource
+
+        source = DistinctSource(source, job, spec)
     return source
 
 

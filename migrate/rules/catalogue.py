@@ -1030,7 +1030,9 @@ RULES: tuple[Rule, ...] = (
         "convert",
         "Two source records share an id",
         "Source ids are unique per entity.",
-        "Two records with one id would become two rows with one import id.",
+        "Two records with one id would become two rows with one import id. When the rows are "
+        "one entity seen again (a host repeated on each listing), give the record table "
+        "`distinct = true`: the repeats are then merged, not rejected (docs/job-file.md).",
     ),
     Rule(
         "transform-failed",
@@ -1076,9 +1078,14 @@ RULES: tuple[Rule, ...] = (
         "merge-conflict",
         ERROR,
         "convert",
-        "Merged sources disagree",
-        "Records merged into one row agree on every attribute they both set.",
-        "Picking one value silently would lose data.",
+        "Merged rows disagree",
+        "Records merged into one row (one source id from several record tables, or the "
+        'repeated rows of a `distinct` table under `merge = "conflict"`, the default) agree on '
+        "every attribute they both set. The message names the attribute, both values and both "
+        'source lines, e.g. `records.user.mapping.firstName: rows of source id "9" disagree: '
+        '"Cy" at listings.csv:5 but "Cyrus" at listings.csv:6 (merge = "conflict"; …)`.',
+        "Picking one value silently would lose data; a merge policy (`first`, `last`, "
+        "`non-empty`, `min`, `max`) says which one to keep.",
     ),
     Rule(
         "alias-collision",
