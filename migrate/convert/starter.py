@@ -577,7 +577,12 @@ def _strings(values: list[Any]) -> bool:
 def _image_columns(
     columns: Iterable[str], source: StarterSource, names: dict[str, str], used: set[str]
 ) -> list[str]:
-    """Columns holding image URLs, the best first: named for a picture, or URLs of image files."""
+    """Columns holding image URLs, the best first.
+
+    Named for a picture (``picture_url``, ``photo``, ``avatar``) first, then ``…_url`` columns
+    whose values are URLs of image files, then thumbnails. A column of arrays or objects (a
+    JSON ``photos`` list) is not one URL and is left to ``each``.
+    """
     found: list[tuple[int, str]] = []
     for column in columns:
         if column in used or column == source.each:
@@ -589,7 +594,7 @@ def _image_columns(
         named = any(word in _IMAGE_WORDS for word in words)
         if named or (words and words[-1] == "url" and values and _IMAGE_URL.match(values[0])):
             small = any(word in _SMALL_IMAGE_WORDS for word in words)
-            found.append((1 if small else 0, column))
+            found.append((2 if small else 0 if named else 1, column))
     return [column for _, column in sorted(found, key=lambda pair: pair[0])]
 
 
