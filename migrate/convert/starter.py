@@ -765,6 +765,8 @@ def _main_plan(
                 "reviews of its provider by a customer (ofProvider).",
             ],
         )
+    if record_type == "user" and each is None:
+        _placeholder_email(entries, id_column)
     left = [column for column in candidates if column not in used and column != id_column]
     left = [column for column in left if column != source.each or each is not None]
     return Plan(
@@ -802,7 +804,7 @@ def _group_plan(group: Group, source: StarterSource, main: Plan) -> Plan:
                     "(docs/recipes.md, sign-up dates from activity).",
                 ],
             )
-    _placeholder_email(entries, group.id_column, group.prefix)
+    _placeholder_email(entries, group.id_column)
     plan = Plan(
         "user",
         source,
@@ -812,7 +814,8 @@ def _group_plan(group: Group, source: StarterSource, main: Plan) -> Plan:
         distinct=True,
         group=group,
         about=[
-            f"# The {group.prefix}_* columns of [sources.{source.name}]: one user per {group.id_column},",
+            f"# The {_group_pattern(group)} columns of [sources.{source.name}]: one user per "
+            f"{group.id_column},",
             "# however many rows repeat them.",
         ],
         unmapped=[column for column in members if column not in used],
@@ -821,7 +824,13 @@ def _group_plan(group: Group, source: StarterSource, main: Plan) -> Plan:
     return plan
 
 
-def _placeholder_email(entries: dict[str, Entry], id_column: str, label: str) -> None:
+def _group_pattern(group: Group) -> str:
+    """How the group's columns are named: ``host_*``, ``host.*``, ``host*`` (camel case)."""
+    after = group.id_column[len(group.prefix)]
+    return f"{group.prefix}{after if after in '_-. ' else ''}*"
+
+
+def _placeholder_email(entries: dict[str, Entry], id_column: str) -> None:
     """A ``user-{id}@example.com`` address when no column holds an email."""
     if "email" in entries or not _template_ok(id_column):
         return
