@@ -17,7 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from migrate.cli import main
-from migrate.convert.starter import embedded_groups, guess_type
+from migrate.convert.starter import guess_type
+from migrate.convert.starter_guess import embedded_groups
 
 FIRST_NAMES = ("Ilse", "Tomas", "Marit", "Oskar", "Jonna", "Pekka", "Saga", "Viggo", "Alva")
 PLACES = ("Fjellvik", "Nordby", "Strandaas", "Lysekil", "Varnes")
