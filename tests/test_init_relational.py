@@ -37,6 +37,7 @@ LISTING_COLUMNS = [
     "host_location",
     "host_about",
     "host_is_superhost",
+    "host_has_profile_pic",
     "host_thumbnail_url",
     "host_picture_url",
     "host_listings_count",
@@ -70,6 +71,7 @@ def write_export(folder: Path, *, seed: int = 11, hosts: int = 5, listings: int 
                 "host_location": f"{PLACES[number % len(PLACES)]}, Norway",
                 "host_about": "" if number == 2 else f"I love {WORDS[number]} places.",
                 "host_is_superhost": "t" if number % 2 else "f",
+                "host_has_profile_pic": "f" if number == 3 else "t",
                 "host_thumbnail_url": f"https://img.example.net/u/{host_id}/small.jpg",
                 "host_picture_url": ""
                 if number == 3
@@ -239,7 +241,7 @@ def test_init_proposes_embedded_users_images_lookups_and_placeholders(export):
     assert "ops+user-{host_id}@yourdomain" in text
     assert (
         "# unmapped host columns: host_url, host_location, host_is_superhost, "
-        "host_thumbnail_url, host_listings_count\n"
+        "host_has_profile_pic, host_thumbnail_url, host_listings_count\n"
     ) in text
     # Page links are not pictures; the listing's own leftovers are listed.
     assert (

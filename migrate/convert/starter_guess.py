@@ -208,6 +208,7 @@ _SMALL_IMAGE_WORDS = frozenset({"thumbnail", "thumb", "small", "tiny", "icon"})
 _IMAGE_URL = re.compile(
     r"^https?://\S+\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?|heic)(?:[?#]\S*)?$", re.I
 )
+_URL = re.compile(r"^(?:https?:)?//\S+$", re.I)
 _HTML = re.compile(
     r"<(?:br|p|div|span|b|i|em|strong|a|ul|ol|li|h[1-6])\b[^>]*>|</[a-z]+>|&(?:[a-z]+|#\d+);", re.I
 )
@@ -314,6 +315,8 @@ def image_columns(
             continue  # an array of photos, a nested object: not one URL
         words = [word.rstrip("s") or word for word in name_words(names.get(column, column))]
         named = any(word in _IMAGE_WORDS for word in words)
+        if named and values and not _URL.match(values[0]):
+            continue  # host_has_profile_pic = "t": about a picture, not one
         if named or (words and words[-1] == "url" and values and _IMAGE_URL.match(values[0])):
             small = any(word in _SMALL_IMAGE_WORDS for word in words)
             found.append((2 if small else 0 if named else 1, column))
