@@ -178,7 +178,7 @@ def test_init_proposes_embedded_users_images_lookups_and_placeholders(export):
     assert output == (
         "wrote job.toml: review the guessed mappings, then try: migrate convert job.toml --dry-run\n"
         "note: 8 lines marked TODO stand in for data the sources lack: user.lastName (x2), "
-        "user.email (x2), user.createdAt, listing.createdAt, review.type, review.rating; "
+        "user.email (x2), user.createdAt, listing.createdAt, review.rating, review.type; "
         "decide on each before converting\n"
     )
     hosts, reviewers = job["records"]["user"]
@@ -338,3 +338,44 @@ def test_plain_review_text_is_trimmed_and_a_100_point_average_is_scaled(tmp_path
     assert review["rating"]["lookup"] == lookup("avg_rating")
     owners, guests = job["records"]["user"]
     assert (owners["id"], guests["id"]) == ("owner_id", "guest_id")
+
+
+def write_chain(folder: Path) -> None:
+    """Reviews keyed by transaction only: review → transaction → listing → author."""
+    (folder / "users.csv").write_text(
+        "id,email,first_name,last_name,created_at\n"
+        "1,ann@example.org,Ann,Berg,2019-01-01\n"
+        "2,bo@example.org,Bo,Lund,2019-02-01\n",
+        "utf-8",
+    )
+    (folder / "listings.csv").write_text(
+        "id,title,host_id,created_at\n10,Tent,1,2019-03-01\n11,Sauna,1,2019-03-02\n", "utf-8"
+    )
+    (folder / "transactions.csv").write_text(
+        "id,listing_id,customer_id\n100,10,2\n101,11,2\n", "utf-8"
+    )
+    (folder / "reviews.csv").write_text(
+        "id,transaction_id,rating,comment,created_at\n"
+        "7,100,5,Lovely.,2020-01-01\n8,101,4,Warm.,2020-02-01\n",
+        "utf-8",
+    )
+
+
+def test_a_review_keyed_by_transaction_reaches_its_listing_by_a_chain(tmp_path, monkeypatch):
+    write_chain(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    _, job = init("users.csv", "listings.csv", "transactions.csv", "reviews.csv")
+    review = job["records"]["review"]["mapping"]
+    step = {"source": "transactions", "on": "transaction_id", "key": "id"}
+    assert review["listing"] == {"ref": "listing", "lookup": {**step, "column": "listing_id"}}
+    assert review["author"] == {"ref": "user", "lookup": {**step, "column": "customer_id"}}
+    assert review["subject"] == {
+        "ref": "user",
+        "lookup": [
+            {**step, "column": "listing_id"},
+            {"source": "listings", "key": "id", "column": "host_id"},
+        ],
+    }
+    assert review["type"] == {"const": "ofProvider"}
+    assert review["rating"] == {"column": "rating", "transform": "int"}
+    assert "# [sources.transactions] was not recognised as users, listings" in job["text"]

@@ -7,10 +7,12 @@ links tables across sources (a review's subject read from its listing's row by a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from migrate.convert.starter_guess import (
+    GUESSES,
     ROLES,
     Entry,
     Group,
@@ -81,14 +83,6 @@ def _main_plan(
                     f'{{ ref = "user", column = {q(group.id_column)} }}', group.id_column
                 )
                 used.add(group.id_column)
-    if record_type == "review" and "type" not in entries and "listing" in entries:
-        entries["type"] = Entry(
-            '{ const = "ofProvider" }',
-            todo=[
-                "no column says who is reviewed: reviews of a listing are taken as",
-                "reviews of its provider by a customer (ofProvider).",
-            ],
-        )
     if record_type == "user" and each is None:
         _placeholder_email(entries, id_column)
     left = [column for column in candidates if column not in used and column != id_column]
@@ -212,10 +206,78 @@ def _attach_images(
     return image
 
 
-def _review_lookups(review: Plan, plans: list[Plan]) -> None:
-    """Subject and rating of reviews read from their listing's row in another source."""
-    listing_ref = review.entries.get("listing")
-    if listing_ref is None or listing_ref.column is None:
+@dataclass(frozen=True)
+class Step:
+    """One step of a lookup: the ``column`` of the row of ``source`` whose ``key`` is the value."""
+
+    source: str
+    key: str
+    column: str
+
+
+def _lookup_spec(on: str, steps: list[Step]) -> str:
+    """The ``lookup = …`` value of RELATIONAL syntax: one table, or a chain of them."""
+    tables = [
+        f"{{ source = {q(step.source)}, "
+        + (f"on = {q(on)}, " if index == 0 else "")
+        + f"key = {q(step.key)}, column = {q(step.column)} }}"
+        for index, step in enumerate(steps)
+    ]
+    return tables[0] if len(tables) == 1 else f"[{', '.join(tables)}]"
+
+
+def _key_column(source: StarterSource) -> str | None:
+    return next((column for column in source.columns if normalise(column) == "id"), None)
+
+
+def _foreign_sources(
+    source: StarterSource, sources: list[StarterSource]
+) -> list[tuple[str, StarterSource, str]]:
+    """``(column, other source, its key)`` for each column named after another source's rows.
+
+    ``transaction_id`` names the rows of ``transactions`` (key ``id``).
+    """
+    found = []
+    for column in source.columns:
+        words = name_words(column)
+        if len(words) < 2 or words[-1] != "id":
+            continue
+        stem = "".join(words[:-1])
+        for other in sources:
+            key = _key_column(other)
+            name = re.sub(r"[^a-z0-9]", "", other.name.lower())
+            if other is not source and key is not None and name in (stem, stem + "s", stem + "es"):
+                found.append((column, other, key))
+                break
+    return found
+
+
+def _role_column(source: StarterSource, role: tuple[str, str]) -> str | None:
+    """The ``PREFIX_id`` column of ``source`` whose prefix plays ``role`` (``customer_id``)."""
+    for column in source.columns:
+        words = name_words(column)
+        if len(words) == 2 and words[1] == "id" and words[0] in ROLES[role]:
+            return column
+    return None
+
+
+def _listing_column(source: StarterSource) -> str | None:
+    names = next(
+        candidates for attribute, candidates, _ in GUESSES["review"] if attribute == "listing"
+    )
+    return next((column for column in source.columns if normalise(column) in names), None)
+
+
+def _review_lookups(review: Plan, plans: list[Plan], sources: list[StarterSource]) -> None:
+    """What reviews lack, read from rows of other sources by lookups.
+
+    A review naming its listing gets its subject (the listing's author) and, with no rating of
+    its own, the listing's average rating. A review naming only a transaction (a source of
+    its own with ``listing_id``) gets its listing, author and subject through it, and the rest
+    by chained lookups: review → transaction → listing → author.
+    """
+    on, path = _listing_path(review, sources)
+    if on is None:
         return
     listing = next(
         (
@@ -231,10 +293,11 @@ def _review_lookups(review: Plan, plans: list[Plan]) -> None:
     )
     if listing is None or listing.id_column is None:
         return
-    on, key, other = listing_ref.column, listing.id_column, listing.source.name
+    other = listing.source.name
 
     def lookup(column: str) -> str:
-        return f"{{ source = {q(other)}, on = {q(on)}, key = {q(key)}, column = {q(column)} }}"
+        assert on is not None and listing is not None and listing.id_column is not None
+        return _lookup_spec(on, [*path, Step(other, listing.id_column, column)])
 
     author = listing.entries.get("author")
     if "subject" not in review.entries and author is not None and author.column is not None:
@@ -255,6 +318,49 @@ def _review_lookups(review: Plan, plans: list[Plan]) -> None:
                     'Keep it, or leave reviews out (docs/recipes.md, "Only aggregate ratings").',
                 ],
             )
+
+
+def _listing_path(review: Plan, sources: list[StarterSource]) -> tuple[str | None, list[Step]]:
+    """How a review reaches its listing's id: its own column, or lookups through a transaction.
+
+    Gives the review's column the first lookup starts ``on`` and the steps before the
+    listing's row (none when the review names its listing itself). Through a transaction the
+    review's missing ``listing``, ``author`` and ``subject`` are added from its columns.
+    """
+    ref = review.entries.get("listing")
+    if ref is not None:
+        return ref.column, []
+    for column, other, key in _foreign_sources(review.source, sources):
+        listing_column = _listing_column(other)
+        if listing_column is None:
+            continue
+        via = f"from [sources.{other.name}]"
+        step = Step(other.name, key, listing_column)
+        review.entries["listing"] = Entry(
+            f'{{ ref = "listing", lookup = {_lookup_spec(column, [step])} }}', tail=via
+        )
+        for attribute in ("author", "subject"):
+            person = _role_column(other, ("review", attribute))
+            if attribute not in review.entries and person is not None:
+                person_step = Step(other.name, key, person)
+                review.entries[attribute] = Entry(
+                    f'{{ ref = "user", lookup = {_lookup_spec(column, [person_step])} }}',
+                    tail=via,
+                )
+        return column, [step]
+    return None, []
+
+
+def _review_type(review: Plan) -> None:
+    """Reviews of a listing, with no column saying who is reviewed, are of its provider."""
+    if "type" not in review.entries and "listing" in review.entries:
+        review.entries["type"] = Entry(
+            '{ const = "ofProvider" }',
+            todo=[
+                "no column says who is reviewed: reviews of a listing are taken as",
+                "reviews of its provider by a customer (ofProvider).",
+            ],
+        )
 
 
 def _average_rating(source: StarterSource) -> str | None:
@@ -335,5 +441,6 @@ def plan_records(sources: list[StarterSource]) -> list[Plan]:
             plans.append(_main_plan("image", source, source.child_columns, source.each, []))
     for plan in plans:
         if plan.record_type == "review" and plan.group is None:
-            _review_lookups(plan, plans)
+            _review_lookups(plan, plans, sources)
+            _review_type(plan)
     return plans
