@@ -54,11 +54,14 @@ LISTING_COLUMNS = [
 REVIEW_COLUMNS = ["listing_id", "id", "date", "reviewer_id", "reviewer_name", "comments"]
 
 
-def write_export(folder: Path, *, seed: int = 11, hosts: int = 5, listings: int = 14) -> None:
+def write_export(
+    folder: Path, *, seed: int = 11, hosts: int = 5, listings: int = 14, two_roles: bool = False
+) -> None:
     """``listings.csv`` and ``reviews.csv`` of a fictional rental site, the same for one seed.
 
     Ids are 19-digit, prices ``"$1,379.00"``, booleans ``t``/``f``, amenities a Python-literal
-    list, HTML in descriptions and some comments; one host has no picture, one no bio.
+    list, HTML in descriptions and some comments; one host has no picture, one no bio. With
+    ``two_roles`` the first host is also a reviewer, under the same id (one id space).
     """
     rng = random.Random(seed)
     people = []
@@ -86,6 +89,8 @@ def write_export(folder: Path, *, seed: int = 11, hosts: int = 5, listings: int 
         (str(2_300_000_000_000_000_000 + n * 104_729), FIRST_NAMES[(n + 4) % len(FIRST_NAMES)])
         for n in range(8)
     ]
+    if two_roles:
+        reviewers[1] = (people[0]["host_id"], people[0]["host_name"])
     for number in range(listings):
         host = people[number % hosts]
         listing_id = str(4_621_559_000_000_000_000 + number * 31)
@@ -460,3 +465,22 @@ def test_a_starter_job_whose_references_cannot_resolve_exits_1_with_a_hint(tmp_p
     assert result.stderr.startswith(
         "hint: all 2 listing rows were rejected for ref-unresolved (first at items.csv:2: "
     )
+
+
+def test_one_id_in_two_user_tables_is_pointed_out_and_merges_where_they_agree(
+    tmp_path, monkeypatch
+):
+    write_export(tmp_path, two_roles=True)
+    monkeypatch.chdir(tmp_path)
+    output, job = init("listings.csv", "reviews.csv")
+    assert "user.id" in output
+    assert (
+        "# TODO id: 1 reviewer_id value of the first rows is also host_id (one id\n"
+        "#   space): such a person is one user only where both tables agree, otherwise\n"
+    ) in job["text"]
+    summary = convert("job.toml", "--dry-run")
+    user = summary["types"]["user"]
+    # Their sign-up dates differ (host_since, first review): the reviewer row is the reject.
+    assert user["rejected_by_rule"] == {"merge-conflict": 1}
+    assert user["read"] == user["written"] + user["rejected"] + user["merged"]
+    assert summary["types"]["review"]["rejected"] == 0

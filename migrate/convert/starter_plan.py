@@ -119,7 +119,7 @@ def _group_plan(group: Group, source: StarterSource, main: Plan) -> Plan:
                 todo=[
                     f"no sign-up date of the {group.prefix} in [sources.{source.name}]: the",
                     f"earliest {activity.column} of their {main.record_type} rows stands in",
-                    "(docs/recipes.md, sign-up dates from activity).",
+                    '(docs/recipes.md, "Sign-up dates from activity").',
                 ],
             )
     _placeholder_email(entries, group.id_column)
@@ -443,4 +443,33 @@ def plan_records(sources: list[StarterSource]) -> list[Plan]:
         if plan.record_type == "review" and plan.group is None:
             _review_lookups(plan, plans, sources)
             _review_type(plan)
+    _shared_people(plans)
     return plans
+
+
+def _shared_people(plans: list[Plan]) -> None:
+    """Say so when the first rows show one id in two user tables of different sources.
+
+    Rows of two tables under one source id are one user only where they agree; a host who
+    also reviews gets two sign-up dates (``host_since``, the first review) and one of them is
+    a ``merge-conflict`` reject.
+    """
+    users = [plan for plan in plans if plan.record_type == "user" and plan.id_column is not None]
+    for index, later in enumerate(users):
+        for earlier in users[:index]:
+            if earlier.source is later.source:
+                continue
+            seen = {str(v).strip() for v in earlier.source.samples.get(earlier.id_column or "", [])}
+            mine = {str(v).strip() for v in later.source.samples.get(later.id_column or "", [])}
+            shared = seen & mine
+            if not shared:
+                continue
+            count = len(shared)
+            later.about += [
+                f"# TODO id: {count} {later.id_column} value{'s' if count > 1 else ''} of the first rows "
+                f"{'are' if count > 1 else 'is'} also {earlier.id_column} (one id",
+                "#   space): such a person is one user only where both tables agree, otherwise",
+                "#   one of the rows is a merge-conflict reject",
+                '#   (docs/recipes.md, "One person in two roles").',
+            ]
+            return
