@@ -338,7 +338,12 @@ def _stage(progress: Progress | None, stage: str) -> Callable[[int, int | None],
     """``progress`` bound to one stage, or ``None``."""
     if progress is None:
         return None
-    return lambda done, total=None: progress(stage, done, total)
+    bound: Progress = progress
+
+    def report(done: int, total: int | None = None) -> None:
+        bound(stage, done, total)
+
+    return report
 
 
 def _errors(
