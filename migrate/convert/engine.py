@@ -46,6 +46,7 @@ from migrate.convert.ledger import (
     Ledger,
     RefSpec,
     seconds_of,
+    sort_by_source_id,
 )
 from migrate.convert.mapping import MappedRecord, Mapper, Rejection
 from migrate.convert.outputs import (
@@ -60,7 +61,6 @@ from migrate.convert.pipeline import (
     _offending,
     _output_files,
     _value_at,
-    source_id_key,
     type_rank,
 )
 from migrate.convert.plan import (
@@ -519,55 +519,78 @@ class ColumnarRun:
 
     # phase 3 ----------------------------------------------------------------------------------
 
-    def origins(self) -> dict[tuple[int, int], Origin]:
-        """The origin of every rejected record, computed only for those."""
-        wanted: dict[int, set[int]] = {}
-        for reject in self.ledger.rejects:
-            wanted.setdefault(reject.spec, set()).add(reject.record)
-        found: dict[tuple[int, int], Origin] = {}
-        for item in self.specs:
-            records = wanted.get(item.index)
-            if not records:
-                continue
+    def origins(self, rejects: pl.DataFrame) -> pl.DataFrame:
+        """The origin (``source``, ``origin``) of every record in ``rejects`` (``spec``,
+        ``record``), computed only for those."""
+        parts = []
+        for (spec,), wanted in (
+            rejects.select("spec", "record").unique().partition_by("spec", as_dict=True).items()
+        ):
+            item = self.specs[spec]
+            records = wanted.get_column("record").sort().to_list()
             known = {record: item.origins[record] for record in records if record in item.origins}
-            missing = records - known.keys()
+            missing = [record for record in records if record not in known]
             if missing:
                 source = open_record_source(self.job, item.spec)
                 try:
-                    known.update(source_origins(source, sorted(missing), each=item.spec.each))
+                    known.update(source_origins(source, missing, each=item.spec.each))
                 finally:
                     close = getattr(source, "close", None)
                     if close is not None:
                         close()
-            for record, origin in known.items():
-                found[(item.index, record)] = origin
-        return found
+            found = [known[record] for record in records]
+            parts.append(
+                pl.DataFrame(
+                    {
+                        "spec": pl.Series([spec] * len(records), dtype=pl.Int64),
+                        "record": pl.Series(records, dtype=pl.Int64),
+                        "source": [origin.source for origin in found],
+                        "origin": [str(origin) for origin in found],
+                    },
+                    schema={
+                        "spec": pl.Int64,
+                        "record": pl.Int64,
+                        "source": pl.String,
+                        "origin": pl.String,
+                    },
+                )  # fmt: skip
+            )
+            del known, found
+        if not parts:
+            return pl.DataFrame(
+                schema={
+                    "spec": pl.Int64,
+                    "record": pl.Int64,
+                    "source": pl.String,
+                    "origin": pl.String,
+                }
+            )
+        return pl.concat(parts)
 
     def reject_lines(self) -> Iterator[str]:
-        """The rejects file's lines, in the per-row pipeline's order, as texts of
-        :data:`REJECT_CHUNK` lines each (so neither the lines nor their text is held whole)."""
-        origins = self.origins()
-        rejects = sorted(
-            self.ledger.rejects,
-            key=lambda reject: (
-                type_rank(reject.record_type),
-                source_id_key(reject.source_id or ""),
-                reject.phase,
-                reject.order,
+        """The rejects file's lines, in the per-row pipeline's order (type, source id, phase,
+        the order made), as texts of :data:`REJECT_CHUNK` lines each (so neither the lines
+        nor their text is held whole)."""
+        rejects = self.ledger.rejects.frame()
+        self.ledger.rejects.chunks = []
+        if not rejects.height:
+            return
+        types = rejects.get_column("record_type").unique().to_list()
+        ranks = {name: rank for rank, name in enumerate(sorted(types, key=type_rank))}
+        rejects = sort_by_source_id(
+            rejects.with_columns(
+                pl.col("record_type").replace_strict(ranks, return_dtype=pl.Int64).alias("_rank"),
+                pl.col("source_id").fill_null("").alias("sid"),
             ),
+            first=[pl.col("_rank")],
+            then=[pl.col("phase"), pl.col("order")],
         )
-        for start in range(0, len(rejects), REJECT_CHUNK):
-            rows = []
-            for reject in rejects[start : start + REJECT_CHUNK]:
-                origin = origins[(reject.spec, reject.record)]
-                rows.append(
-                    (
-                        origin.source, str(origin), reject.record_type, reject.source_id,
-                        reject.code, reject.message, reject.values,
-                    )
-                )  # fmt: skip
-            yield reject_lines_text(rows)
-            del rows
+        origins = self.origins(rejects)
+        rejects = rejects.join(origins, on=["spec", "record"], how="left", maintain_order="left")
+        del origins
+        columns = ("source", "origin", "record_type", "source_id", "code", "message", "values")
+        for start in range(0, rejects.height, REJECT_CHUNK):
+            yield reject_lines_text(rejects.slice(start, REJECT_CHUNK).select(columns).rows())
 
     def edn_chunks(self) -> Iterator[bytes]:
         """The ``.edn`` file's bytes: the header, every kept row in order, the end."""

@@ -36,7 +36,7 @@ import polars as pl
 
 from migrate import schemas
 from migrate.convert.ids import AliasCollision, alias_name
-from migrate.convert.outputs import TypeCounts
+from migrate.convert.outputs import TypeCounts, values_json
 from migrate.convert.spill import Spill, read_ranges
 from migrate.convert.vector import is_ascii, py_strip
 from migrate.edn.show import show
@@ -144,6 +144,79 @@ class Reject:
     values: dict[str, Any] | str  # or the JSON text of the values column
 
 
+#: The columns of :class:`RejectBook`'s frames (a :class:`Reject` each row).
+REJECT_SCHEMA = {
+    "record_type": pl.String,
+    "source_id": pl.String,
+    "phase": pl.UInt8,
+    "order": pl.Int64,
+    "spec": pl.Int64,
+    "record": pl.Int64,
+    "code": pl.String,
+    "message": pl.String,
+    "values": pl.String,
+}
+
+
+class RejectBook:
+    """The rejects of a run as column chunks, in the order they were made.
+
+    A fifth of a real export's rows may be rejected: as Python objects their texts cost a few
+    hundred bytes each and a sort by key; as Arrow columns a fraction, and sorting is one
+    frame sort. Single rejects are gathered as tuples and turned into a chunk now and then;
+    rejects made in bulk (a batch's failed rows, the cascade) arrive as frames.
+    """
+
+    #: Single rejects gathered before they become a chunk.
+    FLUSH = 20_000
+
+    def __init__(self) -> None:
+        self.chunks: list[pl.DataFrame] = []
+        self._rows: list[tuple[Any, ...]] = []
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def add(self, reject: Reject) -> None:
+        """One reject (its values as the rejects file writes them)."""
+        values = reject.values
+        self._rows.append(
+            (
+                reject.record_type, reject.source_id, reject.phase, reject.order, reject.spec,
+                reject.record, reject.code, reject.message,
+                values if isinstance(values, str) else values_json(values),
+            )
+        )  # fmt: skip
+        self.count += 1
+        if len(self._rows) >= self.FLUSH:
+            self._flush()
+
+    def add_frame(self, frame: pl.DataFrame) -> None:
+        """Rejects made in bulk: a frame with :data:`REJECT_SCHEMA`'s columns."""
+        if not frame.height:
+            return
+        self._flush()  # keep the order they were made in
+        self.chunks.append(
+            frame.select(pl.col(name).cast(kind) for name, kind in REJECT_SCHEMA.items())
+        )
+        self.count += frame.height
+
+    def _flush(self) -> None:
+        if self._rows:
+            self.chunks.append(pl.DataFrame(self._rows, schema=REJECT_SCHEMA, orient="row"))
+            self._rows = []
+
+    def frame(self) -> pl.DataFrame:
+        """Every reject, in the order they were made (the chunks are released)."""
+        self._flush()
+        if not self.chunks:
+            return pl.DataFrame(schema=REJECT_SCHEMA)
+        frame = pl.concat(self.chunks, rechunk=True)
+        self.chunks = [frame]
+        return frame
+
+
 @dataclass
 class _Type:
     """Per-type state: every source id seen (with its row's outcome), and the spill."""
@@ -211,7 +284,7 @@ class Ledger:
         self.types = {name: _Type(name) for name in record_types}
         self.spill = Spill(spill_dir)
         self.counts: dict[str, TypeCounts] = {}
-        self.rejects: list[Reject] = []
+        self.rejects = RejectBook()
         self.emails: dict[str, str] = {}  # folded address -> first user's source id
         self.stripe_owner: dict[str, str] = {}  # user sid -> first Stripe account sid
         self.stripe_pending: list[tuple[int, str, str]] = []  # (seq, account sid, user sid)
@@ -253,7 +326,19 @@ class Ledger:
 
     def _reject(self, reject: Reject) -> None:
         self.counts_of(reject.record_type).rejected[reject.code] += 1
-        self.rejects.append(reject)
+        self.rejects.add(reject)
+
+    def _reject_frame(self, frame: pl.DataFrame, record_type: str | None = None) -> None:
+        """Rejects made in bulk (see :meth:`RejectBook.add_frame`), of ``record_type`` or of
+        the frame's ``record_type`` column."""
+        if not frame.height:
+            return
+        if record_type is not None:
+            frame = frame.with_columns(pl.lit(record_type).alias("record_type"))
+        counted = frame.group_by("record_type", "code").len().sort("record_type", "code")
+        for name, code, number in counted.iter_rows():
+            self.counts_of(name).rejected[code] += number
+        self.rejects.add_frame(frame)
 
     # one batch -----------------------------------------------------------------------------
 
@@ -279,11 +364,19 @@ class Ledger:
         fresh = pl.col("fresh")
         # The first row of an id: rejected while mapping or by the row checks, or added.
         failed = rows.filter(fresh & (status != CANDIDATE))
-        for row in failed.select("seq", "record", "sid", "code", "message", "values").iter_rows():
-            seq, record, source_id, code, message, values = row
-            self._reject(
-                Reject(record_type, source_id, 0, seq, spec, record, code, message, _values(values))
-            )
+        self._reject_frame(
+            failed.select(
+                pl.col("sid").alias("source_id"),
+                pl.lit(0, dtype=pl.UInt8).alias("phase"),
+                pl.col("seq").alias("order"),
+                pl.lit(spec, dtype=pl.Int64).alias("spec"),
+                "record",
+                "code",
+                "message",
+                _values_text(pl.col("values")),
+            ),
+            record_type,
+        )
         added = rows.filter(fresh & (status == CANDIDATE))
         state.added.append(added.get_column("sid"))
         state._added = None
@@ -1004,19 +1097,25 @@ def _drop_refs(text: bytes, drops: list[tuple[str, str]], counts: TypeCounts) ->
     return out.encode()
 
 
-def sort_by_source_id(frame: pl.DataFrame) -> pl.DataFrame:
+def sort_by_source_id(
+    frame: pl.DataFrame, first: list[pl.Expr] | None = None, then: list[pl.Expr] | None = None
+) -> pl.DataFrame:
     """``frame`` in ``pipeline.source_id_key`` order of its ``sid`` column: digit ids by
-    number (any length), then the others by text."""
+    number (any length), then the others by text; ``first`` and ``then`` are sort keys
+    before and after it (ties keep their order)."""
     sid = pl.col("sid")
     digits = sid.str.contains(_PLAIN)
     stripped = sid.str.strip_chars_start("0")
     stripped = pl.when(stripped == "").then(pl.lit("0")).otherwise(stripped)
     return frame.sort(
         [
+            *(first or []),
             ~digits,
             pl.when(digits).then(stripped.str.len_bytes()).otherwise(0),
             pl.when(digits).then(pl.concat_str([stripped, pl.lit("\x00"), sid])).otherwise(sid),
-        ]
+            *(then or []),
+        ],
+        maintain_order=True,
     )
 
 
@@ -1035,3 +1134,13 @@ def _one_value_json(key: str, value: Any) -> dict[str, Any] | str:
 
 def _values(text: str | None) -> dict[str, Any] | str:
     return text if text else {}
+
+
+def _values_text(values: pl.Expr) -> pl.Expr:
+    """:func:`_values` as the rejects file writes it, by column (``{}`` for none)."""
+    return (
+        pl.when(values.is_null() | (values == ""))
+        .then(pl.lit("{}"))
+        .otherwise(values)
+        .alias("values")
+    )
