@@ -332,6 +332,25 @@ def test_both_engines_write_the_same_bytes(tmp_path_factory, tables, variant):
     both_engines(write_export(tmp, tables, **options), tmp)
 
 
+def test_a_repeated_id_keeps_its_alias_after_a_plain_id_collided_with_it(tmp_path):
+    """``u12`` claims the alias ``u12``, then ``12`` collides with it; ``u12`` read again
+    still owns it and is rejected for its own reason, not as a collision with ``12``."""
+
+    def user(sid):
+        return {"id": sid, "email": "anna@example.com", "confirmed": "1", "at": "2021-06-14"}
+
+    tables = {"users": [user("1"), user("u12"), user("12"), user("u12")]}
+    tables |= {"listings": [], "images": [], "reviews": [], "payouts": []}
+    both_engines(write_export(tmp_path, tables), tmp_path)
+    rejects = (tmp_path / "columns" / "diff.rejects.csv").read_text("utf-8").splitlines()
+    assert [line.split(",")[3:5] for line in rejects[1:]] == [
+        ["1", "attribute-required"],
+        ["12", "alias-collision"],
+        ["u12", "attribute-required"],
+        ["u12", "attribute-required"],
+    ]
+
+
 def test_the_sample_jobs_give_the_same_bytes_with_both_engines(tmp_path):
     from conftest import SAMPLES
 

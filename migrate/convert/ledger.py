@@ -445,18 +445,19 @@ class Ledger:
                 if owner is not None and owner != sid and state.owner_seq[letter + sid] < seq:
                     collided[seq] = owner
                 continue
+            owner = state.owners.get(name)
+            if owner is not None:  # claimed before by an id that is not plain: it owns it
+                if owner != sid:
+                    collided[seq] = owner
+                continue
             digits = name[1:] if letter is not None and name[:1] == letter else None
             if digits is not None and digits != sid and digits in candidates:
                 before = first_plain.get(digits)
                 if (before is not None and before < seq) or digits in taken:
                     collided[seq] = digits
                     continue
-            owner = state.owners.get(name)
-            if owner is None:
-                state.owners[name] = sid
-                state.owner_seq[name] = seq
-            elif owner != sid:
-                collided[seq] = owner
+            state.owners[name] = sid
+            state.owner_seq[name] = seq
         if not collided:
             return rows
         messages = {}
