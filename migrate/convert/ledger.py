@@ -882,73 +882,216 @@ class Ledger:
         involved = pl.concat(
             [acting.get_column("from_seq"), acting.get_column("target_seq").drop_nulls()]
         ).unique()
-        state_of: dict[int, int] = {}
-        code_of: dict[int, str | None] = {}
-        sid_of: dict[int, str] = {}
+        # Each involved row's state and code after the read phase and the checks of settling.
+        parts = []
         for state in self.types.values():
             nodes = state.nodes().filter(pl.col("seq").is_in(involved.implode()))
-            for seq, sid, node_state, code in nodes.select("seq", "sid", "state", "code").rows():
-                late = state.late_rejects.get(sid)
-                state_of[seq] = REJECTED if late is not None else node_state
-                code_of[seq] = late if late is not None else code
-                sid_of[seq] = sid
-        rows = []
-        for source, ref_id, target, target_sid in acting.select(
-            "from_seq", "ref_id", "target_seq", "target_sid"
-        ).rows():
-            from_type, path, target_type, is_required = self.ref_meta[ref_id]
-            rows.append(
-                (
-                    source,
-                    from_type,
-                    sid_of[source],
-                    target,
-                    target_type,
-                    target_sid,
-                    is_required,
-                    path,
+            nodes = nodes.select("seq", "sid", "state", pl.col("code").cast(pl.String))
+            if state.late_rejects:
+                late = pl.DataFrame(
+                    {"sid": list(state.late_rejects), "late": list(state.late_rejects.values())},
+                    schema={"sid": pl.String, "late": pl.String},
+                )
+                nodes = nodes.join(late, on="sid", how="left", maintain_order="left")
+                nodes = nodes.select(
+                    "seq",
+                    "sid",
+                    pl.when(pl.col("late").is_not_null())
+                    .then(pl.lit(REJECTED, dtype=pl.UInt8))
+                    .otherwise(pl.col("state"))
+                    .alias("state"),
+                    pl.coalesce("late", "code").alias("code"),
+                )
+            parts.append(nodes)
+        info = pl.concat(parts)
+        del parts, involved
+        meta = pl.DataFrame(
+            [
+                (ref_id, from_type, path, target_type)
+                for ref_id, (from_type, path, target_type, _) in self.ref_meta.items()
+            ],
+            schema={
+                "ref_id": pl.Int32,
+                "from_type": pl.String,
+                "path": pl.String,
+                "target_type": pl.String,
+            },
+            orient="row",
+        )
+        edges = (
+            acting.select("from_seq", "order", "ref_id", "target_sid", "target_seq", "required")
+            .join(meta, on="ref_id", how="left", maintain_order="left")
+            .join(
+                info.select(pl.col("seq").alias("from_seq"), pl.col("sid").alias("from_sid")),
+                on="from_seq",
+                how="left",
+                maintain_order="left",
+            )
+            .join(
+                info.select(
+                    pl.col("seq").alias("target_seq"),
+                    pl.col("state").alias("target_state"),
+                    pl.col("code").alias("target_code"),
+                ),
+                on="target_seq",
+                how="left",
+                maintain_order="left",
+            )
+            .with_columns(pl.col("target_state").fill_null(0))
+        )
+        del acting
+        accepted = info.filter(pl.col("state") == ACCEPTED).get_column("seq")
+        cascaded = self._cascade_passes(edges.filter(pl.col("required")), accepted)
+        if cascaded.height:
+            self._cascade_rejects(cascaded)
+        # Optional and required references of the rows kept in the end: dropped from them.
+        gone = cascaded.get_column("from_seq")
+        kept = edges.filter(
+            pl.col("from_seq").is_in(accepted.implode()) & ~pl.col("from_seq").is_in(gone.implode())
+        )
+        drop_code = (
+            pl.when(pl.col("target_seq").is_not_null() & (pl.col("target_state") != 0))
+            .then(pl.lit("ref-target-rejected"))
+            .otherwise(pl.lit("ref-unresolved"))
+        )
+        for from_type, from_sid, path, code in kept.select(
+            "from_type", "from_sid", "path", drop_code
+        ).iter_rows():
+            self.dropped.setdefault((from_type, from_sid), []).append((path, code))
+
+    def _cascade_passes(self, required: pl.DataFrame, accepted: pl.Series) -> pl.DataFrame:
+        """The rows the cascade rejects, as the per-row passes do it: each pass visits the
+        required references in order and rejects a kept row at its first reference whose
+        target is not kept at that moment (rejected before the pass, or earlier in it: a
+        row of a smaller seq), until a pass rejects nothing. Returns, per rejected row in
+        the order rejected, the reference it was rejected at and its code and message."""
+        # Rows rejected by the cascade so far: seq, the pass, the code.
+        done = pl.DataFrame(schema={"seq": pl.Int64, "pass": pl.Int64, "code": pl.String})
+        found: list[pl.DataFrame] = []
+        required = required.filter(pl.col("from_seq").is_in(accepted.implode()))
+        number = 0
+        while True:
+            number += 1
+            alive = required.filter(~pl.col("from_seq").is_in(done.get_column("seq").implode()))
+            if not alive.height:
+                break
+            alive = alive.join(
+                done.select(
+                    pl.col("seq").alias("target_seq"),
+                    pl.col("pass").alias("target_pass"),
+                    pl.col("code").alias("target_cascade"),
+                ),
+                on="target_seq",
+                how="left",
+                maintain_order="left",
+            )
+            before = (pl.col("target_state") != ACCEPTED) | pl.col("target_pass").is_not_null()
+            now: pl.Series = pl.Series("seq", [], dtype=pl.Int64)
+            # This pass's rejects: a fixpoint, as a row sees rows of smaller seqs rejected in
+            # the same pass (each round can only add rows).
+            while True:
+                bad = before | (
+                    pl.col("target_seq").is_in(now.implode())
+                    & (pl.col("target_seq") < pl.col("from_seq"))
+                )
+                hit = alive.filter(bad)
+                rows = hit.get_column("from_seq").unique()
+                if rows.len() == now.len():
+                    break
+                now = rows
+            if not now.len():
+                break
+            first = (
+                hit.sort("order")
+                .group_by("from_seq", maintain_order=True)
+                .first()
+                .with_columns(
+                    pl.when(pl.col("target_seq").is_null() | (pl.col("target_state") == 0))
+                    .then(pl.lit("ref-unresolved"))
+                    .otherwise(pl.lit("ref-target-rejected"))
+                    .alias("code")
                 )
             )
-        passes = [row for row in rows if row[6]]
-        rejected = 0
-        changed = True
-        while changed:
-            changed = False
-            for source, from_type, from_sid, target, target_type, target_sid, _, path in passes:
-                if state_of[source] != ACCEPTED:
-                    continue
-                target_state = state_of.get(target, 0) if target is not None else 0
-                if target_state == ACCEPTED:
-                    continue
-                if target_state == REJECTED:
-                    code = "ref-target-rejected"
-                    message = (
-                        f"{path} refers to {target_type} {show(target_sid, cut=False)}, "
-                        f"which was rejected ({code_of.get(target) or 'rejected'})"
-                    )
-                else:  # no source holds it
-                    code = "ref-unresolved"
-                    message = (
-                        f"{path} refers to {target_type} {show(target_sid, cut=False)}, "
-                        "which no source holds"
-                    )
-                state_of[source] = REJECTED
-                code_of[source] = code
-                self.types[from_type].late_rejects[from_sid] = code
-                spec, record = spec_record(source)
-                self._reject(
-                    Reject(
-                        from_type, from_sid, 3, rejected, spec, record, code, message,
-                        _one_value_json(path, target_sid),
-                    )
-                )  # fmt: skip
-                rejected += 1
-                changed = True
-        for source, from_type, from_sid, target, _, _, _, path in rows:
-            if state_of[source] == ACCEPTED:
-                target_state = state_of.get(target, 0) if target is not None else 0
-                code = "ref-target-rejected" if target_state else "ref-unresolved"
-                self.dropped.setdefault((from_type, from_sid), []).append((path, code))
+            # The code a target shows: its cascade code if the cascade rejected it (in an
+            # earlier pass, or in this one before this row), else its own.
+            first = first.with_columns(
+                pl.coalesce(
+                    pl.col("target_cascade"),
+                    pl.when(pl.col("target_seq").is_in(now.implode())).then(
+                        pl.col("target_seq").replace_strict(
+                            first.get_column("from_seq"),
+                            first.get_column("code"),
+                            default=None,
+                            return_dtype=pl.String,
+                        )
+                    ),
+                    pl.col("target_code"),
+                ).alias("target_code")
+            ).sort("order")
+            found.append(first)
+            done = pl.concat(
+                [
+                    done,
+                    first.select(
+                        pl.col("from_seq").alias("seq"),
+                        pl.lit(number, dtype=pl.Int64).alias("pass"),
+                        "code",
+                    ),
+                ]
+            )
+        if not found:
+            return pl.DataFrame(schema={"from_seq": pl.Int64})
+        return pl.concat(found, how="diagonal_relaxed")
+
+    def _cascade_rejects(self, cascaded: pl.DataFrame) -> None:
+        """The cascade's rejects (``cascaded``: in the order rejected) into the rejects, and
+        into each type's late rejects."""
+        from migrate.edn.show import show
+
+        sids = cascaded.get_column("target_sid").unique()
+        shown = pl.Series([show(sid, cut=False) for sid in sids.to_list()], dtype=pl.String)
+        as_json = pl.Series([_json_text(sid) for sid in sids.to_list()], dtype=pl.String)
+        paths = cascaded.get_column("path").unique()
+        path_json = pl.Series([_json_text(path) for path in paths.to_list()], dtype=pl.String)
+        target = pl.col("target_sid")
+        unresolved = pl.col("code") == "ref-unresolved"
+        blank = pl.col("target_code").is_null() | (pl.col("target_code") == "")
+        shown_code = pl.when(blank).then(pl.lit("rejected")).otherwise(pl.col("target_code"))
+        head = pl.concat_str(
+            pl.col("path"),
+            pl.lit(" refers to "),
+            pl.col("target_type"),
+            pl.lit(" "),
+            target.replace_strict(sids, shown, return_dtype=pl.String),
+        )
+        frame = cascaded.select(
+            "from_type",
+            pl.col("from_sid").alias("source_id"),
+            pl.lit(3, dtype=pl.UInt8).alias("phase"),
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("order"),
+            (pl.col("from_seq") // SEQ_SPAN).alias("spec"),
+            (pl.col("from_seq") % SEQ_SPAN).alias("record"),
+            "code",
+            pl.when(unresolved)
+            .then(pl.concat_str(head, pl.lit(", which no source holds")))
+            .otherwise(
+                pl.concat_str(head, pl.lit(", which was rejected ("), shown_code, pl.lit(")"))
+            )
+            .alias("message"),
+            pl.concat_str(
+                pl.lit("{"),
+                pl.col("path").replace_strict(paths, path_json, return_dtype=pl.String),
+                pl.lit(": "),
+                target.replace_strict(sids, as_json, return_dtype=pl.String),
+                pl.lit("}"),
+            ).alias("values"),
+        )
+        for (from_type,), part in frame.partition_by(
+            "from_type", as_dict=True, maintain_order=True
+        ).items():
+            late = self.types[str(from_type)].late_rejects
+            late.update(zip(part["source_id"].to_list(), part["code"].to_list(), strict=True))
+        self._reject_frame(frame.rename({"from_type": "record_type"}))
 
     def _resolve_late_targets(self, refs: pl.DataFrame) -> pl.DataFrame:
         """Targets read after the rows referring to them (forward references): found now."""
