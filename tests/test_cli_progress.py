@@ -197,3 +197,24 @@ def test_convert_prints_stage_progress_in_a_log(tmp_path, monkeypatch, quiet):
         assert "rows" not in result.stderr  # one row: the noun agrees
         assert re.search(r"^migrate convert: read 1 row, ", result.stderr, re.M), result.stderr
         assert re.search(r"^migrate convert: write 1 row, .+, done in ", result.stderr, re.M)
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_anonymise_prints_stage_progress_in_a_log(tmp_path, monkeypatch, quiet, official_example):
+    monkeypatch.setenv("MIGRATE_PROGRESS_INTERVAL", "0")
+    out = tmp_path / "dev.edn"
+    arguments = ["anonymise", str(official_example), "-o", str(out), "--ident", "dev"]
+    result = CliRunner().invoke(main, [*arguments, "--seed", "s", *(["-q"] if quiet else [])])
+    assert result.exit_code == 0, result.output
+    if quiet:
+        assert (result.stdout, result.stderr) == ("", "")
+        return
+    lines = result.stderr.splitlines()
+    assert re.match(r"migrate anonymise: check [0-9.]+ kB/[0-9.]+ kB \(100%\)", lines[0]), lines
+    assert re.search(r"^migrate anonymise: scan 9/9 rows \(100%\)", result.stderr, re.M), lines
+    assert re.search(
+        r"^migrate anonymise: write 8/8 rows \(100%\), .+, done in ", result.stderr, re.M
+    )
+    assert re.match(r"migrate anonymise: verify [0-9.]+ kB/[0-9.]+ kB \(100%\)", lines[-1]), lines
+    assert "John" not in result.stderr  # progress never shows a value of the input
+    assert "migrate anonymise" not in result.stdout  # the report stays on stdout, progress apart

@@ -245,3 +245,21 @@ POSITIONS: dict[str, str | None] = {
     "listing-public-data-incomplete": "10:36",
     "listing-address-missing": "11:34",
 }
+
+
+def test_credentials_in_image_urls_are_never_printed(tmp_path):
+    path = tmp_path / "secret.edn"
+    path.write_text(
+        "{:ident :m :data [[[:im.image/id :image/a] #:im.image{:url "
+        '"https://bob:hunter2@img.example.com/a.jpg?X-Amz-Signature=abc123&w=2"}]]}',
+        encoding="utf-8",
+    )
+    for args in ([], ["--format", "json"]):
+        result = run(path, *args)
+        assert result.exit_code == 1
+        assert "hunter2" not in result.output and "abc123" not in result.output
+    text = run(path).output
+    assert (
+        'found "https://bob:***@img.example.com/a.jpg?X-Amz-Signature=***&w=2": it holds a user '
+        "name or password before the host; the image must be public"
+    ) in text

@@ -56,8 +56,11 @@ def test_key_of_another_source_type_is_named(tmp_path):
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ({"type": "xls"}, 'sources.users.type: must be one of "csv", "json", "sql", not "xls"'),
-        ({"type": None}, 'sources.users.type: missing (one of "csv", "json", "sql")'),
+        (
+            {"type": "xls"},
+            'sources.users.type: must be one of "csv", "json", "sql", "query", not "xls"',
+        ),
+        ({"type": None}, 'sources.users.type: missing (one of "csv", "json", "sql", "query")'),
         ({"path": None}, "sources.users.path: missing (the file to read)"),
         ({"path": ""}, 'sources.users.path: must be a non-empty string, not ""'),
         ({"encoding": "utf-9"}, 'sources.users.encoding: unknown encoding "utf-9"'),

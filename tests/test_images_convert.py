@@ -94,7 +94,11 @@ def test_convert_without_the_check_asks_nothing(tmp_path, server):
     job = sample_job(tmp_path, server, "[images]\ncheck = false\n")
     server.requests.clear()
     result = CliRunner().invoke(main, ["convert", str(job), "--output-dir", str(tmp_path / "o")])
-    assert result.exit_code == 0, result.output
+    # Every image points at the loopback test server: all rejected for one rule, exit 1 with a
+    # hint (issue 11), and still nothing asked.
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("hint: all ")
+    assert " image rows were rejected for url-host-not-public " in result.stderr
     assert server.requests == []
     report = json.loads((tmp_path / "o" / "trailhop.report.json").read_text("utf-8"))
     assert "images" not in report

@@ -160,7 +160,7 @@ def test_array_of_record_tables_and_output_options(workdir):
         ),
         (
             lambda t: t.replace('email = "email"', 'email = { column = "email", const = "x" }'),
-            "job.toml: records.user.mapping.email: give exactly one of column, const or template",
+            "job.toml: records.user.mapping.email: give exactly one of column, const, template or lookup",
         ),
         (
             lambda t: t.replace('email = "email"', 'email = { template = "{email:>9}" }'),
@@ -246,7 +246,7 @@ createdAt = "created_at"
         ),
         (
             'author = { ref = "user" }',
-            "job.toml: records.listing.mapping.author: give exactly one of column or template",
+            "job.toml: records.listing.mapping.author: give exactly one of column, template or lookup",
         ),
         (
             'author = "host_id"',

@@ -152,6 +152,10 @@ def test_an_early_ctrl_c_is_one_line_exit_130_never_aborted(tmp_path, sets, dela
         pytest.skip("the run finished before the signal came")
     if b"Traceback" in stderr and b"/migrate/" not in stderr:
         pytest.skip("the signal came while Python itself was starting, before any of our code")
+    if process.returncode == -signal.SIGINT and not stderr:
+        # Before the interpreter installs its own SIGINT handler the default action ends the
+        # process: nothing of ours has run yet (seen on a loaded machine at 0.1 s).
+        pytest.skip("the signal came before Python installed its SIGINT handler")
     assert process.returncode == 130
     assert stderr.decode() in (
         "Error: interrupted\n",

@@ -317,14 +317,22 @@ def test_report_json_counts_by_type_and_rule(tmp_path):
     data = json.loads(report.report_path.read_text("utf-8"))
     assert data["types"]["user"] == {
         "read": 2,
-        "written": 1,
+        "distinct": 2,
         "merged": 0,
+        "written": 1,
         "rejected": 1,
         "rejected_by_rule": {"email-invalid": 1},
         "warnings": 0,
         "warnings_by_rule": {},
     }
-    assert data["totals"] == {"read": 3, "written": 1, "rejected": 2, "warnings": 0}
+    assert data["totals"] == {
+        "read": 3,
+        "distinct": 3,
+        "merged": 0,
+        "written": 1,
+        "rejected": 2,
+        "warnings": 0,
+    }
     assert set(data["timings"]) == {"read", "settle", "write", "total"}
     assert list(data["types"]) == ["user", "listing"]
 

@@ -40,6 +40,7 @@ ALL_CODES = {
     # convert only
     "source-id-missing", "source-id-duplicate", "transform-failed", "ref-target-rejected",
     "merge-conflict", "alias-collision", "geocode-failed", "source-id-type",
+    "lookup-unmatched", "lookup-ambiguous",
 }  # fmt: skip
 
 

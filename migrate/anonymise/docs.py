@@ -175,6 +175,15 @@ policy that keeps an attribute can make this happen. The report of a successful 
 many values of each kind were looked for. With `--keep-image-urls` source ids in URLs are not
 checked (the warning counts them instead).
 
+## Progress
+
+A long run shows its four stages on stderr (a bar on a terminal, a line every few seconds in a
+log, nothing with `-q`): `check` (bytes of the input validated), `scan` (rows read to build the
+graph, the names and the pseudonyms' forbidden values), `write` (kept rows written) and `verify`
+(bytes of the written export validated and leak-checked). Progress shows counts only, never a
+value of the input. The library's `anonymise(..., progress=...)` takes the same
+`progress(stage, done, total)` callback.
+
 ## Report
 
 The command prints rows kept and dropped per type and why, the email range, what the scrubber

@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -57,6 +57,8 @@ from migrate.validate import validate_file
 DEFAULT_EMAIL_TEMPLATE = "admin+{n}@example.com"
 ERROR_CODES = frozenset(code for code, severity in SEVERITY.items() if severity is Severity.ERROR)
 _MAX_ERRORS = 1000
+#: Rows between two progress reports of the scan and write stages.
+_PROGRESS_ROWS = 1000
 
 PathArg = str | PathLike[str]
 
@@ -111,6 +113,7 @@ def anonymise(
     image_url_template: str = DEFAULT_IMAGE_URL_TEMPLATE,
     keep_image_urls: bool = False,
     languages: Iterable[str] = DEFAULT_LANGUAGES,
+    progress: Progress | None = None,
 ) -> AnonymiseReport:
     """Write an anonymised subset of the Intermediary file ``in_path`` to ``out_path``.
 
@@ -125,6 +128,9 @@ def anonymise(
     ``languages`` are the wordfreq codes of the prose's languages (common words of them are no
     names). ``policy`` is a :class:`Policy`, a policy file, or ``None`` for the defaults. Stripe
     accounts are kept (with fake test-mode ids) only with ``keep_stripe``.
+    ``progress(stage, done, total)`` is told how far each stage is: ``"check"`` and ``"verify"``
+    (bytes of the input and of the written export validated; ``total`` the file size),
+    ``"scan"`` (rows read; no total) and ``"write"`` (rows written, of ``total`` kept).
 
     Raises :class:`ConfigError` for bad options, policy or users file, :class:`InputInvalid`
     for an input that does not validate, :class:`OutputLeaks` when the written export still
@@ -149,12 +155,12 @@ def anonymise(
         raise ConfigError(f"cannot write {out_path}: no directory {out_path.parent}")
     check_outputs([out_path])  # a read-only directory or a full disk is found before the work
     in_path = Path(in_path)
-    _check_input(in_path)
+    _check_input(in_path, _stage(progress, "check"))
 
     seed_text = str(seed) if seed is not None else secrets.token_hex(16)
     pseudonyms = Pseudonyms(seed_text)
     evidence = CaseEvidence(words)
-    scan = _scan(in_path, evidence)
+    scan = _scan(in_path, evidence, _stage(progress, "scan"))
     graph, personal, source_ids = scan.graph, scan.personal, scan.source_ids
     placeholders = personal.placeholders(active_policy.placeholders)
     personal.forget_placeholders(placeholders)
@@ -232,6 +238,7 @@ def anonymise(
         rows_out,
         review_types_out,
         leak_check,
+        progress,
     )
 
     notes = []
@@ -323,14 +330,34 @@ def _policy(policy: Policy | PathArg | None) -> Policy:
     return load_policy(policy)
 
 
-def _errors(path: Path) -> tuple[list[Finding], int]:
+#: ``progress(stage, done, total)``: see :func:`anonymise`.
+Progress = Callable[[str, int, int | None], None]
+
+
+def _stage(progress: Progress | None, stage: str) -> Callable[[int, int | None], None] | None:
+    """``progress`` bound to one stage, or ``None``."""
+    if progress is None:
+        return None
+    bound: Progress = progress
+
+    def report(done: int, total: int | None = None) -> None:
+        bound(stage, done, total)
+
+    return report
+
+
+def _errors(
+    path: Path, byte_progress: Callable[[int, int | None], None] | None = None
+) -> tuple[list[Finding], int]:
     """The error findings of ``path`` kept by the validator, and how many there are in all."""
-    report = validate_file(path, select=ERROR_CODES, max_shown=_MAX_ERRORS)
+    report = validate_file(
+        path, select=ERROR_CODES, max_shown=_MAX_ERRORS, byte_progress=byte_progress
+    )
     return [finding for finding in report.findings if finding.is_error], report.errors
 
 
-def _check_input(path: Path) -> None:
-    errors, total = _errors(path)
+def _check_input(path: Path, byte_progress: Callable[[int, int | None], None] | None) -> None:
+    errors, total = _errors(path, byte_progress)
     if errors:
         first = errors[0]
         # Codes and positions only: a finding's message may quote personal data.
@@ -346,9 +373,13 @@ def _rows(path: Path) -> Iterator[tuple[int, Row]]:
         yield entry.index, row_from_value(entry.value)
 
 
-def _scan(path: Path, evidence: CaseEvidence) -> _Scan:
+def _scan(
+    path: Path, evidence: CaseEvidence, progress: Callable[[int, int | None], None] | None
+) -> _Scan:
     scan = _Scan()
     for index, row in _rows(path):
+        if progress is not None and index % _PROGRESS_ROWS == 0:
+            progress(index, None)
         scan.rows_in[row.row_type] += 1
         scan.graph.add(row, _sample_key(row))
         scan.personal.add(index, row)
@@ -363,6 +394,9 @@ def _scan(path: Path, evidence: CaseEvidence) -> _Scan:
         profile = row.attrs.get(_PROFILE)
         if isinstance(profile, dict) and isinstance(profile.get(_BIO), str):
             evidence.observe(profile[_BIO])
+    if progress is not None:
+        rows = sum(scan.rows_in.values())
+        progress(rows, rows)
     return scan
 
 
@@ -397,14 +431,22 @@ def _write_verified(
     rows_out: Counter[str],
     review_types_out: Counter[str],
     leak_check: LeakCheck,
+    progress: Progress | None = None,
 ) -> LeakReport:
     """Write the kept rows to a temporary file; validate it, check it for leaks, then move it
     over ``out_path``. The one place the anonymiser writes its output."""
     nodes = anonymiser.graph.nodes
 
+    write_progress = _stage(progress, "write")
+    written = 0
+
     def rows() -> Iterator[Row]:
+        nonlocal written
         for index, row in _rows(in_path):
             if index in kept:
+                if write_progress is not None and written % _PROGRESS_ROWS == 0:
+                    write_progress(written, len(kept))
+                written += 1
                 rows_out[row.row_type] += 1
                 if row.row_type == "review":
                     review_types_out[nodes[index].tag or "other"] += 1
@@ -415,7 +457,9 @@ def _write_verified(
     with OutputSet([out_path]) as outputs:
         with outputs.writing(out_path) as temp:
             write_document(temp, ident, rows())
-        errors, total = _errors(temp)
+        if write_progress is not None:
+            write_progress(written, len(kept))
+        errors, total = _errors(temp, _stage(progress, "verify"))
         if errors:
             raise OutputInvalid(
                 f"the anonymised output failed validation ({errors[0].code} and "

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import click
 
 from migrate.anonymise import (
@@ -137,7 +140,10 @@ def anonymise_command(
     writable_file(output)
     users = readable_file(users_file) if users_file is not None else None
     policy = readable_file(policy_file) if policy_file is not None else None
-    with user_errors(failed=(InputInvalid, OutputInvalid, OutputLeaks), usage=(ConfigError,)):
+    with (
+        user_errors(failed=(InputInvalid, OutputInvalid, OutputLeaks), usage=(ConfigError,)),
+        _progress(quiet) as progress,
+    ):
         report = anonymise(
             path,
             output,
@@ -152,6 +158,7 @@ def anonymise_command(
             image_url_template=image_url_template,
             keep_image_urls=keep_image_urls,
             languages=languages.split(","),
+            progress=progress,
         )
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
@@ -161,3 +168,25 @@ def anonymise_command(
         emit_json(report.to_dict())
     else:
         click.echo(shown(render_text(report)))
+
+
+#: What each stage of the run counts, for the progress display.
+_STAGES = {"check": "bytes", "scan": "row", "write": "row", "verify": "bytes"}
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[str, int, int | None], None]]:
+    """``progress(stage, done, total)`` for :func:`anonymise`: one task per stage, shown by the
+    shared display (:mod:`migrate.cli.progress`; nothing with ``--quiet``)."""
+    from migrate.cli.progress import ProgressTask, progress_display
+
+    with progress_display("migrate anonymise", quiet=quiet) as display:
+        tasks: dict[str, ProgressTask] = {}
+
+        def update(stage: str, done: int, total: int | None) -> None:
+            task = tasks.get(stage)
+            if task is None:
+                task = tasks[stage] = display.task(stage, _STAGES[stage], total)
+            task.update(done, total)
+
+        yield update

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -29,6 +29,7 @@ from migrate.cli._common import (
     quiet_option,
     readable_file,
     refuse_two_stdouts,
+    shown,
     user_errors,
     writable_file,
     write_html_report,
@@ -118,7 +119,9 @@ def convert_command(
     works.)
 
     Exit status: 0 when the outputs are written (rejects allowed), 1 when, with --fail-on-reject,
-    some record is rejected, 2 for a usage error, an unreadable or invalid job file, a source
+    some record is rejected, or when every row of a type was rejected for one rule (a job that
+    cannot work as written: a one-line hint on stderr names the type, the rule and its first
+    reject; the outputs are still written), 2 for a usage error, an unreadable or invalid job file, a source
     that cannot be read (missing, unreachable, or broken wherever the fault is), or an output
     that cannot be written, 130 when interrupted (no output is replaced).
     """
@@ -126,7 +129,7 @@ def convert_command(
 
     default_polars_threads()  # before anything loads Polars (see migrate.convert.threads)
     from migrate.convert.job import load_job
-    from migrate.convert.outputs import outputs_line, summary_table
+    from migrate.convert.outputs import outputs_line, reject_hints, summary_table
     from migrate.errors import ExtractError, MigrateError
 
     if output is not None and output_dir is not None and output != output_dir:
@@ -178,9 +181,26 @@ def convert_command(
         echo(summary_table(report), err=to_stdout)
         echo(outputs_line(report), err=to_stdout)
     if report.failed:
-        raise RunFailed(
-            f"{report.rejected} records rejected (--fail-on-reject); see {report.rejects_path}"
-        )
+        hints = reject_hints(report)
+        if fail_on_reject and report.rejected:
+            for hint in hints:
+                echo(hint, err=True)
+            raise RunFailed(
+                f"{report.rejected} records rejected (--fail-on-reject); see {report.rejects_path}"
+            )
+        raise _AllRejected(hints)
+
+
+class _AllRejected(RunFailed):
+    """Every row of a type was rejected for one rule: exit 1, one hint line per such type."""
+
+    def __init__(self, hints: list[str]) -> None:
+        super().__init__("\n".join(hints))
+        self.hints = hints
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        for hint in self.hints:
+            click.echo(shown(hint), err=True, file=file)
 
 
 Progress = Callable[[str, int], None]

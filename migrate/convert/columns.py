@@ -8,6 +8,7 @@ nearest real column, instead of failing every row later.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from migrate.convert.job import Job, JobError, RecordSpec, suggest
@@ -39,26 +40,52 @@ def column_problems(job: Job) -> list[tuple[str, str]]:
     code 2), worded by the adapter; its records are then not checked.
     """
     from migrate.convert.record_source import open_record_source
+    from migrate.extract import open_source
 
     problems: list[tuple[str, str]] = []
-    cache: dict[str, list[str] | None] = {}
+    # A record table's columns are its source's plus its lookups': cached by both.
+    cache: dict[tuple[str, tuple[str, ...]], list[str] | None] = {}
+    plain: dict[str, list[str] | None] = {}  # a source's own columns, for lookups
     child_cache: dict[tuple[str, str], set[str] | None] = {}
+
+    def failed(error: ExtractError) -> None:
+        # The adapter's message names its file (and line): kept as it is, unless it is about
+        # a key of the job (sources.NAME.KEY), which then gets its position. Sources on one
+        # database that cannot be reached fail alike: said once.
+        problem = _split(job, str(error))
+        if problem not in problems:
+            problems.append(problem)
+
+    def own_columns(name: str) -> list[str] | None:
+        if name not in job.sources:  # a source with mistakes of its own: said already
+            return None
+        if name not in plain:
+            try:
+                with _closing(open_source(job.sources[name])) as source:
+                    plain[name] = list(source.columns())
+            except ExtractError as error:
+                plain[name] = None
+                failed(error)
+        return plain[name]
+
+    for name, spec in job.sources.items():
+        if spec.type == "query":  # its SQL is checked even when no record table reads it
+            own_columns(name)
     for record in job.records:
-        if record.source not in cache:
+        names = tuple(lookup.name for lookup in record.lookups)
+        cache_key = (record.source, names)
+        if cache_key not in cache:
             try:
                 with _closing(open_record_source(job, record)) as source:
-                    cache[record.source] = list(source.columns())
+                    cache[cache_key] = list(source.columns())
             except ExtractError as error:
-                cache[record.source] = None
-                # The adapter's message names its file (and line): kept as it is, unless it is
-                # about a key of the job (sources.NAME.KEY), which then gets its position.
-                # Sources on one database that cannot be reached fail alike: said once.
-                problem = _split(job, str(error))
-                if problem not in problems:
-                    problems.append(problem)
-        columns = cache[record.source]
+                cache[cache_key] = None
+                failed(error)
+        columns = cache[cache_key]
         if columns is None:
             continue
+        if record.lookups:
+            problems.extend(_lookup_problems(record, own_columns))
         available: set[str] | None = set(columns)
         if record.each is not None:
             if record.each not in columns and not any(
@@ -96,6 +123,54 @@ def column_problems(job: Job) -> list[tuple[str, str]]:
                         f"{suggest(column, known)}",
                     )
                 )
+    return problems
+
+
+def _lookup_problems(
+    record: RecordSpec, own_columns: Callable[[str], list[str] | None]
+) -> list[tuple[str, str]]:
+    """Lookups that name a column their source lacks, or a name a source column has."""
+    problems: list[tuple[str, str]] = []
+    columns = own_columns(record.source) or []
+    known = set(columns)
+    earlier: set[str] = set()
+    for lookup in record.lookups:
+        if not lookup.steps:  # a lookup with a mistake of its own: said already
+            earlier.add(lookup.name)
+            continue
+        if lookup.name in known:
+            problems.append(
+                (
+                    lookup.where,
+                    f"the lookup name {show(lookup.name)} is a column of source "
+                    f"{show(record.source)}; give the lookup another name",
+                )
+            )
+        first = lookup.steps[0]
+        if lookup.on not in earlier and lookup.on not in known and not _is_nested(lookup.on, known):
+            choices = [*columns, *earlier]
+            problems.append(
+                (
+                    f"{first.where}.on",
+                    f"source {show(record.source)} has no column {show(lookup.on)} and no "
+                    f"earlier lookup is named so{suggest(lookup.on, choices)}",
+                )
+            )
+        for step in lookup.steps:
+            other = own_columns(step.source)
+            if other is None:
+                continue
+            for key in ("key", "column"):
+                name = getattr(step, key)
+                if name not in other and not _is_nested(name, set(other)):
+                    problems.append(
+                        (
+                            f"{step.where}.{key}",
+                            f"source {show(step.source)} has no column {show(name)}"
+                            f"{suggest(name, other)}",
+                        )
+                    )
+        earlier.add(lookup.name)
     return problems
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from migrate import schemas
 from migrate.convert.job import KEYS, extended_tables, short_names
+from migrate.convert.lookups import DOC as _LOOKUPS_DOC
 from migrate.convert.transforms import TRANSFORMS
+from migrate.extract.query_docs import DOC as _QUERIES_DOC
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLE_JOB = ROOT / "samples" / "csv" / "job.toml"
@@ -91,6 +93,69 @@ reference dropped (useful for `avatar`).
 (the `[geocode]` stage may fill it from the address), one empty rejects the row.
 """
 
+_DISTINCT = """\
+## Embedded entities and merge policies
+
+Exports often repeat one entity on many rows: a listings file carries the host's id, name and
+"since" date on every listing of that host. `distinct = true` on a `[records.TYPE]` table makes
+the rows that repeat one source id one entity (one user per `host_id`), instead of one row and a
+`source-id-duplicate` reject per repeat:
+
+```toml
+[records.user]
+source = "listings"
+id = "host_id"
+distinct = true          # rows repeating one host_id are one user
+merge = "non-empty"      # the table's default policy (default "conflict")
+
+[records.user.mapping]
+email = { template = "host-{host_id}@example.com" }
+firstName = "host_name"
+createdAt = { column = "host_since", transform = "date", merge = "min" }
+```
+
+Each value of the entity (an attribute, a reference, a location, a field of extended data) comes
+from one of its rows, chosen by its merge policy: `merge` on the value spec (or reference, or
+location), else the table's `merge`, else `conflict`:
+
+| Policy | The value comes from |
+| --- | --- |
+| `conflict` | the first row that has one, provided every row that has one agrees (the default) |
+| `first` | the entity's first row, in source order (even where it is empty) |
+| `last` | the entity's last row |
+| `non-empty` | the first row whose columns for the value hold something |
+| `min` | the row whose mapped value is the least: the earliest date, the smallest number |
+| `max` | the row whose mapped value is the greatest |
+
+Decisions worth knowing:
+
+- `min` and `max` compare the *mapped* values (after transforms and the attribute's kind:
+  `"2019-12-01"` as a date, `"10"` after `int` as 10), not the text; rows without a value are
+  left out. They order dates, numbers and text (and extended data); a reference, an enum or a
+  location cannot take them (a job error).
+- Under `conflict`, rows with different values (compared mapped, so `"Ann"` and `" Ann"` after
+  `trim` agree) make the entity one reject `merge-conflict`, whose message names the attribute,
+  both values in edn and both source lines:
+  `records.user.mapping.firstName: rows of source id "9" disagree: "Cy" at listings.csv:5 but
+  "Cyrus" at listings.csv:6 (merge = "conflict"; …)`. An empty value never conflicts.
+- A value whose transform fails on one of the rows rejects the entity (`transform-failed`,
+  naming that value) rather than being passed over in silence.
+- The entity's origin (in the rejects file) is its first row; entities keep the order of their
+  first rows. The id columns, and columns no value reads (what a `function` sees besides),
+  come from the first row. One column read by two values with different policies is a job
+  error (one column, one policy).
+- Rows without a source id are not grouped: each is rejected as `source-id-missing`. A row a
+  lookup cannot complete (`lookup-unmatched`, `lookup-ambiguous`) rejects its whole entity
+  with that message (the strict reading: the entity is not known whole).
+- `merge` without `distinct = true`, and `distinct` with `each`, are job errors.
+- The repeats are counted as `merged`, never as rejects: per type, `read` (source rows) =
+  `written` + `rejected` + `merged`, and `distinct` (entities) = `written` + `rejected`. With
+  `--limit N` the first N entities are read (all their rows count as read).
+- Only the columns the record table reads are held while the rows are grouped (all the
+  source's columns when it has a `function`); values are mapped once per distinct value, and
+  only for entities whose rows differ.
+"""
+
 _FUNCTION = """\
 ## Custom functions
 
@@ -98,8 +163,10 @@ _FUNCTION = """\
 `migrate.mappers.custom`) is called with the source row's values (a mapping of column to value) after
 the declarative mapping. It returns a mapping of attribute name (as in `mapping`, or an
 extended-data attribute such as `publicData`) to value; a `None` value removes the attribute. A
-`ValueError` it raises rejects the row as `transform-failed` with its message. A record with a
-function may leave required attributes to it.
+`ValueError` it raises rejects the row as `transform-failed` with its message. A required
+attribute the function gives must be declared with `provides = ["email"]` next to `function`:
+the job check still fails (exit 2, naming the line) when a required attribute is neither
+mapped nor provided.
 
 `mappers/custom.py` holds an example, `function = "migrate.mappers.custom:guest_email"`, which gives
 users exported without an email a reserved `guest+ID@example.com` address:
@@ -112,6 +179,36 @@ def guest_email(values):
         raise ValueError("no id to build a guest email from")
     return {"email": f"guest+{values['id']}@example.com", "emailVerified": False}
 ```
+
+## Functions returning references
+
+A function returns a reference as `Ref(TYPE, SOURCE_ID)` (from `migrate.mappers.custom`) or as
+the mapping `{"ref": TYPE, "id": SOURCE_ID}`; it is written as an `#im/ref` exactly like
+`{ ref = TYPE, column = … }`: the target is found by source id in any source, and a target
+that is rejected or that no source holds rejects the row (`ref-target-rejected`,
+`ref-unresolved`), with the cascade that follows. An empty id (`None`, `""`) leaves the
+reference out; an integer id is taken as its digits.
+
+```toml
+[records.review]
+source = "reviews"
+id = "id"
+function = "review_functions:subject"
+provides = ["subject"]            # the function gives the required subject
+```
+
+```python
+from migrate.mappers.custom import Ref
+
+
+def subject(values):
+    return {"subject": Ref("user", values["host_id"])}
+```
+
+Returning anything else for a reference attribute (the plain id `"4621559"`), or a reference to
+a type the attribute cannot point at, is a mistake in the function, not in the data: the run
+stops with exit 2 and one line naming the function, the attribute and the fix. When the id is
+in another source, a lookup does the same without code.
 """
 
 _CONVENTIONS = """\
@@ -167,7 +264,8 @@ def job_file_reference() -> str:
         "currency, …) is rejected under that rule's code, a warning is counted.\n",
         *_keys("marketplace"),
         "\n## [sources.NAME]\n",
-        "One table per source; `type` is `csv`, `json` or `sql`. Relative paths are taken from "
+        "One table per source; `type` is `csv`, `json`, `sql` or `query` (a derived source, "
+        "below). Relative paths are taken from "
         "the job file's folder. The keys of each type are described with the extractors "
         "(`migrate/extract/spec.py`):\n",
         "```toml",
@@ -189,11 +287,15 @@ def job_file_reference() -> str:
         'key = "id"',
         "```\n",
         sources_reference(),
+        "",
+        _QUERIES_DOC,
         "\n## [records.TYPE]\n",
         "`TYPE` is one of "
         + ", ".join(f"`{row_type.name}`" for row_type in schema.types)
         + ". Use `[[records.TYPE]]` (an array of tables) when rows of one type come from several "
-        "sources; users found in two sources under one source id are merged.\n",
+        "sources; users found in two sources under one source id are merged. Rows repeating "
+        "one source id within a table (a host on each of their listings) are one entity with "
+        "`distinct = true` (see Embedded entities and merge policies).\n",
         *_keys("record", ""),
         "\nExtended-data tables of each type, keyed by JSON key (dotted keys nest: "
         '`"location.address"`), each value a value spec:\n',
@@ -227,6 +329,10 @@ def job_file_reference() -> str:
         "\nKeys of a location:\n",
         *_keys("location"),
         "",
+        _LOOKUPS_DOC,
+        *_keys("lookup"),
+        "",
+        _DISTINCT,
         _FUNCTION,
         _CONVENTIONS,
         "## [geocode]\n",

@@ -158,6 +158,8 @@ class ColumnarRun:
                 for number, mapping in enumerate(ref_mappings)
                 if mapping.ref is not None
             ]
+            if spec.function is not None:  # references it may return (migrate.mappers.custom)
+                refs += _function_refs(spec, len(refs))
             plan = compile_plan(spec, job, self.now, self.checker.context, self.checker.marketplace)
             self.specs.append(_Spec(index, spec, plan, mapper, refs))
         self.observers = list(enumerate(options.observers))
@@ -195,6 +197,11 @@ class ColumnarRun:
                 close = getattr(source, "close", None)
                 if close is not None:
                     close()
+            folded = getattr(source, "merged_rows", 0)  # a distinct table's repeated rows
+            if folded:
+                counts = self.ledger.counts_of(item.spec.record_type)
+                counts.read += folded
+                counts.merged += folded
             self.ledger.specs_done = item.index
             later = [
                 spec for spec in self.specs[item.index + 1 :] if spec.spec.record_type == "listing"
@@ -553,6 +560,26 @@ def _created(record_type: str, attrs: dict[Keyword, Any]) -> float | None:
     """The ``created`` column of a row mapped per row (see ``ledger.CREATED_AT``)."""
     path = CREATED_AT.get(record_type)
     return seconds_of(_value_at(attrs, path)) if path is not None else None
+
+
+def _function_refs(spec: Any, first: int) -> list[RefSpec]:
+    """The references a spec's ``function`` may return besides the mapped ones: one per
+    reference attribute of the row type that the mapping leaves out, numbered from ``first``."""
+    from migrate import schemas
+
+    row_type = schemas.load().row_type(spec.record_type)
+    mapped = {mapping.path for mapping in spec.attributes if mapping.ref is not None}
+    paths: list[tuple[tuple[Keyword, ...], str]] = []
+    for attribute in row_type.attributes:
+        if attribute.kind == "ref" and attribute.targets:
+            paths.append(((attribute.key,), attribute.targets[0]))
+        for child in attribute.attributes:
+            if child.kind == "ref" and child.targets:
+                paths.append(((attribute.key, child.key), child.targets[0]))
+    found = [(path, target) for path, target in paths if path not in mapped]
+    return [
+        RefSpec(first + number, path, target, True) for number, (path, target) in enumerate(found)
+    ]
 
 
 def _final_types(job: Any) -> dict[str, int]:

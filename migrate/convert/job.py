@@ -21,7 +21,7 @@ import re
 import string
 import sys
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
@@ -29,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from migrate import schemas
+from migrate.convert.lookups import MISSING_POLICIES, LookupSpec, LookupStep
 from migrate.convert.transforms import (
     KNOWN_CURRENCIES,
     Transform,
@@ -137,6 +138,20 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
         "id": ("column or `{template=…}` giving the source id (required)", '"id"'),
         "mapping": ("attribute = column / value spec", '{ email = "email" }'),
         "function": ("`module:function` returning extra attributes", '"migrate.mappers.custom:fn"'),
+        "lookups": ("named columns taken from other sources by key", "[records.review.lookups]"),
+        "provides": (
+            "attributes the `function` gives (checked as mapped)",
+            '["subject"]',
+        ),
+        "distinct": (
+            "rows repeating one source id are one entity (default false)",
+            "true",
+        ),
+        "merge": (
+            "with `distinct`: the default merge policy of the table's attributes "
+            "(default `conflict`)",
+            '"non-empty"',
+        ),
     },
     "value": {
         "column": ("source column (dotted path into nested JSON)", '"email"'),
@@ -145,19 +160,40 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
         "transform": ("transform name, table or array of them", '"trim"'),
         "map": ("value mapping applied after the transform", '{ active = "published" }'),
         "currency": ("money only: column holding the row's currency code", '"currency"'),
+        "lookup": (
+            "a column of another source by key, instead of `column` (see Lookups)",
+            '{ source = "listings", on = "listing_id", key = "id", column = "host_id" }',
+        ),
+        "merge": ("with `distinct`: how repeated rows give this value", '"min"'),
     },
     "ref": {
         "ref": ("target row type of a reference", '"user"'),
         "column": ("source column holding the target's source id", '"host_id"'),
         "template": ("template giving the target's source id", '"{parent.id}"'),
+        "lookup": ("the target's source id from another source (see Lookups)", "{ … }"),
         "required": (
             "reject the row when the target is rejected or missing (default true)",
             "false",
+        ),
+        "merge": ("with `distinct`: how repeated rows give this reference", '"first"'),
+    },
+    "lookup": {
+        "source": ("the `[sources.NAME]` to look in (required)", '"listings"'),
+        "on": (
+            "this row's column (or an earlier lookup) holding the key; only on the first step",
+            '"listing_id"',
+        ),
+        "key": ("the other source's column matched against `on` (required)", '"id"'),
+        "column": ("the other source's column giving the value (required)", '"host_id"'),
+        "missing": (
+            '`"reject"` (default: a key no row has rejects the row) or `"absent"`',
+            '"absent"',
         ),
     },
     "location": {
         "lat": ("latitude column", '"lat"'),
         "lng": ("longitude column", '"lng"'),
+        "merge": ("with `distinct`: how repeated rows give the coordinates", '"first"'),
     },
 }
 
@@ -213,6 +249,7 @@ class ValueSpec:
     map: Mapping[str, Any] | None = None
     currency_column: str | None = None
     context: TransformContext = TransformContext()
+    merge: str | None = None  # with distinct: the policy given on this value spec
     _cache: dict[str | None, Transform | None] = field(default_factory=dict, repr=False)
 
     @property
@@ -249,6 +286,7 @@ class RefSpec:
     target: str
     source: ValueSpec
     required: bool = True
+    merge: str | None = None  # with distinct: the policy given on this reference
 
 
 @dataclass(frozen=True)
@@ -258,6 +296,7 @@ class LocationSpec:
     where: str
     lat: str
     lng: str
+    merge: str | None = None  # with distinct: the policy given on these coordinates
 
 
 @dataclass(frozen=True)
@@ -305,6 +344,13 @@ class RecordSpec:
     extended: tuple[ExtendedMapping, ...] = ()
     function: Callable[[Mapping[str, Any]], Mapping[str, Any] | None] | None = None
     function_name: str | None = None
+    lookups: tuple[LookupSpec, ...] = ()  # columns from other sources, named and inline
+    #: attribute paths the function declares it gives (``provides = [...]``)
+    provides: tuple[tuple[Keyword, ...], ...] = ()
+    #: ``distinct = true``: rows repeating one source id are one entity (migrate.convert.distinct)
+    distinct: bool = False
+    #: the table's default merge policy (``merge = ...``), with ``distinct``
+    merge: str = "conflict"
 
     @property
     def columns(self) -> list[str]:
@@ -454,6 +500,85 @@ def suggest(word: str, choices: Any) -> str:
     return f" (did you mean {show(close[0])}?)" if close else ""
 
 
+#: The merge policies of a ``distinct`` table (docs/job-file.md, "Embedded entities").
+MERGE_POLICIES = ("conflict", "first", "last", "non-empty", "min", "max")
+DEFAULT_MERGE = "conflict"
+#: Attribute kinds ``min``/``max`` can order (extended data is ordered as its values are).
+ORDERED_KINDS = frozenset({"instant", "integer", "money", "string", "url", "email", "json"})
+
+
+@dataclass(frozen=True)
+class MergeSlot:
+    """One value a ``distinct`` table merges: an attribute or an extended-data field.
+
+    ``index`` is the attribute's position in ``RecordSpec.attributes`` (or, for an
+    extended-data field, ``(extended index, field index)``); ``policy`` its merge policy, the
+    table's default unless one is ``given``; ``columns`` the source columns it reads.
+    """
+
+    where: str
+    index: int | tuple[int, int]
+    policy: str
+    given: bool
+    kind: str
+    columns: tuple[str, ...]
+
+
+def merge_slots(
+    attributes: Iterable[AttributeMapping], extended: Iterable[ExtendedMapping], default: str
+) -> list[MergeSlot]:
+    """The values a record spec merges, in job order, each with its policy."""
+    slots = []
+    for index, mapping in enumerate(attributes):
+        if mapping.ref is not None:
+            given, columns, where = (
+                [mapping.ref.merge],
+                mapping.ref.source.columns,
+                mapping.ref.where,
+            )
+        elif mapping.location is not None:
+            location = mapping.location
+            given, columns, where = [location.merge], (location.lat, location.lng), location.where
+        else:
+            given = [value.merge for value in mapping.values]
+            columns = tuple(name for value in mapping.values for name in value.columns)
+            where = mapping.values[0].where.split("[", 1)[0] if mapping.values else ""
+        policy = _one_policy(given, default)
+        slots.append(
+            MergeSlot(
+                where,
+                index,
+                policy,
+                any(given),
+                mapping.attribute.kind,
+                tuple(dict.fromkeys(columns)),
+            )
+        )
+    for number, table in enumerate(extended):
+        for position, item in enumerate(table.fields):
+            given = [value.merge for value in item.values]
+            columns = tuple(name for value in item.values for name in value.columns)
+            where = item.values[0].where.split("[", 1)[0] if item.values else table.table
+            slots.append(
+                MergeSlot(
+                    where,
+                    (number, position),
+                    _one_policy(given, default),
+                    any(given),
+                    "json",
+                    tuple(dict.fromkeys(columns)),
+                )
+            )
+    return slots
+
+
+def _one_policy(given: list[str | None], default: str) -> str:
+    """The policy of an attribute with several value specs: the one given (the first, when
+    they differ: the loader rejects that), else the table's default."""
+    named = [policy for policy in given if policy is not None]
+    return named[0] if named else default
+
+
 class _Mistake(JobError):
     """One mistake, raised inside the loader and collected by :meth:`_Loader.collect`."""
 
@@ -481,6 +606,9 @@ class _Loader:
         self.failed_sources: set[str] = set()  # sources with a mistake of their own
         self.partial_records: list[RecordSpec] = []  # specs with mistakes, for the column check
         self.columns_job: Job | None = None  # what the column check runs on
+        # while a record table is read: the job's sources and its lookups (inline ones join)
+        self.lookup_sources: dict[str, Any] = {}
+        self.record_lookups: list[LookupSpec] | None = None
 
     def error(self, where: str, message: str) -> JobError:
         return _Mistake(self.label, where, message)
@@ -692,7 +820,7 @@ class _Loader:
                     raise self.error(f"sources.{name}", "expected a table")
                 specs[name] = SourceSpec.from_table(name, source_table, self.path)
                 self.failed_sources.discard(name)
-        return specs
+        return with_query_inputs(specs)
 
     def images(self, table: Any) -> Any:
         if table is None:
@@ -768,6 +896,10 @@ class _Loader:
         with self.collect():
             each = self.string(table, "each", f"{where}.each")
         context = defaults.transform_context
+        self.lookup_sources = sources
+        self.record_lookups = []
+        with self.collect():
+            self.named_lookups(table.get("lookups"), f"{where}.lookups", sources)
         id_spec = None
         with self.collect():
             if "id" not in table:
@@ -825,10 +957,25 @@ class _Loader:
             function_name = self.string(table, "function", f"{where}.function")
             if function_name is not None:
                 function = self.function(function_name, f"{where}.function")
-        # A misspelt attribute is most likely the required one missing: one message, not two.
-        if function_name is None and "function" not in table and not unknown_attributes:
+        provides: tuple[tuple[Keyword, ...], ...] = ()
+        with self.collect():
+            provides = self.provides(table, row_type, where, names)
+        # A misspelt attribute is most likely the required one missing: one message, not two;
+        # a function that could not be named is one mistake too.
+        if not unknown_attributes and ("function" not in table or function_name is not None):
             with self.collect():
-                self.check_required(row_type, set(seen), where)
+                self.check_required(row_type, set(seen) | set(provides), where)
+        lookups = tuple(self.record_lookups)
+        self.record_lookups = None
+        if lookups and each is not None:
+            self.problem(
+                f"{where}.each",
+                "a record table with lookups cannot read child rows (each): lookups add "
+                "columns to the source's own rows",
+            )
+        distinct, merge = False, DEFAULT_MERGE
+        with self.collect():
+            distinct, merge = self.distinct(table, where, each, id_spec, attributes, extended)
         if id_spec is None or source not in sources:
             return None
         if len(self.problems) + self.omitted > before:
@@ -842,6 +989,7 @@ class _Loader:
                     each=each,
                     attributes=tuple(attributes),
                     extended=tuple(extended),
+                    lookups=lookups,
                 )
             )
             return None
@@ -855,7 +1003,109 @@ class _Loader:
             extended=tuple(extended),
             function=function,
             function_name=function_name,
+            lookups=lookups,
+            provides=provides,
+            distinct=distinct,
+            merge=merge,
         )
+
+    # functions returning attributes, distinct entities (issue 11) ------------------------------
+
+    def provides(
+        self,
+        table: Mapping[str, Any],
+        row_type: RowType,
+        where: str,
+        names: Mapping[str, tuple[Keyword, ...]],
+    ) -> tuple[tuple[Keyword, ...], ...]:
+        """``provides = [...]``: the attribute paths the record's ``function`` gives."""
+        if "provides" not in table:
+            return ()
+        key_where = f"{where}.provides"
+        value = table["provides"]
+        if "function" not in table:
+            raise self.error(key_where, "names what a function gives; add function = ...")
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.error(key_where, f"expected an array of attribute names, got {show(value)}")
+        paths: list[tuple[Keyword, ...]] = []
+        for name in value:
+            path = names.get(name)
+            if path is None:
+                raise self.error(
+                    key_where,
+                    f"unknown attribute {show(name)} for {row_type.name}{suggest(name, names)}",
+                )
+            attribute = attribute_at(row_type, path)
+            if attribute.kind == "map":  # the whole map: each of its attributes
+                paths.extend((*path, child.key) for child in attribute.attributes)
+            else:
+                paths.append(path)
+        return tuple(paths)
+
+    def distinct(
+        self,
+        table: Mapping[str, Any],
+        where: str,
+        each: str | None,
+        id_spec: ValueSpec | None,
+        attributes: list[AttributeMapping],
+        extended: list[ExtendedMapping],
+    ) -> tuple[bool, str]:
+        """``distinct`` and the table's ``merge``; checks every merge policy of the table."""
+        distinct = self.boolean(table, "distinct", f"{where}.distinct", False)
+        merge = table.get("merge", DEFAULT_MERGE)
+        if "merge" in table:
+            self.merge_name(merge, f"{where}.merge")
+        slots = merge_slots(attributes, extended, merge)
+        if not distinct:
+            given = [f"{where}.merge"] if "merge" in table else []
+            given += [slot.where for slot in slots if slot.given]
+            if given:
+                raise self.error(given[0], "merge applies to a distinct table; add distinct = true")
+            return False, merge
+        if each is not None:
+            raise self.error(
+                f"{where}.distinct", "cannot be combined with each (group the child rows first)"
+            )
+        for mapping in attributes:
+            named = list(dict.fromkeys(v.merge for v in mapping.values if v.merge is not None))
+            if len(named) > 1:
+                raise self.error(
+                    mapping.values[0].where.split("[", 1)[0],
+                    f"its value specs give merge = {show(named[0])} and {show(named[1])} "
+                    "(one attribute, one policy)",
+                )
+        for slot in slots:
+            if slot.policy in ("min", "max") and slot.kind not in ORDERED_KINDS:
+                raise self.error(
+                    slot.where,
+                    f"merge = {show(slot.policy)} orders dates, numbers and text, "
+                    f"not {slot.kind} values",
+                )
+        id_columns = set(id_spec.columns) if id_spec is not None else set()
+        owner: dict[str, MergeSlot] = {}
+        for slot in slots:
+            for column in slot.columns:
+                if column in id_columns:
+                    continue
+                first = owner.setdefault(column, slot)
+                if first.policy != slot.policy:
+                    raise self.error(
+                        slot.where,
+                        f"column {show(column)} is read with merge = {show(first.policy)} "
+                        f"by {first.where} and merge = {show(slot.policy)} here "
+                        "(one column, one policy)",
+                    )
+        return True, merge
+
+    def merge_name(self, value: Any, where: str) -> str:
+        if value not in MERGE_POLICIES:
+            raise self.error(
+                where,
+                f"unknown merge policy {show(value)}{suggest(str(value), MERGE_POLICIES)} "
+                f"(policies: {', '.join(MERGE_POLICIES)})",
+            )
+        return str(value)
 
     def check_required(
         self, row_type: RowType, mapped: set[tuple[Keyword, ...]], where: str
@@ -894,12 +1144,13 @@ class _Loader:
         if attribute.kind == "ref":
             return AttributeMapping(path, attribute, ref=self.ref(spec, attribute, where, context))
         if attribute.kind == "location":
-            if not isinstance(spec, dict) or set(spec) != {"lat", "lng"}:
+            if not isinstance(spec, dict) or set(spec) - {"merge"} != {"lat", "lng"}:
                 raise self.error(where, 'expected { lat = "column", lng = "column" }')
             for key in ("lat", "lng"):
                 self.string(spec, key, f"{where}.{key}")
+            merge = self.merge_name(spec["merge"], f"{where}.merge") if "merge" in spec else None
             return AttributeMapping(
-                path, attribute, location=LocationSpec(where, spec["lat"], spec["lng"])
+                path, attribute, location=LocationSpec(where, spec["lat"], spec["lng"], merge)
             )
         specs = spec if isinstance(spec, list) else [spec]
         if not specs:
@@ -925,11 +1176,12 @@ class _Loader:
             raise self.error(
                 f"{where}.ref", f"{show(target)} cannot be referenced here (targets: {allowed})"
             )
-        if ("column" in spec) == ("template" in spec):
-            raise self.error(where, "give exactly one of column or template")
-        source_spec = {key: spec[key] for key in ("column", "template") if key in spec}
+        if sum(key in spec for key in ("column", "template", "lookup")) != 1:
+            raise self.error(where, "give exactly one of column, template or lookup")
+        source_spec = {key: spec[key] for key in ("column", "template", "lookup") if key in spec}
         required = self.boolean(spec, "required", f"{where}.required", True)
-        return RefSpec(where, target, self.value(source_spec, where, context), required)
+        merge = self.merge_name(spec["merge"], f"{where}.merge") if "merge" in spec else None
+        return RefSpec(where, target, self.value(source_spec, where, context), required, merge)
 
     def value(self, spec: Any, where: str, context: TransformContext) -> ValueSpec:
         if isinstance(spec, str):
@@ -939,10 +1191,12 @@ class _Loader:
         if not isinstance(spec, dict):
             raise self.error(where, f"expected a column name or a table, got {show(spec)}")
         self.check_keys(spec, "value", where)
-        sources = [key for key in ("column", "const", "template") if key in spec]
+        sources = [key for key in ("column", "const", "template", "lookup") if key in spec]
         if len(sources) != 1:
-            raise self.error(where, "give exactly one of column, const or template")
+            raise self.error(where, "give exactly one of column, const, template or lookup")
         column = self.string(spec, "column", f"{where}.column")
+        if "lookup" in spec:
+            column = self.inline_lookup(spec["lookup"], where)
         template = self.string(spec, "template", f"{where}.template")
         if template is not None:
             try:
@@ -968,6 +1222,7 @@ class _Loader:
             map=mapping,
             currency_column=self.string(spec, "currency", f"{where}.currency"),
             context=context,
+            merge=self.merge_name(spec["merge"], f"{where}.merge") if "merge" in spec else None,
         )
         if value.transform_spec is not None:
             try:
@@ -975,6 +1230,89 @@ class _Loader:
             except TransformSpecError as error:
                 raise self.error(f"{where}.transform", str(error)) from None
         return value
+
+    # lookups
+
+    def named_lookups(self, table: Any, where: str, sources: dict[str, Any]) -> None:
+        """``[records.TYPE.lookups]``: each ``NAME = { … }`` (or a chain ``[{ … }, …]``)."""
+        if table is None:
+            return
+        if not isinstance(table, dict):
+            raise self.error(where, "expected a table of NAME = { source, on, key, column }")
+        assert self.record_lookups is not None
+        for name, spec in table.items():
+            with self.collect():
+                try:
+                    if not name.strip() or name.startswith("__migrate"):
+                        raise self.error(f"{where}.{name}", f"{show(name)} is not a lookup name")
+                    self.record_lookups.append(self.lookup(spec, f"{where}.{name}", name, False))
+                except JobError:
+                    # Its name still stands for a column while the rest is checked (no steps:
+                    # the column check knows it is said already), so uses of it are not errors.
+                    self.record_lookups.append(LookupSpec(f"{where}.{name}", name, "", ()))
+                    raise
+
+    def inline_lookup(self, spec: Any, where: str) -> str:
+        """``lookup = { … }`` in a value spec: an anonymous lookup; its name is the column read."""
+        if self.record_lookups is None:
+            raise self.error(f"{where}.lookup", "a lookup is only allowed in a [records] table")
+        lookup = self.lookup(spec, f"{where}.lookup", "", True, message_where=where)
+        # Named by what it reads, as messages show it: "listings.host_id by listing_id".
+        path = [f"{step.source}.{step.column}" for step in reversed(lookup.steps)]
+        name = " by ".join([*path, lookup.on])
+        taken = {known.name for known in self.record_lookups}
+        number = 1
+        candidate = name
+        while candidate in taken:  # the same lookup twice: each its own column
+            number += 1
+            candidate = f"{name} #{number}"
+        self.record_lookups.append(replace(lookup, name=candidate))
+        return candidate
+
+    def lookup(
+        self, spec: Any, where: str, name: str, inline: bool, message_where: str | None = None
+    ) -> LookupSpec:
+        """One lookup, a table or a chain (an array of tables, ``on`` only on the first)."""
+        chain = spec if isinstance(spec, list) else [spec]
+        if not chain or not all(isinstance(step, dict) for step in chain):
+            raise self.error(
+                where,
+                "expected { source = …, on = …, key = …, column = … } or an array of them",
+            )
+        steps = []
+        on = None
+        for index, step in enumerate(chain):
+            step_where = f"{where}[{index}]" if isinstance(spec, list) else where
+            self.check_keys(step, "lookup", step_where)
+            for key in ("source", "key", "column"):
+                if key not in step:
+                    raise self.error(f"{step_where}", f"missing {key}")
+                self.string(step, key, f"{step_where}.{key}")
+            if index == 0:
+                if "on" not in step:
+                    raise self.error(step_where, "missing on (this row's column holding the key)")
+                on = self.string(step, "on", f"{step_where}.on")
+            elif "on" in step:
+                raise self.error(
+                    f"{step_where}.on",
+                    "only the first step has on (the key is the step before's value)",
+                )
+            source = step["source"]
+            if source not in self.lookup_sources and source not in self.failed_sources:
+                known = ", ".join(self.lookup_sources) or "none defined"
+                raise self.error(
+                    f"{step_where}.source",
+                    f"unknown source {show(source)}{suggest(source, self.lookup_sources)} "
+                    f"(sources: {known})",
+                )
+            missing = step.get("missing", "reject")
+            if missing not in MISSING_POLICIES:
+                raise self.error(
+                    f"{step_where}.missing", f'expected "reject" or "absent", got {show(missing)}'
+                )
+            steps.append(LookupStep(step_where, source, step["key"], step["column"], missing))
+        assert on is not None
+        return LookupSpec(message_where or where, name, on, tuple(steps), inline)
 
     def extended(
         self, table: Any, path: tuple[Keyword, ...], where: str, context: TransformContext
@@ -1015,6 +1353,16 @@ class _Loader:
         return function
 
 
+def with_query_inputs(specs: dict[str, Any]) -> dict[str, Any]:
+    """``specs`` with every derived source (``type = "query"``) given the job's sources, which
+    its SQL names as tables (queries over queries resolve through the same list)."""
+    inputs = tuple(specs.items())
+    return {
+        name: replace(spec, job_sources=inputs) if spec.type == "query" else spec
+        for name, spec in specs.items()
+    }
+
+
 def _import_function_module(module_name: str) -> Any:
     """Import a job function's module; ``mappers.X`` falls back to the bundled ``migrate.mappers.X``.
 
@@ -1036,7 +1384,7 @@ def _flatten(
     for key, value in table.items():
         path = (*prefix, *key.split("."))
         is_spec = isinstance(value, dict) and any(
-            k in value for k in ("column", "const", "template")
+            k in value for k in ("column", "const", "template", "lookup")
         )
         if isinstance(value, dict) and not is_spec:
             yield from _flatten(value, path)

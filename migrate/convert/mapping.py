@@ -126,6 +126,8 @@ class Mapper:
         self._required = self._required_plan()
         self._orders: dict[tuple[int, ...], tuple[tuple[Keyword, ...], tuple, bool, tuple]] = {}
         self._has_function = spec.function is not None
+        #: source rows a ``distinct`` record source folded into the rows read so far
+        self.merged_rows = 0
         self._extended = [
             (
                 extended,
@@ -157,6 +159,7 @@ class Mapper:
                     count += 1
                     yield child
         finally:
+            self.merged_rows += getattr(source, "merged_rows", 0)
             close = getattr(source, "close", None)
             if close is not None:
                 close()
@@ -187,7 +190,7 @@ class Mapper:
                 if data:
                     _set_path(attrs, extended.path, data)
             if self._has_function:
-                self._apply_function(values, attrs)
+                self._apply_function(values, attrs, refs)
             self.finish(attrs, self.defaults)
             self._check_required(attrs, values)
             refs = [ref for ref in refs if _has_path(attrs, ref.path)]
@@ -409,7 +412,9 @@ class Mapper:
         except EnumError as error:
             raise _enum_rejection(error) from None
 
-    def _apply_function(self, values: Mapping[str, Any], attrs: dict[Keyword, Any]) -> None:
+    def _apply_function(
+        self, values: Mapping[str, Any], attrs: dict[Keyword, Any], refs: list[Reference]
+    ) -> None:
         name = self.spec.function_name
         try:
             extra = self.spec.function(values)  # type: ignore[misc]
@@ -428,7 +433,20 @@ class Mapper:
                 _remove_path(attrs, path)
                 continue
             attribute = attribute_at(self.row_type, path)
-            if attribute.kind not in ("json", "ref", "location", "map"):
+            if attribute.kind == "ref":
+                reference = self._function_ref(key, value, path, attribute)
+                refs[:] = [ref for ref in refs if ref.path != path]
+                if reference is None:
+                    _remove_path(attrs, path)
+                    continue
+                value = _ref_to(
+                    id_attr(reference.target_type),
+                    self.job.ident,
+                    reference.target_type,
+                    reference.target_source_id,
+                )
+                refs.append(reference)
+            elif attribute.kind not in ("json", "location", "map"):
                 try:
                     value = self._coerce(value, attribute, None)
                 except TransformError as error:
@@ -436,6 +454,46 @@ class Mapper:
                         "transform-failed", f"{name}: {key}: {error}", {key: value}
                     ) from None
             _set_path(attrs, path, value)
+
+    def _function_ref(
+        self, key: str, value: Any, path: tuple[Keyword, ...], attribute: Attribute
+    ) -> Reference | None:
+        """The reference a job function returned for ``key`` (``Ref`` or ``{ref, id}``);
+        ``None`` for an empty id. A value of another kind, or a reference to a type the
+        attribute cannot point at, is a mistake in the function: a job error."""
+        from migrate.mappers.custom import as_ref
+
+        name = self.spec.function_name
+        where = f"{self.job.path}: {self.spec.where}.function: {name}"
+        ref = as_ref(value)
+        if ref is None:
+            target = attribute.targets[0] if attribute.targets else "TYPE"
+            raise JobError(
+                f"{where} returned {show(value)} for {key}, a reference: return "
+                f'Ref("{target}", ID) (from migrate.mappers.custom import Ref) or '
+                f'{{"ref": "{target}", "id": ID}}'
+            )
+        if ref.record_type not in attribute.targets:
+            raise JobError(
+                f"{where} returned a reference to {show(ref.record_type)} for {key} "
+                f"(it can point at: {', '.join(attribute.targets)})"
+            )
+        raw = ref.source_id
+        if raw is None or _empty(raw):
+            return None
+        target_id = raw.strip() if isinstance(raw, str) else id_text(raw)
+        if target_id is None:
+            raise _Reject(
+                "source-id-type",
+                f"{name}: the id {show(raw)} that {key} refers to is {_a_kind(raw)}, "
+                "not a string or an integer",
+                {key: raw},
+            )
+        required = next(
+            (m.ref.required for m in self.spec.attributes if m.ref is not None and m.path == path),
+            True,
+        )
+        return Reference(path, ref.record_type, target_id, required)
 
     def _check_required(self, attrs: dict[Keyword, Any], values: Mapping[str, Any]) -> None:
         for attribute, children in self._required:

@@ -22,6 +22,9 @@ from migrate.fileio import atomic_write
 
 REPORT_SCHEMA_VERSION = 1
 
+#: Reject codes a ``--limit`` run gives whole types for want of the rows not read.
+_LIMITED_REFERENCES = frozenset({"ref-unresolved", "ref-target-rejected"})
+
 REJECT_COLUMNS = (
     "source",
     "origin",
@@ -35,10 +38,12 @@ REJECT_COLUMNS = (
 
 @dataclass
 class TypeCounts:
-    """Counts for one row type: ``read == written + rejected`` (plus ``merged`` rows).
+    """Counts for one row type: ``read == written + rejected + merged``.
 
     ``merged`` counts source rows folded into an earlier row with the same source id (a user
-    present in two sources); they are neither written separately nor rejected.
+    present in two sources, a host repeated on each of their listings in a ``distinct``
+    table); they are neither written separately nor rejected. ``distinct`` is what remains:
+    the entities, each written or rejected.
     """
 
     read: int = 0
@@ -46,6 +51,11 @@ class TypeCounts:
     merged: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
     warnings: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def distinct(self) -> int:
+        """Entities read: source rows less those merged into another (written + rejected)."""
+        return self.read - self.merged
 
     @property
     def rejected_total(self) -> int:
@@ -61,8 +71,9 @@ class TypeCounts:
         """JSON-ready counts, rules sorted by code."""
         return {
             "read": self.read,
-            "written": self.written,
+            "distinct": self.distinct,
             "merged": self.merged,
+            "written": self.written,
             "rejected": self.rejected_total,
             "rejected_by_rule": dict(sorted(self.rejected.items())),
             "warnings": self.warnings_total,
@@ -102,6 +113,11 @@ class ConvertReport:
         return sum(counts.written for counts in self.types.values())
 
     @property
+    def merged(self) -> int:
+        """Source records merged into another of the same source id, all types."""
+        return sum(counts.merged for counts in self.types.values())
+
+    @property
     def rejected(self) -> int:
         """Rejected records, all types."""
         return sum(counts.rejected_total for counts in self.types.values())
@@ -112,9 +128,28 @@ class ConvertReport:
         return sum(counts.warnings_total for counts in self.types.values())
 
     @property
+    def all_rejected(self) -> list[tuple[str, str]]:
+        """``(type, rule)`` of each row type whose every row (one at least) was rejected, all
+        for the same rule: a job that cannot work as written, whatever ``fail_on_reject``.
+
+        With a ``limit`` the rows a reference points at may simply not have been read, so
+        references that do not resolve (and their cascade) are no sign of a broken job there.
+        """
+        found = []
+        for name, counts in self.types.items():
+            if counts.written == 0 and len(+counts.rejected) == 1:
+                ((code, number),) = (+counts.rejected).items()
+                if self.limit is not None and code in _LIMITED_REFERENCES:
+                    continue
+                if number == counts.distinct:
+                    found.append((name, code))
+        return found
+
+    @property
     def failed(self) -> bool:
-        """True when the run fails: rejects were found and ``fail_on_reject`` was asked."""
-        return self.fail_on_reject and self.rejected > 0
+        """True when the run fails: rejects were found and ``fail_on_reject`` was asked, or
+        every row of some type was rejected for one rule (:attr:`all_rejected`)."""
+        return (self.fail_on_reject and self.rejected > 0) or bool(self.all_rejected)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as a JSON-ready dict (the content of ``<name>.report.json``)."""
@@ -131,6 +166,8 @@ class ConvertReport:
             },
             "totals": {
                 "read": self.read,
+                "distinct": self.read - self.merged,
+                "merged": self.merged,
                 "written": self.written,
                 "rejected": self.rejected,
                 "warnings": self.warnings,
@@ -226,16 +263,25 @@ def read_rejects(path: Path) -> list[dict[str, str]]:
 
 
 def summary_table(report: ConvertReport) -> str:
-    """Counts per row type with a total (:func:`migrate.format.table`), then the rules by count."""
+    """Counts per row type with a total (:func:`migrate.format.table`), then the rules by count.
+
+    When rows were merged (a ``distinct`` table, a type made by several sources) the table
+    also shows the ``distinct`` entities and the ``merged`` rows, so that each line reads
+    ``read = written + rejected + merged``.
+    """
     from migrate.format import number, table
 
+    merged = any(counts.merged for counts in report.types.values())
+    headers = ["type", "read", "distinct", "merged"] if merged else ["type", "read"]
+    rows = []
+    for name, c in report.types.items():
+        folded = [c.distinct, c.merged] if merged else []
+        rows.append([name, c.read, *folded, c.written, c.rejected_total, c.warnings_total])
+    totals = [report.read - report.merged, report.merged] if merged else []
     text = table(
-        ["type", "read", "written", "rejected", "warnings"],
-        [
-            [name, c.read, c.written, c.rejected_total, c.warnings_total]
-            for name, c in report.types.items()
-        ],
-        footer=["total", report.read, report.written, report.rejected, report.warnings],
+        [*headers, "written", "rejected", "warnings"],
+        rows,
+        footer=["total", report.read, *totals, report.written, report.rejected, report.warnings],
     )
     rejected: Counter[str] = Counter()
     warned: Counter[str] = Counter()
@@ -247,6 +293,38 @@ def summary_table(report: ConvertReport) -> str:
             ordered = sorted(by_rule.items(), key=lambda item: (-item[1], item[0]))
             text += f"\n{label}: " + ", ".join(f"{code} {number(n)}" for code, n in ordered)
     return text
+
+
+def reject_hints(report: ConvertReport) -> list[str]:
+    """One line per row type whose rows were all rejected for one rule
+    (:attr:`ConvertReport.all_rejected`): the type, the rule, its first reject (where and
+    why, from the rejects file) and what to look at."""
+    from migrate.format import number
+
+    wanted = dict(report.all_rejected)
+    if not wanted:
+        return []
+    first: dict[str, dict[str, str]] = {}
+    if report.rejects_path.exists():
+        with open(report.rejects_path, encoding="utf-8", newline="") as stream:
+            for row in csv.DictReader(stream):
+                kind = row["record_type"]
+                if kind in wanted and kind not in first:
+                    first[kind] = row
+                    if len(first) == len(wanted):
+                        break
+    lines = []
+    for kind, code in wanted.items():
+        counts = report.types[kind]
+        rows = f"{number(counts.distinct)} {kind} row" + ("s" if counts.distinct != 1 else "")
+        example = first.get(kind)
+        detail = f" (first at {example['origin']}: {example['message']})" if example else ""
+        lines.append(
+            f"hint: all {rows} were rejected for {code}{detail}; "
+            f"check [records.{kind}] in the job file against that message "
+            f"(rule {code} in docs/rules.md)"
+        )
+    return lines
 
 
 def outputs_line(report: ConvertReport) -> str:

@@ -99,6 +99,9 @@ class RecordStream:
     label: str
     open: Callable[[int | None], Iterator[Any]]
     spec_index: int = 0
+    #: source rows folded into the records opened so far (a ``distinct`` table), counted as
+    #: read and merged once the stream is done
+    merged: Callable[[], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -310,6 +313,9 @@ class _Run:
                 self.done += 1
                 if progress is not None and self.done % _PROGRESS_EVERY == 0:
                     progress("read", self.done)
+            folded = stream.merged() if stream.merged is not None else 0
+            counts.read += folded
+            counts.merged += folded
         if progress is not None:
             progress("read", self.done)
 
@@ -804,7 +810,8 @@ def record_streams(job: Any, geocoder: Any = None) -> list[RecordStream]:
                     item = _geocode(geocoder, job.geocode, item, source_row.values)
                 yield item
 
-        streams.append(RecordStream(spec.record_type, label, open_, index))
+        merged = (lambda mapper=mapper: mapper.merged_rows) if spec.distinct else None
+        streams.append(RecordStream(spec.record_type, label, open_, index, merged))
     return streams
 
 

@@ -15,6 +15,7 @@ its source id), and the columnar plan sends every such row to the per-row path.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from migrate.extract import open_source
@@ -28,8 +29,115 @@ PROBLEM_MESSAGE = "__migrate_problem"
 
 def open_record_source(job: Any, spec: Any) -> Any:
     """The rows of record table ``spec`` of ``job``: its ``[sources.NAME]`` as the adapter reads
-    it; nothing is read until ``columns()``, ``rows()`` or ``batches()``."""
-    return open_source(job.sources[spec.source])
+    it, with the columns of its lookups added (:class:`LookupSource`), then repeated rows of
+    one source id folded into one entity (:class:`migrate.convert.distinct.DistinctSource`);
+    nothing is read until ``columns()``, ``rows()`` or ``batches()``."""
+    source: Any = open_source(job.sources[spec.source])
+    lookups = getattr(spec, "lookups", ())
+    if lookups:
+        source = LookupSource(source, job, spec.source, tuple(lookups))
+    if getattr(spec, "distinct", False):  # after lookups: it groups the rows they complete
+        from migrate.convert.distinct import DistinctSource
+
+        source = DistinctSource(source, job, spec)
+    return source
 
 
-__all__ = ["PROBLEM_CODE", "PROBLEM_MESSAGE", "open_record_source"]
+class LookupSource:
+    """A record table's source with the columns of its lookups (:mod:`migrate.convert.lookups`).
+
+    Each lookup's other source is read once, key and column only, when the first rows or batch
+    are asked for: as dictionaries for ``rows()``, as a frame joined on each batch for
+    ``batches()``. A row whose lookup fails carries :data:`PROBLEM_CODE` and
+    :data:`PROBLEM_MESSAGE`; record numbers and origins are the inner source's.
+    """
+
+    def __init__(self, inner: Any, job: Any, source_name: str, lookups: tuple[Any, ...]) -> None:
+        self.inner = inner
+        self.spec = getattr(inner, "spec", None)
+        self.job = job
+        self.source_name = source_name
+        self.lookups = lookups
+        self.names = [lookup.name for lookup in lookups]
+
+    def columns(self) -> list[str]:
+        """The source's columns, then the lookups' names."""
+        own = list(self.inner.columns())
+        return own + [name for name in self.names if name not in own]
+
+    def _other(self, name: str) -> Any:
+        return open_source(self.job.sources[name])
+
+    def rows(self, limit: int | None = None) -> Iterator[Any]:
+        """The inner rows with each lookup's column (and the problem columns) added."""
+        from migrate.convert.lookups import RowTable, apply_rows, lookup_sources
+        from migrate.extract.origin import SourceRow
+
+        tables = {}
+        for source, key, column in lookup_sources(self.lookups):
+            other = self._other(source)
+            try:
+                tables[(source, key, column)] = RowTable(other.rows(), key, column)
+            finally:
+                _close(other)
+        for row in self.inner.rows(limit=limit):
+            values = dict(row.values)
+            problem = apply_rows(values, self.lookups, tables, self.source_name)
+            values[PROBLEM_CODE], values[PROBLEM_MESSAGE] = problem or (None, None)
+            yield SourceRow(values, row.origin)
+
+    def batches(
+        self,
+        columns: Sequence[str] | None = None,
+        *,
+        each: str | None = None,
+        limit: int | None = None,
+        size: int | None = None,
+    ) -> Iterator[Any]:
+        """The inner batches with each lookup's column and the problem columns joined on."""
+        from migrate.convert.lookups import FrameTable, apply_frame, lookup_sources, record_columns
+        from migrate.extract.batches import BATCH_ROWS, RECORD, source_batches
+
+        if each is not None:  # the job check refuses lookups with each
+            raise ValueError("lookups on the child rows of each are not supported")
+        wanted = list(columns) if columns is not None else self.columns()
+        inner_columns = list(
+            dict.fromkeys(
+                [name for name in wanted if name not in self.names]
+                + list(record_columns(self.lookups))
+            )
+        )
+        tables = {}
+        for source, key, column in lookup_sources(self.lookups):
+            other = self._other(source)
+            try:
+                read = list(dict.fromkeys((key, column)))
+                tables[(source, key, column)] = FrameTable(source_batches(other, read), key, column)
+            finally:
+                _close(other)
+        keep = [*dict.fromkeys(wanted), RECORD]
+        batches = source_batches(self.inner, inner_columns, limit=limit, size=size or BATCH_ROWS)
+        for frame in batches:
+            out, code, message = apply_frame(frame, self.lookups, tables, self.source_name)
+            yield out.select(keep).with_columns(
+                code.alias(PROBLEM_CODE), message.alias(PROBLEM_MESSAGE)
+            )
+
+    def origins(self, records: Iterable[int], *, each: str | None = None) -> dict:
+        """The inner source's origins (a lookup adds columns, not rows)."""
+        from migrate.extract.batches import source_origins
+
+        return source_origins(self.inner, records, each=each)
+
+    def close(self) -> None:
+        """Close the inner source."""
+        _close(self.inner)
+
+
+def _close(source: Any) -> None:
+    close = getattr(source, "close", None)
+    if close is not None:
+        close()
+
+
+__all__ = ["PROBLEM_CODE", "PROBLEM_MESSAGE", "LookupSource", "open_record_source"]

@@ -52,6 +52,10 @@ def open_source(spec: SourceSpec) -> Source:
         from migrate.extract.json_source import JsonSource
 
         return JsonSource(spec)
+    if spec.type == "query":
+        from migrate.extract.query_source import QuerySource
+
+        return QuerySource(spec)
     from migrate.extract.sql_source import SqlSource
 
     return SqlSource(spec)

@@ -14,7 +14,7 @@ from migrate.errors import ConfigError
 
 __all__ = ["ConfigError", "SourceSpec", "SOURCE_TYPES", "JSON_FORMATS"]
 
-SOURCE_TYPES = ("csv", "json", "sql")
+SOURCE_TYPES = ("csv", "json", "sql", "query")
 JSON_FORMATS = ("array", "lines", "auto")
 DEFAULT_CHUNK_SIZE = 10_000
 
@@ -23,6 +23,7 @@ _KEYS = {
     "csv": _COMMON_KEYS + ("path", "encoding", "delimiter"),
     "json": _COMMON_KEYS + ("path", "format", "records"),
     "sql": _COMMON_KEYS + ("url_env", "path", "table", "query", "key"),
+    "query": _COMMON_KEYS + ("sql",),
 }
 _ALL_KEYS = sorted({key for keys in _KEYS.values() for key in keys})
 _DOTTED_RE = re.compile(r"[^.\s]+(?:\.[^.\s]+)*\Z")
@@ -51,6 +52,9 @@ class SourceSpec:
     query: str | None = None
     key: tuple[str, ...] = ()
     chunk_size: int = DEFAULT_CHUNK_SIZE
+    sql: str | None = None  # a derived source's query (type "query")
+    #: the job's sources a derived source's query may name (set by the job loader)
+    job_sources: tuple[tuple[str, SourceSpec], ...] = ()
 
     @classmethod
     def from_table(cls, name: str, table: dict, job_path: Path) -> SourceSpec:
@@ -76,9 +80,11 @@ class _Checker:
             raise self.fail(None, "must be a table")
         kind = self.table.get("type")
         if kind is None:
-            raise self.fail("type", 'missing (one of "csv", "json", "sql")')
+            raise self.fail("type", 'missing (one of "csv", "json", "sql", "query")')
         if kind not in SOURCE_TYPES:
-            raise self.fail("type", f'must be one of "csv", "json", "sql", not {show(kind)}')
+            raise self.fail(
+                "type", f'must be one of "csv", "json", "sql", "query", not {show(kind)}'
+            )
         allowed = _KEYS[kind]
         for key in self.table:
             if key not in allowed:
@@ -138,6 +144,12 @@ class _Checker:
                 raise self.fail("records", 'cannot be used with format = "lines"')
         return SourceSpec(**common, path=self._path(True), format=fmt, records=records)
 
+    def _query(self, common: dict) -> SourceSpec:
+        sql = self._string("sql")
+        if sql is None:
+            raise self.fail("sql", "missing (a SELECT over the job's other sources)")
+        return SourceSpec(**common, sql=sql)
+
     def _sql(self, common: dict) -> SourceSpec:
         url_env = self._string("url_env")
         if url_env is not None and not _ENV_RE.match(url_env):
@@ -171,7 +183,7 @@ class _Checker:
 
 KEY_DOCS: dict[str, dict[str, str]] = {
     "common": {
-        "type": '`"csv"`, `"json"` or `"sql"` (required)',
+        "type": '`"csv"`, `"json"`, `"sql"` or `"query"` (required)',
         "chunk_size": f"rows read at a time by the per-row path (default {DEFAULT_CHUNK_SIZE:,})",
     },
     "csv": {
@@ -193,6 +205,9 @@ KEY_DOCS: dict[str, dict[str, str]] = {
         "table": "table to read (`schema.table` allowed), ordered by `key`",
         "query": "a SELECT instead of `table`, read in the order it gives",
         "key": "column (or list) naming each row in the rejects' origin (`users id=12`)",
+    },
+    "query": {
+        "sql": "a SELECT over the job's other sources, by their names (see Derived sources)",
     },
 }
 
@@ -216,6 +231,7 @@ How sources are read (the same values for the per-row and the columnar engine):
   (`0000-00-00`) as missing, `TINYINT(1)` as 0/1 (use the `boolean` transform) and `DATETIME`
   as a naive time in `defaults.timezone`. Passwords, secret query parameters (`password=`,
   `sslpassword=`, `passfile=`, tokens) and credentials in driver messages are shown as `***`.
+- **Derived sources** (`type = "query"`): see the Derived sources section below.
 - **Faults.** A source that cannot be read — missing, unreachable, bytes that do not decode,
   broken CSV, JSON or gzip data (named with the file's byte offset) — stops the run with one
   line naming file and line (or record) and exit status 2, wherever in the file the fault is.

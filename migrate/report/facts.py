@@ -33,6 +33,13 @@ class TypeRow:
     written: int
     rejected: int | None
     warnings: int
+    #: source rows merged into another of the same source id (``read - merged`` entities)
+    merged: int = 0
+
+    @property
+    def distinct(self) -> int | None:
+        """Entities read (``read - merged``): written + rejected."""
+        return None if self.read is None else self.read - self.merged
 
 
 @dataclass(frozen=True)
@@ -148,10 +155,11 @@ def from_conversion(report: ConvertReport, *, base_dir: Path | None = None) -> R
         passed=not report.failed,
         verdict=(
             f"{report.written:,} rows written, {rejected:,} source rows not carried"
+            + (f", {report.merged:,} merged into their entity" if report.merged else "")
             + (" (dry run: no .edn written)" if report.dry_run else "")
         ),
         types=[
-            TypeRow(name, c.read, c.written, c.rejected_total, c.warnings_total)
+            TypeRow(name, c.read, c.written, c.rejected_total, c.warnings_total, c.merged)
             for name, c in report.types.items()
         ],
     )

@@ -170,17 +170,29 @@ def _types(facts: ReportFacts) -> str:
     convert = facts.kind == "convert"
     chart = _type_bars(facts.types, convert)
     if convert:
+        # Rows merged into another (a distinct table's repeats): read = written + rejected +
+        # merged, shown with the entities (distinct) when there are any.
+        merged = any(r.merged for r in facts.types)
+        folded = "<th>Distinct</th><th>Merged</th>" if merged else ""
         head = (
-            "<tr><th>Type</th><th>Read</th><th>Written</th><th>Rejected</th><th>Warnings</th></tr>"
+            f"<tr><th>Type</th><th>Read</th>{folded}<th>Written</th><th>Rejected</th>"
+            "<th>Warnings</th></tr>"
         )
+
+        def cells(read: int, merges: int) -> str:
+            extra = f"<td>{number(read - merges)}</td><td>{number(merges)}</td>" if merged else ""
+            return f"<td>{number(read)}</td>{extra}"
+
         rows = "".join(
-            f"<tr><td>{_e(r.name)}</td><td>{number(r.read or 0)}</td><td>{number(r.written)}</td>"
+            f"<tr><td>{_e(r.name)}</td>{cells(r.read or 0, r.merged)}<td>{number(r.written)}</td>"
             f"<td>{number(r.rejected or 0)}</td><td>{number(r.warnings)}</td></tr>"
             for r in facts.types
         )
+        read_total = sum(r.read or 0 for r in facts.types)
+        merged_total = sum(r.merged for r in facts.types)
         total = (
-            f'<tr class="total"><td>total</td><td>{number(sum(r.read or 0 for r in facts.types))}'
-            f"</td><td>{number(facts.rows_written)}</td><td>{number(facts.rows_rejected)}</td>"
+            f'<tr class="total"><td>total</td>{cells(read_total, merged_total)}'
+            f"<td>{number(facts.rows_written)}</td><td>{number(facts.rows_rejected)}</td>"
             f"<td>{number(sum(r.warnings for r in facts.types))}</td></tr>"
         )
         legend = _legend([(WRITTEN, "written"), (REJECTED, "rejected")])

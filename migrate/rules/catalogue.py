@@ -1030,7 +1030,9 @@ RULES: tuple[Rule, ...] = (
         "convert",
         "Two source records share an id",
         "Source ids are unique per entity.",
-        "Two records with one id would become two rows with one import id.",
+        "Two records with one id would become two rows with one import id. When the rows are "
+        "one entity seen again (a host repeated on each listing), give the record table "
+        "`distinct = true`: the repeats are then merged, not rejected (docs/job-file.md).",
     ),
     Rule(
         "transform-failed",
@@ -1049,12 +1051,41 @@ RULES: tuple[Rule, ...] = (
         "Writing them would leave an unresolved `#im/ref`.",
     ),
     Rule(
+        "lookup-unmatched",
+        ERROR,
+        "convert",
+        "A lookup's key is in no row of the other source",
+        "Each lookup of a record table (`[records.TYPE.lookups]`, `lookup = {…}`) finds the row "
+        'whose `key` equals the record\'s `on`, compared as text; with `missing = "absent"` a '
+        "key no row has is an absent value instead. Message: `records.review.mapping.subject: "
+        'no row of source "listings" has id = "4621559" (listing_id of source "reviews")`.',
+        "The value the job takes from the other source does not exist: writing the row without "
+        "it would drop a reference or an attribute silently.",
+    ),
+    Rule(
+        "lookup-ambiguous",
+        ERROR,
+        "convert",
+        "A lookup's key is in more than one row of the other source",
+        "The lookup's key names exactly one row of the other source (strict reading: also when "
+        "those rows agree on the column). Message: `records.review.lookups.host_id: 2 rows of "
+        'source "listings" have id = "3" (listing_id of source "reviews"); a lookup needs '
+        "exactly one`.",
+        "Picking one of the rows would depend on file order; de-duplicate the other source "
+        "(a derived source with `SELECT DISTINCT`) when the repeats are intended.",
+    ),
+    Rule(
         "merge-conflict",
         ERROR,
         "convert",
-        "Merged sources disagree",
-        "Records merged into one row agree on every attribute they both set.",
-        "Picking one value silently would lose data.",
+        "Merged rows disagree",
+        "Records merged into one row (one source id from several record tables, or the "
+        'repeated rows of a `distinct` table under `merge = "conflict"`, the default) agree on '
+        "every attribute they both set. The message names the attribute, both values and both "
+        'source lines, e.g. `records.user.mapping.firstName: rows of source id "9" disagree: '
+        '"Cy" at listings.csv:5 but "Cyrus" at listings.csv:6 (merge = "conflict"; …)`.',
+        "Picking one value silently would lose data; a merge policy (`first`, `last`, "
+        "`non-empty`, `min`, `max`) says which one to keep.",
     ),
     Rule(
         "alias-collision",

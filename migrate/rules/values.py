@@ -19,6 +19,7 @@ from migrate.edn.values import Keyword, Location, Money, Tagged
 from migrate.rules.attributes import expected_found
 from migrate.rules.registry import Context, Message, acceptor, value_rule, vector_form
 from migrate.schemas import Attribute
+from migrate.secrets import mask_url
 
 if TYPE_CHECKING:
     import polars as pl
@@ -270,6 +271,7 @@ _SCHEME_RE = re.compile(r"(?i:https?)://")
 _HOST_RE = re.compile(rf"(?i:https?)://{_HOST}(?::[0-9]{{1,5}})?(?:[/?#]|\Z)")
 _BAD_CHAR_RE = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
 _BAD_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_USERINFO_RE = re.compile(r"(?i:https?)://[^/?#]*@")
 
 # Names that never resolve on the public internet (RFC 6761, 6762, 8375 and common practice).
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa", ".localdomain", ".lan")
@@ -341,10 +343,15 @@ def url_invalid(value: Any, attribute: Attribute, context: Context) -> Iterator[
     """An absolute http(s) URL with a host, percent-encoded: no spaces or raw non-ASCII."""
     if _URL_RE.match(value):
         return
-    found = show(value)
-    bad = _BAD_CHAR_RE.search(value)
+    # A URL's password and signed-query secrets are never printed (migrate.secrets); the
+    # reasons below are about the URL as shown, so an offset points into what the user reads.
+    shown = mask_url(value)
+    found = show(shown)
+    bad = _BAD_CHAR_RE.search(shown)
     if not _SCHEME_RE.match(value):
         reason = "it must start with http:// or https://"
+    elif _USERINFO_RE.match(value):
+        reason = "it holds a user name or password before the host; the image must be public"
     elif not _HOST_RE.match(value):
         reason = "it has no valid host name"
     elif bad is not None:
@@ -364,7 +371,7 @@ def url_host_not_public(value: str, attribute: Attribute, context: Context) -> I
     if problem is not None:
         yield (
             f"{attribute.key!r} must be a public URL Sharetribe can download from, found "
-            f"{show(value)}: {problem}"
+            f"{show(mask_url(value))}: {problem}"
         )
 
 
