@@ -63,6 +63,7 @@ def preview(job: JobLike, record_type: str, n: int = 20) -> pd.DataFrame:
     import pandas as pd
 
     from migrate.convert.mapping import MappedRecord, build_mappers
+    from migrate.convert.record_source import PROBLEM_CODE, PROBLEM_MESSAGE
 
     loaded = load_job(job)
     mappers = [m for m in build_mappers(loaded) if m.spec.record_type == record_type]
@@ -74,7 +75,13 @@ def preview(job: JobLike, record_type: str, n: int = 20) -> pd.DataFrame:
         for source_row in mapper.source_rows(limit=n - len(records)):
             result = mapper.map(source_row)
             line: dict[tuple[str, str], Any] = {("origin", ""): str(source_row.origin)}
-            line.update({("source", str(k)): v for k, v in dict(source_row.values).items()})
+            line.update(
+                {
+                    ("source", str(k)): v
+                    for k, v in dict(source_row.values).items()
+                    if k not in (PROBLEM_CODE, PROBLEM_MESSAGE)  # shown as the rule and message
+                }
+            )
             if isinstance(result, MappedRecord):
                 line[("result", "status")] = "mapped"
                 line.update({("mapped", k): v for k, v in _attributes(result.row.attrs)})

@@ -402,3 +402,44 @@ def test_batches_of_one_table_are_joined_without_changing_values():
     assert joined.get_column("a").to_list() == [None, None, 7, 8]
     assert joined.schema["a"] == pl.Int64, "a null batch takes the others' type"
     assert joined.get_column("b").to_list() == [1, 2, "x", None], "mixed types stay exact"
+
+
+def test_distinct_groups_the_rows_lookups_complete(tmp_path):
+    (tmp_path / "reviews.csv").write_text(
+        "id,listing_id,reviewer_id,reviewer_name,date\n"
+        "1,10,7,Ann,2021-03-01\n2,11,7,Ann,2020-01-01\n3,10,8,Bob,2022-01-01\n"
+        "4,12,8,Bob,2022-02-01\n",
+        "utf-8",
+    )
+    (tmp_path / "listings.csv").write_text("id,city\n10,Oslo\n11,Bergen\n", "utf-8")
+    path = tmp_path / "job.toml"
+    path.write_text(
+        'ident = "hosts"\n'
+        '[sources.reviews]\ntype = "csv"\npath = "reviews.csv"\n'
+        '[sources.listings]\ntype = "csv"\npath = "listings.csv"\n'
+        '[records.user]\nsource = "reviews"\nid = "reviewer_id"\ndistinct = true\n'
+        'merge = "first"\n'
+        "[records.user.lookups]\n"
+        'city = { source = "listings", on = "listing_id", key = "id", column = "city", '
+        'missing = "absent" }\n'
+        "[records.user.mapping]\n"
+        'email = { template = "r{reviewer_id}@example.com" }\n'
+        'firstName = "reviewer_name"\nlastName = { const = "X" }\n'
+        'createdAt = { column = "date", transform = "date", merge = "min" }\n'
+        'bio = { lookup = { source = "listings", on = "listing_id", key = "id", '
+        'column = "city" }, merge = "last" }\n'
+        '[records.user.public_data]\ncity = { column = "city", merge = "non-empty" }\n',
+        "utf-8",
+    )
+    result = both(path, tmp_path)
+    (reject,) = result["rejects"]
+    assert (reject["source_id"], reject["rule"], reject["origin"]) == (
+        "8",
+        "lookup-unmatched",
+        "reviews.csv:4",
+    ), "listing 12 is unknown: reviewer 8 is not known whole"
+    ann = users(result["edn"])["7"]
+    assert '#inst "2020-01-01T00:00:00.000Z"' in ann, "sign-up = the earliest review"
+    assert ':im.userProfile/bio "Bergen"' in ann and '{:city "Oslo"}' in ann
+    counts = result["json"]["types"]["user"]
+    assert (counts["read"], counts["distinct"], counts["merged"]) == (4, 2, 2)

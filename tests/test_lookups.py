@@ -510,8 +510,7 @@ def test_each_other_source_is_read_once_per_table_key_and_column_only(tmp_path, 
     source = record_source.open_record_source(job, review)
     frames = list(source.batches(review.columns, size=2))
     assert sorted(asked) == [
-        ("listings", ("id", "host_id")),
-        ("listings", ("id", "rating")),
+        ("listings", ("id", "host_id", "rating")),  # two lookups by one key: one read
         ("reviews", ("id", "comments", "reviewer_id", "date", "listing_id")),
     ]
     assert sum(frame.height for frame in frames) == 6  # three batches of two, one table load
@@ -527,3 +526,105 @@ def test_lookups_on_child_rows_are_a_job_error(tmp_path):
         "36:1: records.review.each: a record table with lookups cannot read child rows (each): "
         "lookups add columns to the source's own rows"
     )
+
+
+def test_preview_shows_looked_up_columns_and_lookup_rejects(tmp_path):
+    from migrate.api import preview
+
+    frame = preview(write_job(tmp_path), "review", 4)
+    assert [name for group, name in frame.columns if group == "source"] == [
+        "id", "listing_id", "reviewer_id", "comments", "date", "txn", "host_id",
+        "listings.rating by listing_id",
+    ]  # fmt: skip
+    assert frame[("source", "host_id")].tolist() == ["100", "200", None, None]
+    assert frame[("result", "rule")].tolist() == ["", "", "lookup-unmatched", "lookup-ambiguous"]
+
+
+def test_a_lookup_into_an_sql_table_matches_integer_and_decimal_keys(tmp_path):
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "legacy.db") as connection:
+        connection.execute("CREATE TABLE hosts (listing INTEGER, host TEXT)")
+        connection.executemany(
+            "INSERT INTO hosts VALUES (?, ?)",
+            [(1, "100"), (2, "200"), (3, "300"), (4, "900"), (1180000000007141974, "901")],
+        )
+    job = JOB.replace(
+        LINE,
+        'host_id = { source = "hosts", on = "listing_id", key = "listing", column = "host" }',
+    ).replace(
+        "[sources.reviews]",
+        '[sources.hosts]\ntype = "sql"\npath = "legacy.db"\ntable = "hosts"\nkey = "listing"\n\n'
+        "[sources.reviews]",
+    )
+    path = write_job(tmp_path, job)
+    reviews = REVIEWS.replace("r5,,900", "r5,1180000000007141974,900")
+    (tmp_path / "reviews.csv").write_text(reviews, "utf-8")
+    outs = both_engines(path, tmp_path)
+    rejects = rejects_of(outs["rows"])
+    assert [(sid, rule) for sid, rule, _ in rejects] == [
+        ("r3", "lookup-unmatched"),  # listing 9: in neither table
+        ("r4", "lookup-ambiguous"),  # listing 3: once in hosts, twice in listings (rating)
+        ("r5", "lookup-unmatched"),  # the 19-digit id is a host, but not a listing (rating)
+    ]
+    assert rejects[0][2] == (
+        'records.review.lookups.host_id: no row of source "hosts" has listing = "9" '
+        '(listing_id of source "reviews")'
+    )
+    edn = (outs["rows"] / "lk.edn").read_text("utf-8")
+    assert ':im.review/content "Padded key (host 900)"' in edn
+
+
+def test_a_lookup_into_postgresql_numeric_keys_and_a_query_over_it(tmp_path, monkeypatch):
+    import os
+    import uuid
+
+    import sqlalchemy as sa
+    from conftest import need_component
+
+    url = os.environ.get("MIGRATE_TEST_PG_URL", "")
+    need_component(bool(url), "MIGRATE_TEST_PG_URL is not set (a PostgreSQL server; see .ci/run)")
+    schema = f"lookup_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+            connection.execute(
+                sa.text(f"CREATE TABLE {schema}.hosts (listing NUMERIC(20, 0), host TEXT)")
+            )
+            connection.execute(
+                sa.text(f"INSERT INTO {schema}.hosts VALUES (:listing, :host)"),
+                [
+                    {"listing": 1, "host": "100"},
+                    {"listing": 2, "host": "200"},
+                    {"listing": 4, "host": "900"},
+                    {"listing": 18446744073709551621, "host": "901"},
+                ],
+            )
+        monkeypatch.setenv("LOOKUP_PG_URL", url)
+        job = JOB.replace(
+            LINE,
+            'host_id = { source = "hosts", on = "listing_id", key = "listing", column = "host" }',
+        ).replace(
+            "[sources.reviews]",
+            f'[sources.pg_hosts]\ntype = "sql"\nurl_env = "LOOKUP_PG_URL"\n'
+            f'table = "{schema}.hosts"\nkey = "listing"\n\n'
+            '[sources.hosts]\ntype = "query"\n'
+            'sql = "SELECT listing, host FROM pg_hosts WHERE host <> \'200\'"\n\n'
+            "[sources.reviews]",
+        ).replace('rating = [\n  { lookup = { source = "listings"', 'rating = [\n  { lookup = { source = "listings", missing = "absent"')  # fmt: skip
+        path = write_job(tmp_path, job)
+        reviews = REVIEWS.replace("r5,,900", "r5,18446744073709551621,900")
+        (tmp_path / "reviews.csv").write_text(reviews, "utf-8")
+        outs = both_engines(path, tmp_path)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
+    assert [(sid, rule) for sid, rule, _ in rejects_of(outs["rows"])] == [
+        ("r2", "lookup-unmatched"),  # host 200 is left out by the query's WHERE
+        ("r3", "lookup-unmatched"),
+        ("r4", "lookup-unmatched"),
+    ]
+    edn = (outs["rows"] / "lk.edn").read_text("utf-8")
+    assert ':im.review/content "No listing (host 901)"' in edn  # a 20-digit NUMERIC key

@@ -245,7 +245,7 @@ SQL = "SELECT DISTINCT host_id FROM listings"
         (
             "SELEC DISTINCT host_id FROM listings",
             "25:1: sources.hosts.sql: sql parser error: Expected: an SQL statement, found: "
-            "SELEC at Line: 1, Column: 1",
+            "SELEC at line 1, column 1 of the query",
         ),
         (
             "SELECT DISTINCT host FROM listings",

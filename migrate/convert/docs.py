@@ -47,8 +47,8 @@ Every attribute in `mapping` and every key of an extended-data table takes a val
 
 - a string: the column of that name (`email = "email"`); dotted names reach into nested JSON
   (`"location.city"`), and child rows of `each` see their parent's fields as `parent.NAME`;
-- a table with exactly one of `column`, `const` or `template`, and optionally `transform`, `map`
-  and (money only) `currency`;
+- a table with exactly one of `column`, `const`, `template` or `lookup` (a column of another
+  source, see Lookups), and optionally `transform`, `map` and (money only) `currency`;
 - an array of those: the first that gives a value wins
   (`lastName = ["last_name", { column = "full_name", transform = { name = "split_name", part = "last" } }]`).
 
@@ -83,7 +83,7 @@ _REFS = """\
 ## References and locations
 
 `author = { ref = "user", column = "host_id" }` points at the `user` row whose source id is in
-`host_id`, as `#im/ref [:im.user/id #uuid "…"]`. The target may come from any source, before or
+`host_id` (or `template`, or a `lookup` in another source), as `#im/ref [:im.user/id #uuid "…"]`. The target may come from any source, before or
 after. An empty foreign key leaves an optional reference out. By default a reference is
 `required`: when its target is rejected or missing the row is rejected too
 (`ref-target-rejected`, `ref-unresolved`); with `required = false` the row is kept and the

@@ -323,20 +323,31 @@ class Ledger:
         plain_flags = plain.to_list()
         seen = state.seen()
         first_plain: dict[str, int] = {}
+        names: list[str | None] = []
+        candidates: set[str] = set()  # the plain ids the batch's other aliases would take
         for seq, sid, is_plain in zip(seqs, sids, plain_flags, strict=True):
             if is_plain and letter is not None:
                 first_plain.setdefault(sid, seq)
-        for seq, sid, is_plain in zip(seqs, sids, plain_flags, strict=True):
-            if is_plain and letter is not None:
+                names.append(None)
+                continue
+            name = alias_name(record_type, sid)
+            names.append(name)
+            digits = name[1:] if letter is not None and name[:1] == letter else None
+            if digits is not None and digits != sid and re.fullmatch("[0-9]+", digits):
+                candidates.add(digits)
+        # Which of them earlier batches hold: one look-up for the batch, not one per row.
+        taken = set(seen.filter(seen.is_in(list(candidates))).to_list()) if candidates else set()
+        for seq, sid, name in zip(seqs, sids, names, strict=True):
+            if name is None:
+                assert letter is not None
                 owner = state.owners.get(letter + sid)
                 if owner is not None and owner != sid and state.owner_seq[letter + sid] < seq:
                     collided[seq] = owner
                 continue
-            name = alias_name(record_type, sid)
             digits = name[1:] if letter is not None and name[:1] == letter else None
-            if digits is not None and re.fullmatch("[0-9]+", digits) and digits != sid:
+            if digits is not None and digits != sid and digits in candidates:
                 before = first_plain.get(digits)
-                if (before is not None and before < seq) or bool(seen.is_in([digits]).any()):
+                if (before is not None and before < seq) or digits in taken:
                     collided[seq] = digits
                     continue
             owner = state.owners.get(name)

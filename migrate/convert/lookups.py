@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from migrate.edn.show import show
+from migrate.extract.paths import get_path
 
 if TYPE_CHECKING:
     import polars as pl
@@ -140,13 +141,16 @@ def problem_code(raw: Any, count: int) -> str:
     return AMBIGUOUS if count > 1 and not isinstance(key_text(raw), _NotAKey) else UNMATCHED
 
 
-def lookup_sources(lookups: Iterable[LookupSpec]) -> list[tuple[str, str, str]]:
-    """The ``(source, key, column)`` tables a record table's lookups read, each once."""
-    tables: dict[tuple[str, str, str], None] = {}
+def lookup_sources(lookups: Iterable[LookupSpec]) -> dict[tuple[str, str], list[str]]:
+    """The tables a record table's lookups read: ``(source, key)`` -> the columns looked up
+    by that key (each source read once per key, those columns only)."""
+    tables: dict[tuple[str, str], list[str]] = {}
     for lookup in lookups:
         for step in lookup.steps:
-            tables[(step.source, step.key, step.column)] = None
-    return list(tables)
+            columns = tables.setdefault((step.source, step.key), [])
+            if step.column not in columns:
+                columns.append(step.column)
+    return tables
 
 
 # The per-row path --------------------------------------------------------------------------
@@ -155,27 +159,36 @@ def lookup_sources(lookups: Iterable[LookupSpec]) -> list[tuple[str, str, str]]:
 class RowTable:
     """One lookup table as dictionaries: key text -> value, and the count of repeated keys."""
 
-    def __init__(self, rows: Iterable[Any], key: str, column: str) -> None:
-        from migrate.extract.paths import get_path
+    def __init__(self, values: dict[str, Any], repeats: dict[str, int]) -> None:
+        self.values = values
+        self.repeats = repeats
 
-        values: dict[str, Any] = {}
+    @classmethod
+    def read(
+        cls, rows: Iterable[Any], key: str, columns: Sequence[str]
+    ) -> dict[tuple[str, str], RowTable]:
+        """The tables of ``columns`` by ``key``, from one pass over ``rows`` (``SourceRow`` s);
+        keyed by ``(key, column)``."""
+        values: dict[str, dict[str, Any]] = {column: {} for column in columns}
         repeats: dict[str, int] = {}
         for row in rows:
             text = key_text(get_path(row.values, key))
             if not isinstance(text, str):
                 continue  # an empty key, or one that is not text: no row can match it
-            if text in values:
-                repeats[text] = repeats.get(text, 1) + 1
+            if text in repeats:
+                repeats[text] += 1
+            elif text in values[columns[0]]:
+                repeats[text] = 2
             else:
-                values[text] = get_path(row.values, column)
-        self.values = values
-        self.repeats = repeats
+                for column in columns:
+                    values[column][text] = get_path(row.values, column)
+        return {(key, column): cls(values[column], repeats) for column in columns}
 
 
 def apply_rows(
     values: dict[str, Any],
     lookups: Sequence[LookupSpec],
-    tables: Mapping[tuple[str, str, str], RowTable],
+    tables: Mapping[tuple[str, str, str], RowTable],  # (source, key, column) -> table
     record_source: str,
 ) -> tuple[str, str] | None:
     """Add each lookup's column to ``values`` (a row's dict); the first problem, if any, as
@@ -183,8 +196,6 @@ def apply_rows(
     problem: tuple[str, str] | None = None
     by_name = {lookup.name: lookup for lookup in lookups}
     for lookup in lookups:
-        from migrate.extract.paths import get_path
-
         current = values.get(lookup.on) if lookup.on in by_name else get_path(values, lookup.on)
         for index, step in enumerate(lookup.steps):
             text = key_text(current)
@@ -222,19 +233,14 @@ _BAD = "__migrate_lookup_bad"
 
 
 class FrameTable:
-    """One lookup table as a frame: key text (unique), how many rows have it, the first value."""
+    """One lookup table as a frame: key text (unique), how many rows have it, the value of a
+    key only one row has."""
 
-    def __init__(self, batches: Iterable[pl.DataFrame], key: str, column: str) -> None:
+    def __init__(self, keys: list[pl.Series], cells: list[pl.Series]) -> None:
         import polars as pl
 
         from migrate.extract.batches import column_series
 
-        keys: list[pl.Series] = []
-        cells: list[pl.Series] = []
-        for frame in batches:
-            text, _ = key_columns(frame.get_column(key))
-            keys.append(text)
-            cells.append(frame.get_column(column).alias(_VALUE))
         if not keys:
             keys, cells = [pl.Series(_KEY, [], pl.String)], [pl.Series(_VALUE, [], pl.String)]
         key_series = pl.concat(keys)
@@ -255,6 +261,20 @@ class FrameTable:
         self.frame = pl.DataFrame(
             [grouped.get_column(_KEY), count, value_series.gather(index).alias(_VALUE)]
         )
+
+    @classmethod
+    def read(
+        cls, batches: Iterable[pl.DataFrame], key: str, columns: Sequence[str]
+    ) -> dict[tuple[str, str], FrameTable]:
+        """The tables of ``columns`` by ``key``, from one pass over a source's ``batches``
+        (holding those columns); keyed by ``(key, column)``."""
+        keys: list[pl.Series] = []
+        cells: dict[str, list[pl.Series]] = {column: [] for column in columns}
+        for frame in batches:
+            keys.append(key_columns(frame.get_column(key))[0])
+            for column in columns:
+                cells[column].append(frame.get_column(column).alias(_VALUE))
+        return {(key, column): cls(keys, cells[column]) for column in columns}
 
 
 def key_columns(series: pl.Series) -> tuple[pl.Series, pl.Series]:

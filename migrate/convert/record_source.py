@@ -74,10 +74,11 @@ class LookupSource:
         from migrate.extract.origin import SourceRow
 
         tables = {}
-        for source, key, column in lookup_sources(self.lookups):
+        for (source, key), columns in lookup_sources(self.lookups).items():
             other = self._other(source)
             try:
-                tables[(source, key, column)] = RowTable(other.rows(), key, column)
+                for (_, column), table in RowTable.read(other.rows(), key, columns).items():
+                    tables[(source, key, column)] = table
             finally:
                 _close(other)
         for row in self.inner.rows(limit=limit):
@@ -108,18 +109,21 @@ class LookupSource:
             )
         )
         tables = {}
-        for source, key, column in lookup_sources(self.lookups):
+        for (source, key), columns in lookup_sources(self.lookups).items():
             other = self._other(source)
             try:
-                read = list(dict.fromkeys((key, column)))
-                tables[(source, key, column)] = FrameTable(source_batches(other, read), key, column)
+                read = list(dict.fromkeys((key, *columns)))
+                frames = source_batches(other, read)
+                for (_, column), table in FrameTable.read(frames, key, columns).items():
+                    tables[(source, key, column)] = table
             finally:
                 _close(other)
         keep = [*dict.fromkeys(wanted), RECORD]
         batches = source_batches(self.inner, inner_columns, limit=limit, size=size or BATCH_ROWS)
         for frame in batches:
             out, code, message = apply_frame(frame, self.lookups, tables, self.source_name)
-            yield out.select(keep).with_columns(
+            # the columns asked for (those the inner source gave), not the lookups' own keys
+            yield out.select([name for name in keep if name in out.columns]).with_columns(
                 code.alias(PROBLEM_CODE), message.alias(PROBLEM_MESSAGE)
             )
 

@@ -328,7 +328,12 @@ def _ordered(frame: pl.LazyFrame) -> bool:
     return False
 
 
+_SQL_PLACE = re.compile(r" at Line: (\d+), Column: (\d+)$")
+
+
 def _first_line(error: BaseException) -> str:
+    """A Polars error's first line, its place in the query said as such."""
     text = str(error).strip()
     first = text.splitlines()[0].strip() if text else type(error).__name__
+    first = _SQL_PLACE.sub(r" at line \1, column \2 of the query", first)
     return first[:1].lower() + first[1:]
