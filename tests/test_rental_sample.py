@@ -15,6 +15,7 @@ import importlib.util
 import io
 import json
 import re
+import subprocess
 import sys
 from collections import defaultdict
 from datetime import date, datetime, time
@@ -233,6 +234,15 @@ def test_the_output_validates_against_the_marketplace(converted):
     codes = {group["code"] for group in report.to_dict(max_examples=1)["summary"]}
     assert "review-before-created" not in codes
     assert "image-unreferenced" not in codes
+
+
+def test_clojure_reads_the_output(converted, clojure_bin):
+    path = converted["columns"].edn_path
+    script = Path(__file__).resolve().parent / "clojure" / "edn_compare.clj"
+    result = subprocess.run(
+        [clojure_bin, str(script), "error", str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.splitlines() == [f"read {path}"], result.stderr
 
 
 def _ref_id(value) -> str:

@@ -193,6 +193,9 @@ class Pools:
     first_names: list[str]
     sentences: list[str]
     words: list[str]
+    #: Bios are personal data: their sentences are never used in listings or reviews, so the
+    #: anonymiser's leak check can tell a bio kept by mistake from a shared phrase.
+    bio_sentences: list[str]
 
 
 @dataclass
@@ -233,7 +236,8 @@ def build_pools(seed: int) -> Pools:
     english = fake["en_US"]
     sentences = sorted({english.sentence(nb_words=9) for _ in range(800)})
     words = sorted({w.lower() for w in english.words(500) if w.isalpha()})
-    return Pools(names, sentences, words)
+    bios = sorted({english.sentence(nb_words=8) for _ in range(400)} - set(sentences))
+    return Pools(names, sentences, words, bios)
 
 
 class Ids:
@@ -288,9 +292,9 @@ def _host(rng: random.Random, pools: Pools, ids: Ids) -> Host:
     since = _day(rng, FIRST_DAY, date(2023, 6, 30))
     about = ""
     if rng.random() < 0.6:
-        about = " ".join(rng.sample(pools.sentences, rng.randint(1, 3)))
+        about = " ".join(rng.sample(pools.bio_sentences, rng.randint(1, 3)))
         if rng.random() < 0.3:
-            about += "\n\n" + rng.choice(pools.sentences)
+            about += "\n\n" + rng.choice(pools.bio_sentences)
     picture = ""
     if rng.random() < 0.93:
         picture = f"{IMAGE_HOST}/users/{host_id}/profile-{rng.getrandbits(32):08x}.jpg"
