@@ -5,8 +5,9 @@
     .venv/bin/python benchmarks/rental_bench.py --engines columns,rows           # both engines
 
 The relational job (``samples/rental/job.toml``: ``distinct`` hosts, two derived sources,
-lookups for every review's subject and rating, a function for listing publicData) is measured
-against the first sample's job (``samples/csv/job.toml``) at a scale of about the same number
+lookups for every review's subject and rating, a function for listing publicData) and its
+one-table-per-type form (``job-columnar.toml``, the same output on the columnar engine) are
+measured against the first sample's job (``samples/csv/job.toml``) at a scale of about the same number
 of source rows (Trailhop x50 has ~190 k rows, Stayfinch x100 ~190 k). Each run is
 ``python -m migrate convert JOB -q`` in a child process of its own, one after the other,
 measured from outside: CPU seconds (user + system, ``wait4``), wall seconds, peak resident
@@ -45,7 +46,7 @@ def ensure_rental(scale: int, data: Path) -> Path:
             + ["--scale", str(scale), "--out", str(out)],
             check=True,
         )
-    for name in ("job.toml", "stayfinch_fields.py"):  # the current job, not the one copied then
+    for name in ("job.toml", "job-columnar.toml", "stayfinch_fields.py"):  # the current ones
         shutil.copyfile(ROOT / "samples" / "rental" / name, out / name)
     return out
 
@@ -97,8 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, Any] = {"load_before": load()}
     rental = ensure_rental(args.scale, args.data_dir)
     trailhop = ensure_sample(args.trailhop_scale, args.data_dir)
+    rows = rental_rows(rental)
     samples = {
-        f"stayfinch x{args.scale}": (rental / "job.toml", "stayfinch", rental_rows(rental)),
+        f"stayfinch x{args.scale}": (rental / "job.toml", "stayfinch", rows),
+        f"stayfinch-columnar x{args.scale}": (rental / "job-columnar.toml", "stayfinch", rows),
         f"trailhop x{args.trailhop_scale}": (
             trailhop / "job.toml",
             "trailhop",
@@ -108,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, Any]] = {}
     for engine in args.engines.split(","):
         for label, (job, name, rows) in samples.items():
-            out = args.data_dir / "out" / f"{name}-{engine}"
+            out = args.data_dir / "out" / f"{label.split()[0]}-{engine}"
             result = measure(job, name, out, engine)
             result.update(source_rows=rows, rows_per_cpu_s=rows / result["cpu_s"])
             results[f"{label} {engine}"] = result
@@ -121,10 +124,11 @@ def main(argv: list[str] | None = None) -> int:
             f"   written {result['written']:,}, rejected {result['rejected']:,}"
         )
     for engine in args.engines.split(","):
-        ours = results[f"stayfinch x{args.scale} {engine}"]["rows_per_cpu_s"]
         theirs = results[f"trailhop x{args.trailhop_scale} {engine}"]["rows_per_cpu_s"]
-        figures[f"rate_ratio_{engine}"] = round(ours / theirs, 2)
-        print(f"{engine}: Stayfinch rate / Trailhop rate = {ours / theirs:.2f}")
+        for job in ("stayfinch", "stayfinch-columnar"):
+            ours = results[f"{job} x{args.scale} {engine}"]["rows_per_cpu_s"]
+            figures[f"rate_ratio_{job}_{engine}"] = round(ours / theirs, 2)
+            print(f"{engine}: {job} rate / Trailhop rate = {ours / theirs:.2f}")
     figures["load_after"] = load()
     print(f"load average before: {figures['load_before']}, after: {figures['load_after']}")
     if args.json:

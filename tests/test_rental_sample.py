@@ -224,6 +224,24 @@ def test_both_engines_write_the_same_bytes(converted):
     assert columns.rejects_path.read_bytes() == rows.rejects_path.read_bytes()
 
 
+def test_the_one_table_per_type_job_writes_the_same_file_on_the_columnar_engine(
+    converted, tmp_path
+):
+    from migrate.convert.pipeline import columnar_job
+
+    job = load_job(RENTAL / "job-columnar.toml")
+    assert columnar_job(job) and not columnar_job(load_job(JOB))
+    report = convert(job, output_dir=tmp_path)
+    assert report.edn_path.read_bytes() == converted["columns"].edn_path.read_bytes()
+
+    def rejected(path: Path) -> list[tuple[str, str, str]]:
+        return [(row["record_type"], row["source_id"], row["rule"]) for row in read_rejects(path)]
+
+    assert sorted(rejected(report.rejects_path)) == sorted(
+        rejected(converted["columns"].rejects_path)
+    )
+
+
 def test_the_output_validates_against_the_marketplace(converted):
     report = validate_file(
         converted["columns"].edn_path,
