@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import tomllib
@@ -184,3 +185,54 @@ def test_init_on_sqlite_lists_every_table_and_comments_unknown_ones(runner, tmp_
 )
 def test_guess_type(name, expected):
     assert guess_type(name) == expected
+
+
+def test_init_json_output_lists_todo_notes_and_unmapped_required(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("members.csv").write_text("member_no,name,joined\n1,Ann,2020-01-01\n", "utf-8")
+    result = runner.invoke(main, ["init", "members.csv", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "output": "job.toml",
+        "unmapped_required": [],
+        "todo": ["user.lastName", "user.email"],
+    }
+    text = Path("job.toml").read_text()
+    assert 'email = { template = "user-{member_no}@example.com" }\n' in text
+    assert "# TODO email: the export has no email addresses" in text
+    assert load_job("job.toml").records[0].record_type == "user"
+
+
+def test_init_todo_note_goes_to_stderr_when_the_job_goes_to_stdout(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("members.csv").write_text("id,email,name,joined\n", "utf-8")
+    result = runner.invoke(main, ["init", "members.csv", "-o", "-"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("# Starter job written by `migrate init`.")
+    assert result.stderr.splitlines() == [
+        "wrote standard output: review the guessed mappings, then try: "
+        "migrate convert JOB.toml --dry-run",
+        "note: 1 line marked TODO stands in for data the sources lack: user.lastName; "
+        "decide on each before converting",
+    ]
+
+
+def test_init_finds_a_person_nested_in_json_records(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    host = {"id": 3, "name": "Ann Berg", "since": "2020-01-01"}
+    Path("export.json").write_text(
+        json.dumps({"listings": [{"id": 1, "title": "Tent", "host": host}]}), "utf-8"
+    )
+    result = runner.invoke(main, ["init", "export.json"])
+    assert result.exit_code == 0, result.output
+    text = Path("job.toml").read_text()
+    raw = tomllib.loads(text)
+    user = raw["records"]["user"]
+    assert (user["source"], user["id"], user["distinct"]) == ("listings", "host.id", True)
+    assert user["mapping"]["createdAt"] == {
+        "column": "host.since",
+        "transform": "date",
+        "merge": "min",
+    }
+    assert "# The host.* columns of [sources.listings]: one user per host.id,\n" in text
+    assert raw["records"]["listing"]["mapping"]["author"] == {"ref": "user", "column": "host.id"}

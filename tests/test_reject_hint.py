@@ -147,3 +147,12 @@ def test_with_a_limit_unresolved_references_are_no_hint(tmp_path):
     whole = run(str(path))
     assert whole.exit_code == 1
     assert whole.stderr.startswith("hint: all 2 listing rows were rejected for ref-unresolved ")
+
+
+def test_a_type_of_one_row_is_named_in_the_singular(tmp_path):
+    path = write(tmp_path, users="id,email,first,created\n1,ann@example.com,Ann,\n")
+    result = run(str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "hint: the only user row was rejected for attribute-required (first at users.csv:2: "
+    ), result.stderr

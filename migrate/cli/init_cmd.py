@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -81,8 +83,13 @@ def init_command(
     """Guess a starter job file from the columns of SOURCE files (CSV, JSON, JSONL, SQLite).
 
     Mappings are guessed from column names (email, first/last/full name, created at, price,
-    title, description, lat/lng, url, rating…); columns left over are listed as comments. A
-    SOURCE cannot be '-': the job file names its sources by path.
+    title, description, lat/lng, url, rating…) and the values of the first rows; columns left
+    over are listed as comments. People embedded in other files (host_id, host_name,
+    host_since on every listing) become users with distinct = true, picture URL columns become
+    image records, and a reference whose key is only in another file (a review's subject: the
+    host of its listing) becomes a lookup. Stand-ins for what the export lacks (placeholder
+    emails, dates, ratings) are marked TODO. See docs/init.md. A SOURCE cannot be '-': the job
+    file names its sources by path.
 
     With --preset NAME, SOURCE is a database of that platform (a URL or an SQLite copy) and the
     job file written is complete: see --list-presets and docs/presets.md.
@@ -122,10 +129,17 @@ def init_command(
         with open_output(output) as stream:
             stream.write(text)
     missing = _unmapped_required(text)
+    todo = _todo_notes(text)
     if quiet:
         return
     if output_format == "json":
-        emit_json({"output": output if to_stdout else str(target), "unmapped_required": missing})
+        emit_json(
+            {
+                "output": output if to_stdout else str(target),
+                "unmapped_required": missing,
+                "todo": todo,
+            }
+        )
         return
     shown = "standard output" if to_stdout else str(target)
     command = "migrate convert JOB.toml" if to_stdout else f"migrate convert {target}"
@@ -139,6 +153,17 @@ def init_command(
             f"note: required attribute{'' if one else 's'} {', '.join(missing)} "
             f"{'has' if one else 'have'} no column yet: fill in the line{'' if one else 's'} "
             f"marked '{_NO_COLUMN}' before converting",
+            err=to_stdout,
+        )
+    if todo:
+        counts = Counter(todo)
+        shown_notes = ", ".join(
+            key if count == 1 else f"{key} (x{count})" for key, count in counts.items()
+        )
+        echo(
+            f"note: {len(todo)} line{'' if len(todo) == 1 else 's'} marked TODO "
+            f"stand{'s' if len(todo) == 1 else ''} in for data the sources lack: "
+            f"{shown_notes}; decide on each before converting",
             err=to_stdout,
         )
 
@@ -168,4 +193,23 @@ def _unmapped_required(text: str) -> list[str]:
             record_type = line[len("[records.") : -len(".mapping]")]
         elif line.endswith(_NO_COLUMN):
             found.append(f"{record_type}.{line.lstrip('# ').split(' ', 1)[0]}")
+    return found
+
+
+_SECTION = re.compile(r"^\[\[?records\.([A-Za-z]+)")
+_TODO = re.compile(r"^# TODO (\[records\.[A-Za-z]+\]|[A-Za-z]+):")
+
+
+def _todo_notes(text: str) -> list[str]:
+    """``TYPE.attribute`` of each ``# TODO`` note (``records.TYPE`` for a missing table)."""
+    found, record_type = [], ""
+    for line in text.splitlines():
+        section = _SECTION.match(line)
+        if section is not None:
+            record_type = section.group(1)
+            continue
+        note = _TODO.match(line)
+        if note is not None:
+            key = note.group(1)
+            found.append(key.strip("[]") if key.startswith("[") else f"{record_type}.{key}")
     return found

@@ -6,7 +6,8 @@
 - :mod:`migrate.convert.mapping`: ``build_mappers(job)``; ``mapper.map(source_row)`` gives a
   ``MappedRecord`` or a ``Rejection``;
 - :mod:`migrate.convert.ids`: deterministic import ids and legal aliases;
-- :mod:`migrate.convert.starter`: the starter job of ``migrate init``;
+- :mod:`migrate.convert.starter`: the starter job of ``migrate init`` (its guesses in
+  :mod:`~migrate.convert.starter_guess`, its record tables in :mod:`~migrate.convert.starter_plan`);
 - :mod:`migrate.convert.pipeline` and :mod:`migrate.convert.outputs`: the run and its files.
 """
 

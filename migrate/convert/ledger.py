@@ -330,11 +330,11 @@ class Ledger:
                 first_plain.setdefault(sid, seq)
                 names.append(None)
                 continue
-            name = alias_name(record_type, sid)
-            names.append(name)
-            digits = name[1:] if letter is not None and name[:1] == letter else None
-            if digits is not None and digits != sid and re.fullmatch("[0-9]+", digits):
-                candidates.add(digits)
+            alias = alias_name(record_type, sid)
+            names.append(alias)
+            start = alias[1:] if letter is not None and alias[:1] == letter else None
+            if start is not None and start != sid and re.fullmatch("[0-9]+", start):
+                candidates.add(start)
         # Which of them earlier batches hold: one look-up for the batch, not one per row.
         taken = set(seen.filter(seen.is_in(list(candidates))).to_list()) if candidates else set()
         for seq, sid, name in zip(seqs, sids, names, strict=True):

@@ -316,11 +316,14 @@ def reject_hints(report: ConvertReport) -> list[str]:
     lines = []
     for kind, code in wanted.items():
         counts = report.types[kind]
-        rows = f"{number(counts.distinct)} {kind} row" + ("s" if counts.distinct != 1 else "")
         example = first.get(kind)
         detail = f" (first at {example['origin']}: {example['message']})" if example else ""
+        if counts.distinct == 1:
+            what = f"the only {kind} row was"
+        else:
+            what = f"all {number(counts.distinct)} {kind} rows were"
         lines.append(
-            f"hint: all {rows} were rejected for {code}{detail}; "
+            f"hint: {what} rejected for {code}{detail}; "
             f"check [records.{kind}] in the job file against that message "
             f"(rule {code} in docs/rules.md)"
         )

@@ -1,11 +1,24 @@
 """``migrate init``: a commented starter job file guessed from the sources' columns.
 
-Each source file (CSV, JSON, JSON Lines, SQLite) is opened only to read its column names. A
-source whose name suggests a row type (``users.csv``, ``listings`` table, ``photos`` array inside
+Each source file (CSV, JSON, JSON Lines, SQLite) is opened to read its column names and the
+values of its first rows (a sample, to tell image URLs, HTML and rating scales apart). A source
+whose name suggests a row type (``users.csv``, ``listings`` table, ``photos`` array inside
 listings) gets a ``[records.TYPE]`` table whose mapping is guessed from column names (``email``,
-``first_name``, ``created_at``, ``price``, ``lat``…); columns left over are listed as comments,
-and required attributes no column matched are written as comments to fill in. The job it
-writes is meant to be read and edited, then run with ``migrate convert``.
+``first_name``, ``created_at``, ``price``, ``lat``…). Beyond one table per source it proposes
+what denormalised exports need (docs/init.md):
+
+- people embedded in other tables (``host_id``, ``host_name``, ``host_since`` on every listing)
+  as a ``[[records.user]]`` with ``distinct = true`` over that source;
+- image records from picture and photo URL columns (a listing's picture, a host's avatar);
+- lookups for a reference whose target's key lives in another source (a review's subject is
+  the host of its listing), and placeholder emails when the export has none.
+
+Column-name guesses live in :mod:`migrate.convert.starter_guess`, the record tables built from
+them in :mod:`migrate.convert.starter_plan`; this module finds the sources and writes the job.
+Guesses that stand in for missing data carry a ``# TODO ATTRIBUTE:`` note; required attributes
+no column matched are written as comments to fill in, and a reference to a row type no table
+makes gets a ``# TODO [records.TYPE]:`` note. The job it writes is meant to be read and edited,
+then run with ``migrate convert``.
 """
 
 from __future__ import annotations
@@ -23,6 +36,10 @@ from typing import Any
 import ijson
 
 from migrate.convert.job import JobError
+from migrate.convert.starter_guess import CONSTANTS, REQUIRED, toml_string
+from migrate.convert.starter_plan import Plan, plan_records
+
+_SAMPLE_ROWS = 200  # rows read from each source to judge its values
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt")
 _JSON_SUFFIXES = (".json", ".json.gz")
@@ -50,140 +67,6 @@ _TYPE_WORDS = {
 _TYPE_ORDER = ("user", "listing", "image", "review", "stripeAccount")
 _GUESS_PRIORITY = ("stripeAccount", "image", "review", "listing", "user")
 
-_DATE = '{ column = "%s", transform = "date" }'
-# attribute -> (normalised column names, value template); first matching column wins.
-_GUESSES: dict[str, list[tuple[str, tuple[str, ...], str]]] = {
-    "user": [
-        (
-            "email",
-            ("email", "emailaddress", "mail", "primaryemail"),
-            '{ column = "%s", transform = "trim" }',
-        ),
-        (
-            "emailVerified",
-            ("emailconfirmed", "emailverified", "verified", "confirmed"),
-            '{ column = "%s", transform = "boolean" }',
-        ),
-        (
-            "firstName",
-            ("firstname", "givenname", "forename"),
-            '{ column = "%s", transform = "trim" }',
-        ),
-        (
-            "lastName",
-            ("lastname", "surname", "familyname"),
-            '{ column = "%s", transform = "trim" }',
-        ),
-        (
-            "displayName",
-            ("displayname", "nickname", "username", "screenname"),
-            '{ column = "%s", transform = "trim" }',
-        ),
-        ("bio", ("bio", "about", "aboutme", "biography"), '{ column = "%s", transform = "trim" }'),
-        (
-            "createdAt",
-            ("createdat", "signedupat", "registeredat", "joinedat", "created", "signupdate"),
-            _DATE,
-        ),
-    ],
-    "listing": [
-        ("title", ("title", "name", "headline"), '{ column = "%s", transform = "trim" }'),
-        (
-            "description",
-            ("description", "body", "details"),
-            '{ column = "%s", transform = "html_to_text" }',
-        ),
-        (
-            "state",
-            ("state", "status"),
-            '{ column = "%s", map = { active = "published", closed = "closed", draft = "draft" } }',
-        ),
-        (
-            "price",
-            ("price", "amount", "dailyprice", "rate"),
-            '{ column = "%s", transform = "money" }',
-        ),
-        (
-            "currentStock",
-            ("quantity", "stock", "currentstock", "units"),
-            '{ column = "%s", transform = "int" }',
-        ),
-        (
-            "author",
-            ("hostid", "userid", "ownerid", "authorid", "sellerid", "providerid"),
-            '{ ref = "user", column = "%s" }',
-        ),
-        ("createdAt", ("createdat", "created", "publishedat", "listedat"), _DATE),
-    ],
-    "image": [
-        (
-            "url",
-            ("url", "src", "imageurl", "photourl", "link"),
-            '{ column = "%s", transform = "url_encode" }',
-        ),
-        (
-            "sortOrder",
-            ("position", "sortorder", "order", "rank", "index"),
-            '{ column = "%s", transform = "int" }',
-        ),
-        (
-            "listing",
-            ("listingid", "itemid", "productid", "parentid"),
-            '{ ref = "listing", column = "%s" }',
-        ),
-    ],
-    "review": [
-        (
-            "type",
-            ("kind", "type", "reviewtype"),
-            '{ column = "%s", map = { of_provider = "ofProvider", of_customer = "ofCustomer" } }',
-        ),
-        (
-            "state",
-            ("status", "state"),
-            '{ column = "%s", map = { published = "public", pending = "pending" } }',
-        ),
-        ("rating", ("rating", "stars", "score"), '{ column = "%s", transform = "int" }'),
-        (
-            "content",
-            ("body", "content", "text", "comment", "review"),
-            '{ column = "%s", transform = "trim" }',
-        ),
-        (
-            "author",
-            ("authorid", "reviewerid", "writerid", "fromuserid"),
-            '{ ref = "user", column = "%s" }',
-        ),
-        (
-            "subject",
-            ("subjectid", "revieweeid", "targetuserid", "touserid"),
-            '{ ref = "user", column = "%s" }',
-        ),
-        ("listing", ("listingid", "itemid", "productid"), '{ ref = "listing", column = "%s" }'),
-        ("createdAt", ("createdat", "created", "writtenat"), _DATE),
-    ],
-    "stripeAccount": [
-        (
-            "stripeAccountId",
-            ("stripeaccountid", "accountid", "stripeid", "stripeaccount"),
-            '{ column = "%s", transform = "trim" }',
-        ),
-        ("user", ("userid", "ownerid", "memberid"), '{ ref = "user", column = "%s" }'),
-    ],
-}
-# Required attributes a constant can stand for, when no column matched.
-_CONSTANTS = {
-    ("listing", "state"): '{ const = "published" }',
-    ("review", "state"): '{ const = "public" }',
-}
-_REQUIRED = {
-    "user": ("email", "firstName", "lastName", "createdAt"),
-    "listing": ("title", "state", "createdAt"),
-    "image": ("url",),
-    "review": ("type", "state", "rating", "content", "author", "subject", "createdAt"),
-    "stripeAccount": ("stripeAccountId", "user"),
-}
-
 
 @dataclass
 class StarterSource:
@@ -195,10 +78,7 @@ class StarterSource:
     record_type: str | None = None
     each: str | None = None
     child_columns: list[str] = field(default_factory=list)
-
-
-def _normalise(column: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", column.rsplit(".", 1)[-1].lower())
+    samples: dict[str, list[Any]] = field(default_factory=dict)
 
 
 def _source_name(text: str, taken: set[str]) -> str:
@@ -225,12 +105,8 @@ def guess_type(name: str) -> str | None:
     return None
 
 
-def _toml_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _toml_key(text: str) -> str:
-    return text if re.fullmatch(r"[A-Za-z0-9_-]+", text) else _toml_string(text)
+    return text if re.fullmatch(r"[A-Za-z0-9_-]+", text) else toml_string(text)
 
 
 def _json_arrays(path: Path) -> list[str]:
@@ -329,6 +205,7 @@ def discover(paths: Iterable[Path], job_dir: Path) -> list[StarterSource]:
         opened = open_source(spec)
         try:
             source.columns = list(opened.columns())
+            source.samples = _sample_values(opened, source.columns)
         finally:
             close = getattr(opened, "close", None)
             if close is not None:
@@ -339,6 +216,27 @@ def discover(paths: Iterable[Path], job_dir: Path) -> list[StarterSource]:
         if source.table["type"] == "json":
             _nested_images(source, opened)
     return sources
+
+
+def _sample_values(opened: Any, columns: list[str]) -> dict[str, list[Any]]:
+    """The non-empty values of each column in the first :data:`_SAMPLE_ROWS` rows.
+
+    Only a hint for the guesses (image URLs, HTML, rating scale): a source that cannot be read
+    that far gives what was read, and ``migrate convert`` reports the fault itself.
+    """
+    from migrate.errors import ExtractError
+    from migrate.extract import get_path
+
+    samples: dict[str, list[Any]] = {column: [] for column in columns}
+    try:
+        for row in opened.rows(limit=_SAMPLE_ROWS):
+            for column in columns:
+                value = get_path(row.values, column)
+                if value is not None and value != "":
+                    samples[column].append(value)
+    except ExtractError:
+        pass
+    return samples
 
 
 def _nested_images(source: StarterSource, opened: Any) -> None:
@@ -382,80 +280,17 @@ def _relative(path: Path, job_dir: Path) -> str:
         return Path(os.path.relpath(resolved, job_dir)).as_posix()
 
 
-def _guess_mapping(record_type: str, columns: list[str]) -> tuple[list[str], set[str]]:
-    """Lines of a ``mapping`` table and the columns they use."""
-    lines: list[str] = []
-    used: set[str] = set()
-    by_name: dict[str, str] = {}
-    for column in columns:
-        by_name.setdefault(_normalise(column), column)
-    mapped: set[str] = set()
-    for attribute, names, template in _GUESSES[record_type]:
-        guessed = next(
-            (by_name[name] for name in names if name in by_name and by_name[name] not in used), None
-        )
-        if guessed is None:
-            continue
-        lines.append(f"{attribute} = {template % guessed}")
-        used.add(guessed)
-        mapped.add(attribute)
-    if record_type == "user":
-        full = next((by_name[n] for n in ("fullname", "name") if n in by_name), None)
-        if full is not None and full not in used:
-            used.add(full)
-            for part, attribute in (("first", "firstName"), ("last", "lastName")):
-                spec = f'{{ column = "{full}", transform = {{ name = "split_name", part = "{part}" }} }}'
-                if attribute in mapped:
-                    index = next(
-                        i for i, line in enumerate(lines) if line.startswith(attribute + " ")
-                    )
-                    first = lines[index].split(" = ", 1)[1]
-                    lines[index] = f"{attribute} = [{first}, {spec}]"
-                else:
-                    lines.append(f"{attribute} = {spec}")
-                    mapped.add(attribute)
-    if record_type == "listing":
-        lat = next((by_name[n] for n in ("lat", "latitude") if n in by_name), None)
-        lng = next((by_name[n] for n in ("lng", "lon", "long", "longitude") if n in by_name), None)
-        if lat and lng:
-            lines.append(f'location = {{ lat = "{lat}", lng = "{lng}" }}')
-            used.update((lat, lng))
-            mapped.add("location")
-        cents = next(
-            (by_name[n] for n in ("pricecents", "priceincents", "amountcents") if n in by_name),
-            None,
-        )
-        if cents is not None:
-            spec = f'{{ column = "{cents}", transform = "minor_units" }}'
-            if "price" in mapped:
-                index = next(i for i, line in enumerate(lines) if line.startswith("price "))
-                lines[index] = f"price = [{lines[index].split(' = ', 1)[1]}, {spec}]"
-            else:
-                lines.append(f"price = {spec}")
-                mapped.add("price")
-            used.add(cents)
-        currency = by_name.get("currency")
-        if currency and "price" in mapped:
-            index = next(i for i, line in enumerate(lines) if line.startswith("price "))
-            lines[index] = lines[index].replace(" }", f', currency = "{currency}" }}')
-            used.add(currency)
-    for attribute in _REQUIRED[record_type]:
-        if attribute not in mapped:
-            constant = _CONSTANTS.get((record_type, attribute))
-            if constant is not None:
-                lines.append(f"{attribute} = {constant}   # no column found: a constant")
-            else:
-                lines.append(f'# {attribute} = "COLUMN"   # required: no column found')
-    return lines, used
+# Rendering ---------------------------------------------------------------------------------------
 
 
 def render_starter(sources: list[StarterSource], ident: str = "my-marketplace") -> str:
     """The text of a commented starter job for ``sources``."""
     out = [
         "# Starter job written by `migrate init`. Check every guess, then run:",
-        "#   migrate convert THIS_FILE",
-        "# Reference of every key: docs/job-file.md",
-        f"ident = {_toml_string(ident)}   # your marketplace ident (Console > Build > General)",
+        "#   migrate convert THIS_FILE --dry-run",
+        "# Lines marked TODO are stand-ins for data the export lacks: decide on each.",
+        "# Reference of every key: docs/job-file.md; what init guesses: docs/init.md",
+        f"ident = {toml_string(ident)}   # your marketplace ident (Console > Build > General)",
         "",
         "[output]",
         'dir = "out"',
@@ -472,51 +307,78 @@ def render_starter(sources: list[StarterSource], ident: str = "my-marketplace") 
     for source in sources:
         out.append(f"[sources.{_toml_key(source.name)}]")
         for key, value in source.table.items():
-            out.append(f"{key} = {_toml_string(value)}")
+            out.append(f"{key} = {toml_string(value)}")
         out.append("")
+    plans = plan_records(sources)
     for record_type in _TYPE_ORDER:
-        makers = [source for source in sources if source.record_type == record_type]
-        if record_type == "image":
-            makers += [source for source in sources if source.each is not None]
-        for source in makers:
-            each = source.each if source.record_type != record_type else None
-            columns = source.child_columns if each is not None else source.columns
-            out += _record_lines(record_type, source, columns, each, array=len(makers) > 1)
-    unused = [source for source in sources if source.record_type is None]
-    for source in unused:
-        out.append(f"# [sources.{source.name}] was not recognised as users, listings, images,")
-        out.append("# reviews or payout accounts; add a [records.TYPE] table for it if needed.")
-        out.append(f"# Its columns: {', '.join(source.columns)}")
-        out.append("")
+        makers = [plan for plan in plans if plan.record_type == record_type]
+        for plan in makers:
+            out += _plan_lines(plan, array=len(makers) > 1)
+    out += _missing_targets(plans)
+    for source in sources:
+        if source.record_type is None:
+            out.append(f"# [sources.{source.name}] was not recognised as users, listings, images,")
+            out.append("# reviews or payout accounts; add a [records.TYPE] table for it if needed.")
+            out.append(f"# Its columns: {', '.join(source.columns)}")
+            out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _record_lines(
-    record_type: str, source: StarterSource, columns: list[str], each: str | None, array: bool
-) -> list[str]:
-    by_name = {_normalise(column): column for column in columns if not column.startswith("parent.")}
-    id_column = by_name.get("id") or next(iter(by_name.values()), "id")
-    key = f"records.{record_type}"
-    header = f"[[{key}]]" if array else f"[{key}]"
-    lines = [header, f"source = {_toml_string(source.name)}"]
-    if each is not None:
-        lines.append(f"each = {_toml_string(each)}")
-    lines.append(f"id = {_toml_string(id_column)}")
+def _plan_lines(plan: Plan, array: bool) -> list[str]:
+    key = f"records.{plan.record_type}"
+    lines = [f"[[{key}]]" if array else f"[{key}]", *plan.about]
+    lines.append(f"source = {toml_string(plan.source.name)}")
+    if plan.each is not None:
+        lines.append(f"each = {toml_string(plan.each)}")
+    lines.append(f"id = {plan.id_spec}")
+    if plan.distinct:
+        lines.append(f"distinct = true   # rows repeating one id are one {plan.record_type}")
+        lines.append(
+            '# merge = "non-empty"   # rows of one id that differ are rejected (merge-conflict);'
+        )
+        lines.append("#   a policy merges them instead: first, last, non-empty, min, max")
     lines.append("")
-    own = [column for column in columns if not column.startswith("parent.")]
-    mapping, used = _guess_mapping(record_type, own)
-    if each is not None and not any(line.startswith("listing ") for line in mapping):
-        parent_id = "parent.id" if "parent.id" in columns else None
-        if parent_id:
-            mapping.append(f'listing = {{ ref = "listing", column = "{parent_id}" }}')
     lines.append(f"[{key}.mapping]")
-    lines += mapping
-    left = [column for column in own if column not in used and column != id_column]
-    if each is None and source.each is not None:
-        left = [column for column in left if column != source.each]
-    if left:
-        lines.append(f"# unmapped columns: {', '.join(left)}")
+    for attribute, entry in plan.entries.items():
+        for index, note in enumerate(entry.todo):
+            lines.append(f"# TODO {attribute}: {note}" if index == 0 else f"#   {note}")
+        tail = f"   # {entry.tail}" if entry.tail else ""
+        lines.append(f"{attribute} = {entry.spec}{tail}")
+    for attribute in REQUIRED[plan.record_type]:
+        if attribute in plan.entries:
+            continue
+        constant = CONSTANTS.get((plan.record_type, attribute))
+        if constant is not None:
+            lines.append(f"{attribute} = {constant}   # no column found: a constant")
+        else:
+            lines.append(f'# {attribute} = "COLUMN"   # required: no column found')
+    if plan.unmapped:
+        lines.append(f"# {plan.unmapped_label}: {', '.join(plan.unmapped)}")
     lines.append("")
+    return lines
+
+
+def _missing_targets(plans: list[Plan]) -> list[str]:
+    """A ``# TODO [records.TYPE]`` note for each row type references point at but no table makes."""
+    made = {plan.record_type for plan in plans}
+    pointing: dict[str, list[str]] = {}
+    for plan in plans:
+        for attribute, entry in plan.entries.items():
+            match = re.match(r'[\[{ ]*ref = "([A-Za-z]+)"', entry.spec)
+            if match and match.group(1) not in made:
+                where = f"records.{plan.record_type}.mapping.{attribute}"
+                pointing.setdefault(match.group(1), []).append(where)
+    lines: list[str] = []
+    for target, wheres in pointing.items():
+        plural = {"user": "users", "listing": "listings", "image": "images"}.get(target, target)
+        lines += [
+            f"# TODO [records.{target}]: {', '.join(wheres)} point{'s' if len(wheres) == 1 else ''}"
+            f" at {target} rows, but no",
+            f"#   source was recognised as {plural}: add a [records.{target}] table (its own export,",
+            "#   or its columns in another file with distinct = true); until then every row",
+            "#   pointing at one is rejected (ref-unresolved).",
+            "",
+        ]
     return lines
 
 
