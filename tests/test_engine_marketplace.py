@@ -395,7 +395,9 @@ def test_the_checks_fire_where_expected(tmp_path):
 
 
 def test_rows_the_marketplace_accepts_stay_in_the_columns(tmp_path, caplog):
-    """Only rows some check may find fault with take the per-row path."""
+    """The marketplace's warnings and price errors are decided in columns: no row here takes
+    the per-row path, and both engines still write the same (the price below the minimum is
+    rejected, the weight on a bike warned about)."""
     import logging
 
     user = {
@@ -443,5 +445,9 @@ def test_rows_the_marketplace_accepts_stay_in_the_columns(tmp_path, caplog):
     lines = [r.getMessage() for r in caplog.records if "per-row path" in r.getMessage()]
     assert lines[:2] == [
         "records.user: 0 of 2 rows took the per-row path",
-        "records.listing: 2 of 3 rows took the per-row path",
+        "records.listing: 0 of 3 rows took the per-row path",
     ]
+    _, rejects, report = run_both(tmp_path / "job.toml", tmp_path / "both")
+    assert report["types"]["listing"]["rejected_by_rule"] == {"price-below-minimum": 1}
+    assert report["types"]["listing"]["warnings"] == 1
+    assert b"price-below-minimum" in rejects

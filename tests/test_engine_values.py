@@ -144,8 +144,9 @@ def test_py_strip_is_str_strip(values):
 
 
 @EXAMPLES
-@given(st.lists(st.text(max_size=20), max_size=30))
+@given(st.lists(st.one_of(texts, st.text(max_size=20)), max_size=30))
 def test_edn_string_is_the_writers(values):
+    # The tricky characters (U+2028, C1 controls, DEL …) are rare in arbitrary text: mixed in.
     values = [v for v in values if not any(0xD800 <= ord(c) <= 0xDFFF for c in v)]
     got = pl.DataFrame({"x": values}, schema={"x": pl.String}).select(edn_string(pl.col("x")))
     assert got.to_series().to_list() == [dumps(value) for value in values]

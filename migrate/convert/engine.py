@@ -67,6 +67,9 @@ from migrate.convert.plan import (
     CREATED,
     FALLBACK,
     KEY,
+    REJECT,
+    REJECT_MESSAGE,
+    REJECT_VALUES,
     SID,
     TEXT,
     WARNINGS,
@@ -78,6 +81,7 @@ from migrate.convert.record_source import open_record_source
 from migrate.convert.vector import ImportIds
 from migrate.edn.values import Keyword
 from migrate.edn.writer import EdnWriteError, RowWriter, row_text
+from migrate.errors import note_where
 from migrate.extract.batches import RECORD, batch_rows, iter_records, source_batches, source_origins
 from migrate.extract.origin import Origin, SourceRow
 from migrate.output_set import OutputSet
@@ -93,6 +97,8 @@ SLICE_BYTES = 12 << 20
 SLICE_ROWS = 50_000
 #: Records asked of a source at once.
 BATCH_SIZE = 100_000
+#: Rejects written at once (their lines are built and written a chunk at a time).
+REJECT_CHUNK = 10_000
 
 
 _CANDIDATE_SCHEMA = {
@@ -161,6 +167,8 @@ class ColumnarRun:
             if spec.function is not None:  # references it may return (migrate.mappers.custom)
                 refs += _function_refs(spec, len(refs))
             plan = compile_plan(spec, job, self.now, self.checker.context, self.checker.marketplace)
+            if plan is not None:
+                plan.wants = self.checker.stamper.wants
             self.specs.append(_Spec(index, spec, plan, mapper, refs))
         self.observers = list(enumerate(options.observers))
         for item in self.specs:
@@ -243,8 +251,13 @@ class ColumnarRun:
     def _evaluate(self, item: _Spec, frame: pl.DataFrame) -> pl.DataFrame:
         """One slice of a batch: the plan, the per-row path for the rows it flags; the rows as
         the ledger takes them (their texts already spilled)."""
-        evaluated = item.plan.evaluate(frame, self.geocoder)
-        texts = evaluated.frame.select(pl.when(~pl.col(FALLBACK)).then(pl.col(TEXT))).to_series()
+        try:
+            evaluated = item.plan.evaluate(frame, self.geocoder)
+        except Exception as error:  # a bug: name the rows, as the per-row mapper names its row
+            note_where(error, self._batch_where(item, frame))
+            raise
+        kept = ~pl.col(FALLBACK) & pl.col(REJECT).is_null()  # rejected rows have no text
+        texts = evaluated.frame.select(pl.when(kept).then(pl.col(TEXT))).to_series()
         offsets, lengths = self.ledger.spill_texts(texts)
         del texts
         fast = evaluated.frame.drop(TEXT).with_columns(offsets, lengths)
@@ -258,6 +271,19 @@ class ColumnarRun:
         self._record_geocoding(item, outcomes, fast, evaluated.geocoded)
         self._observe(item, fast, self._observed)
         return pl.concat([self._fast(item, fast), rows])
+
+    def _batch_where(self, item: _Spec, frame: pl.DataFrame) -> str:
+        """Where the rows of a batch come from, for an error raised while evaluating them:
+        ``the batch of 50,000 rows from users.csv:2, records.user``."""
+        rows = f"{frame.height:,} row{'s' if frame.height != 1 else ''}"
+        if not frame.height:
+            return f"the batch of {rows}, {item.spec.where}"
+        first: int = frame.item(0, RECORD)  # a batch's records are in source order
+        try:
+            origin = str(self._origin_of(item, first))
+        except Exception:  # the source itself fails: its name and the record number
+            origin = f"{item.spec.source} record {first + 1}"
+        return f"the batch of {rows} from {origin}, {item.spec.where}"
 
     def _read_rows(self, item: _Spec, source: Any) -> None:
         """A spec without a plan: every row per row, read as ``rows()`` gives them."""
@@ -288,28 +314,42 @@ class ColumnarRun:
         self.done += rows.height
         self._progress("read", self.done)
 
-    def _progress(self, stage: str, done: int) -> None:
-        if self.options.progress is not None:
-            self.options.progress(stage, done)
+    def _progress(self, stage: str, done: int, total: int | None = None) -> None:
+        """Tell the run's progress callback; one that takes a third argument is also given
+        the stage's total where it is known (the rows to write)."""
+        progress = self.options.progress
+        if progress is None:
+            return
+        if total is not None and _takes_total(progress):
+            progress(stage, done, total)  # type: ignore[call-arg]
+        else:
+            progress(stage, done)
 
     def _fast(self, item: _Spec, frame: pl.DataFrame) -> pl.DataFrame:
-        """The plan's rows as the ledger takes them."""
-        refs = [pl.col(ref_column(ref.index)).alias(ref.column) for ref in item.refs]
+        """The plan's rows as the ledger takes them (a row the plan rejects as the per-row
+        path would: no warnings, no keys, no references)."""
+        kept = pl.col(REJECT).is_null()
+
+        def of_kept(expr: pl.Expr) -> pl.Expr:
+            return pl.when(kept).then(expr)
+
+        refs = [of_kept(pl.col(ref_column(ref.index))).alias(ref.column) for ref in item.refs]
         key = pl.col(KEY) if KEY in frame.columns else pl.lit(None, dtype=pl.String)
         created = pl.col(CREATED) if CREATED in frame.columns else pl.lit(None, pl.Float64)
+        status = pl.when(kept).then(pl.lit(CANDIDATE)).otherwise(pl.lit(CHECK_REJECTED))
         return frame.select(
             (pl.lit(item.index * SEQ_SPAN, dtype=pl.Int64) + pl.col(RECORD)).alias("seq"),
             pl.col(RECORD).cast(pl.Int64).alias("record"),
             pl.col(SID).alias("sid"),
-            pl.lit(CANDIDATE, dtype=pl.UInt8).alias("status"),
-            pl.lit(None, dtype=pl.String).alias("code"),
-            pl.lit(None, dtype=pl.String).alias("message"),
-            pl.lit(None, dtype=pl.String).alias("values"),
+            status.cast(pl.UInt8).alias("status"),
+            pl.col(REJECT).alias("code"),
+            pl.col(REJECT_MESSAGE).alias("message"),
+            pl.col(REJECT_VALUES).alias("values"),
             pl.col("offset"),
             pl.col("length"),
-            pl.col(WARNINGS).alias("warnings"),
-            key.alias("key"),
-            created.alias("created"),
+            of_kept(pl.col(WARNINGS)).alias("warnings"),
+            of_kept(key).alias("key"),
+            of_kept(created).alias("created"),
             *refs,
         )
 
@@ -503,8 +543,9 @@ class ColumnarRun:
                 found[(item.index, record)] = origin
         return found
 
-    def reject_lines(self) -> list[str]:
-        """The rejects file's lines, in the per-row pipeline's order (as one text)."""
+    def reject_lines(self) -> Iterator[str]:
+        """The rejects file's lines, in the per-row pipeline's order, as texts of
+        :data:`REJECT_CHUNK` lines each (so neither the lines nor their text is held whole)."""
         origins = self.origins()
         rejects = sorted(
             self.ledger.rejects,
@@ -515,16 +556,18 @@ class ColumnarRun:
                 reject.order,
             ),
         )
-        rows = []
-        for reject in rejects:
-            origin = origins[(reject.spec, reject.record)]
-            rows.append(
-                (
-                    origin.source, str(origin), reject.record_type, reject.source_id,
-                    reject.code, reject.message, reject.values,
-                )
-            )  # fmt: skip
-        return [reject_lines_text(rows)] if rows else []
+        for start in range(0, len(rejects), REJECT_CHUNK):
+            rows = []
+            for reject in rejects[start : start + REJECT_CHUNK]:
+                origin = origins[(reject.spec, reject.record)]
+                rows.append(
+                    (
+                        origin.source, str(origin), reject.record_type, reject.source_id,
+                        reject.code, reject.message, reject.values,
+                    )
+                )  # fmt: skip
+            yield reject_lines_text(rows)
+            del rows
 
     def edn_chunks(self) -> Iterator[bytes]:
         """The ``.edn`` file's bytes: the header, every kept row in order, the end."""
@@ -534,11 +577,14 @@ class ColumnarRun:
         writer.close()
         footer = buffer.getvalue()[len(header) :]
         yield header.encode()
+        types = sorted(self.ledger.types, key=type_rank)
+        total = sum(self.ledger.kept_count(record_type) for record_type in types)
+        self._progress("write", 0, total)
         written = 0
-        for record_type in sorted(self.ledger.types, key=type_rank):
+        for record_type in types:
             yield from self.ledger.texts(record_type)
             written += self.ledger.counts_of(record_type).written
-            self._progress("write", written)
+            self._progress("write", written, total)
         yield footer.encode()
 
 
@@ -547,6 +593,17 @@ class _Attrs:
     """The one attribute an observer asked for, as ``record.row.attrs``."""
 
     attrs: dict[Keyword, Any]
+
+
+def _takes_total(progress: Any) -> bool:
+    """Whether ``progress`` can be called as ``progress(stage, done, total)``."""
+    import inspect
+
+    try:
+        inspect.signature(progress).bind("write", 0, 0)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _cross_key(record_type: str, attrs: dict[Keyword, Any]) -> str | None:

@@ -25,6 +25,7 @@ place in the job, then the record's in its source):
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -43,9 +44,15 @@ from migrate.edn.values import Keyword, Ref
 
 ACCEPTED, REJECTED = 1, 2
 
+#: How ``json.dumps(..., ensure_ascii=False)`` writes a string (the encoder's own function).
+_json_text = json.encoder.encode_basestring
+
 #: A row's ``seq`` is its spec's index times SEQ_SPAN plus its record number: one integer that
 #: orders rows as the per-row pipeline reads them, and says where each came from.
 SEQ_SPAN = 1 << 40
+
+#: Kept rows whose texts are copied out at a time (see :meth:`Ledger.texts`).
+TEXT_ROWS = 50_000
 
 
 def seq_of(spec: int, record: int) -> int:
@@ -121,9 +128,10 @@ class RefSpec:
         return " ".join(repr(key) for key in self.path)
 
 
-@dataclass
+@dataclass(slots=True)
 class Reject:
-    """One line of the rejects file, before its origin is known."""
+    """One line of the rejects file, before its origin is known (a run may hold hundreds of
+    thousands: slots, and the values as JSON text where they are made in bulk)."""
 
     record_type: str
     source_id: str | None
@@ -837,7 +845,7 @@ class Ledger:
                 self._reject(
                     Reject(
                         from_type, from_sid, 3, rejected, spec, record, code, message,
-                        {path: target_sid},
+                        _one_value_json(path, target_sid),
                     )
                 )  # fmt: skip
                 rejected += 1
@@ -886,6 +894,14 @@ class Ledger:
 
     # writing ----------------------------------------------------------------------------------
 
+    def kept_count(self, record_type: str) -> int:
+        """How many rows of ``record_type`` are kept (written) once settled."""
+        state = self.types[record_type]
+        kept = pl.col("state") == ACCEPTED
+        if state.late_rejects:
+            kept = kept & ~pl.col("sid").is_in(list(state.late_rejects))
+        return state.nodes().select(kept.sum()).item()
+
     def written(self, record_type: str) -> pl.DataFrame:
         """The kept rows of ``record_type`` in output order: sid, offset, length, warnings."""
         state = self.types[record_type]
@@ -907,23 +923,28 @@ class Ledger:
                 code for text in warnings.to_list() for code in text.split(",")
             ).items():
                 counts.warnings[code] += number
-        kept = set(rows.get_column("sid").to_list()) if state.extra_warnings else set()
-        for sid, codes in state.extra_warnings.items():
-            if sid in kept:
-                for code in codes:
-                    counts.warnings[code] += 1
+        if state.extra_warnings:
+            extra = pl.Series("sid", list(state.extra_warnings), dtype=pl.String)
+            kept = set(rows.filter(pl.col("sid").is_in(extra.implode())).get_column("sid"))
+            for sid, codes in state.extra_warnings.items():
+                if sid in kept:
+                    for code in codes:
+                        counts.warnings[code] += 1
         edits = {
             sid: drops for (name, sid), drops in getattr(self, "dropped", {}).items()
             if name == record_type
         }  # fmt: skip
-        yield from read_ranges(
-            self.spill,
-            rows.get_column("offset").to_list(),
-            rows.get_column("length").to_list(),
-            rows.get_column("sid").to_list() if edits else None,
-            lambda sid, text: _drop_refs(text, edits[sid], counts),
-            edits,
-        )
+        # A slice of the rows at a time: their offsets as Python lists stay small.
+        for start in range(0, rows.height, TEXT_ROWS):
+            part = rows.slice(start, TEXT_ROWS)
+            yield from read_ranges(
+                self.spill,
+                part.get_column("offset").to_list(),
+                part.get_column("length").to_list(),
+                part.get_column("sid").to_list() if edits else None,
+                lambda sid, text: _drop_refs(text, edits[sid], counts),
+                edits,
+            )
 
 
 class AcceptedRows:
@@ -1001,6 +1022,15 @@ def sort_by_source_id(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _ref_at(refs: list[RefSpec], path: tuple[Keyword, ...]) -> RefSpec | None:
     return next((ref for ref in refs if ref.path == path), None)
+
+
+def _one_value_json(key: str, value: Any) -> dict[str, Any] | str:
+    """``values_json({key: value})`` of a text or missing value, made directly (the
+    cascade's rejects are most of a run's; the dict of anything else)."""
+    if type(key) is not str or (value is not None and type(value) is not str):
+        return {key: value}
+    shown = "null" if value is None else _json_text(value)
+    return f"{{{_json_text(key)}: {shown}}}"
 
 
 def _values(text: str | None) -> dict[str, Any] | str:

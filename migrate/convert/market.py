@@ -4,14 +4,18 @@
 listing or a user depends on few of the row's values: the extended-data keys that are present,
 the values of the keys it reads (listing type, process, unit, categories, the marketplace's
 fields, the user type), the listing's state, whether it has a price and, for the price, only
-its amount and currency. :func:`silent_columns` asks the rules themselves once per distinct
+its amount and currency. :func:`market_columns` asks the rules themselves once per distinct
 combination of those values, on a stand-in row that holds just them, and once per distinct
-price; rows where either says something are checked row by row (which gives the exact message,
-and the warnings the report counts).
+price. What they say is decided in columns where it is exact: warnings (their codes join the
+row's), and a price error, whose message and offending value depend on the price alone (the
+row is rejected with them, as the per-row path would). Any other error, and any finding when
+the run does not say which codes it reports, sends the row the per-row way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +23,7 @@ import polars as pl
 
 from migrate.convert.batch import Batch, Val
 from migrate.convert.ids import id_attr
+from migrate.convert.vector import join_present
 from migrate.edn.values import Keyword, Money, Row
 
 if TYPE_CHECKING:
@@ -32,15 +37,105 @@ _VALUE, _PRESENT = "value", "present"
 _PRICED = object()
 
 
-def silent_columns(
-    batch: Batch, row: RowColumns, rules: MarketplaceRules, record_type: str
-) -> pl.Expr:
-    """True where the marketplace rules certainly say nothing about the row."""
+@dataclass
+class MarketColumns:
+    """What the marketplace rules say of a batch's rows, as columns.
+
+    ``undecided`` is true where the row must be checked row by row; ``warnings`` holds the
+    codes of the warnings (comma-separated, in the rules' order; null for none); ``code``,
+    ``message`` and ``values`` the error a row is rejected for (null where there is none;
+    ``values`` is the rejects file's JSON text of the offending value).
+    """
+
+    undecided: pl.Expr
+    warnings: pl.Expr
+    code: pl.Expr
+    message: pl.Expr
+    values: pl.Expr
+
+
+def market_columns(
+    batch: Batch,
+    row: RowColumns,
+    rules: MarketplaceRules,
+    record_type: str,
+    wants: Callable[[str], bool] | None = None,
+) -> MarketColumns:
+    """The marketplace rules' verdict on every row (see :class:`MarketColumns`).
+
+    ``wants(code)`` says whether the run reports findings of ``code`` (the rule engine's
+    :meth:`migrate.rules.engine.Stamper.wants`); without it, every row the rules say anything
+    about is undecided.
+    """
     if record_type == "listing":
-        return _listing(batch, row, rules)
+        return _listing(batch, row, rules, wants)
     if record_type == "user":
-        return _user(batch, row, rules)
-    return pl.lit(True)
+        stand_in = _user(batch, row, rules)
+        undecided, warnings = _verdict(batch, stand_in, rules, "user", wants)
+        return MarketColumns(undecided, warnings, *_no_error())
+    return MarketColumns(pl.lit(False), pl.lit(None, dtype=pl.String), *_no_error())
+
+
+def _no_error() -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    nothing = pl.lit(None, dtype=pl.String)
+    return nothing, nothing, nothing
+
+
+def _outcome_columns(
+    batch: Batch, inputs: list[Val], judge: Callable[..., Any], mask: pl.Expr
+) -> tuple[list[Any], pl.Expr, pl.Expr]:
+    """``judge(*values)`` once per distinct input on the rows of ``mask``: the outcomes it
+    gave, each row's outcome's number in that list (null outside ``mask``), and where it
+    raised (those rows are undecided)."""
+    outcomes: list[Any] = []
+    numbers: dict[Any, int] = {}
+
+    def number(*values: Any) -> int:
+        outcome = judge(*values)
+        found = numbers.get(outcome)
+        if found is None:
+            found = numbers[outcome] = len(outcomes)
+            outcomes.append(outcome)
+        return found
+
+    picked, failed = batch.per_value(inputs, number, "int", mask)
+    return outcomes, batch.put(picked.expr, "mo"), failed
+
+
+def _pick(which: pl.Expr, outcomes: list[Any], field: Callable[[Any], str | None]) -> pl.Expr:
+    """The text ``field(outcome)`` of each row's outcome (null outside the outcomes)."""
+    if not outcomes:
+        return pl.lit(None, dtype=pl.String)
+    return which.replace_strict(
+        list(range(len(outcomes))),
+        [field(outcome) for outcome in outcomes],
+        default=None,
+        return_dtype=pl.String,
+    )
+
+
+def _findings(
+    problems: list[Any], wants: Callable[[str], bool] | None
+) -> tuple[tuple[str, ...], Any] | None:
+    """The warning codes and the first error (a problem) of ``problems`` as the rule engine
+    reports them; ``None`` when it cannot be told without ``wants``."""
+    from migrate.rules.catalogue import SEVERITY
+
+    if not problems:
+        return (), None
+    if wants is None:
+        return None
+    warnings: list[str] = []
+    error = None
+    for problem in problems:
+        code = problem[0]
+        if not wants(code):
+            continue
+        if SEVERITY[code].value == "warning":
+            warnings.append(code)
+        elif error is None:
+            error = problem
+    return tuple(warnings), error
 
 
 class _StandIn:
@@ -119,18 +214,35 @@ def _build(layout: list[tuple[Any, Keyword | str, str]], values: tuple[Any, ...]
 
 
 def _verdict(
-    batch: Batch, stand_in: _StandIn, rules: MarketplaceRules, record_type: str
-) -> pl.Expr:
+    batch: Batch,
+    stand_in: _StandIn,
+    rules: MarketplaceRules,
+    record_type: str,
+    wants: Callable[[str], bool] | None,
+) -> tuple[pl.Expr, pl.Expr]:
+    """Where the stand-in rows are undecided (an error, or findings ``wants`` cannot sort),
+    and the codes of their warnings."""
     attribute = id_attr(record_type)
     layout = stand_in.layout
 
-    def silent(*values: Any) -> bool:
-        return not rules.check(Row(attribute, None, None, _build(layout, values)))
+    def judge(*values: Any) -> tuple[str, ...] | None:
+        found = _findings(rules.check(Row(attribute, None, None, _build(layout, values))), wants)
+        if found is None or found[1] is not None:
+            return None
+        return found[0]
 
     if not stand_in.inputs:
-        return pl.lit(silent())
-    verdict, failed = batch.per_value(stand_in.inputs, silent, "bool", pl.lit(True))
-    return verdict.expr.fill_null(False) & ~failed
+        outcome = judge()
+        if outcome is None:
+            return pl.lit(True), pl.lit(None, dtype=pl.String)
+        return pl.lit(False), pl.lit(",".join(outcome) or None, dtype=pl.String)
+    outcomes, which, failed = _outcome_columns(batch, stand_in.inputs, judge, pl.lit(True))
+    undecided = failed | which.is_null()
+    unsure = [number for number, outcome in enumerate(outcomes) if outcome is None]
+    if unsure:
+        undecided = undecided | which.is_in(unsure)
+    warnings = _pick(which, outcomes, lambda outcome: ",".join(outcome or ()) or None)
+    return undecided, warnings
 
 
 def _field_keys(
@@ -147,7 +259,9 @@ def _field_keys(
     return set(fields) | own, text - own
 
 
-def _listing(batch: Batch, row: RowColumns, rules: MarketplaceRules) -> pl.Expr:
+def _listing(
+    batch: Batch, row: RowColumns, rules: MarketplaceRules, wants: Callable[[str], bool] | None
+) -> MarketColumns:
     from migrate.rules import marketplace as m
 
     stand_in = _StandIn(batch)
@@ -168,33 +282,68 @@ def _listing(batch: Batch, row: RowColumns, rules: MarketplaceRules) -> pl.Expr:
         else:
             stand_in.add("keyword", m.LISTING_STATE, state, _VALUE)
     price = row.get((m.LISTING_PRICE,))
-    silent = pl.lit(True)
+    priced = None
     if price is not None:
         if price.kind != "money" or price.currency is None:
             batch.flag(price.present())
         else:
             stand_in.add("priced", m.LISTING_PRICE, price, _PRESENT)
-            silent = _price_silent(batch, price, rules)
-    return _verdict(batch, stand_in, rules, "listing") & silent
+            priced = _price(batch, price, rules, wants)
+    undecided, warnings = _verdict(batch, stand_in, rules, "listing", wants)
+    if priced is None:
+        return MarketColumns(undecided, warnings, *_no_error())
+    price_undecided, price_warning, code, message, values = priced
+    # The price is checked last: its warning follows the others; its error is the row's
+    # first (the stand-in's errors leave the row undecided).
+    warnings = join_present([warnings, price_warning], ",")
+    return MarketColumns(undecided | price_undecided, warnings, code, message, values)
 
 
-def _price_silent(batch: Batch, price: Val, rules: MarketplaceRules) -> pl.Expr:
-    """The price check, once per distinct amount and currency."""
+def _price(
+    batch: Batch, price: Val, rules: MarketplaceRules, wants: Callable[[str], bool] | None
+) -> tuple[pl.Expr, ...]:
+    """The price check, once per distinct amount and currency: where it is undecided, its
+    warning code, and its error's code, message and offending value (rejects JSON)."""
+    from migrate.convert.outputs import values_json
+    from migrate.convert.pipeline import _offending
     from migrate.rules import marketplace as m
 
     assert price.currency is not None
 
-    def silent(amount: str, currency: str) -> bool:
+    def judge(amount: str, currency: str) -> tuple[str | None, Any] | None:
         attrs = {m.LISTING_PRICE: Money(Decimal(amount), currency)}
-        return not any(True for _ in rules._price(attrs, None))
+        found = _findings(list(rules._price(attrs, None)), wants)
+        if found is None:
+            return None
+        warnings, error = found
+        if error is None:
+            return (",".join(warnings) or None), None
+        code, message, _, attribute = error
+        name = repr(attribute) if isinstance(attribute, Keyword) else None
+        offending = values_json(_offending(Row(id_attr("listing"), None, None, attrs), name))
+        return None, (code, message, offending)
 
-    verdict, failed = batch.per_value(
-        [Val("str", price.expr), Val("str", price.currency)], silent, "bool", price.present()
+    present = price.present()
+    inputs = [Val("str", price.expr), Val("str", price.currency)]
+    outcomes, which, failed = _outcome_columns(batch, inputs, judge, present)
+    undecided = present & (failed | which.is_null())
+    unsure = [number for number, outcome in enumerate(outcomes) if outcome is None]
+    if unsure:
+        undecided = undecided | which.is_in(unsure)
+
+    def error_part(index: int) -> Callable[[Any], str | None]:
+        return lambda outcome: outcome[1][index] if outcome and outcome[1] else None
+
+    return (
+        undecided,
+        _pick(which, outcomes, lambda outcome: outcome[0] if outcome else None),
+        _pick(which, outcomes, error_part(0)),
+        _pick(which, outcomes, error_part(1)),
+        _pick(which, outcomes, error_part(2)),
     )
-    return ~price.present() | (verdict.expr.fill_null(False) & ~failed)
 
 
-def _user(batch: Batch, row: RowColumns, rules: MarketplaceRules) -> pl.Expr:
+def _user(batch: Batch, row: RowColumns, rules: MarketplaceRules) -> _StandIn:
     from migrate.rules import marketplace as m
 
     stand_in = _StandIn(batch)
@@ -207,7 +356,7 @@ def _user(batch: Batch, row: RowColumns, rules: MarketplaceRules) -> pl.Expr:
         root = row.json.get((m.PROFILE, attribute))
         unknown = scope == "public" and rules.config.user_fields is not None
         stand_in.extended(container, root, reads, unknown)
-    return _verdict(batch, stand_in, rules, "user")
+    return stand_in
 
 
 class _Presence:

@@ -68,6 +68,9 @@ Path = tuple[Keyword, ...]
 SID, FALLBACK, TEXT, WARNINGS = "__sid", "__fallback", "__text", "__warnings"
 # What the cross-row checks need of a row (migrate.convert.ledger.CROSS_KEYS, CREATED_AT).
 KEY, CREATED = "__key", "__created"
+# A row the checks reject in columns (a marketplace price error): the rule's code, its
+# message and the offending value as the rejects file's JSON; null for every other row.
+REJECT, REJECT_MESSAGE, REJECT_VALUES = "__reject", "__reject_message", "__reject_values"
 
 
 def observed_column(number: int) -> str:
@@ -220,6 +223,9 @@ class RecordPlan:
         self.ids: Any = None  # a vector.ImportIds shared by the run's plans, when given
         # Attribute values observers read (see pipeline.RunOptions.observers): number -> path.
         self.exposed: dict[int, Path] = {}
+        # Which rule codes the run reports (the rule engine's Stamper.wants), when given:
+        # marketplace warnings and price errors are then decided in columns.
+        self.wants: Callable[[str], bool] | None = None
 
     # evaluation ---------------------------------------------------------------------------
 
@@ -252,7 +258,7 @@ class RecordPlan:
             else:
                 batch.flag(val.present())  # the per-row path gives observers a Python value
                 exposed.append(pl.lit(None, dtype=pl.String).alias(observed_column(number)))
-        warnings = self._check(batch, row)
+        warnings, reject = self._check(batch, row)
         text = self._text(batch, row, sid)
         out = [
             pl.col(RECORD),
@@ -260,6 +266,9 @@ class RecordPlan:
             batch.fallback().alias(FALLBACK),
             text.alias(TEXT),
             warnings.alias(WARNINGS),
+            reject[0].alias(REJECT),
+            reject[1].alias(REJECT_MESSAGE),
+            reject[2].alias(REJECT_VALUES),
         ]
         for ref in self.refs:
             val = row.get(ref.path)
@@ -553,8 +562,12 @@ class RecordPlan:
 
     # checking -----------------------------------------------------------------------------
 
-    def _check(self, batch: Batch, row: RowColumns) -> pl.Expr:
-        """Flag rows the rule engine might find an error in; return their warning codes."""
+    def _check(
+        self, batch: Batch, row: RowColumns
+    ) -> tuple[pl.Expr, tuple[pl.Expr, pl.Expr, pl.Expr]]:
+        """Flag rows the rule engine might find an error in; return their warning codes and
+        the error a row is rejected for where that is decided in columns (code, message,
+        offending value)."""
         from migrate.rules.registry import KIND_RULES, VECTOR_FORMS
         from migrate.rules.semantics import ROW_RULES, ROW_VECTOR_FORMS
 
@@ -582,13 +595,25 @@ class RecordPlan:
                 warned.append(pl.when(fires).then(pl.lit(code)).otherwise(None))
             else:
                 batch.flag(fires)
+        nothing = pl.lit(None, dtype=pl.String)
+        reject = (nothing, nothing, nothing)
+        market = None
         if self.market is not None:
-            from migrate.convert.market import silent_columns
+            from migrate.convert.market import market_columns
 
-            batch.flag(~silent_columns(batch, row, self.market, self.row_type.name))
-        if not warned:
-            return pl.lit(None, dtype=pl.String)
-        return join_present(warned, ",")
+            market = market_columns(batch, row, self.market, self.row_type.name, self.wants)
+            batch.flag(market.undecided)
+            reject = (
+                batch.put(market.code, "mc"),
+                batch.put(market.message, "mm"),
+                batch.put(market.values, "mv"),
+            )
+            # The marketplace's findings follow the Intermediary ones.
+            warned.append(batch.put(market.warnings, "mw"))
+        warnings = join_present(warned, ",") if warned else nothing
+        if market is not None:
+            warnings = pl.when(reject[0].is_null()).then(warnings)  # a rejected row has none
+        return warnings, reject
 
     def _check_value(
         self,
