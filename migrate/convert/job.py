@@ -172,7 +172,7 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
         "template": ("template giving the target's source id", '"{parent.id}"'),
         "lookup": ("the target's source id from another source (see Lookups)", "{ … }"),
         "required": (
-            "reject the row when the target is rejected or missing (default true)",
+            "reject the row when the target is rejected or missing (default true; `false` only on optional attributes)",
             "false",
         ),
         "merge": ("with `distinct`: how repeated rows give this reference", '"first"'),
