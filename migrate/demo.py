@@ -1,13 +1,15 @@
-"""``make demo``: convert the bundled Trailhop sample, validate it, anonymise a dev export, and
-convert the Sharetribe Go sample with the job its preset writes.
+"""``make demo``: convert the bundled Trailhop sample, validate it, anonymise a dev export,
+convert and validate the denormalised Stayfinch sample, and convert the Sharetribe Go sample with
+the job its preset writes.
 
     python -m migrate.demo [--output-dir out]
 
 The demo is a list of steps (:data:`STEPS`) run in order over one :class:`Demo`; each prints
 what it did and returns whether the demo may go on: convert (listings without coordinates are
 geocoded offline by the job's ``[geocode]`` stage), validate, count located listings, write
-the anonymised dev-marketplace export next to the converted file, then ``init --preset
-sharetribe-go`` on the Go sample's SQLite copy and convert and validate what that job gives.
+the anonymised dev-marketplace export next to the converted file, convert the Stayfinch
+rental scrape (``samples/rental``: lookups, derived sources, ``distinct``) and validate it
+against its marketplace configuration, then ``init --preset sharetribe-go`` on the Go sample's SQLite copy and convert and validate what that job gives.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_JOB = ROOT / "samples" / "csv" / "job.toml"
 SAMPLE_MARKETPLACE = ROOT / "samples" / "marketplace"
 GO_SAMPLE = ROOT / "samples" / "sharetribe-go" / "sharetribe-go.db"
+RENTAL_JOB = ROOT / "samples" / "rental" / "job.toml"
+RENTAL_MARKETPLACE = ROOT / "samples" / "rental" / "marketplace"
 
 
 @dataclass
@@ -126,6 +130,38 @@ def validate_step(demo: Demo) -> bool:
     return report.valid
 
 
+def rental_step(demo: Demo) -> bool:
+    """Convert the Stayfinch sample (hosts embedded in listings, reviews keyed by listing, no
+    emails) with its job file alone, and validate the output against its marketplace's
+    configuration; fail on any error."""
+    from migrate.convert.job import load_job
+    from migrate.convert.outputs import outputs_line, summary_table
+    from migrate.convert.pipeline import convert
+    from migrate.marketplace import load_directory
+    from migrate.validate import validate_file
+
+    demo.say(f"== convert {RENTAL_JOB.relative_to(ROOT)}")
+    report = convert(load_job(RENTAL_JOB), output_dir=demo.output_dir / "stayfinch")
+    demo.results["rental"] = report
+    demo.say(summary_table(report))
+    demo.say(outputs_line(report))
+    if report.edn_path is None:
+        return False
+    marketplace = RENTAL_MARKETPLACE.relative_to(ROOT)
+    demo.say(f"== validate {report.edn_path} --marketplace {marketplace}")
+    check = validate_file(
+        report.edn_path, max_shown=1, marketplace=load_directory(RENTAL_MARKETPLACE)
+    )
+    rows = sum(check.rows_checked.values())
+    demo.say(
+        f"validated {report.edn_path}: {rows:,} rows, {check.errors:,} errors, "
+        f"{check.warnings:,} warnings"
+    )
+    for group in check.to_dict(max_examples=1)["summary"]:
+        demo.say(f"  {group['severity']:7} {group['code']}: {group['count']}")
+    return check.valid
+
+
 def preset_step(demo: Demo) -> bool:
     """Write the sharetribe-go preset's job for the Go sample's SQLite copy, convert, validate."""
     from migrate.convert.job import load_job
@@ -160,7 +196,14 @@ def preset_step(demo: Demo) -> bool:
     return check is not None and check.valid
 
 
-STEPS: list[Step] = [convert_step, validate_step, locations_step, anonymise_step, preset_step]
+STEPS: list[Step] = [
+    convert_step,
+    validate_step,
+    locations_step,
+    anonymise_step,
+    rental_step,
+    preset_step,
+]
 
 
 def run(demo: Demo, steps: list[Step] | None = None) -> bool:

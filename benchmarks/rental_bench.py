@@ -1,0 +1,140 @@
+"""Benchmark: ``migrate convert`` on the Stayfinch rental sample scaled up, beside Trailhop.
+
+    .venv/bin/python benchmarks/rental_bench.py                     # Stayfinch x100, Trailhop x50
+    .venv/bin/python benchmarks/rental_bench.py --scale 10 --trailhop-scale 5    # a quick look
+    .venv/bin/python benchmarks/rental_bench.py --engines columns,rows           # both engines
+
+The relational job (``samples/rental/job.toml``: ``distinct`` hosts, two derived sources,
+lookups for every review's subject and rating, a function for listing publicData) and its
+one-table-per-type form (``job-columnar.toml``, the same output on the columnar engine) are
+measured against the first sample's job (``samples/csv/job.toml``) at a scale of about the same number
+of source rows (Trailhop x50 has ~190 k rows, Stayfinch x100 ~190 k). Each run is
+``python -m migrate convert JOB -q`` in a child process of its own, one after the other,
+measured from outside: CPU seconds (user + system, ``wait4``), wall seconds, peak resident
+memory (``ru_maxrss``). The rate is source rows (records in the CSV files, not lines) per CPU
+second; the issue's target is that the relational sample converts at a rate similar to the
+first sample's. Both generators write into ``benchmarks/data/`` (git-ignored, reused). The load
+average is printed before and after: CPU time is the steadier measure on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "benchmarks" / "data"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from convert_bench import ensure_sample, load, source_rows  # noqa: E402
+
+
+def ensure_rental(scale: int, data: Path) -> Path:
+    """The Stayfinch export at ``scale`` with its job, generated on first use."""
+    out = data / f"stayfinch-x{scale}"
+    if not (out / "expected-rejects.csv").exists():
+        subprocess.run(
+            [sys.executable, str(ROOT / "samples" / "rental" / "generate.py")]
+            + ["--scale", str(scale), "--out", str(out)],
+            check=True,
+        )
+    for name in ("job.toml", "job-columnar.toml", "stayfinch_fields.py"):  # the current ones
+        shutil.copyfile(ROOT / "samples" / "rental" / name, out / name)
+    return out
+
+
+def rental_rows(folder: Path) -> int:
+    """Records in ``listings.csv`` and ``reviews.csv`` (comments span lines)."""
+    total = 0
+    for name in ("listings.csv", "reviews.csv"):
+        with open(folder / name, encoding="utf-8", newline="") as stream:
+            total += sum(1 for _ in csv.reader(stream)) - 1
+    return total
+
+
+def measure(job: Path, name: str, out_dir: Path, engine: str) -> dict[str, Any]:
+    """Convert ``job`` in a child process; CPU, wall, peak memory and the report's totals."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    args = [sys.executable, "-m", "migrate", "convert", str(job), "-q", "-o", str(out_dir)]
+    if engine == "rows":
+        args += ["--engine", "rows"]
+    started = time.perf_counter()
+    child = subprocess.Popen(args, cwd=ROOT)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):  # 1: rows were rejected, as the samples mean them to be
+        raise SystemExit(f"convert {job} failed with exit status {code}")
+    report = json.loads((out_dir / f"{name}.report.json").read_text("utf-8"))
+    return {
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "wall_s": wall,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "written": report["totals"]["written"],
+        "rejected": report["totals"]["rejected"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate (once), convert each sample with each engine, print figures and the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=100, help="Stayfinch scale")
+    parser.add_argument("--trailhop-scale", type=int, default=50, help="Trailhop scale")
+    parser.add_argument("--engines", default="columns", help="comma-separated: columns,rows")
+    parser.add_argument("--data-dir", type=Path, default=DATA)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+
+    figures: dict[str, Any] = {"load_before": load()}
+    rental = ensure_rental(args.scale, args.data_dir)
+    trailhop = ensure_sample(args.trailhop_scale, args.data_dir)
+    rows = rental_rows(rental)
+    samples = {
+        f"stayfinch x{args.scale}": (rental / "job.toml", "stayfinch", rows),
+        f"stayfinch-columnar x{args.scale}": (rental / "job-columnar.toml", "stayfinch", rows),
+        f"trailhop x{args.trailhop_scale}": (
+            trailhop / "job.toml",
+            "trailhop",
+            source_rows(trailhop),
+        ),
+    }
+    results: dict[str, dict[str, Any]] = {}
+    for engine in args.engines.split(","):
+        for label, (job, name, rows) in samples.items():
+            out = args.data_dir / "out" / f"{label.split()[0]}-{engine}"
+            result = measure(job, name, out, engine)
+            result.update(source_rows=rows, rows_per_cpu_s=rows / result["cpu_s"])
+            results[f"{label} {engine}"] = result
+    figures["results"] = results
+    print(f"{'run':28} {'rows':>9} {'CPU s':>7} {'wall s':>7} {'peak MB':>8} {'rows/CPU s':>11}")
+    for label, result in results.items():
+        print(
+            f"{label:28} {result['source_rows']:9,} {result['cpu_s']:7.1f} {result['wall_s']:7.1f}"
+            f" {result['peak_rss_mb']:8.0f} {result['rows_per_cpu_s']:11,.0f}"
+            f"   written {result['written']:,}, rejected {result['rejected']:,}"
+        )
+    for engine in args.engines.split(","):
+        theirs = results[f"trailhop x{args.trailhop_scale} {engine}"]["rows_per_cpu_s"]
+        for job in ("stayfinch", "stayfinch-columnar"):
+            ours = results[f"{job} x{args.scale} {engine}"]["rows_per_cpu_s"]
+            figures[f"rate_ratio_{job}_{engine}"] = round(ours / theirs, 2)
+            print(f"{engine}: {job} rate / Trailhop rate = {ours / theirs:.2f}")
+    figures["load_after"] = load()
+    print(f"load average before: {figures['load_before']}, after: {figures['load_after']}")
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
