@@ -37,6 +37,7 @@ from typing import Any
 import polars as pl
 
 from migrate.convert.ledger import (
+    ACCEPTED,
     CANDIDATE,
     CHECK_REJECTED,
     CREATED_AT,
@@ -79,6 +80,7 @@ from migrate.convert.plan import (
 )
 from migrate.convert.record_source import open_record_source
 from migrate.convert.vector import ImportIds
+from migrate.edn.show import show
 from migrate.edn.values import Keyword
 from migrate.edn.writer import EdnWriteError, RowWriter, row_text
 from migrate.errors import note_where
@@ -115,6 +117,12 @@ _CANDIDATE_SCHEMA = {
     "key": pl.String,
     "created": pl.Float64,
 }
+
+
+class MergeNeeded(Exception):
+    """A row of a record table has the source id of a row an earlier record table of its type
+    kept: the per-row pipeline merges the two (``merge-conflict`` when they differ), which this
+    engine leaves to it. :func:`migrate.convert.pipeline.convert` then runs the job per row."""
 
 
 class _Unclaimed:
@@ -178,6 +186,11 @@ class ColumnarRun:
                     for number, (record_type, path, _) in self.observers
                     if record_type == item.spec.record_type
                 }
+        # Types made by several record tables: their rows are decided as any other's unless
+        # one repeats an id an earlier table of the type kept (a merge, see MergeNeeded).
+        tables = Counter(spec.record_type for spec in job.records)
+        self.merging = frozenset(name for name, count in tables.items() if count > 1)
+        _check_merging_refs(self.specs, self.merging)
         targets = {ref.target for item in self.specs for ref in item.refs}
         ids = ImportIds(job.ident, targets)
         for item in self.specs:
@@ -309,10 +322,27 @@ class ColumnarRun:
         return getattr(item, "_records", 0)
 
     def _take(self, item: _Spec, rows: pl.DataFrame) -> None:
+        if item.spec.record_type in self.merging:
+            self._no_merge(item, rows)
         item._records = self.done_records(item) + rows.height  # type: ignore[attr-defined]
         self.ledger.take(item.spec.record_type, item.index, item.refs, rows)
         self.done += rows.height
         self._progress("read", self.done)
+
+    def _no_merge(self, item: _Spec, rows: pl.DataFrame) -> None:
+        """Raise :class:`MergeNeeded` when a mapped row of ``rows`` has the id of a row that
+        an earlier record table of its type kept (the per-row pipeline would merge it)."""
+        nodes = self.ledger.types[item.spec.record_type].nodes()
+        kept = nodes.filter((pl.col("state") == ACCEPTED) & (pl.col("spec") != item.index))
+        if not kept.height:
+            return
+        mapped = rows.filter(pl.col("status") != MAP_REJECTED).select("sid")
+        hit = mapped.join(kept.select("sid"), on="sid", how="semi")
+        if hit.height:
+            raise MergeNeeded(
+                f"{item.spec.where}: source id {show(hit.item(0, 'sid'), cut=False)} was kept "
+                f"from an earlier {item.spec.record_type} table"
+            )
 
     def _progress(self, stage: str, done: int, total: int | None = None) -> None:
         """Tell the run's progress callback; one that takes a third argument is also given
@@ -639,6 +669,22 @@ def _function_refs(spec: Any, first: int) -> list[RefSpec]:
     ]
 
 
+def _check_merging_refs(specs: list[_Spec], merging: frozenset[str]) -> None:
+    """The ledger keys a reference by its type and number: the record tables of a type made
+    by several must number their references alike, or the job runs per row."""
+    seen: dict[tuple[str, int], tuple[Any, ...]] = {}
+    for item in specs:
+        if item.spec.record_type not in merging:
+            continue
+        for ref in item.refs:
+            meta = (ref.path, ref.target, ref.required)
+            if seen.setdefault((item.spec.record_type, ref.index), meta) != meta:
+                raise MergeNeeded(
+                    f"{item.spec.where}: its references are numbered unlike those of another "
+                    f"{item.spec.record_type} table"
+                )
+
+
 def _final_types(job: Any) -> dict[str, int]:
     """Types whose kept rows stay kept once read: no spec gives them a required reference and
     the settle step never rejects them; each with the index of its last spec."""
@@ -728,4 +774,4 @@ def run_columnar(job: Any, options: RunOptions, geocoder: Any = None) -> Convert
             run.close()
 
 
-__all__ = ["ColumnarRun", "run_columnar", "write_outputs"]
+__all__ = ["ColumnarRun", "MergeNeeded", "run_columnar", "write_outputs"]
