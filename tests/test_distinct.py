@@ -443,3 +443,20 @@ def test_distinct_groups_the_rows_lookups_complete(tmp_path):
     assert ':im.userProfile/bio "Bergen"' in ann and '{:city "Oslo"}' in ann
     counts = result["json"]["types"]["user"]
     assert (counts["read"], counts["distinct"], counts["merged"]) == (4, 2, 2)
+
+
+def test_an_array_table_names_its_attribute_and_its_policy(tmp_path):
+    # [[records.user]]: the message names records.user[0].mapping.firstName and the
+    # attribute's own policy, not the table's default.
+    path = job_file(
+        tmp_path, table='merge = "non-empty"', first='{ column = "host_name", merge = "conflict" }'
+    )
+    text = path.read_text("utf-8").replace("[records.user]\n", "[[records.user]]\n")
+    path.write_text(text, "utf-8")
+    result = both(path, tmp_path)
+    nine = [r for r in result["rejects"] if r["source_id"] == "9"]
+    assert [r["rule"] for r in nine] == ["merge-conflict"]
+    assert nine[0]["message"].startswith(
+        'records.user[0].mapping.firstName: rows of source id "9" disagree: '
+        '"Cy" at listings.csv:5 but "Cyrus" at listings.csv:6 (merge = "conflict"; '
+    ), nine[0]["message"]

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from migrate.convert.job import load_job
+from migrate.convert.outputs import read_rejects
 from migrate.convert.pipeline import convert
 
 RUNS = settings(
@@ -330,6 +331,26 @@ def test_both_engines_write_the_same_bytes(tmp_path_factory, tables, variant):
         "noalias": {"aliases": "false"},
     }[variant]
     both_engines(write_export(tmp, tables, **options), tmp)
+
+
+@pytest.mark.parametrize(
+    "ids", [["u12", "12", "u12"], ["12", "u12", "u12"], ["u12", "12", "12", "u12"]]
+)
+def test_an_alias_belongs_to_the_first_id_that_claimed_it(tmp_path, ids):
+    # Found by the property test: "12" (alias u12) collides with "u12", which claimed it
+    # first; a later "u12" row is then the owner's again, not a collision with "12".
+    blank = dict.fromkeys(["confirmed", "first", "last", "full", "bio", "phone"], "")
+    users = [
+        {**blank, "id": sid, "email": f"{index}@example.com", "at": "2021-06-14 09:32:11"}
+        for index, sid in enumerate(ids)
+    ]
+    tables = {"users": users, "listings": [], "images": [], "reviews": [], "payouts": []}
+    both_engines(write_export(tmp_path, tables), tmp_path)
+    rejects = read_rejects(tmp_path / "rows" / "diff.rejects.csv")
+    collisions = [r["source_id"] for r in rejects if r["rule"] == "alias-collision"]
+    # whichever of "12" and "u12" comes first owns alias u12; every row of the other collides
+    loser = "12" if ids[0] == "u12" else "u12"
+    assert collisions == [loser] * ids.count(loser)
 
 
 def test_the_sample_jobs_give_the_same_bytes_with_both_engines(tmp_path):

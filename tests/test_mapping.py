@@ -331,7 +331,7 @@ def test_function_adds_attributes_after_the_mapping(tmp_path):
     attrs = tent.row.attrs
     assert attrs[K("im.listing/description")] == "Tent for rent"
     assert attrs[K("im.listing/currentStock")] == 5
-    assert attrs[K("im.listing/metadata")] == {"legacyId": "7"}
+    assert attrs[K("im.listing/metadata")] == {K("legacyId"): "7"}  # keys as mapped ones are
     assert K("im.listing/price") not in attrs
     assert (kayak.code, kayak.message) == (
         "transform-failed",
@@ -415,3 +415,23 @@ def test_rows_without_aliases_when_the_job_says_so(tmp_path):
     anna = mapped(job)[0]
     assert anna.row.alias is None
     assert anna.row.id_tuple == (K("im.user/id"), import_id("test-market", "user", "1"))
+
+
+def test_a_functions_extended_data_merges_into_the_mapped_one(tmp_path):
+    (tmp_path / "more_fields.py").write_text(
+        "def extra(values):\n"
+        "    return {'publicData': {'amenities': ['Wifi', 'Kitchen'], 'category': 'dome',\n"
+        "                           'location': {'building': 'B'}}}\n"
+    )
+    job = LISTING_JOB.replace(
+        "[records.listing]\n", '[records.listing]\nfunction = "more_fields:extra"\n'
+    )
+    tent = mapped(setup(tmp_path, job, listings_csv=LISTINGS))[0]
+    assert tent.row.attrs[K("im.listing/publicData")] == {
+        K("listingType"): "rent-gear",
+        K("transactionProcessAlias"): "default-booking/release-1",
+        K("unitType"): "day",
+        K("category"): "dome",  # the function's value wins
+        K("location"): {K("address"): "Main St 1, Oslo", K("building"): "B"},
+        K("amenities"): ("Wifi", "Kitchen"),  # a Python list is a JSON array
+    }

@@ -162,8 +162,10 @@ _FUNCTION = """\
 `function = "module:function"` (a module next to the job file, or an installed one such as
 `migrate.mappers.custom`) is called with the source row's values (a mapping of column to value) after
 the declarative mapping. It returns a mapping of attribute name (as in `mapping`, or an
-extended-data attribute such as `publicData`) to value; a `None` value removes the attribute. A
-`ValueError` it raises rejects the row as `transform-failed` with its message. A required
+extended-data attribute such as `publicData`) to value; a `None` value removes the attribute.
+Extended data it returns is merged key by key into what the job maps (nested maps too; the
+function's value wins), with keys made keywords where legal as mapped keys are, and Python lists
+as JSON arrays. A `ValueError` it raises rejects the row as `transform-failed` with its message. A required
 attribute the function gives must be declared with `provides = ["email"]` next to `function`:
 the job check still fails (exit 2, naming the line) when a required attribute is neither
 mapped nor provided.

@@ -542,7 +542,7 @@ def merge_slots(
         else:
             given = [value.merge for value in mapping.values]
             columns = tuple(name for value in mapping.values for name in value.columns)
-            where = mapping.values[0].where.split("[", 1)[0] if mapping.values else ""
+            where = _spec_key(mapping.values[0].where) if mapping.values else ""
         policy = _one_policy(given, default)
         slots.append(
             MergeSlot(
@@ -558,7 +558,7 @@ def merge_slots(
         for position, item in enumerate(table.fields):
             given = [value.merge for value in item.values]
             columns = tuple(name for value in item.values for name in value.columns)
-            where = item.values[0].where.split("[", 1)[0] if item.values else table.table
+            where = _spec_key(item.values[0].where) if item.values else table.table
             slots.append(
                 MergeSlot(
                     where,
@@ -570,6 +570,15 @@ def merge_slots(
                 )
             )
     return slots
+
+
+_ALTERNATIVE_RE = re.compile(r"\[[0-9]+\]$")
+
+
+def _spec_key(where: str) -> str:
+    """The job key of an attribute from one of its value specs' keys: ``…firstName[1]`` (an
+    alternative of a list) is ``…firstName``; ``records.user[0]`` (an array table) stays."""
+    return _ALTERNATIVE_RE.sub("", where)
 
 
 def _one_policy(given: list[str | None], default: str) -> str:
@@ -1071,7 +1080,7 @@ class _Loader:
             named = list(dict.fromkeys(v.merge for v in mapping.values if v.merge is not None))
             if len(named) > 1:
                 raise self.error(
-                    mapping.values[0].where.split("[", 1)[0],
+                    _spec_key(mapping.values[0].where),
                     f"its value specs give merge = {show(named[0])} and {show(named[1])} "
                     "(one attribute, one policy)",
                 )

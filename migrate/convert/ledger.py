@@ -352,13 +352,15 @@ class Ledger:
                 if owner is not None and owner != sid and state.owner_seq[letter + sid] < seq:
                     collided[seq] = owner
                 continue
+            owner = state.owners.get(name)
             digits = name[1:] if letter is not None and name[:1] == letter else None
-            if digits is not None and digits != sid and digits in candidates:
+            # A plain id before this row owns the alias, unless another id had claimed it first
+            # (then that plain row collided, and the one that claimed it is the owner).
+            if owner is None and digits is not None and digits != sid and digits in candidates:
                 before = first_plain.get(digits)
                 if (before is not None and before < seq) or digits in taken:
                     collided[seq] = digits
                     continue
-            owner = state.owners.get(name)
             if owner is None:
                 state.owners[name] = sid
                 state.owner_seq[name] = seq

@@ -446,7 +446,14 @@ class Mapper:
                     reference.target_source_id,
                 )
                 refs.append(reference)
-            elif attribute.kind not in ("json", "location", "map"):
+            elif attribute.kind == "json":
+                # JSON as Python gives it (lists, decimals, dates) becomes extended data, merged
+                # key by key into what the job mapped: the function's keys win.
+                value = _function_json(value)
+                mapped = _path_value(attrs, path)
+                if isinstance(mapped, dict) and isinstance(value, dict):
+                    value = _merged_json(mapped, value)
+            elif attribute.kind not in ("location", "map"):
                 try:
                     value = self._coerce(value, attribute, None)
                 except TransformError as error:
@@ -655,6 +662,31 @@ def _coordinate(value: Any) -> float:
     return number
 
 
+def _merged_json(mapped: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """``given`` laid over ``mapped``: nested maps merge key by key, any other value replaces."""
+    merged = dict(mapped)
+    for key, value in given.items():
+        before = merged.get(key)
+        if isinstance(before, dict) and isinstance(value, dict):
+            merged[key] = _merged_json(before, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _function_json(value: Any) -> Any:
+    """A job function's extended data as the mapping makes it: keys as :func:`json_key` (a
+    keyword when legal, as mapped keys are), arrays as tuples, other values :func:`_json_value`."""
+    if isinstance(value, Mapping):
+        return {
+            key if isinstance(key, Keyword) else json_key(str(key)): _function_json(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return tuple(_function_json(item) for item in value)
+    return _json_value(value)
+
+
 def _json_value(value: Any) -> Any:
     """A value as extended data (JSON): decimals become numbers, instants ISO 8601 text."""
     if isinstance(value, bool | int | float | str) or value is None:
@@ -699,6 +731,16 @@ def _has_path(attrs: dict[Keyword, Any], path: tuple[Keyword, ...]) -> bool:
             return False
         target = target[key]
     return True
+
+
+def _path_value(attrs: dict[Keyword, Any], path: tuple[Keyword, ...]) -> Any:
+    """The value at ``path`` of ``attrs``, or ``None``."""
+    target: Any = attrs
+    for key in path:
+        if not isinstance(target, dict):
+            return None
+        target = target.get(key)
+    return target
 
 
 def _remove_path(attrs: dict[Keyword, Any], path: tuple[Keyword, ...]) -> None:
