@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import gc
 import io
-import itertools
 import logging
 import time
 from collections import Counter
@@ -84,7 +83,7 @@ from migrate.edn.show import show
 from migrate.edn.values import Keyword
 from migrate.edn.writer import EdnWriteError, RowWriter, row_text
 from migrate.errors import note_where
-from migrate.extract.batches import RECORD, batch_rows, iter_records, source_batches, source_origins
+from migrate.extract.batches import RECORD, batch_rows, source_batches, source_origins
 from migrate.extract.origin import Origin, SourceRow
 from migrate.output_set import OutputSet
 
@@ -299,20 +298,16 @@ class ColumnarRun:
         return f"the batch of {rows} from {origin}, {item.spec.where}"
 
     def _read_rows(self, item: _Spec, source: Any) -> None:
-        """A spec without a plan: every row per row, read as ``rows()`` gives them."""
-        records = iter_records(source, each=item.spec.each, limit=self.options.limit)
-        while True:
-            chunk = list(itertools.islice(records, ROW_BATCH))
-            if not chunk:
-                return
-            first = self.done_records(item)
-            numbered = []
-            for record, source_row in enumerate(chunk, start=first):
-                item.origins[record] = source_row.origin
-                numbered.append((record, source_row.values))
-            self.rows_read[item.index] += len(numbered)
-            self.rows_per_row[item.index] += len(numbered)
-            rows, outcomes = self._per_row(item, iter(numbered), None)
+        """A spec without a plan: every row per row, each with all its source's columns (a
+        ``function`` may read any), read in batches as the plan's rows are; origins are
+        found when needed, as for the rows a plan sends the per-row way."""
+        for batch in source_batches(
+            source, None, each=item.spec.each, limit=self.options.limit, size=ROW_BATCH
+        ):
+            self.rows_read[item.index] += batch.height
+            self.rows_per_row[item.index] += batch.height
+            rows, outcomes = self._per_row(item, batch_rows(batch), None)
+            del batch
             self._record_geocoding(item, outcomes, None)
             self._observe(item, None, self._observed)
             self._take(item, rows)
