@@ -224,3 +224,25 @@ def test_every_key_of_the_sample_jobs_has_a_position(job):
                 walk(item, (*path, index))
 
     walk(tomllib.loads(text), ())
+
+
+def test_an_optional_reference_for_a_required_attribute_is_a_job_error(workdir):
+    (workdir / "reviews.csv").write_text("id,author,subject,at,stars\n1,1,1,2021-01-02,5\n")
+    text = FIVE_MISTAKES.replace('nmae = "x"', 'name = "x"').replace("Mars/Base", "UTC")
+    text = text.replace("emial", "email").replace('transform = "nope"', 'transform = "date"')
+    text = text.replace('firstName = "frist_name"', 'firstName = "first_name"')
+    text += (
+        '\n[sources.reviews]\ntype = "csv"\npath = "reviews.csv"\n'
+        '[records.review]\nsource = "reviews"\nid = "id"\n[records.review.mapping]\n'
+        'author = { ref = "user", column = "author", required = false }\n'
+        'subject = { ref = "user", column = "subject" }\nrating = { column = "stars", transform = "int" }\n'
+        'createdAt = { column = "at", transform = "date" }\ntype = { const = "ofProvider" }\n'
+        'content = { const = "Good" }\nstate = { const = "public" }\n'
+    )
+    with pytest.raises(JobError) as caught:
+        load_job(write(text))
+    assert caught.value.lines == [
+        "job.toml:30:45: records.review.mapping.author.required: :im.review/author is a required "
+        "attribute, so a reference to a missing or rejected row must reject the row: "
+        "leave required out"
+    ]

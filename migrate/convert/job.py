@@ -172,7 +172,7 @@ KEYS: dict[str, dict[str, tuple[str, str]]] = {
         "template": ("template giving the target's source id", '"{parent.id}"'),
         "lookup": ("the target's source id from another source (see Lookups)", "{ … }"),
         "required": (
-            "reject the row when the target is rejected or missing (default true)",
+            "reject the row when the target is rejected or missing (default true; `false` only on optional attributes)",
             "false",
         ),
         "merge": ("with `distinct`: how repeated rows give this reference", '"first"'),
@@ -1189,6 +1189,14 @@ class _Loader:
             raise self.error(where, "give exactly one of column, template or lookup")
         source_spec = {key: spec[key] for key in ("column", "template", "lookup") if key in spec}
         required = self.boolean(spec, "required", f"{where}.required", True)
+        if not required and attribute.required:
+            # required = false drops the reference when its target is missing or rejected: a
+            # row of which the schema requires this attribute could then not be written.
+            raise self.error(
+                f"{where}.required",
+                f"{show(attribute.key)} is a required attribute, so a reference to a missing "
+                "or rejected row must reject the row: leave required out",
+            )
         merge = self.merge_name(spec["merge"], f"{where}.merge") if "merge" in spec else None
         return RefSpec(where, target, self.value(source_spec, where, context), required, merge)
 

@@ -3,8 +3,8 @@
 :func:`discover` picks the community (the only one, or the ``community_id`` given), takes its
 ident and currency as defaults, and turns its custom fields into the listing query's columns
 and ``[records.listing.public_data]`` keys. Go keeps one row per listing and field in
-``custom_field_values`` (options in ``custom_field_option_selections``); the job file cannot
-group rows yet (issue 11), so each field becomes a correlated subquery in the listing query:
+``custom_field_values`` (options in ``custom_field_option_selections``); the grouping is done
+by the database, each field a correlated subquery in the listing query:
 
 - text, number and date fields give their value (``MAX`` keeps one if a field repeats);
 - a dropdown gives its option's id, mapped to the option's key;
