@@ -5,8 +5,7 @@
     .venv/bin/python benchmarks/rental_bench.py --engines columns,rows           # both engines
 
 The relational job (``samples/rental/job.toml``: ``distinct`` hosts, two derived sources,
-lookups for every review's subject and rating, a function for listing publicData) and its
-one-table-per-type form (``job-columnar.toml``, the same output on the columnar engine) are
+lookups for every review's subject and rating, a function for listing publicData) is
 measured against the first sample's job (``samples/csv/job.toml``) at a scale of about the same number
 of source rows (Trailhop x50 has ~190 k rows, Stayfinch x100 ~190 k). Each run is
 ``python -m migrate convert JOB -q`` in a child process of its own, one after the other,
@@ -46,7 +45,7 @@ def ensure_rental(scale: int, data: Path) -> Path:
             + ["--scale", str(scale), "--out", str(out)],
             check=True,
         )
-    for name in ("job.toml", "job-columnar.toml", "stayfinch_fields.py"):  # the current ones
+    for name in ("job.toml", "stayfinch_fields.py"):  # the current ones
         shutil.copyfile(ROOT / "samples" / "rental" / name, out / name)
     return out
 
@@ -101,7 +100,6 @@ def main(argv: list[str] | None = None) -> int:
     rows = rental_rows(rental)
     samples = {
         f"stayfinch x{args.scale}": (rental / "job.toml", "stayfinch", rows),
-        f"stayfinch-columnar x{args.scale}": (rental / "job-columnar.toml", "stayfinch", rows),
         f"trailhop x{args.trailhop_scale}": (
             trailhop / "job.toml",
             "trailhop",
@@ -125,10 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     for engine in args.engines.split(","):
         theirs = results[f"trailhop x{args.trailhop_scale} {engine}"]["rows_per_cpu_s"]
-        for job in ("stayfinch", "stayfinch-columnar"):
-            ours = results[f"{job} x{args.scale} {engine}"]["rows_per_cpu_s"]
-            figures[f"rate_ratio_{job}_{engine}"] = round(ours / theirs, 2)
-            print(f"{engine}: {job} rate / Trailhop rate = {ours / theirs:.2f}")
+        ours = results[f"stayfinch x{args.scale} {engine}"]["rows_per_cpu_s"]
+        figures[f"rate_ratio_stayfinch_{engine}"] = round(ours / theirs, 2)
+        print(f"{engine}: stayfinch rate / Trailhop rate = {ours / theirs:.2f}")
     figures["load_after"] = load()
     print(f"load average before: {figures['load_before']}, after: {figures['load_after']}")
     if args.json:

@@ -96,6 +96,48 @@ def test_a_clean_csv_is_read_by_polars_not_by_the_reference(tmp_path, monkeypatc
     ]
 
 
+def test_paragraph_breaks_inside_quotes_are_read_by_polars(tmp_path, monkeypatch):
+    # A bio of two paragraphs: a blank line inside a quoted field is a value, not a line
+    # pandas skips, so the file stays on Polars (the rental sample's host_about, comments).
+    text = 'id,body\n1,"one\n\ntwo"\n2,"x\n  \r\n\ny"\n3,z\n'
+    (tmp_path / "u.csv").write_text(text, "utf-8")
+    source = open_source(
+        SourceSpec.from_table("u", {"type": "csv", "path": "u.csv"}, tmp_path / "j")
+    )
+    expected = _outcome(batches_from_rows(source, ["id", "body"]))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the reference form was used")
+
+    monkeypatch.setattr(csv_batches, "batches_from_rows", refuse)
+    assert _outcome(source.batches(["id", "body"])) == expected
+    assert expected[0] == [
+        (0, {"id": "1", "body": "one\n\ntwo"}),
+        (1, {"id": "2", "body": "x\n  \r\n\ny"}),
+        (2, {"id": "3", "body": "z"}),
+    ]
+
+
+def test_a_blank_line_between_records_still_goes_the_reference_way(tmp_path, monkeypatch):
+    (tmp_path / "u.csv").write_text('id,body\n1,"one\n\ntwo"\n\n2,b\n', "utf-8")
+    source = open_source(
+        SourceSpec.from_table("u", {"type": "csv", "path": "u.csv"}, tmp_path / "j")
+    )
+    used = []
+    reference = csv_batches.batches_from_rows
+
+    def spy(*args, **kwargs):
+        used.append(True)
+        return reference(*args, **kwargs)
+
+    monkeypatch.setattr(csv_batches, "batches_from_rows", spy)
+    assert _outcome(source.batches(["id", "body"]))[0] == [
+        (0, {"id": "1", "body": "one\n\ntwo"}),
+        (1, {"id": "2", "body": "b"}),
+    ]
+    assert used
+
+
 # generated CSV files ------------------------------------------------------------------------
 
 CELL = st.text(alphabet='ab,"\n\r ;é\t', max_size=6)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import gc
 import io
-import itertools
 import logging
 import time
 from collections import Counter
@@ -37,6 +36,7 @@ from typing import Any
 import polars as pl
 
 from migrate.convert.ledger import (
+    ACCEPTED,
     CANDIDATE,
     CHECK_REJECTED,
     CREATED_AT,
@@ -79,10 +79,11 @@ from migrate.convert.plan import (
 )
 from migrate.convert.record_source import open_record_source
 from migrate.convert.vector import ImportIds
+from migrate.edn.show import show
 from migrate.edn.values import Keyword
 from migrate.edn.writer import EdnWriteError, RowWriter, row_text
 from migrate.errors import note_where
-from migrate.extract.batches import RECORD, batch_rows, iter_records, source_batches, source_origins
+from migrate.extract.batches import RECORD, batch_rows, source_batches, source_origins
 from migrate.extract.origin import Origin, SourceRow
 from migrate.output_set import OutputSet
 
@@ -115,6 +116,12 @@ _CANDIDATE_SCHEMA = {
     "key": pl.String,
     "created": pl.Float64,
 }
+
+
+class MergeNeeded(Exception):
+    """A row of a record table has the source id of a row an earlier record table of its type
+    kept: the per-row pipeline merges the two (``merge-conflict`` when they differ), which this
+    engine leaves to it. :func:`migrate.convert.pipeline.convert` then runs the job per row."""
 
 
 class _Unclaimed:
@@ -178,6 +185,11 @@ class ColumnarRun:
                     for number, (record_type, path, _) in self.observers
                     if record_type == item.spec.record_type
                 }
+        # Types made by several record tables: their rows are decided as any other's unless
+        # one repeats an id an earlier table of the type kept (a merge, see MergeNeeded).
+        tables = Counter(spec.record_type for spec in job.records)
+        self.merging = frozenset(name for name, count in tables.items() if count > 1)
+        _check_merging_refs(self.specs, self.merging)
         targets = {ref.target for item in self.specs for ref in item.refs}
         ids = ImportIds(job.ident, targets)
         for item in self.specs:
@@ -286,20 +298,16 @@ class ColumnarRun:
         return f"the batch of {rows} from {origin}, {item.spec.where}"
 
     def _read_rows(self, item: _Spec, source: Any) -> None:
-        """A spec without a plan: every row per row, read as ``rows()`` gives them."""
-        records = iter_records(source, each=item.spec.each, limit=self.options.limit)
-        while True:
-            chunk = list(itertools.islice(records, ROW_BATCH))
-            if not chunk:
-                return
-            first = self.done_records(item)
-            numbered = []
-            for record, source_row in enumerate(chunk, start=first):
-                item.origins[record] = source_row.origin
-                numbered.append((record, source_row.values))
-            self.rows_read[item.index] += len(numbered)
-            self.rows_per_row[item.index] += len(numbered)
-            rows, outcomes = self._per_row(item, iter(numbered), None)
+        """A spec without a plan: every row per row, each with all its source's columns (a
+        ``function`` may read any), read in batches as the plan's rows are; origins are
+        found when needed, as for the rows a plan sends the per-row way."""
+        for batch in source_batches(
+            source, None, each=item.spec.each, limit=self.options.limit, size=ROW_BATCH
+        ):
+            self.rows_read[item.index] += batch.height
+            self.rows_per_row[item.index] += batch.height
+            rows, outcomes = self._per_row(item, batch_rows(batch), None)
+            del batch
             self._record_geocoding(item, outcomes, None)
             self._observe(item, None, self._observed)
             self._take(item, rows)
@@ -309,10 +317,27 @@ class ColumnarRun:
         return getattr(item, "_records", 0)
 
     def _take(self, item: _Spec, rows: pl.DataFrame) -> None:
+        if item.spec.record_type in self.merging:
+            self._no_merge(item, rows)
         item._records = self.done_records(item) + rows.height  # type: ignore[attr-defined]
         self.ledger.take(item.spec.record_type, item.index, item.refs, rows)
         self.done += rows.height
         self._progress("read", self.done)
+
+    def _no_merge(self, item: _Spec, rows: pl.DataFrame) -> None:
+        """Raise :class:`MergeNeeded` when a mapped row of ``rows`` has the id of a row that
+        an earlier record table of its type kept (the per-row pipeline would merge it)."""
+        nodes = self.ledger.types[item.spec.record_type].nodes()
+        kept = nodes.filter((pl.col("state") == ACCEPTED) & (pl.col("spec") != item.index))
+        if not kept.height:
+            return
+        mapped = rows.filter(pl.col("status") != MAP_REJECTED).select("sid")
+        hit = mapped.join(kept.select("sid"), on="sid", how="semi")
+        if hit.height:
+            raise MergeNeeded(
+                f"{item.spec.where}: source id {show(hit.item(0, 'sid'), cut=False)} was kept "
+                f"from an earlier {item.spec.record_type} table"
+            )
 
     def _progress(self, stage: str, done: int, total: int | None = None) -> None:
         """Tell the run's progress callback; one that takes a third argument is also given
@@ -662,6 +687,22 @@ def _function_refs(spec: Any, first: int) -> list[RefSpec]:
     ]
 
 
+def _check_merging_refs(specs: list[_Spec], merging: frozenset[str]) -> None:
+    """The ledger keys a reference by its type and number: the record tables of a type made
+    by several must number their references alike, or the job runs per row."""
+    seen: dict[tuple[str, int], tuple[Any, ...]] = {}
+    for item in specs:
+        if item.spec.record_type not in merging:
+            continue
+        for ref in item.refs:
+            meta = (ref.path, ref.target, ref.required)
+            if seen.setdefault((item.spec.record_type, ref.index), meta) != meta:
+                raise MergeNeeded(
+                    f"{item.spec.where}: its references are numbered unlike those of another "
+                    f"{item.spec.record_type} table"
+                )
+
+
 def _final_types(job: Any) -> dict[str, int]:
     """Types whose kept rows stay kept once read: no spec gives them a required reference and
     the settle step never rejects them; each with the index of its last spec."""
@@ -751,4 +792,4 @@ def run_columnar(job: Any, options: RunOptions, geocoder: Any = None) -> Convert
             run.close()
 
 
-__all__ = ["ColumnarRun", "run_columnar", "write_outputs"]
+__all__ = ["ColumnarRun", "MergeNeeded", "run_columnar", "write_outputs"]

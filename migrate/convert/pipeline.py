@@ -28,6 +28,7 @@ Rejects are written in the same order to ``<name>.rejects.csv``, counts and timi
 
 from __future__ import annotations
 
+import logging
 import pickle
 import re
 import time
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from migrate.rules.engine import RowChecker
+
+_log = logging.getLogger(__name__)
 
 #: The order of row types in the output file (types not listed follow, sorted by name).
 TYPE_ORDER = ("user", "listing", "image", "stripeAccount", "review")
@@ -855,8 +858,8 @@ def convert(
     never fail the run here; ``report.failed`` tells the caller to, with ``fail_on_reject``.
     ``engine`` is ``"columns"`` (:mod:`migrate.convert.engine`, the default) or ``"rows"``
     (this module's per-row path, the reference); both write the same bytes. Jobs the columnar
-    engine leaves to the per-row one: the ``pretty`` layout, and row types made by several
-    record specs (merged rows). Raises the extract adapters' errors (a source cannot be
+    engine leaves to the per-row one: the ``pretty`` layout, and rows of several record specs
+    of one type to merge (see :func:`columnar_job`). Raises the extract adapters' errors (a source cannot be
     read) and :class:`KeyboardInterrupt` unchanged; no output file is then replaced.
     """
     if engine not in ENGINES:
@@ -888,9 +891,14 @@ def convert(
         options.report_extra = lambda: {"images": image_check.summary}
     if job.geocode is None:
         if columnar:
-            from migrate.convert.engine import run_columnar
+            from migrate.convert.engine import MergeNeeded, run_columnar
 
-            return run_columnar(job, options)
+            try:
+                return run_columnar(job, options)
+            except MergeNeeded as reason:
+                # Rows of two record tables to merge: the per-row engine does it (from the
+                # start; the columnar run left no output behind).
+                _log.info("the job runs per row: %s", reason)
         return run_records(record_streams(job), options)
     from migrate.geocode.stage import GeocodeStage
 
@@ -922,8 +930,19 @@ class Observed:
 
 
 def columnar_job(job: Any) -> bool:
-    """True when the columnar engine runs ``job`` (see :func:`convert`)."""
+    """True when the columnar engine runs ``job`` (see :func:`convert`).
+
+    A row type made by several record tables (users read from listings and from reviews) runs
+    columnar too: its tables' rows are decided as one table's are, as long as no row repeats a
+    source id that an earlier table of the type kept. Such a row is merged into the first one
+    by the per-row pipeline (or rejected as ``merge-conflict``), so the columnar engine stops
+    at the first (:class:`migrate.convert.engine.MergeNeeded`) and :func:`convert` runs the job
+    per row from the start. A job that geocodes or checks images, whose hooks would then see
+    rows twice, runs per row from the start when it has such a type.
+    """
     if job.output.pretty:
         return False
     types = [spec.record_type for spec in job.records]
-    return len(types) == len(set(types))
+    if len(types) == len(set(types)):
+        return True
+    return job.geocode is None and getattr(job, "images", None) is None

@@ -7,7 +7,7 @@ holds one slice and one batch, never the file. Each slice is first checked for t
 which Polars' CSV rules and those of the reference reader (pandas' C parser) part, or on which
 counting quotes would not find the record boundaries:
 
-- a blank or whitespace-only line (pandas skips it outside quotes, Polars makes a row of it);
+- a blank or whitespace-only line outside quotes (pandas skips it, Polars makes a row of it);
 - a carriage return not followed by a line feed (pandas ends a line there, Polars does not);
 - a quote that does not open or close a field that starts and ends with it (``ab"c``,
   ``  "x"``), which pandas takes literally;
@@ -198,12 +198,25 @@ def _structural_quote_re(delimiter: str) -> re.Pattern[bytes]:
 def _check(piece: bytes, structural: re.Pattern[bytes]) -> None:
     """Raise ``_Unsuitable`` for a slice (whole records from a record start) Polars would read
     unlike the reference."""
-    if _FIRST_BLANK_LINE.match(piece) or _INNER_BLANK_LINE.search(piece, 0, len(piece) - 1):
+    if _FIRST_BLANK_LINE.match(piece) or _blank_line_outside_quotes(piece):
         raise _Unsuitable
     if b"\r" in piece and _LONE_CR.search(piece):
         raise _Unsuitable
     if b'"' in piece and b'"' in structural.sub(b"", piece):
         raise _Unsuitable
+
+
+def _blank_line_outside_quotes(piece: bytes) -> bool:
+    """True when a blank line of ``piece`` (whole records) is outside quotes, where pandas
+    skips it; a blank line inside a quoted field (a paragraph break in a bio) is a value both
+    readers keep."""
+    quotes = position = 0
+    for match in _INNER_BLANK_LINE.finditer(piece, 0, len(piece) - 1):
+        quotes += piece.count(b'"', position, match.start())
+        position = match.start()
+        if quotes % 2 == 0:
+            return True
+    return False
 
 
 def _numbered(frame: pl.DataFrame, first: int) -> pl.DataFrame:
