@@ -61,6 +61,7 @@ from migrate.convert.pipeline import (
     _offending,
     _output_files,
     _value_at,
+    run_report,
     type_rank,
 )
 from migrate.convert.plan import (
@@ -739,20 +740,7 @@ def write_outputs(
         "write": finished - settle_done,
         "total": finished - started,
     }
-    counts = run.ledger.counts
-    report = ConvertReport(
-        job=options.job_label,
-        ident=options.ident,
-        types={name: counts[name] for name in sorted(counts, key=type_rank)},
-        edn_path=None if options.dry_run else options.paths.edn,
-        rejects_path=options.paths.rejects,
-        report_path=options.paths.report,
-        timings=timings,
-        dry_run=options.dry_run,
-        limit=options.limit,
-        fail_on_reject=options.fail_on_reject,
-        extra=options.report_extra() if options.report_extra is not None else {},
-    )
+    report = run_report(options, run.ledger.counts, timings)
     with outputs.writing(options.paths.report) as report_path:
         _write_report(report, report_path)
     return report

@@ -33,7 +33,7 @@ import pickle
 import re
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -706,6 +706,24 @@ def _offending(row: Row, attribute: str | None) -> dict[str, Any]:
     return {attribute: None}
 
 
+def run_report(options: RunOptions, counts: Mapping[str, Any], timings: dict[str, float]) -> Any:
+    """The :class:`ConvertReport` of a finished run of either engine: its counts by type (in
+    type order), the output paths and the options it ran with."""
+    return ConvertReport(
+        job=options.job_label,
+        ident=options.ident,
+        types={name: counts[name] for name in sorted(counts, key=type_rank)},
+        edn_path=None if options.dry_run else options.paths.edn,
+        rejects_path=options.paths.rejects,
+        report_path=options.paths.report,
+        timings=timings,
+        dry_run=options.dry_run,
+        limit=options.limit,
+        fail_on_reject=options.fail_on_reject,
+        extra=options.report_extra() if options.report_extra is not None else {},
+    )
+
+
 def run_records(streams: Iterable[RecordStream], options: RunOptions) -> ConvertReport:
     """Run the three passes over ``streams`` and write the outputs; returns the report.
 
@@ -752,19 +770,7 @@ def run_records(streams: Iterable[RecordStream], options: RunOptions) -> Convert
             "write": finished - settle_done,
             "total": finished - started,
         }
-        report = ConvertReport(
-            job=options.job_label,
-            ident=options.ident,
-            types={name: run.counts[name] for name in sorted(run.counts, key=type_rank)},
-            edn_path=None if options.dry_run else options.paths.edn,
-            rejects_path=options.paths.rejects,
-            report_path=options.paths.report,
-            timings=timings,
-            dry_run=options.dry_run,
-            limit=options.limit,
-            fail_on_reject=options.fail_on_reject,
-            extra=options.report_extra() if options.report_extra is not None else {},
-        )
+        report = run_report(options, run.counts, timings)
         with outputs.writing(options.paths.report) as report_path:
             _write_report(report, report_path)
         outputs.commit()
