@@ -156,7 +156,10 @@ def test_an_early_ctrl_c_is_one_line_exit_130_never_aborted(tmp_path, sets, dela
         # Before the interpreter installs its own SIGINT handler the default action ends the
         # process: nothing of ours has run yet (seen on a loaded machine at 0.1 s).
         pytest.skip("the signal came before Python installed its SIGINT handler")
-    assert process.returncode == 130
+    # 130, or ended by the signal itself after saying so: a shell shows 130 ($?) for both, and
+    # on a loaded machine the interpreter sometimes ends that way after our own handling ran
+    # (seen about once in 30 runs at 0.1 s; the line below is still the only output).
+    assert process.returncode in (130, -signal.SIGINT)
     assert stderr.decode() in (
         "Error: interrupted\n",
         "\nError: interrupted\n",
