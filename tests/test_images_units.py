@@ -44,6 +44,8 @@ def test_credentials_are_found_and_masked():
     assert masked(url) == "https://***@images.example.com/a.jpg?x=1@2"
     assert not has_credentials("https://example.com/a@b.jpg")
     assert masked("https://example.com/a@b.jpg") == "https://example.com/a@b.jpg"
+    signed = "https://bucket.example.com/a.jpg?X-Amz-Signature=abc123&w=800"
+    assert masked(signed) == "https://bucket.example.com/a.jpg?X-Amz-Signature=***&w=800"
 
 
 def test_form_problems_come_from_the_rule_engine():

@@ -48,7 +48,7 @@ from migrate.convert.ledger import (
     seconds_of,
     sort_by_source_id,
 )
-from migrate.convert.mapping import MappedRecord, Mapper, Rejection
+from migrate.convert.mapping import MappedRecord, Mapper, Rejection, _value_at
 from migrate.convert.outputs import (
     ConvertReport,
     reject_lines_text,
@@ -60,7 +60,6 @@ from migrate.convert.pipeline import (
     RunOptions,
     _offending,
     _output_files,
-    _value_at,
     run_report,
     type_rank,
 )

@@ -450,7 +450,7 @@ class Mapper:
                 # JSON as Python gives it (lists, decimals, dates) becomes extended data, merged
                 # key by key into what the job mapped: the function's keys win.
                 value = _function_json(value)
-                mapped = _path_value(attrs, path)
+                mapped = _value_at(attrs, path)
                 if isinstance(mapped, dict) and isinstance(value, dict):
                     value = _merged_json(mapped, value)
             elif attribute.kind not in ("location", "map"):
@@ -733,14 +733,14 @@ def _has_path(attrs: dict[Keyword, Any], path: tuple[Keyword, ...]) -> bool:
     return True
 
 
-def _path_value(attrs: dict[Keyword, Any], path: tuple[Keyword, ...]) -> Any:
-    """The value at ``path`` of ``attrs``, or ``None``."""
-    target: Any = attrs
+def _value_at(attrs: dict, path: tuple[Keyword, ...]) -> Any:
+    """The value at ``path`` of ``attrs`` (nested maps), or ``None``."""
+    value: Any = attrs
     for key in path:
-        if not isinstance(target, dict):
+        if type(value) is not dict:
             return None
-        target = target.get(key)
-    return target
+        value = value.get(key)
+    return value
 
 
 def _remove_path(attrs: dict[Keyword, Any], path: tuple[Keyword, ...]) -> None:

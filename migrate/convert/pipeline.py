@@ -656,15 +656,6 @@ class _Run:
             yield self.rejects.get(handle)
 
 
-def _value_at(attrs: dict, path: tuple[Keyword, ...]) -> Any:
-    value: Any = attrs
-    for key in path:
-        if type(value) is not dict:
-            return None
-        value = value.get(key)
-    return value
-
-
 def _copy_map(mapping: dict) -> dict:
     return {
         key: _copy_map(value) if type(value) is dict else value for key, value in mapping.items()

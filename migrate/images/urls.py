@@ -77,12 +77,16 @@ def has_credentials(url: str) -> bool:
 
 
 def masked(url: str) -> str:
-    """``url`` with any ``user:password@`` replaced by ``***@``: safe to show or log."""
+    """``url`` with any ``user:password@`` replaced by ``***@`` and secret query values (a signed
+    URL's ``X-Amz-Signature=``, ``token=``) as ``***`` (:func:`migrate.secrets.mask_url`): safe
+    to show or log."""
+    from migrate.secrets import mask_url
+
     found = _netloc_userinfo(url)
-    if found is None:
-        return url
-    before, userinfo = found
-    return before + "***" + url[len(before) + len(userinfo) :]
+    if found is not None:
+        before, userinfo = found
+        url = before + "***" + url[len(before) + len(userinfo) :]
+    return mask_url(url)
 
 
 def split(url: str) -> SplitResult:
