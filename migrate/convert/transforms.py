@@ -398,6 +398,9 @@ def vector_local_to_utc(batch: Batch, naive: pl.Expr, timezone: str) -> tuple[Va
     naive = batch.put(naive, "lt")
     day = batch.put(naive.dt.date(), "ld")
     days = batch.series(day).drop_nulls().unique()
+    # Only days Python can hold (Polars has a year 0 and negative years, Python does not);
+    # the others, near the ends of the calendar, are left undecided.
+    days = days.filter(days.dt.year().is_between(1000, 9998))
 
     def offset_seconds(start: datetime, end: datetime) -> int | None:
         first = start.replace(tzinfo=zone).utcoffset()
@@ -410,8 +413,6 @@ def vector_local_to_utc(batch: Batch, naive: pl.Expr, timezone: str) -> tuple[Va
         offset_seconds(
             datetime(d.year, d.month, d.day), datetime(d.year, d.month, d.day, 23, 59, 59, 999999)
         )
-        if 1000 <= d.year <= 9998
-        else None
         for d in days.to_list()
     ]
     offset = day.replace_strict(days, pl.Series(day_offsets, dtype=pl.Int64), default=None)
