@@ -51,7 +51,7 @@ from migrate.convert.ledger import (
 from migrate.convert.mapping import MappedRecord, Mapper, Rejection, _value_at
 from migrate.convert.outputs import (
     ConvertReport,
-    reject_lines_text,
+    csv_fields,
     values_json,
     write_rejects,
 )
@@ -605,39 +605,49 @@ class ColumnarRun:
         the order made), as texts of :data:`REJECT_CHUNK` lines each (so neither the lines
         nor their text is held whole).
 
-        Only the sort keys are sorted, and the origins are joined to them; each chunk's
-        rejects are then taken from the unsorted frame by position, so the messages and
-        values are never copied whole.
+        Each line is its source and origin (found now, for the rejected rows only) followed
+        by the rest of the line, written when the reject was made (``RejectBook``).
         """
-        rejects = self.ledger.rejects.frame()
-        self.ledger.rejects.chunks = []
+        book = self.ledger.rejects
+        rejects = book.frame()
+        book.chunks = []
         if not rejects.height:
             return
         types = rejects.get_column("record_type").unique().to_list()
         ranks = {name: rank for rank, name in enumerate(sorted(types, key=type_rank))}
         order = sort_by_source_id(
             rejects.select(
-                pl.int_range(pl.len(), dtype=pl.UInt32).alias("_at"),
                 "spec",
                 "record",
                 "phase",
                 "order",
+                "offset",
+                "length",
                 pl.col("record_type").replace_strict(ranks, return_dtype=pl.Int64).alias("_rank"),
                 pl.col("source_id").fill_null("").alias("sid"),
             ),
             first=[pl.col("_rank")],
             then=[pl.col("phase"), pl.col("order")],
-        ).select("_at", "spec", "record")
+        ).select("spec", "record", "offset", "length")
+        del rejects
         origins = self.origins(order)
         order = order.join(
             origins, on=["spec", "record"], how="left", maintain_order="left"
-        ).select("_at", "source", "origin")
+        ).select(
+            pl.concat_str([csv_fields([pl.col("source"), pl.col("origin")]), pl.lit(",")]).alias(
+                "head"
+            ),
+            "offset",
+            "length",
+        )
         del origins
-        columns = ("record_type", "source_id", "code", "message", "values")
         for start in range(0, order.height, REJECT_CHUNK):
             part = order.slice(start, REJECT_CHUNK)
-            taken = rejects.select(columns)[part.get_column("_at")]
-            yield reject_lines_text(part.drop("_at").hstack(taken).rows())
+            heads = part.get_column("head").to_list()
+            tails = book.tails(
+                part.get_column("offset").to_list(), part.get_column("length").to_list()
+            )
+            yield "".join(head + tail for head, tail in zip(heads, tails, strict=True))
 
     def edn_chunks(self) -> Iterator[bytes]:
         """The ``.edn`` file's bytes: the header, every kept row in order, the end."""

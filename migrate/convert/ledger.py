@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +36,8 @@ import polars as pl
 
 from migrate import schemas
 from migrate.convert.ids import AliasCollision, alias_name
-from migrate.convert.outputs import TypeCounts, values_json
-from migrate.convert.spill import Spill, read_ranges
+from migrate.convert.outputs import TypeCounts, csv_fields, values_json
+from migrate.convert.spill import Spill, read_each, read_ranges
 from migrate.convert.vector import is_ascii, py_strip
 from migrate.edn.show import show
 from migrate.edn.values import Keyword, Ref
@@ -158,21 +158,42 @@ REJECT_SCHEMA = {
 }
 
 
-class RejectBook:
-    """The rejects of a run as column chunks, in the order they were made.
+#: The columns a :class:`RejectBook` keeps in memory per reject (the rest is spilled).
+REJECT_KEYS = {
+    "record_type": pl.String,
+    "source_id": pl.String,
+    "phase": pl.UInt8,
+    "order": pl.Int64,
+    "spec": pl.Int64,
+    "record": pl.Int64,
+    "offset": pl.Int64,
+    "length": pl.Int64,
+}
 
-    A fifth of a real export's rows may be rejected: as Python objects their texts cost a few
-    hundred bytes each and a sort by key; as Arrow columns a fraction, and sorting is one
-    frame sort. Single rejects are gathered as tuples and turned into a chunk now and then;
-    rejects made in bulk (a batch's failed rows, the cascade) arrive as frames.
+#: The columns of a rejects line after its source and origin, in the file's order.
+_LINE_TAIL = ("record_type", "source_id", "code", "message", "values")
+
+
+class RejectBook:
+    """The rejects of a run, in the order they were made: their sort keys as column chunks,
+    the rest of each rejects-file line on disk.
+
+    A fifth of a real export's rows may be rejected. A reject's line is known when it is made
+    except for its origin (found at the end, for rejected rows only): so the line from the
+    row type on (type, source id, rule, message, values) is written as CSV right away, as
+    columns, to a spill file, and only the sort keys and the text's place stay in memory.
+    Single rejects are gathered as tuples and turned into a chunk now and then; rejects made
+    in bulk (a batch's failed rows, the cascade) arrive as frames.
     """
 
     #: Single rejects gathered before they become a chunk.
     FLUSH = 20_000
 
-    def __init__(self) -> None:
+    def __init__(self, spill_dir: Any = None) -> None:
         self.chunks: list[pl.DataFrame] = []
         self._rows: list[tuple[Any, ...]] = []
+        self._spill_dir = spill_dir
+        self._spill: Spill | None = None
         self.count = 0
 
     def __len__(self) -> int:
@@ -197,26 +218,51 @@ class RejectBook:
         if not frame.height:
             return
         self._flush()  # keep the order they were made in
-        self.chunks.append(
-            frame.select(pl.col(name).cast(kind) for name, kind in REJECT_SCHEMA.items())
-        )
+        self._store(frame.select(pl.col(name).cast(kind) for name, kind in REJECT_SCHEMA.items()))
         self.count += frame.height
 
     def _flush(self) -> None:
         if self._rows:
-            self.chunks.append(pl.DataFrame(self._rows, schema=REJECT_SCHEMA, orient="row"))
+            self._store(pl.DataFrame(self._rows, schema=REJECT_SCHEMA, orient="row"))
             self._rows = []
 
+    def _store(self, frame: pl.DataFrame) -> None:
+        if self._spill is None:
+            self._spill = Spill(self._spill_dir)
+        tails = frame.select(csv_fields([pl.col(name) for name in _LINE_TAIL])).to_series()
+        lengths = tails.str.len_bytes().cast(pl.Int64) + 1
+        start = self._spill.append_lines(tails)
+        offsets = lengths.cum_sum() - lengths + start
+        if self._spill.size != start + int(lengths.sum()):
+            raise RuntimeError("the rejects spill holds other bytes than the lines given")
+        self.chunks.append(
+            frame.select(name for name in REJECT_KEYS if name in frame.columns).with_columns(
+                offsets.alias("offset"), lengths.alias("length")
+            )
+        )
+
     def frame(self) -> pl.DataFrame:
-        """Every reject, in the order they were made (the chunks are released)."""
+        """Every reject's keys (:data:`REJECT_KEYS`), in the order they were made (the chunks
+        are released)."""
         self._flush()
         if not self.chunks:
-            return pl.DataFrame(schema=REJECT_SCHEMA)
-        # Not rechunked: the rejects are read back a slice at a time (a copy of every
-        # message would be the largest allocation of a run with many rejects).
-        frame = pl.concat(self.chunks, rechunk=False)
+            return pl.DataFrame(schema=REJECT_KEYS)
+        frame = pl.concat(self.chunks, rechunk=True)
         self.chunks = [frame]
         return frame
+
+    def tails(self, offsets: Sequence[int], lengths: Sequence[int]) -> list[str]:
+        """The spilled part of each reject's line (from its row type on, with the newline),
+        in the order given."""
+        spill = self._spill
+        if spill is None or not offsets:
+            return []
+        return [data.decode("utf-8") for data in read_each(spill, offsets, lengths)]
+
+    def close(self) -> None:
+        """Delete the spill."""
+        if self._spill is not None:
+            self._spill.close()
 
 
 class LateRejects:
@@ -348,7 +394,7 @@ class Ledger:
         self.types = {name: _Type(name) for name in record_types}
         self.spill = Spill(spill_dir)
         self.counts: dict[str, TypeCounts] = {}
-        self.rejects = RejectBook()
+        self.rejects = RejectBook(spill_dir)
         self.emails: dict[str, str] = {}  # folded address -> first user's source id
         self.stripe_owner: dict[str, str] = {}  # user sid -> first Stripe account sid
         self.stripe_pending: list[tuple[int, str, str]] = []  # (seq, account sid, user sid)
@@ -370,6 +416,7 @@ class Ledger:
     def close(self) -> None:
         """Delete the spill."""
         self.spill.close()
+        self.rejects.close()
 
     def counts_of(self, record_type: str) -> TypeCounts:
         """The counts of ``record_type`` (created on first use)."""

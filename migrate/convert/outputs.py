@@ -11,14 +11,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrate.edn.show import show
 from migrate.fileio import atomic_write
+
+if TYPE_CHECKING:
+    import polars as pl
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -235,6 +239,41 @@ def reject_lines_text(
         for source, origin, record_type, source_id, rule, message, values in rows
     )
     return buffer.getvalue()
+
+
+def _quoted_by_csv() -> str:
+    """The characters that make :mod:`csv` (``QUOTE_MINIMAL``, ``lineterminator="\\n"``)
+    quote a field, asked of the running Python (its rules for ``\\r`` have changed)."""
+
+    def quoted(char: str) -> bool:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(["a", char])
+        return buffer.getvalue() != f"a,{char}\n"
+
+    return "".join(char for char in ',"\n\r' if quoted(char))
+
+
+_CSV_QUOTED = _quoted_by_csv()
+
+
+def csv_field(expr: pl.Expr) -> pl.Expr:
+    """A rejects-CSV field of a text column as :func:`reject_line`'s writer writes it (null
+    as an empty field), so that lines can be made as columns."""
+    import polars as pl  # here: the per-row pipeline imports this module without Polars
+
+    text = expr.fill_null("")
+    pattern = "[" + "".join(re.escape(char) for char in _CSV_QUOTED) + "]"
+    quoted = pl.concat_str(
+        [pl.lit('"'), text.str.replace_all('"', '""', literal=True), pl.lit('"')]
+    )
+    return pl.when(text.str.contains(pattern)).then(quoted).otherwise(text)
+
+
+def csv_fields(exprs: Sequence[pl.Expr]) -> pl.Expr:
+    """The fields of ``exprs`` joined as one part of a rejects-CSV line (no line end)."""
+    import polars as pl
+
+    return pl.concat_str([csv_field(expr) for expr in exprs], separator=",")
 
 
 def values_json(values: Mapping[str, Any]) -> str:

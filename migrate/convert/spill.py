@@ -9,6 +9,7 @@ dies.
 
 from __future__ import annotations
 
+import mmap
 import os
 import tempfile
 from array import array
@@ -136,3 +137,16 @@ def read_ranges(
             end += lengths[index]
             index += 1
         yield os.pread(fd, end - start, start)
+
+
+def read_each(spill: Spill, offsets: Sequence[int], lengths: Sequence[int]) -> Iterator[bytes]:
+    """The bytes at each ``(offset, length)`` of ``spill``, one range at a time, in the order
+    given (ranges in any order: read through a memory map, without a system call each)."""
+    if spill._writing:
+        spill._file.flush()
+    if spill.size == 0:
+        yield from (b"" for _ in offsets)
+        return
+    with mmap.mmap(spill._file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        for offset, length in zip(offsets, lengths, strict=True):
+            yield mapped[offset : offset + length]
