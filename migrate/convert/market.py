@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 # How a stand-in row gets an input: its value, or only whether the key is there.
 _VALUE, _PRESENT = "value", "present"
+# The kinds of extended-data values the stand-in row takes as they are (a vector of texts as the
+# tuple the per-row engine holds).
+_JUDGED_KINDS = ("str", "int", "bool", "float", "strs")
 # A price the stand-in row has without its amount (judged on its own): not a Money, so the
 # rules' price check passes over it.
 _PRICED = object()
@@ -172,7 +175,7 @@ class _StandIn:
             name = key.text if type(key) is Keyword else key
             assert isinstance(name, str)
             if name in reads:
-                if isinstance(item, JsonMap) or item.kind not in ("str", "int", "bool", "float"):
+                if isinstance(item, JsonMap) or item.kind not in _JUDGED_KINDS:
                     self.batch.flag(item.present())  # a map as a field's value: row by row
                 elif name in container.text_keys and item.kind == "str":
                     self.add(container, key, item, _PRESENT)  # text is text
@@ -201,7 +204,11 @@ def _build(layout: list[tuple[Any, Keyword | str, str]], values: tuple[Any, ...]
         if isinstance(container, _Scope):
             holder = attrs if container.parent is None else attrs.setdefault(container.parent, {})
             data = holder.setdefault(container.attribute, {})
-            data[key] = "" if how == _PRESENT else value
+            if how == _PRESENT:
+                value = ""
+            elif type(value) is list:  # a vector of texts (per_value gives a column's list)
+                value = tuple(value)
+            data[key] = value
             continue
         assert isinstance(key, Keyword)
         if container == "keyword":

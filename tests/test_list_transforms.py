@@ -1,0 +1,281 @@
+"""The ``text_list`` and ``option_id`` transforms: a list cell (a Python list literal or a JSON
+array) into an edn vector, and names into a marketplace field's option ids.
+
+Per row they are the reference; the vectorised forms read the plain shape themselves and must
+give exactly what the per-row forms give, or leave the value to Python (differential tests on
+generated cells, including escapes, quotes, non-ASCII case and broken literals).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from typing import Any
+
+import polars as pl
+import pytest
+from conftest import SAMPLES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from migrate.convert.batch import Batch, Val
+from migrate.convert.job import load_job
+from migrate.convert.outputs import read_rejects
+from migrate.convert.pipeline import convert
+from migrate.convert.transforms import TransformError, compile_transform, vector_steps
+from migrate.convert.vector import py_blank
+
+FLAGGED = "per-row"
+EXAMPLES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Where JSON, Python literals and the two engines' text semantics part.
+TRICKY = "'\"\\ \t\n\r\x00\x1f\x7f\x85\u2028\u2019,[]#-_/&" + "ſKİıßéÅ٣😀"
+ALPHABET = st.sampled_from(list(TRICKY) + list("abcXYZ019 "))
+names = st.text(ALPHABET, max_size=12)
+plain_names = st.text(st.sampled_from(list("abcXYZ019 '-/&")), min_size=1, max_size=12)
+
+
+def _python_literal(items: list[str]) -> str:
+    return repr(items)
+
+
+def _gapped(items: list[str], gap: str, trailing: bool) -> str:
+    """A list literal written with other spacing (and maybe a trailing comma)."""
+    inner = ("," + gap).join(repr(item) for item in items)
+    if trailing and items:
+        inner += ","
+    return "[" + gap + inner + gap + "]"
+
+
+cells = st.one_of(
+    st.lists(names, max_size=5).map(_python_literal),
+    st.lists(names, max_size=5).map(json.dumps),
+    st.lists(names, max_size=5).map(lambda items: json.dumps(items, ensure_ascii=False)),
+    st.builds(
+        _gapped,
+        st.lists(plain_names, max_size=5),
+        st.sampled_from(["", " ", "\t", "\n", "  \n "]),
+        st.booleans(),
+    ),
+    # Broken or other cells: cut off, a number inside, nested, bare text.
+    st.lists(names, min_size=1, max_size=4).map(lambda items: repr(items)[:-2]),
+    st.lists(st.integers(), max_size=3).map(repr),
+    st.lists(st.lists(names, max_size=2), max_size=2).map(repr),
+    st.text(ALPHABET, max_size=16),
+)
+
+
+def vectorised(spec: Any, values: list[str | None]) -> list[Any]:
+    """``spec`` through its vectorised steps; ``FLAGGED`` where a row is left to the per-row
+    path; lists as tuples (the per-row engine's edn vectors)."""
+    batch = Batch(pl.DataFrame({"x": pl.Series(values, dtype=pl.String)}))
+    val = Val("str", pl.when(py_blank(pl.col("x"))).then(None).otherwise(pl.col("x")))
+    for step in vector_steps(spec):
+        assert step.form is not None
+        val = batch.put_val(step.form(batch, val, step, None))
+    out: list[Any] = []
+    for value, flag in batch.frame.select(val.expr, batch.fallback()).iter_rows():
+        if flag:
+            out.append(FLAGGED)
+        else:
+            out.append(tuple(value) if isinstance(value, list) else value)
+    return out
+
+
+def per_row(spec: Any, value: str | None) -> Any:
+    if value is None or not value.strip():
+        return None  # the plan gives no value to a transform for an empty cell
+    try:
+        return compile_transform(spec)(value)
+    except TransformError:
+        return TransformError
+
+
+def check(spec: Any, values: list[str | None]) -> list[Any]:
+    """Both paths on ``values``: each vectorised result is deferred or the per-row one."""
+    results = vectorised(spec, values)
+    for value, got in zip(values, results, strict=True):
+        expected = per_row(spec, value)
+        if got == FLAGGED:
+            continue
+        assert expected is not TransformError, f"{spec!r} of {value!r}: decided {got!r}"
+        assert type(got) is type(expected) and got == expected, (
+            f"{spec!r} of {value!r}: per row {expected!r}, columns {got!r}"
+        )
+    return results
+
+
+# the per-row forms ----------------------------------------------------------------------------
+
+TEXT_LIST = compile_transform("text_list")
+OPTION_IDS = compile_transform(["text_list", "option_id"])
+
+
+def test_text_list_reads_python_literals_and_json_arrays():
+    assert TEXT_LIST("['Wifi', \"Children's books\"]") == ("Wifi", "Children's books")
+    assert TEXT_LIST('["Wifi", "Caf\\u00e9", "a\\/b"]') == ("Wifi", "Café", "a/b")  # JSON first
+    assert TEXT_LIST("[u'Wifi', 'back\\\\slash',]") == ("Wifi", "back\\slash")
+    assert TEXT_LIST("[\n  'Wifi',\n  'Pool'\n]") == ("Wifi", "Pool")
+    # Items trimmed, blank items dropped; an empty list (or cell) is no value.
+    assert TEXT_LIST("[' Wifi ', '', '  ']") == ("Wifi",)
+    assert TEXT_LIST("[]") is None and TEXT_LIST("['  ']") is None and TEXT_LIST("  ") is None
+    # A JSON source's array is taken as it is.
+    assert TEXT_LIST(["Wifi", " Pool"]) == ("Wifi", "Pool")
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "['Wifi', 'Kitch",  # cut off
+        "['Wifi' 'Pool']",  # a comma missing: Python would make one item of it
+        "[1, 2]",
+        "[['Wifi']]",
+        "('Wifi', 'Pool')",
+        "{'Wifi'}",
+        "Wifi, Pool",
+        "[f'{x}']",
+        "[__import__('os').system('true')]",  # read as data, never run
+    ],
+)
+def test_text_list_rejects_what_is_not_a_flat_list_of_texts(cell):
+    with pytest.raises(TransformError) as caught:
+        TEXT_LIST(cell)
+    message = str(caught.value)
+    assert message.endswith(
+        "is not a list of texts (a JSON array or a Python list literal such as "
+        "['Wifi', \"Children's books\"])"
+    )
+    assert "\n" not in message
+
+
+def test_a_long_bad_cell_is_shown_cut_in_edn_syntax():
+    with pytest.raises(TransformError) as caught:
+        TEXT_LIST("['" + "x" * 100 + "\t")
+    assert str(caught.value).startswith("\"['" + "x" * 58 + '…" is not a list of texts')
+
+
+def test_option_id_is_the_kebab_case_name():
+    option = compile_transform("option_id")
+    assert option("Children's books and toys") == "childrens-books-and-toys"
+    assert option("Children\u2019s books") == "childrens-books"
+    assert option("  Free parking -- on premises ") == "free-parking-on-premises"
+    assert option("Café crème") == "cafe-creme"
+    assert option("") is None
+    # On a list: each item, repeats dropped (the first kept).
+    assert OPTION_IDS("['Wifi', 'Pool', 'WIFI', 'wi-fi']") == ("wifi", "pool", "wi-fi")
+    with pytest.raises(TransformError, match=r'^"!!" has no letter or digit to make an option'):
+        option("!!")
+    with pytest.raises(TransformError, match=r'^"--" has no letter or digit'):
+        OPTION_IDS("['Wifi', '--']")
+
+
+# the vectorised forms against them -------------------------------------------------------------
+
+
+@EXAMPLES
+@given(st.lists(cells, min_size=1, max_size=8))
+def test_text_list_columns_agree_with_the_per_row_form(values):
+    check("text_list", values)
+
+
+@EXAMPLES
+@given(st.lists(cells, min_size=1, max_size=8))
+def test_option_ids_of_lists_agree_with_the_per_row_form(values):
+    check(["text_list", "option_id"], values)
+
+
+@EXAMPLES
+@given(st.lists(names, min_size=1, max_size=8))
+def test_option_id_columns_agree_with_the_per_row_form(values):
+    check("option_id", values)
+
+
+def test_the_plain_shape_is_decided_in_columns():
+    cells = [
+        "['Wifi', \"Children's books\", 'Wifi']",
+        '["Pool" , "Hot tub",]',
+        "[]",
+        "['  ']",
+        "[\n'Gym'\n]",
+        "['Café']",  # non-ASCII: read in columns, its option id in Python (once per value)
+        None,
+    ]
+    assert check("text_list", cells) == [
+        ("Wifi", "Children's books", "Wifi"),
+        ("Pool", "Hot tub"),
+        None,
+        None,
+        ("Gym",),
+        ("Café",),
+        None,
+    ]
+    assert check(["text_list", "option_id"], cells) == [
+        ("wifi", "childrens-books"),
+        ("pool", "hot-tub"),
+        None,
+        None,
+        ("gym",),
+        ("cafe",),
+        None,
+    ]
+    # Escapes and broken cells are the per-row path's (which reads or rejects them).
+    assert check("text_list", ['["a\\"b"]', "['a'", "['a' 'b']"]) == [('a"b',), FLAGGED, FLAGGED]
+
+
+# the sample's listings through both engines ---------------------------------------------------
+
+
+def test_both_engines_agree_on_edited_amenities_and_listings_stay_columnar(tmp_path, caplog):
+    """The Stayfinch sample with amenities cells the vectorised form cannot read itself (JSON
+    escapes, non-ASCII names, a name no option has, broken cells): the same bytes from both
+    engines, and only the rows in question leave the columnar plan."""
+    import csv
+    import logging
+
+    rental = SAMPLES / "rental"
+    folder = tmp_path / "rental"
+    shutil.copytree(rental, folder, ignore=shutil.ignore_patterns("generate.py", "*.md"))
+    with open(rental / "listings.csv", encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    edits = {
+        0: '["Wifi", "Children\\u2019s books and toys"]',  # JSON escape: read per row
+        1: "['Wifi', 'Kitchen', 'Wifi']",  # a repeat: dropped
+        2: "['Wifì']",  # non-ASCII: option id in Python ("wifi")
+        3: "['Wifi', 'Sauna']",  # not an option of the marketplace's field
+        4: "['Wifi', 'Pool'",  # broken: transform-failed
+        5: "[]",  # no amenities
+    }
+    for index, cell in edits.items():
+        rows[index]["amenities"] = cell
+    with open(folder / "listings.csv", "w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    job = load_job(folder / "job.toml")
+    with caplog.at_level(logging.DEBUG, logger="migrate.convert.engine"):
+        columns = convert(job, output_dir=tmp_path / "columns", engine="columns")
+    per_row = convert(load_job(folder / "job.toml"), output_dir=tmp_path / "rows", engine="rows")
+    assert columns.edn_path.read_bytes() == per_row.edn_path.read_bytes()
+    assert columns.rejects_path.read_bytes() == per_row.rejects_path.read_bytes()
+    line = next(
+        r.getMessage() for r in caplog.records if r.getMessage().startswith("records.listing:")
+    )
+    took = int(line.split()[1])
+    listing_rejects = columns.types["listing"].rejected_total
+    # At most the sample's rejected listings and the edited rows the columns cannot decide.
+    assert took <= listing_rejects + 2, line
+    rejects = {row["source_id"]: row for row in read_rejects(columns.rejects_path)}
+    broken = rejects[rows[4]["id"]]
+    assert broken["rule"] == "transform-failed"
+    assert broken["message"] == (
+        "column \"amenities\": \"['Wifi', 'Pool'\" is not a list of texts (a JSON array or a "
+        "Python list literal such as ['Wifi', \"Children's books\"])"
+    )
+    assert broken["origin"].startswith("listings.csv:")
+    sauna = rejects.get(rows[3]["id"])
+    assert sauna is not None and sauna["rule"] == "field-value-invalid", sauna
+    assert sauna["message"].endswith('found "sauna"')
+    text = columns.edn_path.read_text("utf-8")
+    assert ':amenities ["wifi" "childrens-books-and-toys"]' in text
+    assert ':amenities ["wifi" "kitchen"]' in text
+    assert ':amenities ["wifi"]' in text
