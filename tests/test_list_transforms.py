@@ -225,18 +225,51 @@ def test_the_plain_shape_is_decided_in_columns():
 # the sample's listings through both engines ---------------------------------------------------
 
 
-def test_both_engines_agree_on_edited_amenities_and_listings_stay_columnar(tmp_path, caplog):
-    """The Stayfinch sample with amenities cells the vectorised form cannot read itself (JSON
-    escapes, non-ASCII names, a name no option has, broken cells): the same bytes from both
-    engines, and only the rows in question leave the columnar plan."""
+def _edited_sample(tmp_path, edits: dict[int, str], transform: str | None = None):
+    """A copy of the Stayfinch sample with the amenities cells of some listings replaced (and
+    the job's amenities transform, if given); returns the copy's folder and its listings."""
     import csv
-    import logging
 
     rental = SAMPLES / "rental"
     folder = tmp_path / "rental"
     shutil.copytree(rental, folder, ignore=shutil.ignore_patterns("generate.py", "*.md"))
     with open(rental / "listings.csv", encoding="utf-8", newline="") as stream:
         rows = list(csv.DictReader(stream))
+    for index, cell in edits.items():
+        rows[index]["amenities"] = cell
+    with open(folder / "listings.csv", "w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    if transform is not None:
+        job = folder / "job.toml"
+        text = job.read_text("utf-8")
+        old = 'transform = ["text_list", "option_id"]'
+        assert old in text
+        job.write_text(text.replace(old, f"transform = {transform}"), "utf-8")
+    return folder, rows
+
+
+def _both_engines(folder, tmp_path, caplog):
+    """The copy converted by both engines (the same bytes); the columnar report and how many
+    listings took the per-row path."""
+    import logging
+
+    with caplog.at_level(logging.DEBUG, logger="migrate.convert.engine"):
+        columns = convert(load_job(folder / "job.toml"), output_dir=tmp_path / "columns")
+    per_row = convert(load_job(folder / "job.toml"), output_dir=tmp_path / "rows", engine="rows")
+    assert columns.edn_path.read_bytes() == per_row.edn_path.read_bytes()
+    assert columns.rejects_path.read_bytes() == per_row.rejects_path.read_bytes()
+    line = next(
+        r.getMessage() for r in caplog.records if r.getMessage().startswith("records.listing:")
+    )
+    return columns, int(line.split()[1])
+
+
+def test_both_engines_agree_on_edited_amenities_and_listings_stay_columnar(tmp_path, caplog):
+    """The Stayfinch sample with amenities cells the vectorised form cannot read itself (JSON
+    escapes, non-ASCII names, a name no option has, broken cells): the same bytes from both
+    engines, and only the rows in question leave the columnar plan."""
     edits = {
         0: '["Wifi", "Children\\u2019s books and toys"]',  # JSON escape: read per row
         1: "['Wifi', 'Kitchen', 'Wifi']",  # a repeat: dropped
@@ -245,25 +278,10 @@ def test_both_engines_agree_on_edited_amenities_and_listings_stay_columnar(tmp_p
         4: "['Wifi', 'Pool'",  # broken: transform-failed
         5: "[]",  # no amenities
     }
-    for index, cell in edits.items():
-        rows[index]["amenities"] = cell
-    with open(folder / "listings.csv", "w", encoding="utf-8", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    job = load_job(folder / "job.toml")
-    with caplog.at_level(logging.DEBUG, logger="migrate.convert.engine"):
-        columns = convert(job, output_dir=tmp_path / "columns", engine="columns")
-    per_row = convert(load_job(folder / "job.toml"), output_dir=tmp_path / "rows", engine="rows")
-    assert columns.edn_path.read_bytes() == per_row.edn_path.read_bytes()
-    assert columns.rejects_path.read_bytes() == per_row.rejects_path.read_bytes()
-    line = next(
-        r.getMessage() for r in caplog.records if r.getMessage().startswith("records.listing:")
-    )
-    took = int(line.split()[1])
-    listing_rejects = columns.types["listing"].rejected_total
+    folder, rows = _edited_sample(tmp_path, edits)
+    columns, took = _both_engines(folder, tmp_path, caplog)
     # At most the sample's rejected listings and the edited rows the columns cannot decide.
-    assert took <= listing_rejects + 2, line
+    assert took <= columns.types["listing"].rejected_total + 2
     rejects = {row["source_id"]: row for row in read_rejects(columns.rejects_path)}
     broken = rejects[rows[4]["id"]]
     assert broken["rule"] == "transform-failed"
@@ -279,3 +297,27 @@ def test_both_engines_agree_on_edited_amenities_and_listings_stay_columnar(tmp_p
     assert ':amenities ["wifi" "childrens-books-and-toys"]' in text
     assert ':amenities ["wifi" "kitchen"]' in text
     assert ':amenities ["wifi"]' in text
+
+
+def test_the_marketplace_judges_vectors_of_options_in_columns_as_row_by_row(tmp_path, caplog):
+    """Option ids given as they are (``text_list`` alone): valid vectors in any order are
+    decided in columns; a repeated option and an unknown one are the rules' rejects."""
+    edits = {
+        0: "['wifi', 'pool']",
+        1: "['pool', 'wifi']",
+        2: "['wifi', 'wifi']",  # an option twice
+        3: "['wifi', 'sauna']",  # not an option
+        4: "['Wifi']",  # a name, not an id
+    }
+    ids = {index: "['wifi', 'kitchen']" for index in range(5, 299)}
+    folder, rows = _edited_sample(tmp_path, {**ids, **edits}, transform='"text_list"')
+    columns, took = _both_engines(folder, tmp_path, caplog)
+    rejects = {row["source_id"]: row for row in read_rejects(columns.rejects_path)}
+    assert rejects[rows[2]["id"]]["message"].endswith(
+        'lists an option more than once: ["wifi" "wifi"]'
+    )
+    assert rejects[rows[3]["id"]]["message"].endswith('found "sauna"')
+    assert rejects[rows[4]["id"]]["message"].endswith('found "Wifi"')
+    assert rows[0]["id"] not in rejects and rows[1]["id"] not in rejects
+    assert took <= columns.types["listing"].rejected_total
+    assert columns.types["listing"].rejected_total < 20  # the ids of the other listings are valid
