@@ -125,6 +125,19 @@ def main(argv: list[str] | None = None) -> int:
         ours = results[f"stayfinch x{args.scale} {engine}"]["rows_per_cpu_s"]
         figures[f"rate_ratio_stayfinch_{engine}"] = round(ours / theirs, 2)
         print(f"{engine}: stayfinch rate / Trailhop rate = {ours / theirs:.2f}")
+    engines = args.engines.split(",")
+    for label, (_, name, _) in samples.items():
+        if len(engines) > 1:  # every engine must write the same bytes as the first
+            sample = label.split()[0]
+            first = args.data_dir / "out" / f"{sample}-{engines[0]}"
+            same = all(
+                (first / f"{name}{suffix}").read_bytes()
+                == (args.data_dir / "out" / f"{sample}-{engine}" / f"{name}{suffix}").read_bytes()
+                for engine in engines[1:]
+                for suffix in (".edn", ".rejects.csv")
+            )
+            figures[f"same_bytes_{sample}"] = same
+            print(f"{label}: {', '.join(engines)} wrote the same .edn and rejects: {same}")
     figures["load_after"] = load()
     print(f"load average before: {figures['load_before']}, after: {figures['load_after']}")
     if args.json:
