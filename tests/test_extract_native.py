@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import migrate.extract.csv_batches as csv_batches
+import migrate.extract.csv_source as csv_source
 from migrate.convert.job import load_job
 from migrate.errors import ExtractError
 from migrate.extract import SourceSpec, open_source
@@ -118,6 +119,44 @@ def test_paragraph_breaks_inside_quotes_are_read_by_polars(tmp_path, monkeypatch
     ]
 
 
+def test_origins_after_a_columnar_read_come_from_its_line_index(tmp_path, monkeypatch):
+    # Records of one line, then of several (a quoted description with paragraph breaks and a
+    # CRLF inside), over several slices: each origin is the physical line the record starts
+    # on, found without reading the file again.
+    text = 'id,body\n1,a\n2,"x\n\ny"\n3,b\n4,"p\r\nq ""r""\ns"\n5,c\n6,d\n'
+    (tmp_path / "u.csv").write_text(text, "utf-8")
+    monkeypatch.setattr(csv_batches, "SLICE_BYTES", 9)
+    source = open_source(
+        SourceSpec.from_table("u", {"type": "csv", "path": "u.csv"}, tmp_path / "j")
+    )
+    assert len(_outcome(source.batches(["id"]))[0]) == 6
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the file was read again")
+
+    monkeypatch.setattr(csv_source, "record_start_lines", refuse)
+    assert {n: str(origin) for n, origin in source.origins(range(6)).items()} == {
+        0: "u.csv:2",
+        1: "u.csv:3",
+        2: "u.csv:6",
+        3: "u.csv:7",
+        4: "u.csv:10",
+        5: "u.csv:11",
+    }
+
+
+def test_a_read_cut_short_leaves_later_origins_to_the_scanner(tmp_path):
+    (tmp_path / "u.csv").write_text('id,body\n1,"a\nb"\n2,c\n3,d\n', "utf-8")
+    source = open_source(
+        SourceSpec.from_table("u", {"type": "csv", "path": "u.csv"}, tmp_path / "j")
+    )
+    assert len(_outcome(source.batches(["id"], limit=1))[0]) == 1
+    assert {n: str(origin) for n, origin in source.origins([0, 2]).items()} == {
+        0: "u.csv:2",
+        2: "u.csv:5",
+    }
+
+
 def test_a_blank_line_between_records_still_goes_the_reference_way(tmp_path, monkeypatch):
     (tmp_path / "u.csv").write_text('id,body\n1,"one\n\ntwo"\n\n2,b\n', "utf-8")
     source = open_source(
@@ -153,10 +192,14 @@ CELL = st.text(alphabet='ab,"\n\r ;é\t', max_size=6)
     gzipped=st.booleans(),
     blank_lines=st.lists(st.integers(0, 10), max_size=2),
     raw_tail=st.sampled_from(["", "x\n", '7,"open\n', "1,2,3,4\n", " \n", 'q"x,1,2\n']),
+    slice_bytes=st.sampled_from([csv_batches.SLICE_BYTES, 5, 16]),
 )
 def test_generated_csv_native_equals_reference(
-    tmp_path, records, newline, encoding, gzipped, blank_lines, raw_tail
+    tmp_path, monkeypatch, records, newline, encoding, gzipped, blank_lines, raw_tail, slice_bytes
 ):
+    # Small slices: many slices per file, so the line index (origins of the records read by
+    # Polars, kept per slice) is tested across slice boundaries and multi-line records.
+    monkeypatch.setattr(csv_batches, "SLICE_BYTES", slice_bytes)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator=newline)
     writer.writerow(["a", "b", "c"])

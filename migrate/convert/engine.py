@@ -144,6 +144,9 @@ class _Spec:
     mapper: Mapper
     refs: list[RefSpec]
     origins: dict[int, Origin] = field(default_factory=dict)
+    #: Where the source's records start, noted while they were read (a CSV's
+    #: ``LineIndex``), so that rejected rows' origins need no second reading.
+    line_index: Any = None
 
 
 class ColumnarRun:
@@ -259,6 +262,7 @@ class ColumnarRun:
             ]
             del whole
             self._take(item, pl.concat(candidates))
+        item.line_index = getattr(source, "line_index", None)
 
     def _evaluate(self, item: _Spec, frame: pl.DataFrame) -> pl.DataFrame:
         """One slice of a batch: the plan, the per-row path for the rows it flags; the rows as
@@ -311,6 +315,7 @@ class ColumnarRun:
             self._record_geocoding(item, outcomes, None)
             self._observe(item, None, self._observed)
             self._take(item, rows)
+        item.line_index = getattr(source, "line_index", None)
 
     def done_records(self, item: _Spec) -> int:
         """Records of ``item`` read so far."""
@@ -555,7 +560,10 @@ class ColumnarRun:
             records = wanted.get_column("record").sort().to_list()
             known = {record: item.origins[record] for record in records if record in item.origins}
             missing = [record for record in records if record not in known]
-            if missing:
+            indexed = item.line_index.origins(missing) if missing and item.line_index else None
+            if indexed is not None:
+                known.update(indexed)
+            elif missing:
                 source = open_record_source(self.job, item.spec)
                 try:
                     known.update(source_origins(source, missing, each=item.spec.each))

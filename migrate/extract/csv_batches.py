@@ -15,18 +15,28 @@ counting quotes would not find the record boundaries:
 
 A file with any of them is read, from its first record, through the row-based reference form,
 so the values, the record numbers and the error messages are always those of ``rows()``.
+
+While the slices are read, a :class:`LineIndex` notes where each slice starts (its first
+record and physical line). A rejected record's line is then found from its slice without
+reading the file again: in a slice whose records are one line each it is arithmetic, and in a
+slice with multi-line records (a quoted description of several paragraphs) the slice's line
+feeds that end a record (those after an even number of quotes, the rule that cut the slice)
+are located once, with numpy, while the slice is in memory.
 """
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 import polars as pl
 
 from migrate.extract.batches import RECORD, batches_from_rows, frame_of
+from migrate.extract.origin import Origin
 
 if TYPE_CHECKING:
     from migrate.extract.csv_source import CsvSource
@@ -44,14 +54,74 @@ class _Unsuitable(Exception):
     """The file has a shape on which Polars would read differently: use the reference."""
 
 
+class LineIndex:
+    """The physical line on which each record read by :func:`csv_batches` starts, kept per
+    slice: the slice's first record and line, and for a slice of multi-line records the
+    line offset of each of its records (four bytes a record, only in such slices).
+
+    ``records`` is the number of records covered, from the first; ``complete`` is set once
+    the whole read went through Polars (a read handed to the reference form covers nothing
+    after the hand-over, and its records are found by the reference scanner).
+    """
+
+    def __init__(self, source: str, display: str) -> None:
+        self.source, self.display = source, display
+        self._firsts: list[int] = []  # first record number of each slice
+        self._lines: list[int] = []  # physical line of that record
+        self._offsets: list[np.ndarray | None] = []  # line offsets in the slice, or None
+        self.records = 0
+        self.complete = False
+
+    def add(self, first_line: int, count: int, offsets: np.ndarray | None) -> None:
+        """Note a slice of ``count`` records starting on ``first_line``."""
+        self._firsts.append(self.records)
+        self._lines.append(first_line)
+        self._offsets.append(offsets)
+        self.records += count
+
+    def origins(self, records: Sequence[int]) -> dict[int, Origin] | None:
+        """The origin (``file.csv:LINE``, as ``rows()`` gives it) of each record number in
+        ``records``, or ``None`` when one of them is not covered."""
+        if not self.complete or not all(0 <= record < self.records for record in records):
+            return None
+        found: dict[int, Origin] = {}
+        for record in records:
+            piece = bisect.bisect_right(self._firsts, record) - 1
+            within = record - self._firsts[piece]
+            offsets = self._offsets[piece]
+            line = self._lines[piece] + (within if offsets is None else int(offsets[within]))
+            found[record] = Origin(self.source, f"{self.display}:{line}")
+        return found
+
+
+def record_line_offsets(piece: bytes, count: int) -> np.ndarray | None:
+    """The line offset (from the slice's first line) of each of the first ``count`` records
+    of ``piece`` (whole records from a record start, every quote structural), or ``None``
+    when each record is one line (then the offset of record ``k`` is ``k``)."""
+    if count == 0:
+        return None
+    newlines = np.flatnonzero(np.frombuffer(piece, dtype=np.uint8) == 0x0A)
+    if len(newlines) == count or (len(newlines) == count - 1 and not piece.endswith(b"\n")):
+        return None
+    quotes = np.flatnonzero(np.frombuffer(piece, dtype=np.uint8) == 0x22)
+    # A line feed ends a record when an even number of quotes precedes it.
+    ends = np.flatnonzero(np.searchsorted(quotes, newlines) % 2 == 0)
+    offsets = np.empty(count, dtype=np.int32)
+    offsets[:1] = 0
+    offsets[1:] = ends[: count - 1] + 1
+    return offsets
+
+
 def csv_batches(
     source: CsvSource,
     columns: Sequence[str] | None,
     *,
     limit: int | None,
     size: int,
+    index: LineIndex | None = None,
 ) -> Iterator[pl.DataFrame]:
-    """The batches of ``source`` (see :mod:`migrate.extract.batches`), read by Polars."""
+    """The batches of ``source`` (see :mod:`migrate.extract.batches`), read by Polars;
+    ``index``, when given, is filled with where each record starts."""
     header = source.columns()
     names = list(columns) if columns is not None else header
     if limit is not None and limit <= 0:
@@ -59,9 +129,11 @@ def csv_batches(
         return
     done = 0
     try:
-        for frame in _frames(source, header, names, limit, size):
+        for frame in _frames(source, header, names, limit, size, index):
             yield frame
             done += frame.height
+        if index is not None:
+            index.complete = True
         return
     except _Unsuitable:
         pass
@@ -76,7 +148,12 @@ def csv_batches(
 
 
 def _frames(
-    source: CsvSource, header: list[str], names: list[str], limit: int | None, size: int
+    source: CsvSource,
+    header: list[str],
+    names: list[str],
+    limit: int | None,
+    size: int,
+    index: LineIndex | None,
 ) -> Iterator[pl.DataFrame]:
     schema = dict.fromkeys(header, pl.String)
     selected = [
@@ -90,7 +167,7 @@ def _frames(
     structural = _structural_quote_re(source.spec.delimiter)
     pending: list[pl.DataFrame] = []
     held = first = parsed = 0
-    for data in _cut(source, structural):
+    for line, data in _cut(source, structural):
         try:
             frame = pl.read_csv(
                 data,
@@ -105,6 +182,8 @@ def _frames(
         except pl.exceptions.PolarsError:
             raise _Unsuitable from None
         parsed += frame.height
+        if index is not None:
+            index.add(line, frame.height, record_line_offsets(data, frame.height))
         pending.append(frame.select(selected))
         held += frame.height
         while held >= size:
@@ -123,11 +202,14 @@ def _frames(
         yield _numbered(joined, first)
 
 
-def _cut(source: CsvSource, structural: re.Pattern[bytes]) -> Iterator[bytes]:
+def _cut(source: CsvSource, structural: re.Pattern[bytes]) -> Iterator[tuple[int, bytes]]:
+    """The file's records as slices of whole records (UTF-8), each with the physical line
+    on which it starts."""
     utf8 = codecs.lookup(source.encoding).name in ("utf-8", "utf-8-sig")
     decoder = codecs.getincrementaldecoder(source.encoding)() if not utf8 else None
     rest = b""
     started = False
+    line = 1
     with source._open() as data:
         while True:
             chunk = data.read(SLICE_BYTES)
@@ -148,12 +230,14 @@ def _cut(source: CsvSource, structural: re.Pattern[bytes]) -> Iterator[bytes]:
                         rest = block
                         continue
                     start = len(block)
+                line = block.count(b"\n", 0, start) + 1  # the header's lines, then the first record
                 block, started = block[start:], True
             cut = len(block) if not chunk else _last_boundary(block)
             piece, rest = block[:cut], block[cut:]
             if piece:
                 _check(piece, structural)
-                yield piece
+                yield line, piece
+                line += piece.count(b"\n")
             if not chunk:
                 if rest:
                     raise _Unsuitable  # the last record holds an unclosed quote

@@ -7,7 +7,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import polars as pl
 
@@ -16,6 +16,9 @@ from migrate.extract.batches import BATCH_ROWS, batches_from_rows, origins_from_
 from migrate.extract.compressed import open_bytes
 from migrate.extract.origin import Origin, SourceRow
 from migrate.extract.spec import SourceSpec
+
+if TYPE_CHECKING:
+    from migrate.extract.csv_batches import LineIndex
 
 _PANDAS_LINE_RE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _PANDAS_EOF_RE = re.compile(r"EOF inside string starting at row (\d+)")
@@ -34,6 +37,8 @@ class CsvSource:
             "utf-8-sig" if codecs.lookup(spec.encoding).name == "utf-8" else spec.encoding
         )
         self._header: list[str] | None = None
+        #: Where the records of the last columnar read start (see ``csv_batches.LineIndex``).
+        self.line_index: LineIndex | None = None
 
     def columns(self) -> list[str]:
         """The header's column names, read from the header alone (nothing else is decoded).
@@ -134,9 +139,10 @@ class CsvSource:
         self._check_exists()
         if each is not None:  # CSV cells are text: no arrays to unnest; the reference says so
             return batches_from_rows(self, columns, each=each, limit=limit, size=size)
-        from migrate.extract.csv_batches import csv_batches
+        from migrate.extract.csv_batches import LineIndex, csv_batches
 
-        return csv_batches(self, columns, limit=limit, size=size)
+        self.line_index = LineIndex(self.spec.name, self.display)
+        return csv_batches(self, columns, limit=limit, size=size, index=self.line_index)
 
     def origins(self, records: Iterable[int], *, each: str | None = None) -> dict[int, Origin]:
         """The origins (``file.csv:LINE``) of the given 0-based record numbers, scanning the
@@ -147,6 +153,9 @@ class CsvSource:
         found: dict[int, Origin] = {}
         if not wanted:
             return found
+        indexed = self.line_index.origins(wanted) if self.line_index is not None else None
+        if indexed is not None:
+            return indexed
         source, display = self.spec.name, self.display
         with self._open_text() as text:
             starts = record_start_lines(text, self.spec.delimiter)
