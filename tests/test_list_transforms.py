@@ -321,3 +321,101 @@ def test_the_marketplace_judges_vectors_of_options_in_columns_as_row_by_row(tmp_
     assert rows[0]["id"] not in rejects and rows[1]["id"] not in rejects
     assert took <= columns.types["listing"].rejected_total
     assert columns.types["listing"].rejected_total < 20  # the ids of the other listings are valid
+
+
+# what a user of the command line sees ---------------------------------------------------------
+
+TINY_USERS = "id,email,first,last,joined\n1,ann@example.com,Ann,Lee,2021-06-14T09:32:11Z\n"
+TINY_LISTINGS = (
+    "id,host,title,made,tags\n"
+    '10,1,Tent,2022-01-01T00:00:00Z,"[\'Dog friendly\', ""Kid\'s corner""]"\n'
+    "11,1,Kayak,2022-01-02T00:00:00Z,\"['Lake', 'River'\"\n"
+)
+TINY_JOB = """ident = "tiny"
+
+[output]
+dir = "out"
+name = "tiny"
+
+[defaults]
+listing_type = "rent"
+transaction_process_alias = "default-booking/release-1"
+unit_type = "day"
+
+[sources.users]
+type = "csv"
+path = "users.csv"
+
+[sources.listings]
+type = "csv"
+path = "listings.csv"
+
+[records.user]
+source = "users"
+id = "id"
+
+[records.user.mapping]
+email = "email"
+firstName = "first"
+lastName = "last"
+createdAt = { column = "joined", transform = "date" }
+
+[records.listing]
+source = "listings"
+id = "id"
+
+[records.listing.mapping]
+title = "title"
+state = { const = "published" }
+author = { ref = "user", column = "host" }
+createdAt = { column = "made", transform = "date" }
+
+[records.listing.public_data]
+tags = { column = "tags", transform = TAGS }
+"""
+
+
+def _tiny(tmp_path, transform: str = '["text_list", "option_id"]'):
+    (tmp_path / "users.csv").write_text(TINY_USERS, "utf-8")
+    (tmp_path / "listings.csv").write_text(TINY_LISTINGS, "utf-8")
+    job = tmp_path / "job.toml"
+    job.write_text(TINY_JOB.replace("TAGS", transform), "utf-8")
+    return job
+
+
+@pytest.mark.parametrize("engine", ["columns", "rows"])
+def test_convert_writes_the_vector_and_names_the_broken_cell(tmp_path, engine):
+    from click.testing import CliRunner
+
+    from migrate.cli import main
+
+    job = _tiny(tmp_path)
+    result = CliRunner().invoke(main, ["convert", str(job), "--engine", engine])
+    assert result.exit_code == 0, result.output
+    assert "rejected by rule: transform-failed 1\n" in result.stdout
+    assert result.stderr == ""
+    out = tmp_path / "out"
+    text = (out / "tiny.edn").read_text("utf-8")
+    assert ':tags ["dog-friendly" "kids-corner"]' in text
+    rejects = (out / "tiny.rejects.csv").read_text("utf-8").splitlines()
+    assert rejects[1] == (
+        "listings,listings.csv:3,listing,11,transform-failed,"
+        '"column ""tags"": ""[\'Lake\', \'River\'"" is not a list of texts (a JSON array or a '
+        'Python list literal such as [\'Wifi\', ""Children\'s books""])",'
+        '"{""tags"": ""[\'Lake\', \'River\'""}"'
+    )
+
+
+def test_a_parameter_these_transforms_do_not_take_is_a_job_error(tmp_path):
+    from click.testing import CliRunner
+
+    from migrate.cli import main
+
+    job = _tiny(tmp_path, '["text_list", { name = "option_id", separator = "_" }]')
+    result = CliRunner().invoke(main, ["convert", str(job)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: {job}:41:27: records.listing.public_data.tags.transform: option_id: unknown "
+        'parameter "separator" (parameters: none)\n'
+    )
