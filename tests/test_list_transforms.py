@@ -169,6 +169,16 @@ def test_option_id_is_the_kebab_case_name():
         OPTION_IDS("['Wifi', '--']")
 
 
+def test_a_text_transform_after_text_list_fails_instead_of_writing_a_python_repr():
+    with pytest.raises(TransformError) as caught:
+        compile_transform(["text_list", "lower"])("['Wifi', 'Pool']")
+    assert str(caught.value) == (
+        '["Wifi" "Pool"] is a list, not a text (text transforms go before text_list; '
+        "option_id takes a list)"
+    )
+    assert check(["text_list", "trim"], ["['Wifi']"]) == [FLAGGED]  # the per-row path rejects
+
+
 # the vectorised forms against them -------------------------------------------------------------
 
 

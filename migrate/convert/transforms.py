@@ -125,7 +125,14 @@ def _empty(value: Any) -> bool:
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):  # never the Python repr of a list as a text
+        raise TransformError(
+            f"{show(value)} is a list, not a text (text transforms go before text_list; "
+            "option_id takes a list)"
+        )
+    return str(value)
 
 
 def python_rest(
@@ -399,6 +406,8 @@ def vector_local_to_utc(batch: Batch, naive: pl.Expr, timezone: str) -> tuple[Va
     naive = batch.put(naive, "lt")
     day = batch.put(naive.dt.date(), "ld")
     days = batch.series(day).drop_nulls().unique()
+    # Years Python's datetime cannot hold (0000-01-01 parses in Polars) stay undecided.
+    days = days.filter(days.dt.year().is_between(1000, 9998))
 
     def offset_seconds(start: datetime, end: datetime) -> int | None:
         first = start.replace(tzinfo=zone).utcoffset()
@@ -411,8 +420,6 @@ def vector_local_to_utc(batch: Batch, naive: pl.Expr, timezone: str) -> tuple[Va
         offset_seconds(
             datetime(d.year, d.month, d.day), datetime(d.year, d.month, d.day, 23, 59, 59, 999999)
         )
-        if 1000 <= d.year <= 9998
-        else None
         for d in days.to_list()
     ]
     offset = day.replace_strict(days, pl.Series(day_offsets, dtype=pl.Int64), default=None)
