@@ -241,6 +241,21 @@ def test_the_columnar_engine_converts_the_sample_without_the_per_row_engine(
     assert report.rejects_path.read_bytes() == converted["rows"].rejects_path.read_bytes()
 
 
+def test_listings_are_decided_in_columns(tmp_path, caplog):
+    # The listings' publicData (category, the amenities list literal, fields, address) comes
+    # from the job's transforms, which have columnar forms: only rows that are rejected leave
+    # the plan (a function would send every listing the per-row way).
+    import logging
+
+    with caplog.at_level(logging.DEBUG, logger="migrate.convert.engine"):
+        report = convert(load_job(JOB), output_dir=tmp_path)
+    lines = [r.getMessage() for r in caplog.records if "took the per-row path" in r.getMessage()]
+    listing = next(line for line in lines if line.startswith("records.listing:"))
+    took, _, read = listing.split(": ")[1].split()[:3]
+    assert int(read) == 299
+    assert int(took) <= report.types["listing"].rejected_total, listing
+
+
 def test_the_output_validates_against_the_marketplace(converted):
     report = validate_file(
         converted["columns"].edn_path,
