@@ -218,6 +218,8 @@ def _dates() -> st.SearchStrategy[str]:
             "yesterday",
             "2021-06-14T24:00:00",
             "2021-06-14 09:32:60",
+            "0000-01-01T00:00:00",  # a year Polars holds and Python does not
+            "0000-01-01 00:00:00",
         ]
     )
     plain = st.tuples(year, digits, digits, digits, digits, digits).map(

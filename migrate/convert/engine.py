@@ -603,27 +603,41 @@ class ColumnarRun:
     def reject_lines(self) -> Iterator[str]:
         """The rejects file's lines, in the per-row pipeline's order (type, source id, phase,
         the order made), as texts of :data:`REJECT_CHUNK` lines each (so neither the lines
-        nor their text is held whole)."""
+        nor their text is held whole).
+
+        Only the sort keys are sorted, and the origins are joined to them; each chunk's
+        rejects are then taken from the unsorted frame by position, so the messages and
+        values are never copied whole.
+        """
         rejects = self.ledger.rejects.frame()
         self.ledger.rejects.chunks = []
         if not rejects.height:
             return
         types = rejects.get_column("record_type").unique().to_list()
         ranks = {name: rank for rank, name in enumerate(sorted(types, key=type_rank))}
-        rejects = sort_by_source_id(
-            rejects.with_columns(
+        order = sort_by_source_id(
+            rejects.select(
+                pl.int_range(pl.len(), dtype=pl.UInt32).alias("_at"),
+                "spec",
+                "record",
+                "phase",
+                "order",
                 pl.col("record_type").replace_strict(ranks, return_dtype=pl.Int64).alias("_rank"),
                 pl.col("source_id").fill_null("").alias("sid"),
             ),
             first=[pl.col("_rank")],
             then=[pl.col("phase"), pl.col("order")],
-        )
-        origins = self.origins(rejects)
-        rejects = rejects.join(origins, on=["spec", "record"], how="left", maintain_order="left")
+        ).select("_at", "spec", "record")
+        origins = self.origins(order)
+        order = order.join(
+            origins, on=["spec", "record"], how="left", maintain_order="left"
+        ).select("_at", "source", "origin")
         del origins
-        columns = ("source", "origin", "record_type", "source_id", "code", "message", "values")
-        for start in range(0, rejects.height, REJECT_CHUNK):
-            yield reject_lines_text(rejects.slice(start, REJECT_CHUNK).select(columns).rows())
+        columns = ("record_type", "source_id", "code", "message", "values")
+        for start in range(0, order.height, REJECT_CHUNK):
+            part = order.slice(start, REJECT_CHUNK)
+            taken = rejects.select(columns)[part.get_column("_at")]
+            yield reject_lines_text(part.drop("_at").hstack(taken).rows())
 
     def edn_chunks(self) -> Iterator[bytes]:
         """The ``.edn`` file's bytes: the header, every kept row in order, the end."""

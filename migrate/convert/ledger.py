@@ -212,9 +212,71 @@ class RejectBook:
         self._flush()
         if not self.chunks:
             return pl.DataFrame(schema=REJECT_SCHEMA)
-        frame = pl.concat(self.chunks, rechunk=True)
+        # Not rechunked: the rejects are read back a slice at a time (a copy of every
+        # message would be the largest allocation of a run with many rejects).
+        frame = pl.concat(self.chunks, rechunk=False)
         self.chunks = [frame]
         return frame
+
+
+class LateRejects:
+    """The kept rows of one type rejected while settling (source id -> rule code; the last
+    code given a source id stands). Rejects made one at a time (a check before settling) and
+    the cascade's, made in bulk, are both kept as frames: a run's cascade can reject hundreds
+    of thousands of rows, which as a Python dict would be one of the run's largest objects."""
+
+    def __init__(self) -> None:
+        self._parts: list[pl.DataFrame] = []
+        self._pending: dict[str, str] = {}
+        self._frame: pl.DataFrame | None = None
+        self._set: set[str] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self._parts or self._pending)
+
+    def add(self, sid: str, code: str) -> None:
+        """Reject one row."""
+        self._pending.pop(sid, None)  # re-inserted last: its code is the latest
+        self._pending[sid] = code
+        self._frame = self._set = None
+
+    def add_frame(self, frame: pl.DataFrame) -> None:
+        """Reject many rows: a frame of ``sid`` and ``code``."""
+        self._flush()
+        self._parts.append(frame.select(pl.col("sid").cast(pl.String), pl.col("code")))
+        self._frame = self._set = None
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._parts.append(
+                pl.DataFrame(
+                    {"sid": list(self._pending), "code": list(self._pending.values())},
+                    schema={"sid": pl.String, "code": pl.String},
+                )
+            )
+            self._pending = {}
+
+    def frame(self) -> pl.DataFrame:
+        """One row per rejected source id: ``sid``, ``code`` (the latest)."""
+        if self._frame is None:
+            self._flush()
+            parts = self._parts or [pl.DataFrame(schema={"sid": pl.String, "code": pl.String})]
+            self._frame = pl.concat(parts).unique("sid", keep="last", maintain_order=True)
+            self._parts = [self._frame]
+        return self._frame
+
+    def sids(self) -> pl.Series:
+        """The rejected source ids."""
+        return self.frame().get_column("sid")
+
+    def __contains__(self, sid: object) -> bool:
+        if sid in self._pending:
+            return True
+        if not self._parts:
+            return False
+        if self._set is None:
+            self._set = set(self.sids().to_list())
+        return sid in self._set
 
 
 @dataclass
@@ -232,7 +294,9 @@ class _Type:
     # listings, which reviews are compared with)
     created: list[pl.DataFrame] = field(default_factory=list)
     extra_warnings: dict[str, list[str]] = field(default_factory=dict)
-    late_rejects: dict[str, str] = field(default_factory=dict)  # sid -> code (settle)
+    # the same in bulk: frames of sid and code (the reviews' warnings of settling)
+    warning_frames: list[pl.DataFrame] = field(default_factory=list)
+    late_rejects: LateRejects = field(default_factory=LateRejects)  # sid -> code (settle)
 
     def seen(self) -> pl.Series:
         if self._seen is None:
@@ -728,7 +792,7 @@ class Ledger:
         self, record_type: str, sid: str, seq: int, code: str, message: str, values: Any
     ) -> None:
         """Reject a kept row after the read phase (a check before settling)."""
-        self.types[record_type].late_rejects[sid] = code
+        self.types[record_type].late_rejects.add(sid, code)
         spec, record = spec_record(seq)
         self._reject(Reject(record_type, sid, 1, seq, spec, record, code, message, values))
 
@@ -757,7 +821,7 @@ class Ledger:
             if sid in state.late_rejects:
                 continue  # rejected by a batch check already: that reason stands
             ref = Ref.to_id(id_attr("user"), import_id(self.ident, "user", user))
-            state.late_rejects[sid] = "stripe-account-duplicate"
+            state.late_rejects.add(sid, "stripe-account-duplicate")
             message = (
                 f"user {show(ref)} already has a Stripe account "
                 f"(stripeAccount {show(owner, cut=False)}); a user has at most one"
@@ -839,17 +903,17 @@ class Ledger:
             before_author.alias("author_before"),
             before_listing.alias("listing_before"),
         )
-        warnings = reviews.extra_warnings
-        for sid, same, author_before, listing_before in found.filter(
-            pl.col("self") | pl.col("author_before") | pl.col("listing_before")
-        ).iter_rows():
-            codes = warnings.setdefault(sid, [])
-            if same:
-                codes.append("review-self")
-            if author_before:
-                codes.append("review-before-created")
-            if listing_before:
-                codes.append("review-before-created")
+        flagged = found.filter(pl.col("self") | pl.col("author_before") | pl.col("listing_before"))
+        # One (sid, code) row per warning, as the cross-row checker counts them: a review
+        # older than both its author and its listing has review-before-created twice.
+        for column, code in (
+            ("self", "review-self"),
+            ("author_before", "review-before-created"),
+            ("listing_before", "review-before-created"),
+        ):
+            codes = flagged.filter(pl.col(column)).select("sid", pl.lit(code).alias("code"))
+            if codes.height:
+                reviews.warning_frames.append(codes)
 
     def _cascade(self) -> None:
         """Rows whose required reference names a row that is not kept are rejected, as the
@@ -889,10 +953,7 @@ class Ledger:
             nodes = state.nodes().filter(pl.col("seq").is_in(involved.implode()))
             nodes = nodes.select("seq", "sid", "state", pl.col("code").cast(pl.String))
             if state.late_rejects:
-                late = pl.DataFrame(
-                    {"sid": list(state.late_rejects), "late": list(state.late_rejects.values())},
-                    schema={"sid": pl.String, "late": pl.String},
-                )
+                late = state.late_rejects.frame().rename({"code": "late"})
                 nodes = nodes.join(late, on="sid", how="left", maintain_order="left")
                 nodes = nodes.select(
                     "seq",
@@ -1091,7 +1152,7 @@ class Ledger:
             "from_type", as_dict=True, maintain_order=True
         ).items():
             late = self.types[str(from_type)].late_rejects
-            late.update(zip(part["source_id"].to_list(), part["code"].to_list(), strict=True))
+            late.add_frame(part.select(pl.col("source_id").alias("sid"), "code"))
         self._reject_frame(frame.rename({"from_type": "record_type"}))
 
     def _resolve_late_targets(self, refs: pl.DataFrame) -> pl.DataFrame:
@@ -1126,7 +1187,7 @@ class Ledger:
             nodes = state.nodes()
             gone = pl.col("state") != ACCEPTED
             if state.late_rejects:
-                gone = gone | pl.col("sid").is_in(list(state.late_rejects))
+                gone = gone | pl.col("sid").is_in(state.late_rejects.sids().implode())
             parts.append(nodes.filter(gone).get_column("seq"))
         return pl.concat(parts) if parts else pl.Series("seq", [], dtype=pl.Int64)
 
@@ -1137,7 +1198,7 @@ class Ledger:
         state = self.types[record_type]
         kept = pl.col("state") == ACCEPTED
         if state.late_rejects:
-            kept = kept & ~pl.col("sid").is_in(list(state.late_rejects))
+            kept = kept & ~pl.col("sid").is_in(state.late_rejects.sids().implode())
         return state.nodes().select(kept.sum()).item()
 
     def written(self, record_type: str) -> pl.DataFrame:
@@ -1145,7 +1206,7 @@ class Ledger:
         state = self.types[record_type]
         nodes = state.nodes().filter(pl.col("state") == ACCEPTED)
         if state.late_rejects:
-            nodes = nodes.filter(~pl.col("sid").is_in(list(state.late_rejects)))
+            nodes = nodes.filter(~pl.col("sid").is_in(state.late_rejects.sids().implode()))
         return sort_by_source_id(nodes.select("sid", "offset", "length", "warnings"))
 
     def texts(self, record_type: str, progress: Any = None) -> Iterator[bytes]:
@@ -1160,6 +1221,10 @@ class Ledger:
             for code, number in Counter(
                 code for text in warnings.to_list() for code in text.split(",")
             ).items():
+                counts.warnings[code] += number
+        if state.warning_frames:
+            extra = pl.concat(state.warning_frames).join(rows.select("sid"), on="sid", how="semi")
+            for code, number in extra.group_by("code").len().iter_rows():
                 counts.warnings[code] += number
         if state.extra_warnings:
             extra = pl.Series("sid", list(state.extra_warnings), dtype=pl.String)

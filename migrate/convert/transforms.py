@@ -406,7 +406,8 @@ def vector_local_to_utc(batch: Batch, naive: pl.Expr, timezone: str) -> tuple[Va
     naive = batch.put(naive, "lt")
     day = batch.put(naive.dt.date(), "ld")
     days = batch.series(day).drop_nulls().unique()
-    # Years Python's datetime cannot hold (0000-01-01 parses in Polars) stay undecided.
+    # Only days Python can hold (Polars has a year 0 and negative years, Python does not);
+    # the others, near the ends of the calendar, are left undecided.
     days = days.filter(days.dt.year().is_between(1000, 9998))
 
     def offset_seconds(start: datetime, end: datetime) -> int | None:
