@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/rental_bench.py --engines columns,rows           # both engines
 
 The relational job (``samples/rental/job.toml``: ``distinct`` hosts, two derived sources,
-lookups for every review's subject and rating, a function for listing publicData) is
+lookups for every review's subject and rating, listing publicData from a Python list literal) is
 measured against the first sample's job (``samples/csv/job.toml``) at a scale of about the same number
 of source rows (Trailhop x50 has ~190 k rows, Stayfinch x100 ~190 k). Each run is
 ``python -m migrate convert JOB -q`` in a child process of its own, one after the other,
@@ -45,8 +45,7 @@ def ensure_rental(scale: int, data: Path) -> Path:
             + ["--scale", str(scale), "--out", str(out)],
             check=True,
         )
-    for name in ("job.toml", "stayfinch_fields.py"):  # the current ones
-        shutil.copyfile(ROOT / "samples" / "rental" / name, out / name)
+    shutil.copyfile(ROOT / "samples" / "rental" / "job.toml", out / "job.toml")  # the current one
     return out
 
 
@@ -126,6 +125,19 @@ def main(argv: list[str] | None = None) -> int:
         ours = results[f"stayfinch x{args.scale} {engine}"]["rows_per_cpu_s"]
         figures[f"rate_ratio_stayfinch_{engine}"] = round(ours / theirs, 2)
         print(f"{engine}: stayfinch rate / Trailhop rate = {ours / theirs:.2f}")
+    engines = args.engines.split(",")
+    for label, (_, name, _) in samples.items():
+        if len(engines) > 1:  # every engine must write the same bytes as the first
+            sample = label.split()[0]
+            first = args.data_dir / "out" / f"{sample}-{engines[0]}"
+            same = all(
+                (first / f"{name}{suffix}").read_bytes()
+                == (args.data_dir / "out" / f"{sample}-{engine}" / f"{name}{suffix}").read_bytes()
+                for engine in engines[1:]
+                for suffix in (".edn", ".rejects.csv")
+            )
+            figures[f"same_bytes_{sample}"] = same
+            print(f"{label}: {', '.join(engines)} wrote the same .edn and rejects: {same}")
     figures["load_after"] = load()
     print(f"load average before: {figures['load_before']}, after: {figures['load_after']}")
     if args.json:

@@ -151,14 +151,17 @@ class ConversionResult:
 
     @cached_property
     def counts(self) -> pd.DataFrame:
-        """Rows read, written, merged, rejected and warned about, per row type (and a total)."""
+        """Rows read, distinct entities, rows merged, written, rejected and warned about, per
+        row type and a total, as the summary shows them (``read = written + rejected + merged``;
+        ``distinct = read - merged``)."""
         import pandas as pd
 
         rows = {
             name: {
                 "read": c.read,
-                "written": c.written,
+                "distinct": c.distinct,
                 "merged": c.merged,
+                "written": c.written,
                 "rejected": c.rejected_total,
                 "warnings": c.warnings_total,
             }

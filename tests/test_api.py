@@ -76,6 +76,21 @@ def test_convert_returns_rejects_as_a_dataframe(job, tmp_path):
     assert result.summary().startswith("type ")
 
 
+def test_counts_show_distinct_entities_and_merged_rows(tmp_path):
+    """The rental sample's hosts are repeated on their listings: the counts read as the summary
+    does, read = written + rejected + merged and distinct = read - merged, per type and in all."""
+    result = migrate.convert(ROOT / "samples" / "rental" / "job.toml", output_dir=tmp_path)
+    counts = result.counts
+    assert list(counts.columns) == ["read", "distinct", "merged", "written", "rejected", "warnings"]
+    assert list(counts.index) == ["user", "listing", "image", "review", "total"]
+    users = result.report.types["user"]
+    assert counts.loc["user", "distinct"] == users.distinct == users.read - users.merged
+    assert counts.loc["user", "merged"] > 0
+    assert (counts["read"] == counts["written"] + counts["rejected"] + counts["merged"]).all()
+    assert (counts["distinct"] == counts["read"] - counts["merged"]).all()
+    assert counts.loc["total", "distinct"] == result.report.read - result.report.merged
+
+
 def test_validate_returns_the_report():
     report = migrate.validate(ROOT / "samples" / "official-example.edn")
     assert (report.errors, report.warnings, report.valid) == (0, 5, True)

@@ -117,7 +117,15 @@ def test_repeats_are_merged_and_a_disagreement_is_one_conflict(tmp_path):
         '#inst "2020-01-15T00:00:00Z" at listings.csv:4 (merge = "conflict"; '
         'choose one with merge = "first", "last", "non-empty", "min" or "max")'
     )
+    # The values column shows the two values in edn syntax (the same for both engines).
+    assert json.loads(seven["values"]) == {
+        "records.user.mapping.createdAt": [
+            '#inst "2020-03-01T00:00:00Z"',
+            '#inst "2020-01-15T00:00:00Z"',
+        ]
+    }
     nine = rejects[("9", "merge-conflict")]
+    assert json.loads(nine["values"]) == {"records.user.mapping.firstName": ['"Cy"', '"Cyrus"']}
     assert nine["message"].startswith(
         'records.user.mapping.firstName: rows of source id "9" disagree: '
         '"Cy" at listings.csv:5 but "Cyrus" at listings.csv:6 '

@@ -231,6 +231,15 @@ def _dates() -> st.SearchStrategy[str]:
     return _spaced(st.one_of(st.tuples(iso, zone).map("".join), dst, plain, us))
 
 
+def test_a_year_python_cannot_hold_is_left_to_the_per_row_form():
+    # Polars parses 0000-01-01; Python's datetime has no year 0 (found by test_date_agrees).
+    values = ["2021-03-14 02:30:00", "0000-01-01 00:00:00", "0000-01-01"]
+    spec = {"name": "date", "formats": ["%Y-%m-%d %H:%M:%S"]}
+    check(spec, values)
+    check("date", values)
+    assert vectorised(spec, values)[1:] == [FLAGGED, FLAGGED]
+
+
 @EXAMPLES
 @given(st.lists(_dates(), max_size=30))
 def test_date_agrees(values):

@@ -133,6 +133,20 @@ def check_first_seen(rows: list, report) -> None:
     assert _day(users["u7"]) == "2019-04-01"
 
 
+def check_list_cell(rows: list, report) -> None:
+    amenities = {}
+    for row in rows:
+        if row.row_type == "listing":
+            title = row.attrs[Keyword("im.listing/title")]
+            public = row.attrs[Keyword("im.listing/publicData")]
+            amenities[title] = public.get(Keyword("amenities"), public.get("amenities"))
+    assert amenities == {
+        "Loft by the river": ("wifi", "childrens-books"),
+        "Garden room": None,
+        "Studio downtown": ("hot-tub", "cafe-corner"),
+    }
+
+
 CHECKS: list[tuple[str, Callable]] = [
     ("Users embedded in other tables", check_embedded),
     ("No emails", check_no_emails),
@@ -142,6 +156,7 @@ CHECKS: list[tuple[str, Callable]] = [
     ("One person in two roles", check_two_id_spaces),
     ("Sign-up dates from activity", check_first_review),
     ("Sign-up dates from activity", check_first_seen),
+    ("A list in one cell", check_list_cell),
 ]
 
 

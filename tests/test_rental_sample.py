@@ -17,6 +17,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from collections import defaultdict
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,6 +31,7 @@ from migrate.convert.ids import import_id
 from migrate.convert.job import load_job
 from migrate.convert.outputs import read_rejects
 from migrate.convert.pipeline import convert
+from migrate.convert.transforms import TransformError, compile_transform
 from migrate.edn.reader import DocumentReader
 from migrate.edn.rows import row_from_value
 from migrate.edn.values import Keyword
@@ -108,7 +110,7 @@ def test_scale_multiplies_the_export_and_copies_the_job(tmp_path):
     assert len({row["host_id"] for row in listings}) == 2 * generator.BASE_HOSTS
     expected = _read_csv(tmp_path / "expected-rejects.csv")
     assert sum(row["rule_code"] == "merge-conflict" for row in expected) == 2
-    for name in ("job.toml", "stayfinch_fields.py", "marketplace/listings/listing-fields.json"):
+    for name in ("job.toml", "marketplace/listings/listing-fields.json"):
         assert (tmp_path / name).is_file(), name
 
 
@@ -155,19 +157,18 @@ def test_every_amenity_is_an_option_of_the_marketplace_field():
     fields = json.loads((RENTAL / "marketplace/listings/listing-fields.json").read_text("utf-8"))
     amenities = next(f for f in fields["data"]["listingFields"] if f["key"] == "amenities")
     options = {option["option"] for option in amenities["enumOptions"]}
-    spec = importlib.util.spec_from_file_location(
-        "stayfinch_fields", RENTAL / "stayfinch_fields.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert {module.option_id(name) for name in generator.AMENITIES} == options
-    assert module.amenities("['Wifi', \"Children's books and toys\"]") == (
+    # The job's transforms: the cell as the generator writes it, through text_list and option_id.
+    job = tomllib.loads(JOB.read_text("utf-8"))
+    spec = job["records"]["listing"]["public_data"]["amenities"]
+    assert spec == {"column": "amenities", "transform": ["text_list", "option_id"]}
+    transform = compile_transform(spec["transform"])
+    assert set(transform(repr(generator.AMENITIES))) == options
+    assert transform("['Wifi', \"Children's books and toys\", 'Wifi']") == (
         "wifi",
         "childrens-books-and-toys",
     )
-    with pytest.raises(ValueError, match=r"amenities is not a list literal"):
-        module.amenities("['Wifi', 'Kitch")
+    with pytest.raises(TransformError, match=r"is not a list of texts"):
+        transform("['Wifi', 'Kitch")
 
 
 # -- the conversion -----------------------------------------------------------------------------
@@ -238,6 +239,21 @@ def test_the_columnar_engine_converts_the_sample_without_the_per_row_engine(
     report = convert(load_job(JOB), output_dir=tmp_path)
     assert report.edn_path.read_bytes() == converted["rows"].edn_path.read_bytes()
     assert report.rejects_path.read_bytes() == converted["rows"].rejects_path.read_bytes()
+
+
+def test_listings_are_decided_in_columns(tmp_path, caplog):
+    # The listings' publicData (category, the amenities list literal, fields, address) comes
+    # from the job's transforms, which have columnar forms: only rows that are rejected leave
+    # the plan (a function would send every listing the per-row way).
+    import logging
+
+    with caplog.at_level(logging.DEBUG, logger="migrate.convert.engine"):
+        report = convert(load_job(JOB), output_dir=tmp_path)
+    lines = [r.getMessage() for r in caplog.records if "took the per-row path" in r.getMessage()]
+    listing = next(line for line in lines if line.startswith("records.listing:"))
+    took, _, read = listing.split(": ")[1].split()[:3]
+    assert int(read) == 299
+    assert int(took) <= report.types["listing"].rejected_total, listing
 
 
 def test_the_output_validates_against_the_marketplace(converted):

@@ -32,6 +32,7 @@ DTYPES: dict[str, pl.DataType] = {
     "date": pl.Date(),
     "money": pl.String(),  # the amount's decimal text; the currency is Val.currency
     "keyword": pl.String(),  # the keyword's text without the colon
+    "strs": pl.List(pl.String()),  # a vector of texts (``text_list``), never empty
 }
 
 _INT64 = (-(2**63), 2**63 - 1)
@@ -282,6 +283,10 @@ def _column_value(result: Any, kind: str) -> tuple[Any, str | None]:
         return str(result.amount), result.currency
     if kind == "keyword":
         raise Fallback
+    if kind == "strs":
+        if type(result) is not tuple or not result or any(type(item) is not str for item in result):
+            raise Fallback
+        return list(result), None
     if kind == "date" and type(result) is date:
         return result, None
     raise Fallback

@@ -32,13 +32,14 @@ to the type's ``read`` and ``merged`` counts, so ``read = written + rejected + m
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import polars as pl
 
 from migrate.convert.job import MergeSlot, RecordSpec, ValueSpec, merge_slots
-from migrate.convert.record_source import PROBLEM_CODE, PROBLEM_MESSAGE
+from migrate.convert.record_source import PROBLEM_CODE, PROBLEM_MESSAGE, PROBLEM_VALUES
 from migrate.convert.vector import py_blank
 from migrate.edn.show import show
 from migrate.extract.batches import RECORD, batch_rows, source_batches, source_origins
@@ -97,6 +98,7 @@ class DistinctSource:
             if values.get(PROBLEM_CODE, 0) is None:
                 del values[PROBLEM_CODE]
                 values.pop(PROBLEM_MESSAGE, None)
+                values.pop(PROBLEM_VALUES, None)
             self.merged_rows += extra
             yield SourceRow(values, origins[record])
 
@@ -267,9 +269,9 @@ class DistinctSource:
             positions = chosen.get(owner.get(column, -1), first)
             out[column] = table.get_column(column).gather(positions)
         out[RECORD] = table.get_column(RECORD).gather(first)
-        code, message = self._problems(table, entities, conflicts)
-        if code is not None and message is not None:
-            out[PROBLEM_CODE], out[PROBLEM_MESSAGE] = code, message
+        problems = self._problems(table, entities, conflicts)
+        if problems is not None:
+            out[PROBLEM_CODE], out[PROBLEM_MESSAGE], out[PROBLEM_VALUES] = problems
         out[_MERGED] = (entities.get_column(_COUNT).cast(pl.Int64) - 1).alias(_MERGED)
         return pl.DataFrame(out)
 
@@ -278,19 +280,23 @@ class DistinctSource:
         table: pl.DataFrame,
         entities: pl.DataFrame,
         conflicts: list[tuple[str, str, Any, int, Any, int]],
-    ) -> tuple[pl.Series | None, pl.Series | None]:
+    ) -> tuple[pl.Series, pl.Series, pl.Series] | None:
         """Each entity's problem: the first of its rows' own (a lookup's), else its first
-        conflict (in job order); ``(None, None)`` when no entity has one."""
+        conflict (in job order): code, message and the reject's values (JSON text: a
+        conflict's two values in edn syntax); ``None`` when no entity has one."""
         codes: dict[Any, str] = {}
         messages: dict[Any, str] = {}
+        shown: dict[Any, str | None] = {}
         if PROBLEM_CODE in table.columns:
             marked = table.filter(pl.col(PROBLEM_CODE).is_not_null())
-            for key, position, code, message in marked.select(
-                _KEY, _POS, PROBLEM_CODE, PROBLEM_MESSAGE
+            if PROBLEM_VALUES not in marked.columns:
+                marked = marked.with_columns(pl.lit(None, dtype=pl.String).alias(PROBLEM_VALUES))
+            for key, position, code, message, values in marked.select(
+                _KEY, _POS, PROBLEM_CODE, PROBLEM_MESSAGE, PROBLEM_VALUES
             ).iter_rows():
                 name = key if key is not None else ("row", position)
                 if name not in codes:
-                    codes[name], messages[name] = code, message
+                    codes[name], messages[name], shown[name] = code, message, values
         if conflicts:
             records = table.get_column(RECORD)
             wanted = sorted({int(records[pos]) for c in conflicts for pos in (c[3], c[5])})
@@ -299,6 +305,7 @@ class DistinctSource:
                 if key in codes:
                     continue
                 codes[key] = "merge-conflict"
+                shown[key] = json.dumps({where: [show(one), show(other)]}, ensure_ascii=False)
                 messages[key] = (
                     f"{where}: rows of source id {show(key, cut=False)} disagree: "
                     f"{show(one)} at {origins[int(records[one_at])]} but {show(other)} at "
@@ -306,7 +313,7 @@ class DistinctSource:
                     'choose one with merge = "first", "last", "non-empty", "min" or "max")'
                 )
         if not codes:
-            return None, None
+            return None
         names = [
             key if key is not None else ("row", position)
             for key, position in entities.select(_KEY, _FIRST).iter_rows()
@@ -314,6 +321,7 @@ class DistinctSource:
         return (
             pl.Series(PROBLEM_CODE, [codes.get(name) for name in names], dtype=pl.String),
             pl.Series(PROBLEM_MESSAGE, [messages.get(name) for name in names], dtype=pl.String),
+            pl.Series(PROBLEM_VALUES, [shown.get(name) for name in names], dtype=pl.String),
         )
 
 

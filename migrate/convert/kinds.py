@@ -252,6 +252,8 @@ def python_of(batch: Batch, val: Val, ident: str) -> tuple[list[Val], Callable[.
 
     if val.kind in ("str", "int", "bool"):
         return [val], lambda value: value
+    if val.kind == "strs":  # a column's list is the per-row engine's tuple
+        return [val], tuple
     if val.kind == "instant":
         return [val], lambda value: value.astimezone(UTC)
     if val.kind == "keyword":
@@ -306,6 +308,9 @@ def render(batch: Batch, val: Val, ident: str, ids: Any = None) -> pl.Expr:
     if kind == "float":
         text, _ = float_text(val.expr)
         return text
+    if kind == "strs":
+        items = val.expr.list.eval(edn_string(pl.element())).list.join(" ")
+        return pl.concat_str([pl.lit("["), items, pl.lit("]")])
     raise ValueError(f"no edn text for a {kind} column")
 
 

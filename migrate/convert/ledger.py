@@ -1274,8 +1274,8 @@ class Ledger:
             for code, number in extra.group_by("code").len().iter_rows():
                 counts.warnings[code] += number
         if state.extra_warnings:
-            extra = pl.Series("sid", list(state.extra_warnings), dtype=pl.String)
-            kept = set(rows.filter(pl.col("sid").is_in(extra.implode())).get_column("sid"))
+            sids = pl.Series("sid", list(state.extra_warnings), dtype=pl.String)
+            kept = set(rows.filter(pl.col("sid").is_in(sids.implode())).get_column("sid"))
             for sid, codes in state.extra_warnings.items():
                 if sid in kept:
                     for code in codes:

@@ -15,6 +15,7 @@ required attributes. An optional attribute without a value is omitted, never wri
 from __future__ import annotations
 
 import importlib
+import json
 import string
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from migrate.convert.job import (
     mapping_names,
 )
 from migrate.convert.kinds import Coercion, EnumError
-from migrate.convert.record_source import PROBLEM_CODE, PROBLEM_MESSAGE
+from migrate.convert.record_source import PROBLEM_CODE, PROBLEM_MESSAGE, PROBLEM_VALUES
 from migrate.convert.transforms import KNOWN_CURRENCIES, TransformError
 from migrate.edn.show import kind_of, show
 from migrate.edn.values import Keyword, Location, Money, Ref, Row, keyword_problem
@@ -175,7 +176,12 @@ class Mapper:
             source_id = self._source_id(values)
             problem = values.get(PROBLEM_CODE)
             if problem is not None:  # the record source could not give this row whole
-                raise _Reject(problem, values.get(PROBLEM_MESSAGE) or problem, {})
+                shown = values.get(PROBLEM_VALUES)
+                raise _Reject(
+                    problem,
+                    values.get(PROBLEM_MESSAGE) or problem,
+                    json.loads(shown) if shown else {},
+                )
             alias = self.aliases.claim(self.record_type, source_id) if self._aliases_on else None
             attrs: dict[Keyword, Any] = {}
             refs: list[Reference] = []

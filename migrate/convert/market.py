@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 # How a stand-in row gets an input: its value, or only whether the key is there.
 _VALUE, _PRESENT = "value", "present"
+# The kinds of extended-data values the stand-in row takes as they are (a vector of texts as the
+# tuple the per-row engine holds).
+_JUDGED_KINDS = ("str", "int", "bool", "float", "strs")
 # A price the stand-in row has without its amount (judged on its own): not a Money, so the
 # rules' price check passes over it.
 _PRICED = object()
@@ -159,11 +162,17 @@ class _StandIn:
         self.layout.append((container, key, how))
 
     def extended(
-        self, container: _Scope, root: JsonMap | None, reads: set[str], unknown: bool
+        self,
+        container: _Scope,
+        root: JsonMap | None,
+        reads: set[str],
+        unknown: bool,
+        fields: dict[str, Any] | None = None,
     ) -> None:
         """The entries of an extended-data map the rules look at: the values of the keys in
-        ``reads`` (text fields: only that they are text), and with ``unknown`` the presence of
-        every other key (``public-data-key-unknown``)."""
+        ``reads`` (text fields: only that they are text; multi-enum fields, ``fields``: only
+        whether the options are valid), and with ``unknown`` the presence of every other key
+        (``public-data-key-unknown``)."""
         from migrate.convert.plan import JsonMap
 
         if root is None:
@@ -172,14 +181,30 @@ class _StandIn:
             name = key.text if type(key) is Keyword else key
             assert isinstance(name, str)
             if name in reads:
-                if isinstance(item, JsonMap) or item.kind not in ("str", "int", "bool", "float"):
+                if isinstance(item, JsonMap) or item.kind not in _JUDGED_KINDS:
                     self.batch.flag(item.present())  # a map as a field's value: row by row
                 elif name in container.text_keys and item.kind == "str":
                     self.add(container, key, item, _PRESENT)  # text is text
+                elif item.kind == "strs" and fields is not None and name in fields:
+                    self.add(container, key, _options_stand_in(item, fields[name]), _VALUE)
                 else:
                     self.add(container, key, item, _VALUE)
             elif unknown:
                 self.add(container, key, item, _PRESENT)
+
+
+def _options_stand_in(item: Val, field: Any) -> Val:
+    """A multi-enum field's vector as the rules need it: what they say of a vector of valid
+    options, each once, does not depend on which options it holds (``_value_problem``), so
+    such vectors all become one (the first option) and are judged once, not once per listing;
+    any other vector is given as it is."""
+    if field.schema_type != "multi-enum" or not field.options:
+        return item
+    options = list(field.options)
+    valid = item.expr.list.eval(pl.element().is_in(options)).list.all()
+    once = item.expr.list.n_unique() == item.expr.list.len()
+    first = pl.lit(options[:1], dtype=pl.List(pl.String))
+    return Val("strs", pl.when(valid & once).then(first).otherwise(item.expr))
 
 
 class _Scope:
@@ -201,7 +226,11 @@ def _build(layout: list[tuple[Any, Keyword | str, str]], values: tuple[Any, ...]
         if isinstance(container, _Scope):
             holder = attrs if container.parent is None else attrs.setdefault(container.parent, {})
             data = holder.setdefault(container.attribute, {})
-            data[key] = "" if how == _PRESENT else value
+            if how == _PRESENT:
+                value = ""
+            elif type(value) is list:  # a vector of texts (per_value gives a column's list)
+                value = tuple(value)
+            data[key] = value
             continue
         assert isinstance(key, Keyword)
         if container == "keyword":
@@ -270,11 +299,11 @@ def _listing(
     with_fields = rules.config.listing_fields is not None
     reads, text = _field_keys(fields, "public", own)
     public = _Scope(None, m.LISTING_PUBLIC, text)
-    stand_in.extended(public, row.json.get((m.LISTING_PUBLIC,)), reads, with_fields)
+    stand_in.extended(public, row.json.get((m.LISTING_PUBLIC,)), reads, with_fields, fields)
     if with_fields:
         reads, text = _field_keys(fields, "metadata", set())
         metadata = _Scope(None, m.LISTING_METADATA, text)
-        stand_in.extended(metadata, row.json.get((m.LISTING_METADATA,)), reads, False)
+        stand_in.extended(metadata, row.json.get((m.LISTING_METADATA,)), reads, False, fields)
     state = row.get((m.LISTING_STATE,))
     if state is not None:
         if state.kind != "keyword":

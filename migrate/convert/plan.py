@@ -536,7 +536,7 @@ class RecordPlan:
 
     def _json_value(self, batch: Batch, val: Val) -> Val:
         """``_json_value``: what extended data holds of a value (text, numbers, booleans)."""
-        if val.kind in ("str", "int", "bool"):
+        if val.kind in ("str", "int", "bool", "strs"):
             return val
         if val.kind == "float":
             _, ok = float_text(val.expr)

@@ -25,6 +25,8 @@ from migrate.extract import open_source
 PROBLEM_CODE = "__migrate_problem_code"
 #: The one-line message of :data:`PROBLEM_CODE`'s reject (values shown with ``show()``).
 PROBLEM_MESSAGE = "__migrate_problem"
+#: Optional: the reject's ``values`` as JSON text (an object; null or absent: ``{}``).
+PROBLEM_VALUES = "__migrate_problem_values"
 
 
 def open_record_source(job: Any, spec: Any) -> Any:
@@ -144,4 +146,10 @@ def _close(source: Any) -> None:
         close()
 
 
-__all__ = ["PROBLEM_CODE", "PROBLEM_MESSAGE", "LookupSource", "open_record_source"]
+__all__ = [
+    "PROBLEM_CODE",
+    "PROBLEM_MESSAGE",
+    "PROBLEM_VALUES",
+    "LookupSource",
+    "open_record_source",
+]

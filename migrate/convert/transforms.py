@@ -17,6 +17,7 @@ Conventions shared by all transforms:
 from __future__ import annotations
 
 import html
+import json
 import re
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -124,7 +125,14 @@ def _empty(value: Any) -> bool:
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):  # never the Python repr of a list as a text
+        raise TransformError(
+            f"{show(value)} is a list, not a text (text transforms go before text_list; "
+            "option_id takes a list)"
+        )
+    return str(value)
 
 
 def python_rest(
@@ -1111,6 +1119,160 @@ def _vector_url_encode(batch: Batch, val: Val, step: VectorStep, currency: pl.Ex
     return python_rest(batch, Val("str", result), val, step, None, ~clean & ~simple, "str")
 
 
+# text_list, option_id ----------------------------------------------------------------------------
+
+# A list of texts the vectorised form reads itself: single- or double-quoted items without
+# backslashes, control characters or line separators, separated by commas (a trailing comma
+# allowed, as Python allows it). JSON and Python read such a list alike; anything else (escapes,
+# prefixes such as u'', implicit concatenation, nesting, numbers) is read in Python.
+_PLAIN_CHARS = r"\\\x00-\x1f\x7f\x{85}\x{2028}\x{2029}"
+_LIST_ITEM = rf"'[^'{_PLAIN_CHARS}]*'|\"[^\"{_PLAIN_CHARS}]*\""
+_LIST_GAP = r"[ \t\n]*"
+_PLAIN_LIST = (
+    rf"^\[{_LIST_GAP}(?:(?:{_LIST_ITEM}){_LIST_GAP}"
+    rf"(?:,{_LIST_GAP}(?:{_LIST_ITEM}){_LIST_GAP})*(?:,{_LIST_GAP})?)?\]$"
+)
+
+
+def _list_problem(value: Any) -> TransformError:
+    if isinstance(value, str) and len(value) > 60:
+        value = value[:60] + "…"
+    shown = show(value)
+    return TransformError(
+        f"{shown} is not a list of texts (a JSON array or a Python list literal such as "
+        "['Wifi', \"Children's books\"])"
+    )
+
+
+def text_list(value: Any) -> tuple[str, ...] | None:
+    """The texts of a list cell: a JSON array of strings, else a Python list literal of
+    strings (read as :func:`ast.literal_eval` reads it, never evaluated). Items are trimmed,
+    blank items dropped; ``None`` for an empty cell or list. A list value (a JSON source's
+    array) is taken as it is. Raises :class:`TransformError` for anything else.
+
+    A tuple, not a list: in the converter's value model an edn vector (a JSON array) is a
+    tuple.
+    """
+    if _empty(value):
+        return None
+    if isinstance(value, list | tuple):
+        items = value
+    else:
+        text = _text(value).strip()
+        try:
+            items = json.loads(text)
+        except (ValueError, RecursionError):
+            items = _python_list(text)
+        if not isinstance(items, list):
+            raise _list_problem(text)
+    if not all(isinstance(item, str) for item in items):
+        raise _list_problem(value)
+    kept = tuple(stripped for item in items if (stripped := item.strip()))
+    return kept or None
+
+
+def _python_list(text: str) -> Any:
+    """``text`` as a Python list literal, or ``None`` when it is not one (no code runs)."""
+    import ast
+
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    if not isinstance(tree.body, ast.List):
+        return None
+    items = []
+    for node in tree.body.elts:
+        if not isinstance(node, ast.Constant) or type(node.value) is not str:
+            return None
+        items.append(node.value)
+    # One string token per item: 'a' 'b' (a comma missing) is one item to Python, not here.
+    if _string_tokens(text) != len(items):
+        return None
+    return items
+
+
+def _string_tokens(text: str) -> int:
+    import io
+    import tokenize
+
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+        return sum(token.type == tokenize.STRING for token in tokens)
+    except (tokenize.TokenError, SyntaxError):
+        return -1
+
+
+def _build_text_list() -> Transform:
+    return text_list
+
+
+def _vector_text_list(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
+    text = batch.put(py_strip(_source_text(batch, val)), "tl")
+    plain = batch.put(text.str.contains(_PLAIN_LIST), "tp")
+    element = pl.element()
+    quoted = text.str.extract_all(_LIST_ITEM)
+    inner = py_strip(element.str.slice(1, element.str.len_chars() - 2))
+    items = quoted.list.eval(inner).list.eval(element.filter(~py_blank(element)))
+    items = batch.put(pl.when(plain).then(items).otherwise(None), "ti")
+    result = Val("strs", pl.when(items.list.len() > 0).then(items).otherwise(None))
+    return python_rest(batch, result, val, step, None, ~plain, "strs")
+
+
+_APOSTROPHES = "'\u2019"
+_NOT_OPTION = re.compile(r"[^a-z0-9]+")
+
+
+def option_id(name: Any) -> str:
+    """The marketplace option id of a name: lower case, accents and apostrophes dropped, every
+    run of other characters than a-z and 0-9 one ``-`` (``"Children's books"`` ->
+    ``childrens-books``, ``"Café"`` -> ``cafe``). Raises :class:`TransformError` when nothing is
+    left."""
+    import unicodedata
+
+    text = _text(name)
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(char for char in decomposed if not unicodedata.combining(char))
+    lowered = text.lower()
+    for apostrophe in _APOSTROPHES:
+        lowered = lowered.replace(apostrophe, "")
+    slug = _NOT_OPTION.sub("-", lowered).strip("-")
+    if not slug:
+        raise TransformError(f"{show(name)} has no letter or digit to make an option id of")
+    return slug
+
+
+def _build_option_id() -> Transform:
+    def option_ids(value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return tuple(dict.fromkeys(option_id(item) for item in value)) or None
+        return None if _empty(value) else option_id(value)
+
+    return option_ids
+
+
+def _option_slug(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """:func:`option_id` of ASCII text, and where it is decided so (ASCII, something left)."""
+    dropped = text.str.replace_all(char_class(_APOSTROPHES), "")
+    slug = dropped.str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "-").str.strip_chars("-")
+    return slug, is_ascii(text) & (slug != "")
+
+
+def _vector_option_id(batch: Batch, val: Val, step: VectorStep, currency: pl.Expr | None) -> Val:
+    if val.kind == "strs":
+        slug, decided = _option_slug(pl.element())
+        slugs = val.expr.list.eval(slug).list.unique(maintain_order=True)
+        ok = batch.put(val.expr.list.eval(decided).list.all(), "od")
+        result = Val("strs", pl.when(ok).then(slugs).otherwise(None))
+        return python_rest(batch, result, val, step, None, ~ok, "strs")
+    text = batch.put(_source_text(batch, val), "ot")
+    slug, decided = _option_slug(text)
+    decided = batch.put(decided, "od")
+    result = Val("str", pl.when(decided).then(slug).otherwise(None))
+    return python_rest(batch, result, Val("str", text), step, None, ~decided, "str")
+
+
 def money_parser(currency: str | None, decimal_separator: str = ".") -> Transform:
     """The ``money`` transform for ``currency``, as used when a column is mapped to money."""
     return _build_money(currency, decimal_separator)
@@ -1247,6 +1409,26 @@ TRANSFORMS: dict[str, TransformDef] = {
                 ),
             ),
             vector=_vector_split_name,
+        ),
+        TransformDef(
+            "text_list",
+            "A list of texts from a JSON array or a Python list literal (`['Wifi', \"Kid's "
+            'toys"]`, read as data, never run): an edn vector (a JSON array in extended '
+            "data). Items are trimmed and blank ones dropped; an empty list is empty. Anything "
+            "else (numbers, nested lists, a broken literal) fails.",
+            '[\'Wifi\', "Kid\'s toys"] → ["Wifi" "Kid\'s toys"]',
+            _build_text_list,
+            vector=_vector_text_list,
+        ),
+        TransformDef(
+            "option_id",
+            "The marketplace option id of a name (an enum field's option): lower case, accents "
+            "and apostrophes dropped, other runs of characters than a-z and 0-9 become `-`. On "
+            "a list (after `text_list`): each item, repeats dropped (the first kept). A name "
+            "with no letter or digit fails.",
+            '"Children\'s books" → "childrens-books"',
+            _build_option_id,
+            vector=_vector_option_id,
         ),
         TransformDef(
             "url_encode",

@@ -697,7 +697,7 @@ def _json_values_columns(batch: Any, value: Any, attribute: Attribute, context: 
 
     silent = pl.lit(True)
     for leaf in _json_leaves(value):
-        if leaf.kind not in ("str", "int", "bool", "float"):
+        if leaf.kind not in ("str", "int", "bool", "float", "strs"):
             return _lit(False)
         if leaf.kind == "float":
             silent = silent & (leaf.expr.is_finite() | leaf.expr.is_null())
@@ -716,6 +716,10 @@ def _json_bound_columns(root: Any) -> pl.Expr:
             present = item.present()
         elif item.kind == "str":
             size = 6 * item.expr.str.len_chars().cast(pl.Int64) + 2
+            present = item.present()
+        elif item.kind == "strs":  # json_bound of a tuple of texts: 6 per char, 3 per item, []
+            chars = item.expr.list.eval(pl.element().str.len_chars()).list.sum()
+            size = 6 * chars.cast(pl.Int64) + 3 * item.expr.list.len().cast(pl.Int64) + 2
             present = item.present()
         else:
             size = pl.lit(64 if item.kind == "float" else 25, dtype=pl.Int64)

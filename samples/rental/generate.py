@@ -643,10 +643,9 @@ def _reviews(rng, pools, ids: Ids, hosts, listings, scale: int, expected: Expect
 
 
 def copy_job(out: Path) -> None:
-    """Make a copy elsewhere self-contained: the job file, its function module and the
-    marketplace configuration it checks against."""
-    for name in ("job.toml", "stayfinch_fields.py"):
-        shutil.copyfile(HERE / name, out / name)
+    """Make a copy elsewhere self-contained: the job file and the marketplace configuration
+    it checks against."""
+    shutil.copyfile(HERE / "job.toml", out / "job.toml")
     shutil.copytree(HERE / "marketplace", out / "marketplace", dirs_exist_ok=True)
 
 
