@@ -26,9 +26,7 @@ def test_columnar_reject_lines_equal_the_csv_modules(rows):
         source, origin, record_type, source_id, rule, message, values = (
             cell if cell is not None else "" for cell in row
         )
-        expected = reject_line(
-            source, origin, record_type, row[3], rule, message, values or "{}"
-        )
+        expected = reject_line(source, origin, record_type, row[3], rule, message, values or "{}")
         if not values:  # reject_line writes a text of values as it is given
             expected = expected.removesuffix(",{}\n") + ",\n"
         assert line + "\n" == expected
