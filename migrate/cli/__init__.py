@@ -6,6 +6,9 @@ command lives in its own module.
 
 from __future__ import annotations
 
+# First: the allocator settings must be in the environment before Polars is loaded.
+from migrate.cli import _allocator  # noqa: F401  # isort: skip
+
 import contextlib
 import importlib
 import importlib.util

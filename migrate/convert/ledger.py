@@ -229,17 +229,20 @@ class RejectBook:
     def _store(self, frame: pl.DataFrame) -> None:
         if self._spill is None:
             self._spill = Spill(self._spill_dir)
-        tails = frame.select(csv_fields([pl.col(name) for name in _LINE_TAIL])).to_series()
-        lengths = tails.str.len_bytes().cast(pl.Int64) + 1
-        start = self._spill.append_lines(tails)
-        offsets = lengths.cum_sum() - lengths + start
-        if self._spill.size != start + int(lengths.sum()):
-            raise RuntimeError("the rejects spill holds other bytes than the lines given")
-        self.chunks.append(
-            frame.select(name for name in REJECT_KEYS if name in frame.columns).with_columns(
-                offsets.alias("offset"), lengths.alias("length")
+        keys = [name for name in REJECT_KEYS if name in frame.columns]
+        # A slice at a time: the lines' text is the size of the messages again.
+        for begin in range(0, frame.height, self.FLUSH):
+            part = frame.slice(begin, self.FLUSH)
+            tails = part.select(csv_fields([pl.col(name) for name in _LINE_TAIL])).to_series()
+            lengths = tails.str.len_bytes().cast(pl.Int64) + 1
+            start = self._spill.append_lines(tails)
+            del tails
+            if self._spill.size != start + int(lengths.sum()):
+                raise RuntimeError("the rejects spill holds other bytes than the lines given")
+            offsets = lengths.cum_sum() - lengths + start
+            self.chunks.append(
+                part.select(keys).with_columns(offsets.alias("offset"), lengths.alias("length"))
             )
-        )
 
     def frame(self) -> pl.DataFrame:
         """Every reject's keys (:data:`REJECT_KEYS`), in the order they were made (the chunks
@@ -1173,11 +1176,11 @@ class Ledger:
             pl.lit(" "),
             target.replace_strict(sids, shown, return_dtype=pl.String),
         )
-        frame = cascaded.select(
+        columns = [
             "from_type",
             pl.col("from_sid").alias("source_id"),
             pl.lit(3, dtype=pl.UInt8).alias("phase"),
-            pl.int_range(pl.len(), dtype=pl.Int64).alias("order"),
+            "order",
             (pl.col("from_seq") // SEQ_SPAN).alias("spec"),
             (pl.col("from_seq") % SEQ_SPAN).alias("record"),
             "code",
@@ -1194,13 +1197,17 @@ class Ledger:
                 target.replace_strict(sids, as_json, return_dtype=pl.String),
                 pl.lit("}"),
             ).alias("values"),
-        )
-        for (from_type,), part in frame.partition_by(
+        ]
+        cascaded = cascaded.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("order"))
+        for (from_type,), part in cascaded.partition_by(
             "from_type", as_dict=True, maintain_order=True
         ).items():
             late = self.types[str(from_type)].late_rejects
-            late.add_frame(part.select(pl.col("source_id").alias("sid"), "code"))
-        self._reject_frame(frame.rename({"from_type": "record_type"}))
+            late.add_frame(part.select(pl.col("from_sid").alias("sid"), "code"))
+        # A slice at a time: the messages of a large cascade are its largest columns.
+        for begin in range(0, cascaded.height, RejectBook.FLUSH):
+            frame = cascaded.slice(begin, RejectBook.FLUSH).select(columns)
+            self._reject_frame(frame.rename({"from_type": "record_type"}))
 
     def _resolve_late_targets(self, refs: pl.DataFrame) -> pl.DataFrame:
         """Targets read after the rows referring to them (forward references): found now."""
