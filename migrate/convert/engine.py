@@ -557,6 +557,21 @@ class ColumnarRun:
             rejects.select("spec", "record").unique().partition_by("spec", as_dict=True).items()
         ):
             item = self.specs[spec]
+            index = item.line_index
+            if index is not None and hasattr(index, "lines"):
+                lines = index.lines(wanted.get_column("record").to_numpy())
+                if lines is not None:  # every record's line known: made as columns
+                    parts.append(
+                        wanted.select(
+                            pl.col("spec").cast(pl.Int64),
+                            pl.col("record").cast(pl.Int64),
+                            pl.lit(index.source, dtype=pl.String).alias("source"),
+                            pl.concat_str(
+                                [pl.lit(f"{index.display}:"), pl.Series(lines).cast(pl.String)]
+                            ).alias("origin"),
+                        )
+                    )
+                    continue
             records = wanted.get_column("record").sort().to_list()
             known = {record: item.origins[record] for record in records if record in item.origins}
             missing = [record for record in records if record not in known]
@@ -757,8 +772,16 @@ def write_outputs(
     options = run.options
     if not options.dry_run:
         with outputs.open(options.paths.edn, "wb") as stream:
+            # Rows come as many small texts: written a megabyte at a time.
+            pending: list[bytes] = []
+            size = 0
             for chunk in run.edn_chunks():
-                stream.write(chunk)
+                pending.append(chunk)
+                size += len(chunk)
+                if size >= 1 << 20:
+                    stream.write(b"".join(pending))
+                    pending, size = [], 0
+            stream.write(b"".join(pending))
     else:
         for _ in run.edn_chunks():
             pass

@@ -26,7 +26,6 @@ are located once, with numpy, while the slice is in memory.
 
 from __future__ import annotations
 
-import bisect
 import codecs
 import re
 from collections.abc import Iterator, Sequence
@@ -79,19 +78,35 @@ class LineIndex:
         self._offsets.append(offsets)
         self.records += count
 
+    def lines(self, records: Sequence[int]) -> np.ndarray | None:
+        """The starting line of each record number in ``records`` (an array in their order),
+        or ``None`` when one of them is not covered."""
+        wanted = np.asarray(records, dtype=np.int64)
+        if not self.complete or (
+            wanted.size and (wanted.min() < 0 or wanted.max() >= self.records)
+        ):
+            return None
+        firsts = np.asarray(self._firsts, dtype=np.int64)
+        piece = np.searchsorted(firsts, wanted, side="right") - 1
+        within = wanted - firsts[piece]
+        found = np.asarray(self._lines, dtype=np.int64)[piece] + within
+        for number, offsets in enumerate(self._offsets):
+            if offsets is not None:
+                inside = piece == number
+                if inside.any():
+                    found[inside] = self._lines[number] + offsets[within[inside]]
+        return found
+
     def origins(self, records: Sequence[int]) -> dict[int, Origin] | None:
         """The origin (``file.csv:LINE``, as ``rows()`` gives it) of each record number in
         ``records``, or ``None`` when one of them is not covered."""
-        if not self.complete or not all(0 <= record < self.records for record in records):
+        found = self.lines(records)
+        if found is None:
             return None
-        found: dict[int, Origin] = {}
-        for record in records:
-            piece = bisect.bisect_right(self._firsts, record) - 1
-            within = record - self._firsts[piece]
-            offsets = self._offsets[piece]
-            line = self._lines[piece] + (within if offsets is None else int(offsets[within]))
-            found[record] = Origin(self.source, f"{self.display}:{line}")
-        return found
+        return {
+            record: Origin(self.source, f"{self.display}:{line}")
+            for record, line in zip(records, found.tolist(), strict=True)
+        }
 
 
 def record_line_offsets(piece: bytes, count: int) -> np.ndarray | None:
