@@ -559,7 +559,7 @@ class ColumnarRun:
             item = self.specs[spec]
             index = item.line_index
             if index is not None and hasattr(index, "lines"):
-                lines = index.lines(wanted.get_column("record").to_numpy())
+                lines = index.lines(wanted.get_column("record"))
                 if lines is not None:  # every record's line known: made as columns
                     parts.append(
                         wanted.select(
@@ -567,7 +567,7 @@ class ColumnarRun:
                             pl.col("record").cast(pl.Int64),
                             pl.lit(index.source, dtype=pl.String).alias("source"),
                             pl.concat_str(
-                                [pl.lit(f"{index.display}:"), pl.Series(lines).cast(pl.String)]
+                                [pl.lit(f"{index.display}:"), pl.lit(lines).cast(pl.String)]
                             ).alias("origin"),
                         )
                     )

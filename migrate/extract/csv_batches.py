@@ -19,9 +19,8 @@ so the values, the record numbers and the error messages are always those of ``r
 While the slices are read, a :class:`LineIndex` notes where each slice starts (its first
 record and physical line). A rejected record's line is then found from its slice without
 reading the file again: in a slice whose records are one line each it is arithmetic, and in a
-slice with multi-line records (a quoted description of several paragraphs) the slice's line
-feeds that end a record (those after an even number of quotes, the rule that cut the slice)
-are located once, with numpy, while the slice is in memory.
+slice with multi-line records (a quoted description of several paragraphs) each record's
+offset is counted once, from the line feeds in its values, while the slice is in memory.
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
 import polars as pl
 
 from migrate.extract.batches import RECORD, batches_from_rows, frame_of
@@ -67,35 +65,58 @@ class LineIndex:
         self.source, self.display = source, display
         self._firsts: list[int] = []  # first record number of each slice
         self._lines: list[int] = []  # physical line of that record
-        self._offsets: list[np.ndarray | None] = []  # line offsets in the slice, or None
+        self._offsets: list[pl.Series | None] = []  # line offsets in the slice, or None
         self.records = 0
         self.complete = False
 
-    def add(self, first_line: int, count: int, offsets: np.ndarray | None) -> None:
+    def add(self, first_line: int, count: int, offsets: pl.Series | None) -> None:
         """Note a slice of ``count`` records starting on ``first_line``."""
         self._firsts.append(self.records)
         self._lines.append(first_line)
         self._offsets.append(offsets)
         self.records += count
 
-    def lines(self, records: Sequence[int]) -> np.ndarray | None:
-        """The starting line of each record number in ``records`` (an array in their order),
-        or ``None`` when one of them is not covered."""
-        wanted = np.asarray(records, dtype=np.int64)
+    def lines(self, records: pl.Series | Sequence[int]) -> pl.Series | None:
+        """The starting line of each record number in ``records`` (in their order), or
+        ``None`` when one of them is not covered."""
+        wanted = pl.Series("record", records, dtype=pl.Int64)
         if not self.complete or (
-            wanted.size and (wanted.min() < 0 or wanted.max() >= self.records)
+            wanted.len() and (wanted.min() < 0 or wanted.max() >= self.records)  # type: ignore[operator]
         ):
             return None
-        firsts = np.asarray(self._firsts, dtype=np.int64)
-        piece = np.searchsorted(firsts, wanted, side="right") - 1
-        within = wanted - firsts[piece]
-        found = np.asarray(self._lines, dtype=np.int64)[piece] + within
-        for number, offsets in enumerate(self._offsets):
+        # Multi-line slices' offsets one after the other; ``base`` is where a slice's start.
+        bases, parts, at = [], [], 0
+        for offsets in self._offsets:
+            bases.append(-1 if offsets is None else at)
             if offsets is not None:
-                inside = piece == number
-                if inside.any():
-                    found[inside] = self._lines[number] + offsets[within[inside]]
-        return found
+                parts.append(offsets)
+                at += offsets.len()
+        joined = pl.concat(parts) if parts else pl.Series([0], dtype=pl.Int32)
+        slices = pl.DataFrame(
+            {"first": self._firsts, "line": self._lines, "base": bases},
+            schema={"first": pl.Int64, "line": pl.Int64, "base": pl.Int64},
+        )
+        within = pl.col("record") - pl.col("first")
+        found = (
+            wanted.to_frame()
+            .with_row_index("at")
+            .sort("record")
+            .join_asof(slices, left_on="record", right_on="first", strategy="backward")
+            .select(
+                "at",
+                pl.when(pl.col("base") < 0)
+                .then(pl.col("line") + within)
+                .otherwise(
+                    pl.col("line")
+                    + pl.lit(joined)
+                    .gather(pl.when(pl.col("base") < 0).then(0).otherwise(pl.col("base") + within))
+                    .cast(pl.Int64)
+                )
+                .alias("line"),
+            )
+            .sort("at")
+        )
+        return found.get_column("line")
 
     def origins(self, records: Sequence[int]) -> dict[int, Origin] | None:
         """The origin (``file.csv:LINE``, as ``rows()`` gives it) of each record number in
@@ -105,26 +126,32 @@ class LineIndex:
             return None
         return {
             record: Origin(self.source, f"{self.display}:{line}")
-            for record, line in zip(records, found.tolist(), strict=True)
+            for record, line in zip(records, found.to_list(), strict=True)
         }
 
 
-def record_line_offsets(piece: bytes, count: int) -> np.ndarray | None:
-    """The line offset (from the slice's first line) of each of the first ``count`` records
-    of ``piece`` (whole records from a record start, every quote structural), or ``None``
-    when each record is one line (then the offset of record ``k`` is ``k``)."""
+def record_line_offsets(piece: bytes, frame: pl.DataFrame) -> pl.Series | None:
+    """The line offset (from the slice's first line) of each record of ``frame``, parsed
+    from ``piece`` (whole records from a record start), or ``None`` when each record is one
+    line (then the offset of record ``k`` is ``k``).
+
+    A record spans one line more than the line feeds in its values: outside quotes a line
+    feed ends the record, and a lone carriage return (which would end a line too) sends the
+    file to the reference reader before this is asked."""
+    count = frame.height
     if count == 0:
         return None
-    newlines = np.flatnonzero(np.frombuffer(piece, dtype=np.uint8) == 0x0A)
-    if len(newlines) == count or (len(newlines) == count - 1 and not piece.endswith(b"\n")):
+    newlines = piece.count(b"\n")
+    if newlines == count or (newlines == count - 1 and not piece.endswith(b"\n")):
         return None
-    quotes = np.flatnonzero(np.frombuffer(piece, dtype=np.uint8) == 0x22)
-    # A line feed ends a record when an even number of quotes precedes it.
-    ends = np.flatnonzero(np.searchsorted(quotes, newlines) % 2 == 0)
-    offsets = np.empty(count, dtype=np.int32)
-    offsets[:1] = 0
-    offsets[1:] = ends[: count - 1] + 1
-    return offsets
+    spans = frame.select(
+        pl.sum_horizontal(
+            pl.col(name).str.count_matches("\n", literal=True).fill_null(0)
+            for name in frame.columns
+        ).cast(pl.Int32)
+        + 1
+    ).to_series()
+    return (spans.cum_sum() - spans).alias("offset")
 
 
 def csv_batches(
@@ -198,7 +225,7 @@ def _frames(
             raise _Unsuitable from None
         parsed += frame.height
         if index is not None:
-            index.add(line, frame.height, record_line_offsets(data, frame.height))
+            index.add(line, frame.height, record_line_offsets(data, frame))
         pending.append(frame.select(selected))
         held += frame.height
         while held >= size:
