@@ -324,25 +324,16 @@ def _structural_quote_re(delimiter: str) -> re.Pattern[bytes]:
 def _check(piece: bytes, structural: re.Pattern[bytes]) -> None:
     """Raise ``_Unsuitable`` for a slice (whole records from a record start) Polars would read
     unlike the reference."""
-    if _FIRST_BLANK_LINE.match(piece) or _blank_line_outside_quotes(piece):
-        raise _Unsuitable
     if b"\r" in piece and _LONE_CR.search(piece):
         raise _Unsuitable
-    if b'"' in piece and b'"' in structural.sub(b"", piece):
+    # Each quoted field replaced by one letter: a quote left over is one that does not open
+    # or close a field, and a blank line left over is outside quotes (a blank line inside a
+    # quoted field, a paragraph break in a bio, is a value both readers keep).
+    outside = structural.sub(b"q", piece) if b'"' in piece else piece
+    if b'"' in outside:
         raise _Unsuitable
-
-
-def _blank_line_outside_quotes(piece: bytes) -> bool:
-    """True when a blank line of ``piece`` (whole records) is outside quotes, where pandas
-    skips it; a blank line inside a quoted field (a paragraph break in a bio) is a value both
-    readers keep."""
-    quotes = position = 0
-    for match in _INNER_BLANK_LINE.finditer(piece, 0, len(piece) - 1):
-        quotes += piece.count(b'"', position, match.start())
-        position = match.start()
-        if quotes % 2 == 0:
-            return True
-    return False
+    if _FIRST_BLANK_LINE.match(outside) or _INNER_BLANK_LINE.search(outside, 0, len(outside) - 1):
+        raise _Unsuitable
 
 
 def _numbered(frame: pl.DataFrame, first: int) -> pl.DataFrame:
