@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from faker import Faker
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from migrate import schemas
@@ -281,8 +281,11 @@ def write_marketplace(
 
 
 def leaks(data: str, originals: Originals) -> list[str]:
-    """The original personal values found in ``data`` (case-insensitively)."""
-    folded = data.casefold()
+    """The original personal values found in ``data`` (case-insensitively).
+
+    Image URLs' seeds are left out: twelve random letters (``.../seed/laknlypeckpy/...``)
+    hold a four-letter name now and then, by chance (a generated example found ``peck``)."""
+    folded = re.sub(r"/seed/[a-z]{12}/", "/seed/-/", data).casefold()
     return sorted({value for value in originals.values() if value.casefold() in folded})
 
 
@@ -506,6 +509,8 @@ def test_bad_options_are_config_errors(marketplace, tmp_path, kwargs, message):
     strategy=st.sampled_from(["random", "connected"]),
     seed=st.text(min_size=1, max_size=12),
 )
+# An image seed holding a last name by chance ("laknlypeckpy"): not a leak.
+@example(users=8, data_seed=2513, sample=None, strategy="random", seed="\x89%")
 def test_property_any_valid_file_gives_a_valid_leak_free_subset(
     tmp_path, users, data_seed, sample, strategy, seed
 ):
