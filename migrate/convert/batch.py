@@ -103,17 +103,41 @@ class Fallback(Exception):
 class Batch:
     """One batch of source rows being evaluated; ``frame`` grows a column per step."""
 
+    #: Flags gathered before they are folded into the flag column in one step.
+    FLAGS_AT_ONCE = 32
+
     def __init__(self, frame: pl.DataFrame) -> None:
-        self.frame = frame
         self._count = 0
         self._made: set[str] = set()
-        self.frame = frame.with_columns(pl.lit(False).alias(_FLAGGED))
+        self._frame = frame.with_columns(pl.lit(False).alias(_FLAGGED))
         self._scope: pl.Expr | None = None
+        # Conditions flagged but not yet in the flag column: a step of its own for each flag
+        # would be a fifth of a plan's steps. Whoever reads the frame (or the flag column)
+        # gets them folded in first.
+        self._flags: list[pl.Expr] = []
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """The working frame, every flag so far in its flag column."""
+        self._fold_flags()
+        return self._frame
+
+    @frame.setter
+    def frame(self, frame: pl.DataFrame) -> None:
+        self._fold_flags()
+        self._frame = frame
+
+    def _fold_flags(self) -> None:
+        if self._flags:
+            self._frame = self._frame.with_columns(
+                pl.any_horizontal([pl.col(_FLAGGED), *self._flags]).alias(_FLAGGED)
+            )
+            self._flags = []
 
     @property
     def height(self) -> int:
         """Rows in the batch."""
-        return self.frame.height
+        return self._frame.height
 
     def name(self, hint: str = "v") -> str:
         """A fresh internal column name."""
@@ -125,7 +149,9 @@ class Batch:
     def put(self, expr: pl.Expr, hint: str = "v") -> pl.Expr:
         """Evaluate ``expr`` into a new column; returns a reference to it."""
         name = self.name(hint)
-        self.frame = self.frame.with_columns(expr.alias(name))
+        if _FLAGGED in expr.meta.root_names():
+            self._fold_flags()
+        self._frame = self._frame.with_columns(expr.alias(name))
         return pl.col(name)
 
     def put_val(self, val: Val, hint: str = "v") -> Val:
@@ -154,12 +180,13 @@ class Batch:
 
     def flag(self, condition: pl.Expr) -> None:
         """Rows where ``condition`` is true go to the per-row path."""
-        self.frame = self.frame.with_columns(
-            (pl.col(_FLAGGED) | self.scoped(condition)).alias(_FLAGGED)
-        )
+        self._flags.append(self.scoped(condition))
+        if len(self._flags) >= self.FLAGS_AT_ONCE:
+            self._fold_flags()
 
     def fallback(self) -> pl.Expr:
-        """True for the rows flagged so far."""
+        """True for the rows flagged so far (read it before flagging more)."""
+        self._fold_flags()
         return pl.col(_FLAGGED)
 
     def release(self, keep: Iterable[Val | pl.Expr | None]) -> None:
@@ -182,7 +209,8 @@ class Batch:
 
     def series(self, expr: pl.Expr) -> pl.Series:
         """``expr`` evaluated over the batch, as a series."""
-        return self.frame.select(expr.alias("__series")).to_series()
+        frame = self.frame if _FLAGGED in expr.meta.root_names() else self._frame
+        return frame.select(expr.alias("__series")).to_series()
 
     def per_value(
         self,
