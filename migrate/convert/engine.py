@@ -216,6 +216,7 @@ class ColumnarRun:
                     self._read_rows(item, source)
                 else:
                     self._read_batches(item, source)
+                item.line_index = getattr(source, "line_index", None)
             finally:
                 close = getattr(source, "close", None)
                 if close is not None:
@@ -262,7 +263,6 @@ class ColumnarRun:
             ]
             del whole
             self._take(item, pl.concat(candidates))
-        item.line_index = getattr(source, "line_index", None)
 
     def _evaluate(self, item: _Spec, frame: pl.DataFrame) -> pl.DataFrame:
         """One slice of a batch: the plan, the per-row path for the rows it flags; the rows as
@@ -315,7 +315,6 @@ class ColumnarRun:
             self._record_geocoding(item, outcomes, None)
             self._observe(item, None, self._observed)
             self._take(item, rows)
-        item.line_index = getattr(source, "line_index", None)
 
     def done_records(self, item: _Spec) -> int:
         """Records of ``item`` read so far."""
@@ -558,7 +557,7 @@ class ColumnarRun:
         ):
             item = self.specs[spec]
             index = item.line_index
-            if index is not None and hasattr(index, "lines"):
+            if index is not None:
                 lines = index.lines(wanted.get_column("record"))
                 if lines is not None:  # every record's line known: made as columns
                     parts.append(
@@ -575,10 +574,7 @@ class ColumnarRun:
             records = wanted.get_column("record").sort().to_list()
             known = {record: item.origins[record] for record in records if record in item.origins}
             missing = [record for record in records if record not in known]
-            indexed = item.line_index.origins(missing) if missing and item.line_index else None
-            if indexed is not None:
-                known.update(indexed)
-            elif missing:
+            if missing:  # not read through Polars to the end: read again up to the last
                 source = open_record_source(self.job, item.spec)
                 try:
                     known.update(source_origins(source, missing, each=item.spec.each))

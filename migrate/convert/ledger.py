@@ -342,10 +342,28 @@ class _Type:
     # sid and creation time (POSIX seconds, null when unknown) of the rows added (users and
     # listings, which reviews are compared with)
     created: list[pl.DataFrame] = field(default_factory=list)
-    extra_warnings: dict[str, list[str]] = field(default_factory=dict)
-    # the same in bulk: frames of sid and code (the reviews' warnings of settling)
+    # Warnings the cross-row checks give kept rows (one row of sid and code per warning):
+    # frames made in bulk (the reviews' of settling), and single ones gathered as pairs.
     warning_frames: list[pl.DataFrame] = field(default_factory=list)
+    _warnings: list[tuple[str, str]] = field(default_factory=list)
     late_rejects: LateRejects = field(default_factory=LateRejects)  # sid -> code (settle)
+
+    def warn(self, sid: str, code: str) -> None:
+        """One warning of ``code`` on the row of ``sid`` (counted if the row is written)."""
+        self._warnings.append((sid, code))
+
+    def warnings(self) -> pl.DataFrame:
+        """Every warning noted, as rows of ``sid`` and ``code``."""
+        if self._warnings:
+            self.warning_frames.append(
+                pl.DataFrame(
+                    self._warnings, schema={"sid": pl.String, "code": pl.String}, orient="row"
+                )
+            )
+            self._warnings = []
+        if not self.warning_frames:
+            return pl.DataFrame(schema={"sid": pl.String, "code": pl.String})
+        return pl.concat(self.warning_frames)
 
     def seen(self) -> pl.Series:
         if self._seen is None:
@@ -662,7 +680,7 @@ class Ledger:
             repeated = ~pl.col("first")
         images = self.types["image"]
         for sid in pairs.filter(repeated).get_column("sid").to_list():
-            images.extra_warnings.setdefault(sid, []).append("image-url-duplicate")
+            images.warn(sid, "image-url-duplicate")
         self.image_urls.append(pairs.filter(~repeated).select("listing", "url"))
 
     def _emails(self, spec: int, added: pl.DataFrame) -> pl.DataFrame:
@@ -897,7 +915,7 @@ class Ledger:
                 continue
             if image in first:
                 if users is not None:
-                    users.extra_warnings.setdefault(user, []).append("avatar-shared")
+                    users.warn(user, "avatar-shared")
             else:
                 first[image] = user
         if images is None:
@@ -911,10 +929,10 @@ class Ledger:
         both = set(avatars.filter(avatars.is_in(listing.implode())).to_list())
         for image in first:
             if image in both:
-                images.extra_warnings.setdefault(image, []).append("avatar-shared")
+                images.warn(image, "avatar-shared")
         for image in self.loose_images:
             if image not in first:
-                images.extra_warnings.setdefault(image, []).append("image-unreferenced")
+                images.warn(image, "image-unreferenced")
 
     def _settle_reviews(self) -> None:
         """``review-self`` and ``review-before-created``, as the cross-row checker settles a
@@ -1276,17 +1294,9 @@ class Ledger:
                 code for text in warnings.to_list() for code in text.split(",")
             ).items():
                 counts.warnings[code] += number
-        if state.warning_frames:
-            extra = pl.concat(state.warning_frames).join(rows.select("sid"), on="sid", how="semi")
-            for code, number in extra.group_by("code").len().iter_rows():
-                counts.warnings[code] += number
-        if state.extra_warnings:
-            sids = pl.Series("sid", list(state.extra_warnings), dtype=pl.String)
-            kept = set(rows.filter(pl.col("sid").is_in(sids.implode())).get_column("sid"))
-            for sid, codes in state.extra_warnings.items():
-                if sid in kept:
-                    for code in codes:
-                        counts.warnings[code] += 1
+        extra = state.warnings().join(rows.select("sid"), on="sid", how="semi")
+        for code, number in extra.group_by("code").len().iter_rows():
+            counts.warnings[code] += number
         edits = {
             sid: drops for (name, sid), drops in getattr(self, "dropped", {}).items()
             if name == record_type
@@ -1340,7 +1350,7 @@ class AcceptedRows:
         """Count a warning of ``code`` on a kept row (in the report's warnings)."""
         if self._seq(record_type, source_id) is not None:
             state = self._ledger.types[record_type]
-            state.extra_warnings.setdefault(source_id, []).append(code)
+            state.warn(source_id, code)
 
 
 def _drop_refs(text: bytes, drops: list[tuple[str, str]], counts: TypeCounts) -> bytes:

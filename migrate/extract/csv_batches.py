@@ -84,7 +84,7 @@ class LineIndex:
             wanted.len() and (wanted.min() < 0 or wanted.max() >= self.records)  # type: ignore[operator]
         ):
             return None
-        # Multi-line slices' offsets one after the other; ``base`` is where a slice's start.
+        # Multi-line slices' offsets one after the other; ``base``: where a slice's offsets start.
         bases, parts, at = [], [], 0
         for offsets in self._offsets:
             bases.append(-1 if offsets is None else at)
@@ -130,10 +130,10 @@ class LineIndex:
         }
 
 
-def record_line_offsets(piece: bytes, frame: pl.DataFrame) -> pl.Series | None:
+def record_line_offsets(piece: bytes, newlines: int, frame: pl.DataFrame) -> pl.Series | None:
     """The line offset (from the slice's first line) of each record of ``frame``, parsed
-    from ``piece`` (whole records from a record start), or ``None`` when each record is one
-    line (then the offset of record ``k`` is ``k``).
+    from ``piece`` (whole records from a record start, ``newlines`` line feeds), or ``None``
+    when each record is one line (then the offset of record ``k`` is ``k``).
 
     A record spans one line more than the line feeds in its values: outside quotes a line
     feed ends the record, and a lone carriage return (which would end a line too) sends the
@@ -141,7 +141,6 @@ def record_line_offsets(piece: bytes, frame: pl.DataFrame) -> pl.Series | None:
     count = frame.height
     if count == 0:
         return None
-    newlines = piece.count(b"\n")
     if newlines == count or (newlines == count - 1 and not piece.endswith(b"\n")):
         return None
     spans = frame.select(
@@ -209,7 +208,7 @@ def _frames(
     structural = _structural_quote_re(source.spec.delimiter)
     pending: list[pl.DataFrame] = []
     held = first = parsed = 0
-    for line, data in _cut(source, structural):
+    for line, newlines, data in _cut(source, structural):
         try:
             frame = pl.read_csv(
                 data,
@@ -225,7 +224,7 @@ def _frames(
             raise _Unsuitable from None
         parsed += frame.height
         if index is not None:
-            index.add(line, frame.height, record_line_offsets(data, frame))
+            index.add(line, frame.height, record_line_offsets(data, newlines, frame))
         pending.append(frame.select(selected))
         held += frame.height
         while held >= size:
@@ -244,9 +243,9 @@ def _frames(
         yield _numbered(joined, first)
 
 
-def _cut(source: CsvSource, structural: re.Pattern[bytes]) -> Iterator[tuple[int, bytes]]:
+def _cut(source: CsvSource, structural: re.Pattern[bytes]) -> Iterator[tuple[int, int, bytes]]:
     """The file's records as slices of whole records (UTF-8), each with the physical line
-    on which it starts."""
+    on which it starts and the line feeds it holds."""
     utf8 = codecs.lookup(source.encoding).name in ("utf-8", "utf-8-sig")
     decoder = codecs.getincrementaldecoder(source.encoding)() if not utf8 else None
     rest = b""
@@ -278,8 +277,9 @@ def _cut(source: CsvSource, structural: re.Pattern[bytes]) -> Iterator[tuple[int
             piece, rest = block[:cut], block[cut:]
             if piece:
                 _check(piece, structural)
-                yield line, piece
-                line += piece.count(b"\n")
+                newlines = piece.count(b"\n")
+                yield line, newlines, piece
+                line += newlines
             if not chunk:
                 if rest:
                     raise _Unsuitable  # the last record holds an unclosed quote
