@@ -211,9 +211,12 @@ class ImportIds:
             if table is None:
                 table = self._tables[record_type] = pl.concat(parts).unique("sid")
                 self.kept[record_type] = [table]
-            found = pl.DataFrame({"sid": sids}).join(
-                table, on="sid", how="left", maintain_order="left"
-            )
+            # The table's rows of these ids first (the hash built on the batch's few ids, not
+            # on the table of every id so far), then those in the ids' order: half the time
+            # of one left join onto the whole table.
+            wanted = pl.DataFrame({"sid": sids})
+            hits = table.join(wanted, on="sid", how="semi")
+            found = wanted.join(hits, on="sid", how="left", maintain_order="left")
             uuids = found.get_column("uuid")
             missing = uuids.is_null() & sids.is_not_null()
             if not missing.any():
