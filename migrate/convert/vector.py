@@ -103,12 +103,16 @@ _NEEDS_ESCAPE = char_class("".join(_ESCAPED))
 
 def edn_string(expr: pl.Expr) -> pl.Expr:
     """The edn string literal of a text column, as :func:`migrate.edn.writer.dumps` writes it."""
-    escaped = (
+    return pl.concat_str([pl.lit('"'), edn_string_body(expr), pl.lit('"')])
+
+
+def edn_string_body(expr: pl.Expr) -> pl.Expr:
+    """The edn string literal of a text column without its quotes (the text, escaped)."""
+    return (
         pl.when(expr.str.contains(_NEEDS_ESCAPE))
         .then(expr.str.replace_many(_ESCAPE_FROM, _ESCAPE_TO))
         .otherwise(expr)
     )
-    return pl.concat_str([pl.lit('"'), escaped, pl.lit('"')])
 
 
 def join_present(parts: Sequence[pl.Expr], separator: str = " ") -> pl.Expr:
