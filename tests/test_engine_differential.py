@@ -519,3 +519,55 @@ def test_engine_must_be_known(tmp_path, engine):
     (tmp_path / "job.toml").write_text(JSON_JOB, encoding="utf-8")
     with pytest.raises(ValueError, match="engine must be one of columns, rows"):
         convert(load_job(tmp_path / "job.toml"), output_dir=tmp_path, engine=engine + "x")
+
+
+def test_a_value_rule_error_is_decided_in_columns_as_the_per_row_path_decides_it(
+    tmp_path, monkeypatch
+):
+    # A row whose only problem is one value rule's error (an invalid email, a URL that is not
+    # http(s), a rating out of range) is rejected by the columnar engine itself, with the
+    # per-row path's code, message and value.
+    from migrate.convert.engine import ColumnarRun
+
+    AT = "2021-01-01 10:00:00"
+    users = [
+        {"id": "1", "email": "anna@example.com", "first": "Anna", "last": "Berg", "at": AT},
+        {"id": "2", "email": "anna@", "first": "Ben", "last": "Berg", "at": AT},
+        {"id": "3", "email": "a b@example.com", "first": "Cleo", "last": "Berg", "at": AT},
+    ]
+    listings = [
+        {"id": "10", "host": "1", "title": "Tent", "state": "active", "price": "5", "at": AT}
+    ]
+    images = [
+        {"id": "20", "listing": "10", "url": "https://img.example.com/a.jpg", "position": "0"},
+        {"id": "21", "listing": "10", "url": "ftp://img.example.com/b.jpg", "position": "1"},
+    ]
+    reviews = [
+        {"id": str(30 + rating), "kind": "of_host", "status": "published", "author": "1",
+         "subject": "1", "listing": "10", "rating": str(rating), "body": "Fine", "at": AT}
+        for rating in (4, 9)
+    ]  # fmt: skip
+    job = write_export(
+        tmp_path,
+        {"users": users, "listings": listings, "images": images, "reviews": reviews,
+         "payouts": []},
+    )  # fmt: skip
+    per_row: list[str] = []
+    original = ColumnarRun._per_row
+
+    def counting(self, item, rows, origins):
+        rows = list(rows)
+        per_row.extend(item.spec.record_type for _ in rows)
+        return original(self, item, iter(rows), origins)
+
+    monkeypatch.setattr(ColumnarRun, "_per_row", counting)
+    both_engines(job, tmp_path)
+    rejects = read_rejects(tmp_path / "columns" / "diff.rejects.csv")
+    assert [(r["record_type"], r["source_id"], r["rule"]) for r in rejects] == [
+        ("user", "2", "email-invalid"),
+        ("user", "3", "email-invalid"),
+        ("image", "21", "url-invalid"),
+        ("review", "39", "integer-range"),
+    ]
+    assert json.loads(rejects[2]["values"]) == {":im.image/url": "ftp://img.example.com/b.jpg"}
+    assert per_row == []  # every one of them decided in columns

@@ -680,6 +680,11 @@ def _path_text(path: tuple[Keyword, ...]) -> str:
     return " ".join(repr(key) for key in path)
 
 
+def offending_value(value: Any) -> Any:
+    """A value as a rejects line's ``values`` holds it: as it is if JSON has it, else shown."""
+    return value if isinstance(value, str | int | float | bool) else show(value)
+
+
 def _offending(row: Row, attribute: str | None) -> dict[str, Any]:
     """The value a finding is about, ``{":im.email/address": "anna@"}``, found at any depth."""
     if attribute is None:
@@ -689,10 +694,7 @@ def _offending(row: Row, attribute: str | None) -> dict[str, Any]:
     while stack:
         mapping = stack.pop()
         if key in mapping:
-            value = mapping[key]
-            return {
-                attribute: value if isinstance(value, str | int | float | bool) else show(value)
-            }
+            return {attribute: offending_value(mapping[key])}
         stack.extend(value for value in mapping.values() if isinstance(value, dict))
     return {attribute: None}
 

@@ -182,6 +182,16 @@ class RowColumns:
 # The plan -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _ValueReject:
+    """The rows a value rule rejects in columns (see ``RecordPlan._value_rejects``)."""
+
+    present: pl.Expr
+    code: pl.Expr
+    message: pl.Expr
+    values: pl.Expr
+
+
 @dataclass
 class Evaluated:
     """One evaluated batch: the columns of :data:`SID`, :data:`FALLBACK`, :data:`TEXT` …
@@ -571,9 +581,10 @@ class RecordPlan:
         from migrate.rules.registry import KIND_RULES, VECTOR_FORMS
         from migrate.rules.semantics import ROW_RULES, ROW_VECTOR_FORMS
 
+        found: list[_ValueReject] = []  # rows a value rule rejects, decided in columns
         for path, val in list(row.values.items()):
             attribute = attribute_at(self.row_type, path)
-            self._check_value(batch, val, attribute, KIND_RULES, VECTOR_FORMS)
+            self._check_value(batch, val, attribute, KIND_RULES, VECTOR_FORMS, found)
         for path, root in row.json.items():
             attribute = attribute_at(self.row_type, path)
             self._check_json(batch, root, attribute, KIND_RULES, VECTOR_FORMS)
@@ -597,21 +608,32 @@ class RecordPlan:
                 batch.flag(fires)
         nothing = pl.lit(None, dtype=pl.String)
         reject = (nothing, nothing, nothing)
+        if found:
+            # One error is the row's reject; of two, the per-row path says which comes first.
+            count = pl.sum_horizontal([item.present.cast(pl.Int32) for item in found])
+            batch.flag(count > 1)
+            reject = tuple(  # type: ignore[assignment]
+                batch.put(pl.coalesce([getattr(item, part) for item in found]), "vr")
+                for part in ("code", "message", "values")
+            )
         market = None
         if self.market is not None:
             from migrate.convert.market import market_columns
 
             market = market_columns(batch, row, self.market, self.row_type.name, self.wants)
             batch.flag(market.undecided)
-            reject = (
-                batch.put(market.code, "mc"),
-                batch.put(market.message, "mm"),
-                batch.put(market.values, "mv"),
-            )
-            # The marketplace's findings follow the Intermediary ones.
+            # The marketplace's findings follow the Intermediary ones: its error rejects a
+            # row that no value rule rejects.
+            reject = tuple(  # type: ignore[assignment]
+                batch.put(pl.coalesce([first, then]), hint)
+                for first, then, hint in zip(
+                    reject, (market.code, market.message, market.values), ("mc", "mm", "mv"),
+                    strict=True,
+                )
+            )  # fmt: skip
             warned.append(batch.put(market.warnings, "mw"))
         warnings = join_present(warned, ",") if warned else nothing
-        if market is not None:
+        if market is not None or found:
             warnings = pl.when(reject[0].is_null()).then(warnings)  # a rejected row has none
         return warnings, reject
 
@@ -622,15 +644,84 @@ class RecordPlan:
         attribute: Attribute,
         kind_rules: Mapping[str, Iterable[Any]],
         forms: Mapping[Any, Any],
+        found: list[_ValueReject],
     ) -> None:
         present = val.present()
+        loud: list[pl.Expr] = []  # rows a rule's columnar form cannot call silent
         for spec in kind_rules.get(attribute.kind, ()):
             form = forms.get(spec.function)
             if form is not None:
                 silent = form(batch, val, attribute, self.rule_context)
-                batch.flag(present & ~silent.fill_null(False))
+                loud.append(present & ~silent.fill_null(False))
                 continue
             self._python_rule(batch, val, attribute, spec.function)
+        if loud:
+            rules = list(kind_rules.get(attribute.kind, ()))
+            self._value_rejects(batch, val, attribute, rules, when_any(loud), found)
+
+    def _value_rejects(
+        self,
+        batch: Batch,
+        val: Val,
+        attribute: Attribute,
+        rules: list[Any],
+        mask: pl.Expr,
+        found: list[_ValueReject],
+    ) -> None:
+        """The rows of ``mask`` (a value some rule may find fault with), judged in Python
+        once per distinct value as the rule engine's ``_check_value`` judges the row's value:
+        where it finds exactly one error (and nothing else), the row is rejected for it in
+        columns, with the per-row path's code, message and offending value; anything else
+        (a warning, two findings, an empty value) sends the row per row."""
+        from migrate.convert.outputs import values_json
+        from migrate.convert.pipeline import offending_value
+        from migrate.edn.values import Tagged
+        from migrate.rules.catalogue import SEVERITY
+        from migrate.rules.engine import KNOWN_TAGS, is_empty
+        from migrate.rules.findings import Severity
+
+        wants = self.wants
+        converted = python_of(batch, val, self.ident) if val.const is None else None
+        if converted is None or wants is None:
+            batch.flag(mask)
+            return
+        inputs, build = converted
+        context = self.rule_context
+        key = repr(attribute.key)
+
+        def verdict(*values: Any) -> str | None:
+            value = build(*values)
+            if is_empty(value) or (type(value) is Tagged and value.tag not in KNOWN_TAGS):
+                return None
+            said: list[tuple[str, str]] = []
+            for spec in rules:
+                emitted = False
+                for message in spec.function(value, attribute, context):
+                    emitted = True
+                    if not isinstance(message, str):
+                        return None  # about a part of the value: the per-row path says where
+                    if wants(spec.code):
+                        said.append((spec.code, message))
+                if emitted and spec.gate:
+                    break
+            if len(said) != 1 or SEVERITY[said[0][0]] is not Severity.ERROR:
+                return None
+            code, message = said[0]
+            # NUL cannot occur in a code, a message (shown values escape it) or the JSON.
+            return "\x00".join((code, message, values_json({key: offending_value(value)})))
+
+        result, failed = batch.per_value(inputs, verdict, "str", mask)
+        judged = batch.put(result.expr, "vj")
+        batch.flag(failed | (batch.scoped(mask) & judged.is_null()))
+        parts = judged.str.split_exact("\x00", 2)
+        found.append(
+            _ValueReject(
+                present=batch.put(judged.is_not_null(), "vp"),
+                code=batch.put(parts.struct.field("field_0"), "vc"),
+                message=batch.put(parts.struct.field("field_1"), "vm"),
+                values=batch.put(parts.struct.field("field_2"), "vv"),
+            )
+        )
 
     def _python_rule(self, batch: Batch, val: Val, attribute: Attribute, rule: Callable) -> None:
         """A value rule without a columnar form, once per distinct value."""
