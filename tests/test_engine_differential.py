@@ -571,3 +571,57 @@ def test_a_value_rule_error_is_decided_in_columns_as_the_per_row_path_decides_it
     ]
     assert json.loads(rejects[2]["values"]) == {":im.image/url": "ftp://img.example.com/b.jpg"}
     assert per_row == []  # every one of them decided in columns
+
+
+def test_a_missing_required_attribute_is_decided_in_columns_as_the_mapper_decides_it(
+    tmp_path, monkeypatch
+):
+    # The mapper's reject, made in columns: the first required attribute the row misses, in
+    # schema order, with the values of the columns it is mapped from; not a mapped record.
+    from migrate.convert.engine import ColumnarRun
+
+    at = "2021-01-01 10:00:00"
+    users = [
+        {"id": "1", "email": "anna@example.com", "first": "Anna", "last": "Berg", "at": at},
+        {"id": "2", "email": "ben@example.com", "first": "Ben", "last": "Berg", "at": " "},
+        {"id": "3", "email": "cleo@example.com", "first": "", "last": "Berg", "at": ""},
+        {"id": "4", "email": "", "first": "Dan", "last": "Berg", "at": at},
+    ]
+    job = write_export(
+        tmp_path,
+        {"users": users, "listings": [], "images": [], "reviews": [], "payouts": []},
+    )
+    per_row: list[str] = []
+    original = ColumnarRun._per_row
+
+    def counting(self, item, rows, origins):
+        rows = list(rows)
+        per_row.extend(item.spec.record_type for _ in rows)
+        return original(self, item, iter(rows), origins)
+
+    monkeypatch.setattr(ColumnarRun, "_per_row", counting)
+    both_engines(job, tmp_path)
+    rejects = read_rejects(tmp_path / "columns" / "diff.rejects.csv")
+    assert [
+        (r["source_id"], r["rule"], r["message"], json.loads(r["values"])) for r in rejects
+    ] == [
+        (
+            "2",
+            "attribute-required",
+            "missing required attribute createdAt (im.user/createdAt) (no value in at)",
+            {"at": " "},
+        ),
+        (
+            "3",
+            "attribute-required",
+            "missing required attribute createdAt (im.user/createdAt) (no value in at)",
+            {"at": None},  # and its first name: the first in schema order is said
+        ),
+        (
+            "4",
+            "attribute-required",
+            "missing required attribute address (im.email/address) (no value in email)",
+            {"email": None},
+        ),
+    ]
+    assert per_row == []

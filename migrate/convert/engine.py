@@ -72,6 +72,7 @@ from migrate.convert.plan import (
     REJECT_VALUES,
     SID,
     TEXT,
+    UNMAPPED,
     WARNINGS,
     compile_plan,
     observed_column,
@@ -365,7 +366,13 @@ class ColumnarRun:
         refs = [of_kept(pl.col(ref_column(ref.index))).alias(ref.column) for ref in item.refs]
         key = pl.col(KEY) if KEY in frame.columns else pl.lit(None, dtype=pl.String)
         created = pl.col(CREATED) if CREATED in frame.columns else pl.lit(None, pl.Float64)
-        status = pl.when(kept).then(pl.lit(CANDIDATE)).otherwise(pl.lit(CHECK_REJECTED))
+        status = (
+            pl.when(kept)
+            .then(pl.lit(CANDIDATE))
+            .when(pl.col(UNMAPPED))
+            .then(pl.lit(MAP_REJECTED))
+            .otherwise(pl.lit(CHECK_REJECTED))
+        )
         return frame.select(
             (pl.lit(item.index * SEQ_SPAN, dtype=pl.Int64) + pl.col(RECORD)).alias("seq"),
             pl.col(RECORD).cast(pl.Int64).alias("record"),
@@ -397,12 +404,16 @@ class ColumnarRun:
         for number in self._observers_of(item):
             record_type, path, observe = self.observers[number][1]
             seen = list(slow.get(number, []))
-            if fast is not None:
-                seen += fast.select(
-                    (pl.lit(item.index * SEQ_SPAN, dtype=pl.Int64) + pl.col(RECORD)),
-                    pl.col(SID),
-                    pl.col(observed_column(number)),
-                ).rows()
+            if fast is not None:  # the records mapped (not those the mapping stage rejects)
+                seen += (
+                    fast.filter(~pl.col(UNMAPPED))
+                    .select(
+                        (pl.lit(item.index * SEQ_SPAN, dtype=pl.Int64) + pl.col(RECORD)),
+                        pl.col(SID),
+                        pl.col(observed_column(number)),
+                    )
+                    .rows()
+                )
             for _, sid, value in sorted(seen, key=lambda entry: entry[0]):
                 attrs: dict[Keyword, Any] = {}
                 if value is not None:
@@ -534,8 +545,9 @@ class ColumnarRun:
 
         failures: list[tuple[int, str, Any]] = []
         if geocoded is not None and fast is not None and geocoded.frame is not None:
+            mapped = fast.filter(~pl.col(UNMAPPED))  # geocoded per row only once mapped
             frame = geocoded.frame.join(
-                fast.select(pl.col(RECORD), pl.col(SID).alias("sid")), on=RECORD, how="inner"
+                mapped.select(pl.col(RECORD), pl.col(SID).alias("sid")), on=RECORD, how="inner"
             ).rename({RECORD: "record"})
             failures += self.geocoder.record_columns(frame, geocoded.results, label_of)
         for record, outcome in outcomes.items():

@@ -535,20 +535,28 @@ class Mapper:
     def _missing(
         self, path: tuple[Keyword, ...], attribute: Attribute, values: Mapping[str, Any]
     ) -> NoReturn:
-        columns: list[str] = []
-        for mapping in self.spec.attributes:
-            if mapping.path == path:
-                for spec in mapping.values:
-                    columns.extend(spec.columns)
-                if mapping.ref is not None:
-                    columns.extend(mapping.ref.source.columns)
+        columns = missing_columns(self.spec, path)
         shown = {name: lookup(values, name) for name in columns}
-        where = f" (no value in {', '.join(columns)})" if columns else " (not mapped)"
-        raise _Reject(
-            "attribute-required",
-            f"missing required attribute {attribute.key.name} ({attribute.key.text}){where}",
-            shown,
-        )
+        raise _Reject("attribute-required", missing_message(attribute, columns), shown)
+
+
+def missing_columns(spec: RecordSpec, path: tuple[Keyword, ...]) -> list[str]:
+    """The source columns a required attribute at ``path`` is mapped from, in job order (an
+    ``attribute-required`` reject shows their values)."""
+    columns: list[str] = []
+    for mapping in spec.attributes:
+        if mapping.path == path:
+            for value in mapping.values:
+                columns.extend(value.columns)
+            if mapping.ref is not None:
+                columns.extend(mapping.ref.source.columns)
+    return columns
+
+
+def missing_message(attribute: Attribute, columns: list[str]) -> str:
+    """The message of an ``attribute-required`` reject: which attribute, mapped from what."""
+    where = f" (no value in {', '.join(columns)})" if columns else " (not mapped)"
+    return f"missing required attribute {attribute.key.name} ({attribute.key.text}){where}"
 
 
 def id_text(value: Any) -> str | None:

@@ -71,6 +71,9 @@ KEY, CREATED = "__key", "__created"
 # A row the checks reject in columns (a marketplace price error): the rule's code, its
 # message and the offending value as the rejects file's JSON; null for every other row.
 REJECT, REJECT_MESSAGE, REJECT_VALUES = "__reject", "__reject_message", "__reject_values"
+#: True where the row is rejected as the per-row path's mapping stage rejects it (a required
+#: attribute missing), so that it is not a mapped record: no observer or count sees it.
+UNMAPPED = "__unmapped"
 
 
 def observed_column(number: int) -> str:
@@ -254,7 +257,9 @@ class RecordPlan:
             self._extended(batch, extended, row)
             batch.release([sid, *row.values.values(), *_json_vals(row)])
         self.mapper_module.finish_columns(row, self.job.defaults, batch)
-        self._required(batch, row)
+        # A listing the per-row path would not map is not geocoded there: its missing
+        # attributes are left to that path when this run geocodes.
+        unmapped = self._required(batch, row, decide=geocoder is None or not self._geocodes())
         geocoded = None
         if geocoder is not None and self.spec.record_type == "listing":
             geocoded = geocoder.columns(batch, row, self)
@@ -268,7 +273,7 @@ class RecordPlan:
             else:
                 batch.flag(val.present())  # the per-row path gives observers a Python value
                 exposed.append(pl.lit(None, dtype=pl.String).alias(observed_column(number)))
-        warnings, reject = self._check(batch, row)
+        warnings, reject = self._check(batch, row, unmapped)
         text = self._text(batch, row, sid)
         out = [
             pl.col(RECORD),
@@ -279,6 +284,7 @@ class RecordPlan:
             reject[0].alias(REJECT),
             reject[1].alias(REJECT_MESSAGE),
             reject[2].alias(REJECT_VALUES),
+            (unmapped.present if unmapped is not None else pl.lit(False)).alias(UNMAPPED),
         ]
         for ref in self.refs:
             val = row.get(ref.path)
@@ -557,8 +563,16 @@ class RecordPlan:
 
     # finishing ----------------------------------------------------------------------------
 
-    def _required(self, batch: Batch, row: RowColumns) -> None:
-        """``Mapper._check_required``: a missing required attribute sends the row per row."""
+    def _geocodes(self) -> bool:
+        return self.spec.record_type == "listing"
+
+    def _required(self, batch: Batch, row: RowColumns, decide: bool = True) -> _ValueReject | None:
+        """``Mapper._check_required``: the first required attribute a row misses (in schema
+        order, as the mapper tests them) rejects it with the mapper's ``attribute-required``
+        message and the values of the columns it is mapped from; where those cannot be
+        shown exactly as the per-row path shows them (a column that is not text, a nested
+        source), or when not ``decide``, the row goes per row."""
+        tests: list[tuple[pl.Expr, Attribute, Path]] = []
         for attribute in self.row_type.attributes:
             if attribute.kind == "map":
                 children = [child for child in attribute.attributes if child.required]
@@ -566,14 +580,62 @@ class RecordPlan:
                     continue
                 applies = pl.lit(True) if attribute.required else row.present((attribute.key,))
                 for child in children:
-                    batch.flag(applies & ~row.present((attribute.key, child.key)))
+                    path = (attribute.key, child.key)
+                    tests.append((applies & ~row.present(path), child, path))
             elif attribute.required:
-                batch.flag(~row.present((attribute.key,)))
+                tests.append((~row.present((attribute.key,)), attribute, (attribute.key,)))
+        if not tests:
+            return None
+        if not decide or self.spec.each is not None:
+            for missing, _, _ in tests:
+                batch.flag(missing)
+            return None
+        from migrate.convert.mapping import missing_columns, missing_message
+        from migrate.convert.outputs import values_json
+
+        schema = batch.frame.schema
+        earlier: pl.Expr = pl.lit(False)  # an earlier required attribute is missing
+        firsts: list[tuple[pl.Expr, str, pl.Expr]] = []
+        for missing, attribute, at in tests:
+            first = batch.put(missing.fill_null(False) & ~earlier, "rq")
+            earlier = batch.put(earlier | first, "re")
+            columns = missing_columns(self.spec, at)
+            names = list(dict.fromkeys(columns))
+            if any(schema.get(name) != pl.String or "." in name for name in names):
+                batch.flag(first)
+                continue
+            if names:
+
+                def shown(*values: Any, names: list[str] = names) -> str:
+                    return values_json(dict(zip(names, values, strict=True)))
+
+                inputs = [Val("str", pl.col(name)) for name in names]
+                found, failed = batch.per_value(inputs, shown, "str", first)
+                batch.flag(failed)
+                values = batch.put(found.expr, "rv")
+            else:
+                values = pl.lit(values_json({}))
+            firsts.append((first, missing_message(attribute, columns), values))
+        if not firsts:
+            return None
+        present = batch.put(when_any([first for first, _, _ in firsts]), "rp")
+        code = pl.when(present).then(pl.lit("attribute-required"))
+        message: Any = pl
+        values_expr: Any = pl
+        for first, text, values in firsts:
+            message = message.when(first).then(pl.lit(text))
+            values_expr = values_expr.when(first).then(values)
+        return _ValueReject(
+            present=present,
+            code=batch.put(code, "rc"),
+            message=batch.put(message.otherwise(None), "rm"),
+            values=batch.put(values_expr.otherwise(None), "rx"),
+        )
 
     # checking -----------------------------------------------------------------------------
 
     def _check(
-        self, batch: Batch, row: RowColumns
+        self, batch: Batch, row: RowColumns, unmapped: _ValueReject | None = None
     ) -> tuple[pl.Expr, tuple[pl.Expr, pl.Expr, pl.Expr]]:
         """Flag rows the rule engine might find an error in; return their warning codes and
         the error a row is rejected for where that is decided in columns (code, message,
@@ -616,6 +678,11 @@ class RecordPlan:
                 batch.put(pl.coalesce([getattr(item, part) for item in found]), "vr")
                 for part in ("code", "message", "values")
             )
+        if unmapped is not None:  # the mapping stage rejects before any rule is asked
+            reject = tuple(  # type: ignore[assignment]
+                batch.put(pl.coalesce([getattr(unmapped, part), later]), "ur")
+                for part, later in zip(("code", "message", "values"), reject, strict=True)
+            )
         market = None
         if self.market is not None:
             from migrate.convert.market import market_columns
@@ -633,7 +700,7 @@ class RecordPlan:
             )  # fmt: skip
             warned.append(batch.put(market.warnings, "mw"))
         warnings = join_present(warned, ",") if warned else nothing
-        if market is not None or found:
+        if market is not None or found or unmapped is not None:
             warnings = pl.when(reject[0].is_null()).then(warnings)  # a rejected row has none
         return warnings, reject
 
