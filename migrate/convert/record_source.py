@@ -36,9 +36,10 @@ def open_record_source(job: Any, spec: Any) -> Any:
     nothing is read until ``columns()``, ``rows()`` or ``batches()``."""
     source: Any = open_source(job.sources[spec.source])
     lookups = getattr(spec, "lookups", ())
+    distinct = getattr(spec, "distinct", False)
     if lookups:
-        source = LookupSource(source, job, spec.source, tuple(lookups))
-    if getattr(spec, "distinct", False):  # after lookups: it groups the rows they complete
+        source = LookupSource(source, job, spec.source, tuple(lookups), whole=distinct)
+    if distinct:  # after lookups: it groups the rows they complete
         from migrate.convert.distinct import DistinctSource
 
         source = DistinctSource(source, job, spec)
@@ -50,17 +51,35 @@ class LookupSource:
 
     Each lookup's other source is read once, key and column only, when the first rows or batch
     are asked for: as dictionaries for ``rows()``, as a frame joined on each batch for
-    ``batches()``. A row whose lookup fails carries :data:`PROBLEM_CODE` and
-    :data:`PROBLEM_MESSAGE`; record numbers and origins are the inner source's.
+    ``batches()`` (that read shared with the run's other whole-table readers of the file,
+    :mod:`migrate.convert.shared_reads`). A row whose lookup fails carries
+    :data:`PROBLEM_CODE` and :data:`PROBLEM_MESSAGE`; record numbers and origins are the inner
+    source's. ``whole``: the caller holds every row it is given (a ``distinct`` table), so the
+    inner source's read may be shared too.
     """
 
-    def __init__(self, inner: Any, job: Any, source_name: str, lookups: tuple[Any, ...]) -> None:
+    def __init__(
+        self,
+        inner: Any,
+        job: Any,
+        source_name: str,
+        lookups: tuple[Any, ...],
+        *,
+        whole: bool = False,
+    ) -> None:
         self.inner = inner
+        self.whole = whole
         self.spec = getattr(inner, "spec", None)
         self.job = job
         self.source_name = source_name
         self.lookups = lookups
         self.names = [lookup.name for lookup in lookups]
+
+    @property
+    def line_index(self) -> Any:
+        """The inner source's record lines (:class:`migrate.extract.csv_batches.LineIndex`)
+        once it has been read through, or ``None``: a lookup adds columns, not rows."""
+        return getattr(self.inner, "line_index", None)
 
     def columns(self) -> list[str]:
         """The source's columns, then the lookups' names."""
@@ -99,6 +118,7 @@ class LookupSource:
     ) -> Iterator[Any]:
         """The inner batches with each lookup's column and the problem columns joined on."""
         from migrate.convert.lookups import FrameTable, apply_frame, lookup_sources, record_columns
+        from migrate.convert.shared_reads import table_batches
         from migrate.extract.batches import BATCH_ROWS, RECORD, source_batches
 
         if each is not None:  # the job check refuses lookups with each
@@ -115,13 +135,18 @@ class LookupSource:
             other = self._other(source)
             try:
                 read = list(dict.fromkeys((key, *columns)))
-                frames = source_batches(other, read)
+                frames = table_batches(other, read)
                 for (_, column), table in FrameTable.read(frames, key, columns).items():
                     tables[(source, key, column)] = table
             finally:
                 _close(other)
         keep = [*dict.fromkeys(wanted), RECORD]
-        batches = source_batches(self.inner, inner_columns, limit=limit, size=size or BATCH_ROWS)
+        if self.whole and limit is None:
+            batches = table_batches(self.inner, inner_columns, size=size or BATCH_ROWS)
+        else:
+            batches = source_batches(
+                self.inner, inner_columns, limit=limit, size=size or BATCH_ROWS
+            )
         for frame in batches:
             out, code, message = apply_frame(frame, self.lookups, tables, self.source_name)
             # the columns asked for (those the inner source gave), not the lookups' own keys
