@@ -1,0 +1,166 @@
+"""Shared reads (:mod:`migrate.convert.shared_reads`): within a run, a CSV file that lookups,
+derived sources and ``distinct`` tables hold whole is parsed once and each of them gets the
+frames a read of its own would give; a derived source's query runs once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from migrate.convert import shared_reads as shared
+from migrate.convert.job import load_job
+from migrate.convert.pipeline import convert
+from migrate.extract import csv_batches, open_source
+from migrate.extract.batches import RECORD, source_batches
+from migrate.extract.query_source import QuerySource
+
+ROOT = Path(__file__).resolve().parent.parent
+RENTAL = ROOT / "samples" / "rental" / "job.toml"
+
+PICTURES = ["host_id", "host_picture_url"]  # what the host_pictures query reads
+LOOKED_UP = ["id", "host_id", "review_scores_rating"]  # what the reviews' lookups read
+
+
+@pytest.fixture
+def parses(monkeypatch) -> list[tuple[str, tuple[str, ...]]]:
+    """Every parse of a CSV file through Polars: (source, columns asked for)."""
+    seen: list[tuple[str, tuple[str, ...]]] = []
+    plain = csv_batches.csv_batches
+
+    def spy(source, columns, **options):
+        seen.append((source.spec.name, tuple(columns or ())))
+        return plain(source, columns, **options)
+
+    monkeypatch.setattr(csv_batches, "csv_batches", spy)
+    return seen
+
+
+def listings():
+    return open_source(load_job(RENTAL).sources["listings"])
+
+
+def separate(columns: list[str], size: int) -> list:
+    return list(source_batches(listings(), columns, size=size))
+
+
+def assert_same_frames(got: list, expected: list) -> None:
+    assert [frame.height for frame in got] == [frame.height for frame in expected]
+    for one, other in zip(got, expected, strict=True):
+        assert one.columns == other.columns
+        assert one.equals(other)
+
+
+def test_a_shared_read_gives_each_reader_the_frames_of_a_read_of_its_own(parses):
+    expected = {tuple(cols): separate(cols, 40) for cols in (PICTURES, LOOKED_UP)}
+    del parses[:]
+    job = load_job(RENTAL)
+    with shared.shared_reads(job) as scope:
+        got_pictures = list(shared.table_batches(listings(), PICTURES, size=40))
+        got_looked_up = list(shared.table_batches(listings(), LOOKED_UP, size=40))
+    # the job's lookups and distinct hosts were foreseen: one parse for both readers
+    assert scope.reads == 1
+    assert [name for name, _ in parses] == ["listings"]
+    assert set(parses[0][1]) >= set(PICTURES) | set(LOOKED_UP) | {"host_name", "host_since"}
+    assert_same_frames(got_pictures, expected[tuple(PICTURES)])
+    assert_same_frames(got_looked_up, expected[tuple(LOOKED_UP)])
+    assert got_pictures[0].columns == [*PICTURES, RECORD]
+    assert len(got_pictures) > 1  # batches of the size asked for, as the source cuts them
+
+
+def test_a_column_nobody_foresaw_parses_the_file_again_with_it_added(parses):
+    expected = separate(LOOKED_UP, 1000)
+    del parses[:]
+    with shared.shared_reads() as scope:  # no job: nothing foreseen
+        list(shared.table_batches(listings(), PICTURES, size=1000))
+        got = list(shared.table_batches(listings(), LOOKED_UP, size=1000))
+        again = list(shared.table_batches(listings(), ["host_picture_url", "id"], size=1000))
+    assert scope.reads == 2
+    assert parses[1][1] == ("host_id", "host_picture_url", "id", "review_scores_rating")
+    assert_same_frames(got, expected)
+    assert again[0].columns == ["host_picture_url", "id", RECORD]
+
+
+def test_outside_a_scope_every_read_goes_to_the_file(parses):
+    list(shared.table_batches(listings(), PICTURES))
+    list(shared.table_batches(listings(), PICTURES))
+    assert len(parses) == 2
+    assert shared.active() is None
+
+
+def test_a_scope_ends_with_its_block_and_drops_what_it_held():
+    with shared.shared_reads() as scope:
+        with shared.shared_reads() as inner:  # nested: the outer scope's reads
+            assert inner is scope
+        list(shared.table_batches(listings(), PICTURES))
+        assert scope.tables
+    assert shared.active() is None
+    assert scope.closed and not scope.tables
+
+
+def test_a_file_changed_since_it_was_read_is_read_again(tmp_path, parses):
+    data = tmp_path / "listings.csv"
+    shutil.copytree(RENTAL.parent, tmp_path, dirs_exist_ok=True)
+    job = load_job(tmp_path / "job.toml")
+    with shared.shared_reads(job):
+        first = list(shared.table_batches(open_source(job.sources["listings"]), ["id"]))
+        text = data.read_text("utf-8")
+        header, rest = text.split("\n", 1)
+        record, rest = rest.split(",", 1)
+        data.write_text(f"{header}\n777{record},{rest}", "utf-8")
+        stat = data.stat()
+        os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        second = list(shared.table_batches(open_source(job.sources["listings"]), ["id"]))
+    assert len(parses) == 2
+    assert second[0].item(0, "id") == "777" + first[0].item(0, "id")
+
+
+def test_a_lookup_or_distinct_record_source_gives_the_line_index_of_its_file():
+    from migrate.convert.record_source import open_record_source
+
+    job = load_job(RENTAL)
+    hosts = next(spec for spec in job.records if spec.distinct)
+    review = next(spec for spec in job.records if spec.record_type == "review")
+    for spec in (hosts, review):
+        source = open_record_source(job, spec)
+        assert source.line_index is None  # nothing read yet
+        with shared.shared_reads(job):
+            list(source.batches(spec.columns, size=100))
+        index = source.line_index
+        assert index is not None and index.complete
+        assert index.source == spec.source
+
+
+@pytest.mark.parametrize("engine", ["columns", "rows"])
+def test_a_run_parses_each_file_once_per_streamed_table_and_runs_each_query_once(
+    tmp_path, monkeypatch, parses, engine
+):
+    ran: list[str] = []
+    compute = QuerySource._compute
+
+    def counted(self):
+        ran.append(self.spec.name)
+        return compute(self)
+
+    monkeypatch.setattr(QuerySource, "_compute", counted)
+    rescans: list[str] = []
+    from migrate.extract import csv_source
+
+    scan = csv_source.record_start_lines
+
+    def rescan(*args, **kwargs):
+        rescans.append("scan")
+        return scan(*args, **kwargs)
+
+    monkeypatch.setattr(csv_source, "record_start_lines", rescan)
+    convert(load_job(RENTAL), output_dir=tmp_path, engine=engine)
+    # host_pictures is read by the hosts' lookup and by the avatar images: one run
+    assert sorted(ran) == ["host_pictures", "reviewers"]
+    if engine == "columns":
+        # listings: the shared read (hosts, both queries, the reviews' lookups), the listings,
+        # their cover images; reviews: the reviewers query's, the reviews
+        assert sorted(name for name, _ in parses) == ["listings"] * 3 + ["reviews"] * 2
+        # the rejected rows' lines come from the reads, not from a second scan of a file
+        assert rescans == []
