@@ -164,3 +164,41 @@ def test_a_run_parses_each_file_once_per_streamed_table_and_runs_each_query_once
         assert sorted(name for name, _ in parses) == ["listings"] * 3 + ["reviews"] * 2
         # the rejected rows' lines come from the reads, not from a second scan of a file
         assert rescans == []
+
+
+def test_a_file_read_through_once_is_not_checked_again_in_the_run(monkeypatch):
+    checks: list[int] = []
+    check = csv_batches._check
+
+    def counted(piece, structural):
+        checks.append(len(piece))
+        return check(piece, structural)
+
+    monkeypatch.setattr(csv_batches, "_check", counted)
+    expected = list(source_batches(listings(), ["id", "name"]))
+    outside = len(checks)
+    assert outside > 0
+    with shared.shared_reads():
+        first = list(source_batches(listings(), ["id", "name"]))
+        assert len(checks) == 2 * outside
+        again = list(source_batches(listings(), ["name"]))  # a streamed read: parsed again
+        assert len(checks) == 2 * outside  # ... but its slices passed already
+        list(source_batches(listings(), ["id"], limit=3))
+    assert_same_frames(first, expected)
+    assert again[0].get_column("name").equals(expected[0].get_column("name"))
+    list(source_batches(listings(), ["id"]))  # after the run: checked again
+    assert len(checks) == 3 * outside
+
+
+def test_a_file_the_check_sends_to_the_reference_reader_is_never_trusted(tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text('id,name\n1,"Ann ""A"""\n\n2,Bo"b\n', "utf-8")  # a blank line, a stray quote
+    from migrate.extract.spec import SourceSpec
+
+    spec = SourceSpec(name="people", type="csv", job_path=tmp_path / "job.toml", path=path)
+    with shared.shared_reads() as scope:
+        first = list(source_batches(open_source(spec), ["id", "name"]))
+        second = list(source_batches(open_source(spec), ["id", "name"]))
+    assert not scope.checked
+    assert first[0].get_column("name").to_list() == ['Ann "A"', 'Bo"b']
+    assert_same_frames(second, first)

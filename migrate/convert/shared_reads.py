@@ -59,6 +59,9 @@ class SharedReads:
     hints: dict[str, set[str]] = field(default_factory=dict)
     tables: dict[tuple[Any, ...], _Table] = field(default_factory=dict)
     queries: dict[Any, pl.DataFrame] = field(default_factory=dict)
+    #: CSV files (spec, size, modification time) read through whose slices all passed the
+    #: check for shapes Polars reads unlike the reference: the same bytes pass it again
+    checked: set[tuple[Any, ...]] = field(default_factory=set)
     reads: int = 0
     closed: bool = False
 
@@ -85,6 +88,7 @@ def shared_reads(job: Any = None) -> Iterator[SharedReads]:
         scope.closed = True  # a lazy query built inside keeps it: it shares nothing more
         scope.tables.clear()
         scope.queries.clear()
+        scope.checked.clear()
 
 
 def active() -> SharedReads | None:
@@ -156,7 +160,12 @@ def table_batches(
         held = table.columns if table is not None else ()
         hinted = sorted(scope.hints.get(source.spec.name, set()))
         read = tuple(dict.fromkeys([*held, *wanted, *hinted]))
-        frame = _concat(_batches.source_batches(source, list(read), size=BATCH_ROWS), read)
+        # the scope seen by the CSV reader too, on whatever thread this runs (see above)
+        token = _SCOPE.set(scope)
+        try:
+            frame = _concat(_batches.source_batches(source, list(read), size=BATCH_ROWS), read)
+        finally:
+            _SCOPE.reset(token)
         scope.reads += 1
         table = scope.tables[key] = _Table(read, frame, source.line_index)
     else:
@@ -174,6 +183,29 @@ def _concat(frames: Iterable[pl.DataFrame], columns: Sequence[str]) -> pl.DataFr
     return pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
 
 
+def file_check(source: Any) -> tuple[tuple[Any, ...] | None, bool]:
+    """What CSV ``source``'s file is now (its spec, size and modification time; ``None``
+    outside a scope) and whether this scope read it so, to its end, through Polars: then
+    every slice passed :func:`migrate.extract.csv_batches` 's check, and since the slices
+    are cut the same way each time, the check need not run again."""
+    scope = _SCOPE.get()
+    if scope is None or scope.closed:
+        return None, False
+    state = _file_state(source)
+    if state is None:
+        return None, False
+    key = (source.spec, *state)
+    return key, key in scope.checked
+
+
+def note_checked(key: tuple[Any, ...] | None) -> None:
+    """Note that the file ``key`` (from :func:`file_check`, taken before the read) was read
+    to its end and passed the check."""
+    scope = _SCOPE.get()
+    if key is not None and scope is not None and not scope.closed:
+        scope.checked.add(key)
+
+
 def query_result(key: Any, compute: Callable[[], pl.DataFrame]) -> pl.DataFrame:
     """A derived source's collected result, computed once per scope (``key`` names the
     query: its spec); outside a scope, computed each time."""
@@ -187,6 +219,8 @@ def query_result(key: Any, compute: Callable[[], pl.DataFrame]) -> pl.DataFrame:
 
 
 __all__ = [
+    "file_check",
+    "note_checked",
     "SharedReads",
     "active",
     "query_result",
