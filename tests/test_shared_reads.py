@@ -133,9 +133,11 @@ def test_a_lookup_or_distinct_record_source_gives_the_line_index_of_its_file():
         assert index.source == spec.source
 
 
-@pytest.mark.parametrize("engine", ["columns", "rows"])
-def test_a_run_parses_each_file_once_per_streamed_table_and_runs_each_query_once(
-    tmp_path, monkeypatch, parses, engine
+@pytest.mark.parametrize(
+    ("engine", "share_bytes"), [("columns", None), ("columns", 1000), ("rows", None)]
+)
+def test_a_run_parses_each_file_once_and_runs_each_query_once(
+    tmp_path, monkeypatch, parses, engine, share_bytes
 ):
     ran: list[str] = []
     compute = QuerySource._compute
@@ -155,15 +157,41 @@ def test_a_run_parses_each_file_once_per_streamed_table_and_runs_each_query_once
         return scan(*args, **kwargs)
 
     monkeypatch.setattr(csv_source, "record_start_lines", rescan)
+    if share_bytes is not None:  # files too long to hold for the run
+        monkeypatch.setattr(shared, "SHARE_BYTES", share_bytes)
     convert(load_job(RENTAL), output_dir=tmp_path, engine=engine)
     # host_pictures is read by the hosts' lookup and by the avatar images: one run
     assert sorted(ran) == ["host_pictures", "reviewers"]
-    if engine == "columns":
-        # listings: the shared read (hosts, both queries, the reviews' lookups), the listings,
-        # their cover images; reviews: the reviewers query's, the reviews
-        assert sorted(name for name, _ in parses) == ["listings"] * 3 + ["reviews"] * 2
-        # the rejected rows' lines come from the reads, not from a second scan of a file
-        assert rescans == []
+    if engine == "rows":
+        return
+    read = sorted(name for name, _ in parses)
+    if share_bytes is None:  # one parse of each file for every reader
+        assert read == ["listings", "reviews"]
+    else:
+        # listings: the shared read (hosts, both queries, the reviews' lookups), then the
+        # listings and their cover images batch by batch; reviews: the reviewers query's,
+        # then the reviews
+        assert read == ["listings"] * 3 + ["reviews"] * 2
+    # the rejected rows' lines come from the reads, not from a second scan of a file
+    assert rescans == []
+
+
+def test_a_streamed_table_gets_the_batches_of_its_own_read(parses):
+    from migrate.convert.record_source import SharedSource, open_record_source
+
+    job = load_job(RENTAL)
+    listing = next(spec for spec in job.records if spec.record_type == "listing")
+    expected = list(source_batches(listings(), listing.columns, size=100))
+    del parses[:]
+    with shared.shared_reads(job):
+        source = open_record_source(job, listing)
+        assert isinstance(source, SharedSource)
+        got = list(source.batches(listing.columns, size=100))
+        list(open_record_source(job, listing).batches(listing.columns, limit=5, size=100))
+    assert_same_frames(got, expected)
+    assert source.line_index is not None and source.line_index.complete
+    # the whole file once, then the limited read on its own
+    assert [name for name, _ in parses] == ["listings", "listings"]
 
 
 def test_a_file_read_through_once_is_not_checked_again_in_the_run(monkeypatch):

@@ -36,6 +36,8 @@ def open_record_source(job: Any, spec: Any) -> Any:
     nothing is read until ``columns()``, ``rows()`` or ``batches()``."""
     source: Any = open_source(job.sources[spec.source])
     lookups = getattr(spec, "lookups", ())
+    if not lookups and not getattr(spec, "distinct", False):
+        source = SharedSource(source)
     distinct = getattr(spec, "distinct", False)
     if lookups:
         source = LookupSource(source, job, spec.source, tuple(lookups), whole=distinct)
@@ -141,8 +143,10 @@ class LookupSource:
             finally:
                 _close(other)
         keep = [*dict.fromkeys(wanted), RECORD]
-        if self.whole and limit is None:
-            batches = table_batches(self.inner, inner_columns, size=size or BATCH_ROWS)
+        if limit is None:
+            batches = table_batches(
+                self.inner, inner_columns, size=size or BATCH_ROWS, streamed=not self.whole
+            )
         else:
             batches = source_batches(
                 self.inner, inner_columns, limit=limit, size=size or BATCH_ROWS
@@ -162,6 +166,52 @@ class LookupSource:
 
     def close(self) -> None:
         """Close the inner source."""
+        _close(self.inner)
+
+
+class SharedSource:
+    """A record table's own source, its batches taken from the run's shared read of the file
+    when the file is small enough to hold (:func:`migrate.convert.shared_reads.table_batches`
+    with ``streamed``); everything else is the source's."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    @property
+    def line_index(self) -> Any:
+        """The source's record lines once it has been read through (or ``None``)."""
+        return getattr(self.inner, "line_index", None)
+
+    def batches(
+        self,
+        columns: Sequence[str] | None = None,
+        *,
+        each: str | None = None,
+        limit: int | None = None,
+        size: int | None = None,
+    ) -> Iterator[Any]:
+        """The source's batches (see the class docstring)."""
+        from migrate.convert.shared_reads import table_batches
+        from migrate.extract.batches import BATCH_ROWS, source_batches
+
+        if each is not None or limit is not None:
+            return source_batches(
+                self.inner, columns, each=each, limit=limit, size=size or BATCH_ROWS
+            )
+        wanted = list(columns) if columns is not None else list(self.inner.columns())
+        return table_batches(self.inner, wanted, size=size or BATCH_ROWS, streamed=True)
+
+    def origins(self, records: Iterable[int], *, each: str | None = None) -> dict:
+        """The source's origins."""
+        from migrate.extract.batches import source_origins
+
+        return source_origins(self.inner, records, each=each)
+
+    def close(self) -> None:
+        """Close the source."""
         _close(self.inner)
 
 

@@ -18,11 +18,17 @@ the same batches). A reader asking for a column nobody foresaw makes the file be
 again with that column added. The results of derived sources' queries are kept the same way
 (:func:`query_result`), so a query read by two record tables runs once.
 
-What is kept is what those readers held anyway, only for longer (until the run ends):
-narrow columns of the files, never a streamed table (the listings themselves, the reviews),
-which are read batch by batch as before. Outside a scope nothing is shared and every read
-goes to its source, as it always did. A file that changed since it was read (its size or
-modification time) is read again.
+The streamed record tables of a file (the listings themselves, their cover images, the
+reviews: read batch by batch) share the read too when the file is at most
+:data:`SHARE_BYTES` long and not compressed (:class:`migrate.convert.record_source.SharedSource`;
+their columns are foreseen by :func:`streamed_columns`): the run then holds that file's
+columns, a bounded amount, for its whole length instead of parsing it once per table. A
+longer file is parsed once for its whole-table readers (what they held anyway, only kept
+longer: narrow columns) and once by each streamed table, batch by batch, as before; so is a
+read with a ``limit``. Outside a scope nothing is shared and every read goes to its source,
+as it always did. A file that changed since it was read (its size or modification time) is
+read again, and a file read through once is not checked again for the shapes Polars reads
+unlike the reference reader (:func:`file_check`).
 """
 
 from __future__ import annotations
@@ -37,6 +43,12 @@ import polars as pl
 
 from migrate.extract import batches as _batches
 from migrate.extract.batches import BATCH_ROWS, RECORD
+
+#: Files at most this long (uncompressed) are parsed once a run for all their readers, the
+#: streamed record tables too (what the run holds is then bounded by this, per file); a
+#: longer file is parsed once for its whole-table readers and once more by each streamed
+#: table, batch by batch, as before.
+SHARE_BYTES = 64 << 20
 
 
 @dataclass
@@ -57,6 +69,8 @@ class SharedReads:
     """
 
     hints: dict[str, set[str]] = field(default_factory=dict)
+    #: per source, the columns its streamed record tables read (shared for small files only)
+    streamed: dict[str, set[str]] = field(default_factory=dict)
     tables: dict[tuple[Any, ...], _Table] = field(default_factory=dict)
     queries: dict[Any, pl.DataFrame] = field(default_factory=dict)
     #: CSV files (spec, size, modification time) read through whose slices all passed the
@@ -79,7 +93,10 @@ def shared_reads(job: Any = None) -> Iterator[SharedReads]:
     if current is not None:
         yield current
         return
-    scope = SharedReads(hints=whole_columns(job) if job is not None else {})
+    scope = SharedReads(
+        hints=whole_columns(job) if job is not None else {},
+        streamed=streamed_columns(job) if job is not None else {},
+    )
     token = _SCOPE.set(scope)
     try:
         yield scope
@@ -116,6 +133,23 @@ def whole_columns(job: Any) -> dict[str, set[str]]:
     return hints
 
 
+def streamed_columns(job: Any) -> dict[str, set[str]]:
+    """The columns of each source that ``job``'s streamed record tables read (those without
+    ``distinct`` or ``each``): shared with the whole-table readers of a file of at most
+    :data:`SHARE_BYTES`."""
+    from migrate.convert.lookups import lookup_names, record_columns
+
+    columns: dict[str, set[str]] = {}
+    for spec in getattr(job, "records", ()):
+        if getattr(spec, "distinct", False) or getattr(spec, "each", None) is not None:
+            continue
+        lookups = tuple(getattr(spec, "lookups", ()))
+        added = set(lookup_names(lookups))
+        own = {name for name in spec.columns if name not in added}
+        columns.setdefault(spec.source, set()).update(own, record_columns(lookups))
+    return columns
+
+
 def _shareable(source: Any) -> bool:
     """Only a CSV file itself: a wrapper's rows (a lookup's columns added) are its own."""
     from migrate.extract.csv_source import CsvSource
@@ -137,6 +171,7 @@ def table_batches(
     *,
     size: int = BATCH_ROWS,
     scope: SharedReads | None = None,
+    streamed: bool = False,
 ) -> Iterator[pl.DataFrame]:
     """The batches of ``columns`` of ``source`` (no ``each``, no limit) for a reader that holds
     them all: from the shared read of the file in ``scope`` (default: the current one) when
@@ -144,13 +179,18 @@ def table_batches(
     second scan; else from the source itself, as
     :func:`migrate.extract.batches.source_batches` gives them.
 
+    ``streamed``: the reader is a record table that would read the file batch by batch;
+    it shares the read only when the file is at most :data:`SHARE_BYTES` long.
+
     ``scope`` is for a reader that runs where the current scope is not seen: a derived
     source's table is read by Polars when the query runs, on a thread of Polars' own."""
     scope = scope if scope is not None else _SCOPE.get()
     if scope is not None and scope.closed:
         scope = None
     state = _file_state(source) if scope is not None and _shareable(source) else None
-    if scope is None or state is None:
+    # a compressed file's length says little about what it holds: never held for streaming
+    small = state is not None and state[0] <= SHARE_BYTES and source.path.suffix != ".gz"
+    if scope is None or state is None or (streamed and not small):
         yield from _batches.source_batches(source, list(columns), size=size)
         return
     key = (source.spec, state)
@@ -158,8 +198,10 @@ def table_batches(
     table = scope.tables.get(key)
     if table is None or not set(wanted) <= set(table.columns):
         held = table.columns if table is not None else ()
-        hinted = sorted(scope.hints.get(source.spec.name, set()))
-        read = tuple(dict.fromkeys([*held, *wanted, *hinted]))
+        foreseen = set(scope.hints.get(source.spec.name, ()))
+        if small:
+            foreseen |= scope.streamed.get(source.spec.name, set())
+        read = tuple(dict.fromkeys([*held, *wanted, *sorted(foreseen)]))
         # the scope seen by the CSV reader too, on whatever thread this runs (see above)
         token = _SCOPE.set(scope)
         try:
