@@ -230,3 +230,26 @@ def test_a_file_the_check_sends_to_the_reference_reader_is_never_trusted(tmp_pat
     assert not scope.checked
     assert first[0].get_column("name").to_list() == ['Ann "A"', 'Bo"b']
     assert_same_frames(second, first)
+
+
+def test_readers_counts_record_tables_lookup_steps_and_the_tables_queries_name():
+    assert shared.readers(load_job(RENTAL)) == {
+        # hosts, listings, covers; the reviews' two lookups; the two queries
+        "listings": 7,
+        "reviews": 2,  # the reviews and the reviewers query
+        "reviewers": 1,
+        "host_pictures": 2,  # the hosts' lookup, the avatar images
+    }
+
+
+def test_a_file_only_one_table_reads_is_streamed_batch_by_batch_not_held():
+    from migrate.convert.record_source import open_record_source
+
+    job = load_job(ROOT / "samples" / "csv" / "job.toml")
+    users = next(spec for spec in job.records if spec.record_type == "user")
+    expected = list(source_batches(open_source(job.sources["users"]), users.columns, size=7))
+    with shared.shared_reads(job) as scope:
+        assert scope.readers["users"] == 1
+        got = list(open_record_source(job, users).batches(users.columns, size=7))
+        assert not scope.tables
+    assert_same_frames(got, expected)

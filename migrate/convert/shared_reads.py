@@ -20,9 +20,10 @@ again with that column added. The results of derived sources' queries are kept t
 
 The streamed record tables of a file (the listings themselves, their cover images, the
 reviews: read batch by batch) share the read too when the file is at most
-:data:`SHARE_BYTES` long and not compressed (:class:`migrate.convert.record_source.SharedSource`;
-their columns are foreseen by :func:`streamed_columns`): the run then holds that file's
-columns, a bounded amount, for its whole length instead of parsing it once per table. A
+:data:`SHARE_BYTES` long, not compressed and read more than once by the job (:func:`readers`;
+:class:`migrate.convert.record_source.SharedSource`, their columns foreseen by
+:func:`streamed_columns`): the run then holds that file's columns, a bounded amount, for its
+whole length instead of parsing it once per table. A
 longer file is parsed once for its whole-table readers (what they held anyway, only kept
 longer: narrow columns) and once by each streamed table, batch by batch, as before; so is a
 read with a ``limit``. Outside a scope nothing is shared and every read goes to its source,
@@ -71,6 +72,8 @@ class SharedReads:
     hints: dict[str, set[str]] = field(default_factory=dict)
     #: per source, the columns its streamed record tables read (shared for small files only)
     streamed: dict[str, set[str]] = field(default_factory=dict)
+    #: per source, how many times the job reads it (record tables, lookups, queries' tables)
+    readers: dict[str, int] = field(default_factory=dict)
     tables: dict[tuple[Any, ...], _Table] = field(default_factory=dict)
     queries: dict[Any, pl.DataFrame] = field(default_factory=dict)
     #: CSV files (spec, size, modification time) read through whose slices all passed the
@@ -96,6 +99,7 @@ def shared_reads(job: Any = None) -> Iterator[SharedReads]:
     scope = SharedReads(
         hints=whole_columns(job) if job is not None else {},
         streamed=streamed_columns(job) if job is not None else {},
+        readers=readers(job) if job is not None else {},
     )
     token = _SCOPE.set(scope)
     try:
@@ -150,6 +154,42 @@ def streamed_columns(job: Any) -> dict[str, set[str]]:
     return columns
 
 
+def readers(job: Any) -> dict[str, int]:
+    """How many times ``job`` reads each source: once per record table over it, per lookup
+    step into it and per derived source (itself read) whose query names it. A file read once
+    is never held for a streamed table: there is nothing to share."""
+    from migrate.extract.query_source import QueryError, QuerySource
+
+    counts: dict[str, int] = {}
+    pending: list[str] = []
+
+    def read(name: str) -> None:
+        counts[name] = counts.get(name, 0) + 1
+        pending.append(name)
+
+    for spec in getattr(job, "records", ()):
+        read(spec.source)
+        for lookup in getattr(spec, "lookups", ()):
+            for step in lookup.steps:
+                read(step.source)
+    seen: set[str] = set()
+    sources = getattr(job, "sources", {})
+    while pending:
+        name = pending.pop()
+        spec = sources.get(name)
+        if name in seen or spec is None or spec.type != "query":
+            continue
+        seen.add(name)
+        query = QuerySource(spec)
+        try:
+            query.lazy()  # the tables' headers only
+        except QueryError:
+            continue  # the job check names it; the run itself fails there
+        for table in query.tables:
+            read(table)
+    return counts
+
+
 def _shareable(source: Any) -> bool:
     """Only a CSV file itself: a wrapper's rows (a lookup's columns added) are its own."""
     from migrate.extract.csv_source import CsvSource
@@ -189,7 +229,13 @@ def table_batches(
         scope = None
     state = _file_state(source) if scope is not None and _shareable(source) else None
     # a compressed file's length says little about what it holds: never held for streaming
-    small = state is not None and state[0] <= SHARE_BYTES and source.path.suffix != ".gz"
+    small = (
+        state is not None
+        and state[0] <= SHARE_BYTES
+        and source.path.suffix != ".gz"
+        and scope is not None
+        and scope.readers.get(source.spec.name, 0) > 1
+    )
     if scope is None or state is None or (streamed and not small):
         yield from _batches.source_batches(source, list(columns), size=size)
         return

@@ -71,6 +71,8 @@ class QuerySource:
         self._lazy: pl.LazyFrame | None = None
         self._schema: dict[str, Any] | None = None
         self._result: pl.DataFrame | None = None
+        #: The job's sources the query reads (their names), known once :meth:`lazy` ran.
+        self.tables: list[str] = []
 
     def _fail(self, message: str) -> QueryError:
         return QueryError(f"{self.spec.job_path}: sources.{self.spec.name}.sql: {message}")
@@ -110,6 +112,8 @@ class QuerySource:
         if spec is None:
             known = ", ".join(n for n in self.sources if n != self.spec.name) or "none defined"
             raise self._fail(f"no source named {show(name)} to read (sources: {known})")
+        if spec.name not in self.tables:
+            self.tables.append(spec.name)
         if spec.name in self._stack:
             cycle = " -> ".join((*self._stack, spec.name))
             raise self._fail(f"the query reads itself ({cycle}): derived sources cannot loop")
