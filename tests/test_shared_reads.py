@@ -253,3 +253,15 @@ def test_a_file_only_one_table_reads_is_streamed_batch_by_batch_not_held():
         got = list(open_record_source(job, users).batches(users.columns, size=7))
         assert not scope.tables
     assert_same_frames(got, expected)
+
+
+def test_a_shared_source_is_its_source_but_for_the_batches():
+    import copy
+
+    from migrate.convert.record_source import SharedSource
+
+    inner = listings()
+    source = SharedSource(inner)
+    assert source.spec is inner.spec and source.columns() == inner.columns()
+    assert next(iter(source.rows(limit=1))).values == next(iter(inner.rows(limit=1))).values
+    assert copy.copy(source).inner is inner

@@ -177,7 +177,9 @@ class SharedSource:
     def __init__(self, inner: Any) -> None:
         self.inner = inner
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> Any:  # the source's own attributes (spec, rows, ...)
+        if name == "inner":  # not set yet (a copy being made): no recursion
+            raise AttributeError(name)
         return getattr(self.inner, name)
 
     @property

@@ -157,7 +157,9 @@ def streamed_columns(job: Any) -> dict[str, set[str]]:
 def readers(job: Any) -> dict[str, int]:
     """How many times ``job`` reads each source: once per record table over it, per lookup
     step into it and per derived source (itself read) whose query names it. A file read once
-    is never held for a streamed table: there is nothing to share."""
+    is never held for a streamed table: there is nothing to share. A query's tables are those
+    its plan names, built as the job check builds it (the tables' headers, or the first
+    records of a JSON or SQL table, are read)."""
     from migrate.extract.query_source import QueryError, QuerySource
 
     counts: dict[str, int] = {}
