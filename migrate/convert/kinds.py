@@ -34,6 +34,7 @@ from migrate.convert.transforms import (
 )
 from migrate.convert.vector import (
     edn_string,
+    edn_string_body,
     float_text,
     is_ascii,
     py_blank,
@@ -272,16 +273,38 @@ def python_of(batch: Batch, val: Val, ident: str) -> tuple[list[Val], Callable[.
 # edn text ---------------------------------------------------------------------------------------
 
 
+def render_parts(
+    batch: Batch, val: Val, ident: str, ids: Any = None
+) -> tuple[str, pl.Expr, str] | None:
+    """The edn text of a string or reference value as ``(opening, middle, closing)``: the
+    text is ``opening + middle + closing`` where there is a value, and ``middle`` is null
+    where there is none; ``None`` for other values (see :func:`render`).
+
+    A row's text puts the literal parts beside its key, so a string's characters are copied
+    once, into the row's text, not first into a quoted string of their own.
+    """
+    if val.const is not None:
+        return None
+    if val.kind == "str":
+        return '"', edn_string_body(val.expr), '"'
+    if val.kind == "ref":
+        assert val.target is not None
+        return ref_parts(batch, val.expr, ident, val.target, ids)
+    return None
+
+
 def render(batch: Batch, val: Val, ident: str, ids: Any = None) -> pl.Expr:
     """The edn text of a columnar value, as :func:`migrate.edn.writer.dumps` writes the Python
     value (null where there is none)."""
+    parts = render_parts(batch, val, ident, ids)
+    if parts is not None:
+        opening, middle, closing = parts
+        return pl.concat_str([pl.lit(opening), middle, pl.lit(closing)])
     if val.const is not None:
         from migrate.edn.writer import dumps
 
         return pl.when(val.present()).then(pl.lit(dumps(val.const))).otherwise(None)
     kind = val.kind
-    if kind == "str":
-        return edn_string(val.expr)
     if kind == "int":
         return val.expr.cast(pl.String)
     if kind == "bool":
@@ -302,9 +325,6 @@ def render(batch: Batch, val: Val, ident: str, ids: Any = None) -> pl.Expr:
         lat, _ = float_text(val.expr)
         lng, _ = float_text(val.lng)
         return pl.concat_str([pl.lit("#im/location ["), lat, pl.lit(" "), lng, pl.lit("]")])
-    if kind == "ref":
-        assert val.target is not None
-        return ref_text(batch, val.expr, ident, val.target, ids)
     if kind == "float":
         text, _ = float_text(val.expr)
         return text
@@ -317,6 +337,14 @@ def render(batch: Batch, val: Val, ident: str, ids: Any = None) -> pl.Expr:
 def ref_text(batch: Batch, sid: pl.Expr, ident: str, target: str, ids: Any = None) -> pl.Expr:
     """``#im/ref [:im.TARGET/id #uuid "…"]`` for a column of target source ids; ``ids`` (a
     :class:`migrate.convert.vector.ImportIds`) knows the ids of rows read before."""
+    opening, uuid, closing = ref_parts(batch, sid, ident, target, ids)
+    return pl.concat_str([pl.lit(opening), uuid, pl.lit(closing)])
+
+
+def ref_parts(
+    batch: Batch, sid: pl.Expr, ident: str, target: str, ids: Any = None
+) -> tuple[str, pl.Expr, str]:
+    """:func:`ref_text` as ``(opening, import id text, closing)`` (see :func:`render_parts`)."""
     from migrate.convert.ids import NAMESPACE
 
     sid = batch.put(sid, "rs")
@@ -326,7 +354,7 @@ def ref_text(batch: Batch, sid: pl.Expr, ident: str, target: str, ids: Any = Non
     else:
         texts = uuid5_texts(distinct, NAMESPACE.bytes + f"{ident}/{target}/".encode())
     uuid = sid.replace_strict(distinct, texts, default=None, return_dtype=pl.String)
-    return pl.concat_str([pl.lit(f'#im/ref [:im.{target}/id #uuid "'), uuid, pl.lit('"]')])
+    return f'#im/ref [:im.{target}/id #uuid "', uuid, '"]'
 
 
 def ascii_upper(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -340,8 +368,10 @@ __all__ = [
     "TEXT_KINDS",
     "python_rest",
     "python_of",
+    "ref_parts",
     "ref_text",
     "render",
+    "render_parts",
     "vector_coerce",
     "vector_enum",
 ]

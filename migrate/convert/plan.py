@@ -44,7 +44,7 @@ from migrate.convert.job import (
     ValueSpec,
     attribute_at,
 )
-from migrate.convert.kinds import Coercion, python_of, render, vector_coerce
+from migrate.convert.kinds import Coercion, python_of, render, render_parts, vector_coerce
 from migrate.convert.mapping import json_key
 from migrate.convert.record_source import PROBLEM_CODE
 from migrate.convert.transforms import KNOWN_CURRENCIES, VectorStep, vector_steps
@@ -711,10 +711,7 @@ class RecordPlan:
                 if val is None:
                     continue
                 present = batch.put(val.present(), "tp")
-                # render() is null where there is no value: no when/then (a copy of the text).
-                text = batch.put(render(batch, val, self.ident, self.ids), "tx")
-                pieces.append(_key_piece(present, earlier, key + " "))
-                pieces.append(text)
+                self._value_pieces(batch, val, present, earlier, key + " ", pieces)
             earlier = batch.put(earlier | present, "te")
 
     def _json_pieces(self, batch: Batch, root: JsonMap, pieces: list[pl.Expr]) -> None:
@@ -728,11 +725,30 @@ class RecordPlan:
                 self._json_pieces(batch, value, pieces)
                 pieces.append(pl.when(present).then(pl.lit("}")))
             else:
-                # render() is null where there is no value: no when/then (a copy of the text).
-                text = batch.put(render(batch, value, self.ident, self.ids), "tx")
-                pieces.append(_key_piece(present, earlier, key_text + " "))
-                pieces.append(text)
+                self._value_pieces(batch, value, present, earlier, key_text + " ", pieces)
             earlier = batch.put(earlier | present, "te")
+
+    def _value_pieces(
+        self,
+        batch: Batch,
+        val: Val,
+        present: pl.Expr,
+        earlier: pl.Expr,
+        key: str,
+        pieces: list[pl.Expr],
+    ) -> None:
+        """The pieces of one value and its key. A string's quotes (a reference's literal
+        text) go beside the key, so its characters are copied once, into the row's text."""
+        parts = render_parts(batch, val, self.ident, self.ids)
+        if parts is None:
+            # render() is null where there is no value: no when/then (a copy of the text).
+            pieces.append(_key_piece(present, earlier, key))
+            pieces.append(batch.put(render(batch, val, self.ident, self.ids), "tx"))
+            return
+        opening, middle, closing = parts
+        pieces.append(_key_piece(present, earlier, key + opening))
+        pieces.append(batch.put(middle, "tx"))
+        pieces.append(pl.when(present).then(pl.lit(closing)))
 
     def _id_tuple(self, batch: Batch, sid: pl.Expr) -> list[pl.Expr]:
         from migrate.convert.ids import NAMESPACE
