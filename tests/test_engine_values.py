@@ -240,6 +240,25 @@ def test_a_year_python_cannot_hold_is_left_to_the_per_row_form():
     assert vectorised(spec, values)[1:] == [FLAGGED, FLAGGED]
 
 
+def test_day_offsets_kept_between_batches_are_those_of_each_zone(monkeypatch):
+    # Each day's offset is asked of zoneinfo once per run and zone; a later batch (here the
+    # second call) reads it back. Days with a DST change keep None (decided hour by hour).
+    from migrate.convert import transforms
+
+    monkeypatch.setattr(transforms, "_DAY_OFFSETS", {})
+    values = ["2021-03-14 02:30:00", "2021-03-14 12:00:00", "2021-07-01 12:00:00"]
+    spec = {"name": "date", "formats": ["%Y-%m-%d %H:%M:%S"]}
+    first = vectorised(spec, values)
+    assert vectorised(spec, values) == first
+    check(spec, values)
+    denver = transforms._DAY_OFFSETS["America/Denver"]
+    assert denver[datetime(2021, 7, 1).date()] == -6 * 3600
+    assert denver[datetime(2021, 3, 14).date()] is None
+    berlin = {**spec, "timezone": "Europe/Berlin"}
+    check(berlin, values)
+    assert transforms._DAY_OFFSETS["Europe/Berlin"][datetime(2021, 7, 1).date()] == 2 * 3600
+
+
 @EXAMPLES
 @given(st.lists(_dates(), max_size=30))
 def test_date_agrees(values):

@@ -393,6 +393,13 @@ def lenient_regex(pattern: str) -> str | None:
     return rewritten
 
 
+#: Each day's UTC offset in a zone (``None``: it changes that day), by zone name: see
+#: :func:`vector_local_to_utc`. Pure (zoneinfo's rules do not change within a process).
+_DAY_OFFSETS: dict[str, dict[date, int | None]] = {}
+_DAY_OFFSETS_MAX = 100_000
+_UNKNOWN = object()
+
+
 def vector_local_to_utc(batch: Batch, naive: pl.Expr, timezone: str) -> tuple[Val, pl.Expr]:
     """Naive local times in ``timezone`` as UTC instants, as ``replace(tzinfo=zone)`` reads them.
 
@@ -417,12 +424,20 @@ def vector_local_to_utc(batch: Batch, naive: pl.Expr, timezone: str) -> tuple[Va
             return None
         return int(first.total_seconds())
 
-    day_offsets = [
-        offset_seconds(
-            datetime(d.year, d.month, d.day), datetime(d.year, d.month, d.day, 23, 59, 59, 999999)
-        )
-        for d in days.to_list()
-    ]
+    # Batch after batch brings the same few thousand days: each day's offset is asked of
+    # zoneinfo once per run (per zone), not once per batch and date column.
+    known = _DAY_OFFSETS.setdefault(timezone, {})
+    if len(known) > _DAY_OFFSETS_MAX:
+        known.clear()
+    day_offsets = []
+    for d in days.to_list():
+        found = known.get(d, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = known[d] = offset_seconds(
+                datetime(d.year, d.month, d.day),
+                datetime(d.year, d.month, d.day, 23, 59, 59, 999999),
+            )
+        day_offsets.append(found)
     offset = day.replace_strict(days, pl.Series(day_offsets, dtype=pl.Int64), default=None)
     offset = batch.put(offset, "lo")
     missing = naive.is_not_null() & offset.is_null() & naive.dt.year().is_between(1000, 9998)
