@@ -40,9 +40,10 @@ import polars as pl
 
 from migrate.convert.job import MergeSlot, RecordSpec, ValueSpec, merge_slots
 from migrate.convert.record_source import PROBLEM_CODE, PROBLEM_MESSAGE, PROBLEM_VALUES
+from migrate.convert.shared_reads import table_batches
 from migrate.convert.vector import py_blank
 from migrate.edn.show import show
-from migrate.extract.batches import RECORD, batch_rows, source_batches, source_origins
+from migrate.extract.batches import RECORD, batch_rows, source_origins
 from migrate.extract.origin import SourceRow
 
 #: Rows asked of the underlying source at once while the table is read.
@@ -68,6 +69,12 @@ class DistinctSource:
         #: Source rows folded into the rows given so far (an entity of 3 rows adds 2).
         self.merged_rows = 0
         self._evaluator: _Evaluator | None = None
+
+    @property
+    def line_index(self) -> Any:
+        """The underlying source's record lines once read through (or ``None``): an entity's
+        record number is its first row's, so its origin is found there."""
+        return getattr(self.inner, "line_index", None)
 
     def columns(self) -> list[str]:
         """The underlying source's columns."""
@@ -131,7 +138,8 @@ class DistinctSource:
     def entities(self, held: Sequence[str]) -> pl.DataFrame:
         """The table's rows folded by source id: ``held`` columns, :data:`RECORD`, the problem
         columns when some entity has one, and how many rows each entity folded."""
-        table = _concat(list(source_batches(self.inner, list(held), size=READ_SIZE)))
+        # held whole: the read may be shared with the run's other readers of the file
+        table = _concat(list(table_batches(self.inner, list(held), size=READ_SIZE)))
         table = table.with_columns(pl.int_range(table.height, dtype=pl.Int64).alias(_POS))
         table = table.with_columns(_keys(table, self.record.id).alias(_KEY))
         keyed = table.filter(pl.col(_KEY).is_not_null())

@@ -443,7 +443,8 @@ How values match, the same in both engines:
 The job check (exit 2, before any row is read) names unknown sources, a `key` or `column` the
 other source lacks, an `on` the record's source lacks, and a lookup name that is already a
 column of the record's source. The other source is read once per record table, key and column
-only. A record table with `each` (child rows) cannot have lookups.
+only (a CSV file that other lookups or tables of the run read as well is parsed once for them
+all, see [convert.md](convert.md)). A record table with `each` (child rows) cannot have lookups.
 
 Keys of a lookup step:
 """

@@ -888,31 +888,35 @@ def convert(
             options.stages.append(image_check.stage)
         options.before_settle.append(image_check.check)
         options.report_extra = lambda: {"images": image_check.summary}
-    if job.geocode is None:
-        if columnar:
-            from migrate.convert.engine import MergeNeeded, run_columnar
+    from migrate.convert.shared_reads import shared_reads
 
-            try:
-                return run_columnar(job, options)
-            except MergeNeeded as reason:
-                # Rows of two record tables to merge: the per-row engine does it (from the
-                # start; the columnar run left no output behind).
-                _log.info("the job runs per row: %s", reason)
-        return run_records(record_streams(job), options)
-    from migrate.geocode.stage import GeocodeStage
+    # A file several record tables, lookups and queries read whole is parsed once a run.
+    with shared_reads(job):
+        if job.geocode is None:
+            if columnar:
+                from migrate.convert.engine import MergeNeeded, run_columnar
 
-    with GeocodeStage(job.geocode) as geocoder:
-        extra = options.report_extra
-        options.report_extra = lambda: {
-            **(extra() if extra is not None else {}),
-            "geocode": geocoder.report.to_dict(),
-        }
-        if columnar:
-            from migrate.convert.engine import run_columnar
-            from migrate.geocode.columns import GeocodeColumns
+                try:
+                    return run_columnar(job, options)
+                except MergeNeeded as reason:
+                    # Rows of two record tables to merge: the per-row engine does it (from the
+                    # start; the columnar run left no output behind).
+                    _log.info("the job runs per row: %s", reason)
+            return run_records(record_streams(job), options)
+        from migrate.geocode.stage import GeocodeStage
 
-            return run_columnar(job, options, GeocodeColumns(geocoder))
-        return run_records(record_streams(job, geocoder), options)
+        with GeocodeStage(job.geocode) as geocoder:
+            extra = options.report_extra
+            options.report_extra = lambda: {
+                **(extra() if extra is not None else {}),
+                "geocode": geocoder.report.to_dict(),
+            }
+            if columnar:
+                from migrate.convert.engine import run_columnar
+                from migrate.geocode.columns import GeocodeColumns
+
+                return run_columnar(job, options, GeocodeColumns(geocoder))
+            return run_records(record_streams(job, geocoder), options)
 
 
 _IMAGE_URL = schemas.key("im.image/url")

@@ -36,9 +36,12 @@ def open_record_source(job: Any, spec: Any) -> Any:
     nothing is read until ``columns()``, ``rows()`` or ``batches()``."""
     source: Any = open_source(job.sources[spec.source])
     lookups = getattr(spec, "lookups", ())
+    if not lookups and not getattr(spec, "distinct", False):
+        source = SharedSource(source)
+    distinct = getattr(spec, "distinct", False)
     if lookups:
-        source = LookupSource(source, job, spec.source, tuple(lookups))
-    if getattr(spec, "distinct", False):  # after lookups: it groups the rows they complete
+        source = LookupSource(source, job, spec.source, tuple(lookups), whole=distinct)
+    if distinct:  # after lookups: it groups the rows they complete
         from migrate.convert.distinct import DistinctSource
 
         source = DistinctSource(source, job, spec)
@@ -50,17 +53,35 @@ class LookupSource:
 
     Each lookup's other source is read once, key and column only, when the first rows or batch
     are asked for: as dictionaries for ``rows()``, as a frame joined on each batch for
-    ``batches()``. A row whose lookup fails carries :data:`PROBLEM_CODE` and
-    :data:`PROBLEM_MESSAGE`; record numbers and origins are the inner source's.
+    ``batches()`` (that read shared with the run's other whole-table readers of the file,
+    :mod:`migrate.convert.shared_reads`). A row whose lookup fails carries
+    :data:`PROBLEM_CODE` and :data:`PROBLEM_MESSAGE`; record numbers and origins are the inner
+    source's. ``whole``: the caller holds every row it is given (a ``distinct`` table), so the
+    inner source's read may be shared too.
     """
 
-    def __init__(self, inner: Any, job: Any, source_name: str, lookups: tuple[Any, ...]) -> None:
+    def __init__(
+        self,
+        inner: Any,
+        job: Any,
+        source_name: str,
+        lookups: tuple[Any, ...],
+        *,
+        whole: bool = False,
+    ) -> None:
         self.inner = inner
+        self.whole = whole
         self.spec = getattr(inner, "spec", None)
         self.job = job
         self.source_name = source_name
         self.lookups = lookups
         self.names = [lookup.name for lookup in lookups]
+
+    @property
+    def line_index(self) -> Any:
+        """The inner source's record lines (:class:`migrate.extract.csv_batches.LineIndex`)
+        once it has been read through, or ``None``: a lookup adds columns, not rows."""
+        return getattr(self.inner, "line_index", None)
 
     def columns(self) -> list[str]:
         """The source's columns, then the lookups' names."""
@@ -99,6 +120,7 @@ class LookupSource:
     ) -> Iterator[Any]:
         """The inner batches with each lookup's column and the problem columns joined on."""
         from migrate.convert.lookups import FrameTable, apply_frame, lookup_sources, record_columns
+        from migrate.convert.shared_reads import table_batches
         from migrate.extract.batches import BATCH_ROWS, RECORD, source_batches
 
         if each is not None:  # the job check refuses lookups with each
@@ -115,13 +137,20 @@ class LookupSource:
             other = self._other(source)
             try:
                 read = list(dict.fromkeys((key, *columns)))
-                frames = source_batches(other, read)
+                frames = table_batches(other, read)
                 for (_, column), table in FrameTable.read(frames, key, columns).items():
                     tables[(source, key, column)] = table
             finally:
                 _close(other)
         keep = [*dict.fromkeys(wanted), RECORD]
-        batches = source_batches(self.inner, inner_columns, limit=limit, size=size or BATCH_ROWS)
+        if limit is None:
+            batches = table_batches(
+                self.inner, inner_columns, size=size or BATCH_ROWS, streamed=not self.whole
+            )
+        else:
+            batches = source_batches(
+                self.inner, inner_columns, limit=limit, size=size or BATCH_ROWS
+            )
         for frame in batches:
             out, code, message = apply_frame(frame, self.lookups, tables, self.source_name)
             # the columns asked for (those the inner source gave), not the lookups' own keys
@@ -137,6 +166,54 @@ class LookupSource:
 
     def close(self) -> None:
         """Close the inner source."""
+        _close(self.inner)
+
+
+class SharedSource:
+    """A record table's own source, its batches taken from the run's shared read of the file
+    when the file is small enough to hold (:func:`migrate.convert.shared_reads.table_batches`
+    with ``streamed``); everything else is the source's."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:  # the source's own attributes (spec, rows, ...)
+        if name == "inner":  # not set yet (a copy being made): no recursion
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    @property
+    def line_index(self) -> Any:
+        """The source's record lines once it has been read through (or ``None``)."""
+        return getattr(self.inner, "line_index", None)
+
+    def batches(
+        self,
+        columns: Sequence[str] | None = None,
+        *,
+        each: str | None = None,
+        limit: int | None = None,
+        size: int | None = None,
+    ) -> Iterator[Any]:
+        """The source's batches (see the class docstring)."""
+        from migrate.convert.shared_reads import table_batches
+        from migrate.extract.batches import BATCH_ROWS, source_batches
+
+        if each is not None or limit is not None:
+            return source_batches(
+                self.inner, columns, each=each, limit=limit, size=size or BATCH_ROWS
+            )
+        wanted = list(columns) if columns is not None else list(self.inner.columns())
+        return table_batches(self.inner, wanted, size=size or BATCH_ROWS, streamed=True)
+
+    def origins(self, records: Iterable[int], *, each: str | None = None) -> dict:
+        """The source's origins."""
+        from migrate.extract.batches import source_origins
+
+        return source_origins(self.inner, records, each=each)
+
+    def close(self) -> None:
+        """Close the source."""
         _close(self.inner)
 
 

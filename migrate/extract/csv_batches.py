@@ -168,13 +168,18 @@ def csv_batches(
     if limit is not None and limit <= 0:
         yield frame_of([], names, 0)
         return
+    from migrate.convert.shared_reads import file_check, note_checked
+
+    file, trusted = file_check(source)  # read through before in this run: its slices passed
     done = 0
     try:
-        for frame in _frames(source, header, names, limit, size, index):
+        for frame in _frames(source, header, names, limit, size, index, trusted):
             yield frame
             done += frame.height
         if index is not None:
             index.complete = True
+        if limit is None:
+            note_checked(file)
         return
     except _Unsuitable:
         pass
@@ -195,6 +200,7 @@ def _frames(
     limit: int | None,
     size: int,
     index: LineIndex | None,
+    trusted: bool = False,
 ) -> Iterator[pl.DataFrame]:
     schema = dict.fromkeys(header, pl.String)
     selected = [
@@ -208,7 +214,7 @@ def _frames(
     structural = _structural_quote_re(source.spec.delimiter)
     pending: list[pl.DataFrame] = []
     held = first = parsed = 0
-    for line, newlines, data in _cut(source, structural):
+    for line, newlines, data in _cut(source, None if trusted else structural):
         try:
             frame = pl.read_csv(
                 data,
@@ -243,9 +249,12 @@ def _frames(
         yield _numbered(joined, first)
 
 
-def _cut(source: CsvSource, structural: re.Pattern[bytes]) -> Iterator[tuple[int, int, bytes]]:
+def _cut(
+    source: CsvSource, structural: re.Pattern[bytes] | None
+) -> Iterator[tuple[int, int, bytes]]:
     """The file's records as slices of whole records (UTF-8), each with the physical line
-    on which it starts and the line feeds it holds."""
+    on which it starts and the line feeds it holds; each checked (:func:`_check`) unless
+    ``structural`` is ``None`` (a file whose slices passed already)."""
     utf8 = codecs.lookup(source.encoding).name in ("utf-8", "utf-8-sig")
     decoder = codecs.getincrementaldecoder(source.encoding)() if not utf8 else None
     rest = b""
@@ -276,7 +285,8 @@ def _cut(source: CsvSource, structural: re.Pattern[bytes]) -> Iterator[tuple[int
             cut = len(block) if not chunk else _last_boundary(block)
             piece, rest = block[:cut], block[cut:]
             if piece:
-                _check(piece, structural)
+                if structural is not None:
+                    _check(piece, structural)
                 newlines = piece.count(b"\n")
                 yield line, newlines, piece
                 line += newlines

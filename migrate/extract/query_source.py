@@ -71,6 +71,8 @@ class QuerySource:
         self._lazy: pl.LazyFrame | None = None
         self._schema: dict[str, Any] | None = None
         self._result: pl.DataFrame | None = None
+        #: The job's sources the query reads (their names), known once :meth:`lazy` ran.
+        self.tables: list[str] = []
 
     def _fail(self, message: str) -> QueryError:
         return QueryError(f"{self.spec.job_path}: sources.{self.spec.name}.sql: {message}")
@@ -110,6 +112,8 @@ class QuerySource:
         if spec is None:
             known = ", ".join(n for n in self.sources if n != self.spec.name) or "none defined"
             raise self._fail(f"no source named {show(name)} to read (sources: {known})")
+        if spec.name not in self.tables:
+            self.tables.append(spec.name)
         if spec.name in self._stack:
             cycle = " -> ".join((*self._stack, spec.name))
             raise self._fail(f"the query reads itself ({cycle}): derived sources cannot loop")
@@ -123,20 +127,27 @@ class QuerySource:
 
     def _collected(self) -> pl.DataFrame:
         if self._result is None:
-            frame = self.lazy()
-            try:
-                result = frame.collect()
-            except _TableFault as fault:
-                raise self._fail(str(fault)) from None
-            except pl.exceptions.PolarsError as error:
-                inner = _table_fault(error)
-                raise self._fail(inner or _first_line(error)) from None
-            if not _ordered(frame):
-                keys = [name for name, dtype in result.schema.items() if _sortable(dtype)]
-                if keys:
-                    result = result.sort(keys, nulls_last=True, maintain_order=True)
-            self._result = result
+            from migrate.convert.shared_reads import query_result
+
+            # a query two record tables read (a lookup's, an image table's) runs once a run
+            self._result = query_result(self.spec, self._compute)
         return self._result
+
+    def _compute(self) -> pl.DataFrame:
+        """The query's result, in a stable order (see the module docstring)."""
+        frame = self.lazy()
+        try:
+            result = frame.collect()
+        except _TableFault as fault:
+            raise self._fail(str(fault)) from None
+        except pl.exceptions.PolarsError as error:
+            inner = _table_fault(error)
+            raise self._fail(inner or _first_line(error)) from None
+        if not _ordered(frame):
+            keys = [name for name, dtype in result.schema.items() if _sortable(dtype)]
+            if keys:
+                result = result.sort(keys, nulls_last=True, maintain_order=True)
+        return result
 
     # the adapter interface
 
@@ -197,8 +208,11 @@ def _adapter_frame(spec: SourceSpec, query: str) -> pl.LazyFrame:
     the columns it uses."""
     from polars.io.plugins import register_io_source
 
+    from migrate.convert.shared_reads import active, table_batches
     from migrate.extract import open_source
 
+    # Polars runs ``read`` on a thread of its own: the run's shared reads are taken from here
+    shared = active()
     source = open_source(spec)
     try:
         names = list(source.columns())
@@ -225,7 +239,13 @@ def _adapter_frame(spec: SourceSpec, query: str) -> pl.LazyFrame:
         wanted = list(with_columns) if with_columns is not None else list(schema)
         opened = open_source(spec)
         try:
-            for frame in source_batches(opened, wanted, limit=n_rows):
+            # the whole table (no LIMIT pushed down): a read the run may share
+            frames = (
+                table_batches(opened, wanted, scope=shared)
+                if n_rows is None and shared is not None
+                else source_batches(opened, wanted, limit=n_rows)
+            )
+            for frame in frames:
                 columns = []
                 for name in wanted:
                     columns.append(_as_declared(frame.get_column(name), schema[name], spec, query))
