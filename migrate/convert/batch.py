@@ -96,6 +96,10 @@ def kind_of_dtype(dtype: pl.DataType) -> str | None:
 _FLAGGED = "__flagged"
 
 
+#: What :meth:`Batch.few_rows` gives for a row whose function raised.
+FAILED = object()
+
+
 class Fallback(Exception):
     """Raised inside a per-value function: this value is left to the per-row path."""
 
@@ -211,6 +215,38 @@ class Batch:
         """``expr`` evaluated over the batch, as a series."""
         frame = self.frame if _FLAGGED in expr.meta.root_names() else self._frame
         return frame.select(expr.alias("__series")).to_series()
+
+    def few_rows(
+        self, inputs: Sequence[Val], function: Callable[..., Any], mask: pl.Expr
+    ) -> tuple[pl.Series, list[Any]]:
+        """``function(*values)`` in Python on each row of ``mask``, for the few rows a check
+        picks out (``per_value`` hashes every row of the batch to spread its results back;
+        this gathers the rows and :meth:`spread` scatters the results). Returns the rows'
+        positions and the results, :data:`FAILED` where ``function`` raised."""
+        positions = self.series(self.scoped(mask)).arg_true()
+        if not positions.len():
+            return positions, []
+        picked = self.frame.select(
+            *[val.expr.alias(f"__few{number}") for number, val in enumerate(inputs)]
+        ).gather(positions)
+        results: list[Any] = []
+        for values in picked.iter_rows():
+            try:
+                results.append(function(*values))
+            except Exception:  # the per-row path raises or rejects it the same way
+                results.append(FAILED)
+        return positions, results
+
+    def spread(
+        self, positions: pl.Series, items: Sequence[Any], dtype: pl.DataType, hint: str = "sp"
+    ) -> pl.Expr:
+        """A column of ``items`` at ``positions`` (from :meth:`few_rows`), null elsewhere
+        (false for a Boolean column)."""
+        fill = False if dtype == pl.Boolean else None
+        column = pl.repeat(fill, self.height, dtype=dtype, eager=True)
+        if positions.len():
+            column = column.scatter(positions, pl.Series(list(items), dtype=dtype))
+        return self.put(pl.lit(column), hint)
 
     def per_value(
         self,

@@ -35,7 +35,7 @@ from typing import Any
 import polars as pl
 
 from migrate import schemas
-from migrate.convert.batch import Batch, Val, as_text, kind_of_dtype, none
+from migrate.convert.batch import FAILED, Batch, Val, as_text, kind_of_dtype, none
 from migrate.convert.job import (
     AttributeMapping,
     ExtendedMapping,
@@ -609,10 +609,15 @@ class RecordPlan:
                 def shown(*values: Any, names: list[str] = names) -> str:
                     return values_json(dict(zip(names, values, strict=True)))
 
+                # Few rows miss an attribute: each shown on its own, scattered back.
                 inputs = [Val("str", pl.col(name)) for name in names]
-                found, failed = batch.per_value(inputs, shown, "str", first)
-                batch.flag(failed)
-                values = batch.put(found.expr, "rv")
+                positions, texts = batch.few_rows(inputs, shown, first)
+                failed = [text is FAILED for text in texts]
+                batch.flag(batch.spread(positions, failed, pl.Boolean()))
+                shown_texts = [
+                    None if bad else text for text, bad in zip(texts, failed, strict=True)
+                ]
+                values = batch.spread(positions, shown_texts, pl.String(), "rv")
             else:
                 values = pl.lit(values_json({}))
             firsts.append((first, missing_message(attribute, columns), values))
@@ -756,7 +761,7 @@ class RecordPlan:
         context = self.rule_context
         key = repr(attribute.key)
 
-        def verdict(*values: Any) -> str | None:
+        def verdict(*values: Any) -> tuple[str, str, str] | None:
             value = build(*values)
             if is_empty(value) or (type(value) is Tagged and value.tag not in KNOWN_TAGS):
                 return None
@@ -774,21 +779,21 @@ class RecordPlan:
             if len(said) != 1 or SEVERITY[said[0][0]] is not Severity.ERROR:
                 return None
             code, message = said[0]
-            # NUL cannot occur in a code, a message (shown values escape it) or the JSON.
-            return "\x00".join((code, message, values_json({key: offending_value(value)})))
+            return code, message, values_json({key: offending_value(value)})
 
-        result, failed = batch.per_value(inputs, verdict, "str", mask)
-        judged = batch.put(result.expr, "vj")
-        batch.flag(failed | (batch.scoped(mask) & judged.is_null()))
-        parts = judged.str.split_exact("\x00", 2)
-        found.append(
-            _ValueReject(
-                present=batch.put(judged.is_not_null(), "vp"),
-                code=batch.put(parts.struct.field("field_0"), "vc"),
-                message=batch.put(parts.struct.field("field_1"), "vm"),
-                values=batch.put(parts.struct.field("field_2"), "vv"),
-            )
-        )
+        # The rows a form cannot call silent are few (a value that breaks a rule): judged
+        # one by one, their verdicts scattered back.
+        positions, verdicts = batch.few_rows(inputs, verdict, mask)
+        if not positions.len():
+            return
+        decided = [item if isinstance(item, tuple) else None for item in verdicts]
+        batch.flag(batch.spread(positions, [item is None for item in decided], pl.Boolean()))
+        present = batch.spread(positions, [item is not None for item in decided], pl.Boolean())
+        columns = [
+            batch.spread(positions, [item and item[part] for item in decided], pl.String(), hint)
+            for part, hint in ((0, "vc"), (1, "vm"), (2, "vv"))
+        ]
+        found.append(_ValueReject(present, *columns))
 
     def _python_rule(self, batch: Batch, val: Val, attribute: Attribute, rule: Callable) -> None:
         """A value rule without a columnar form, once per distinct value."""
