@@ -393,3 +393,28 @@ def test_transforms_of_typed_values_agree(dtype, strategy, data):
     values = data.draw(st.lists(strategy, max_size=20))
     for name in ("trim", "int", "boolean", "minor_units"):
         check(name, values, dtype)
+
+
+def test_few_rows_judges_only_the_masked_rows_and_spreads_their_results_back():
+    batch = Batch(pl.DataFrame({"x": ["a", "bb", None, "ccc", "boom"]}))
+    seen = []
+
+    def judge(value):
+        seen.append(value)
+        if value == "boom":
+            raise ValueError(value)
+        return value.upper()
+
+    val = Val("str", pl.col("x"))
+    positions, results = batch.few_rows([val], judge, pl.col("x").str.len_chars() != 2)
+    assert seen == ["a", "ccc", "boom"]  # the null and "bb" are not asked
+    assert positions.to_list() == [0, 3, 4]
+    from migrate.convert.batch import FAILED
+
+    assert results[:2] == ["A", "CCC"] and results[2] is FAILED
+    texts = batch.spread(positions, ["A", "CCC", None], pl.String())
+    flags = batch.spread(positions, [False, False, True], pl.Boolean())
+    assert batch.series(texts).to_list() == ["A", None, None, "CCC", None]
+    assert batch.series(flags).to_list() == [False, False, False, False, True]
+    nothing, none = batch.few_rows([val], judge, pl.lit(False))
+    assert nothing.len() == 0 and none == []
