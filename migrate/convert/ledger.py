@@ -836,15 +836,14 @@ class Ledger:
             )
             target = self.types.get(ref.target)
             nodes = target.nodes() if target is not None else pl.DataFrame(schema=_NODE_SCHEMA)
-            picked = picked.join(
-                nodes.select(
-                    pl.col("sid").alias("target_sid"),
-                    pl.col("seq").alias("target_seq"),
-                    pl.col("state").alias("target_state"),
-                ),
-                on="target_sid",
-                how="left",
-            )
+            # The target rows these references name first (the hash built on the batch's
+            # few targets, not on every row of the type read so far), then joined to them.
+            named = nodes.select(
+                pl.col("sid").alias("target_sid"),
+                pl.col("seq").alias("target_seq"),
+                pl.col("state").alias("target_state"),
+            ).join(picked.select("target_sid").unique(), on="target_sid", how="semi")
+            picked = picked.join(named, on="target_sid", how="left", maintain_order="left")
             if self._is_final(ref.target):
                 # Kept rows of this type stay kept: only references to others can matter.
                 picked = picked.filter((pl.col("target_state") != ACCEPTED).fill_null(True))
