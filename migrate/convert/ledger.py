@@ -493,10 +493,15 @@ class Ledger:
         if self.aliases:
             rows = self._collisions(state, rows)
         sid, status = pl.col("sid"), pl.col("status")
+        # The ids read before that this batch repeats: found with the hash built on the
+        # batch's ids, not on every id read so far.
+        seen = state.seen()
+        if seen.len():
+            seen = seen.filter(seen.is_in(rows.get_column("sid").drop_nulls().implode()))
         rows = rows.with_columns(
-            (
-                sid.is_not_null() & ~sid.is_in(state.seen().implode()) & sid.is_first_distinct()
-            ).alias("fresh")
+            (sid.is_not_null() & ~sid.is_in(seen.implode()) & sid.is_first_distinct()).alias(
+                "fresh"
+            )
         )
         fresh = pl.col("fresh")
         # The first row of an id: rejected while mapping or by the row checks, or added.
@@ -678,7 +683,13 @@ class Ledger:
             pl.struct(listing.column, "key").is_first_distinct().alias("first"),
         )
         if self.image_urls:
-            known = pl.concat(self.image_urls).with_columns(pl.lit(True).alias("known"))
+            # The pairs seen before that this batch repeats (the hash built on the batch's).
+            known = (
+                pl.concat(self.image_urls)
+                .join(pairs.select("listing", "url"), on=["listing", "url"], how="semi")
+                .unique()
+                .with_columns(pl.lit(True).alias("known"))
+            )
             pairs = pairs.join(known, on=["listing", "url"], how="left", maintain_order="left")
             repeated = pl.col("known").fill_null(False) | ~pl.col("first")
         else:
