@@ -521,14 +521,28 @@ def test_engine_must_be_known(tmp_path, engine):
         convert(load_job(tmp_path / "job.toml"), output_dir=tmp_path, engine=engine + "x")
 
 
+def rows_taken_per_row(monkeypatch) -> list[str]:
+    """The record type of every row the columnar engine sends the per-row way, as it runs."""
+    from migrate.convert.engine import ColumnarRun
+
+    per_row: list[str] = []
+    original = ColumnarRun._per_row
+
+    def counting(self, item, rows, origins):
+        rows = list(rows)
+        per_row.extend(item.spec.record_type for _ in rows)
+        return original(self, item, iter(rows), origins)
+
+    monkeypatch.setattr(ColumnarRun, "_per_row", counting)
+    return per_row
+
+
 def test_a_value_rule_error_is_decided_in_columns_as_the_per_row_path_decides_it(
     tmp_path, monkeypatch
 ):
     # A row whose only problem is one value rule's error (an invalid email, a URL that is not
     # http(s), a rating out of range) is rejected by the columnar engine itself, with the
     # per-row path's code, message and value.
-    from migrate.convert.engine import ColumnarRun
-
     AT = "2021-01-01 10:00:00"
     users = [
         {"id": "1", "email": "anna@example.com", "first": "Anna", "last": "Berg", "at": AT},
@@ -552,15 +566,7 @@ def test_a_value_rule_error_is_decided_in_columns_as_the_per_row_path_decides_it
         {"users": users, "listings": listings, "images": images, "reviews": reviews,
          "payouts": []},
     )  # fmt: skip
-    per_row: list[str] = []
-    original = ColumnarRun._per_row
-
-    def counting(self, item, rows, origins):
-        rows = list(rows)
-        per_row.extend(item.spec.record_type for _ in rows)
-        return original(self, item, iter(rows), origins)
-
-    monkeypatch.setattr(ColumnarRun, "_per_row", counting)
+    per_row = rows_taken_per_row(monkeypatch)
     both_engines(job, tmp_path)
     rejects = read_rejects(tmp_path / "columns" / "diff.rejects.csv")
     assert [(r["record_type"], r["source_id"], r["rule"]) for r in rejects] == [
@@ -578,8 +584,6 @@ def test_a_missing_required_attribute_is_decided_in_columns_as_the_mapper_decide
 ):
     # The mapper's reject, made in columns: the first required attribute the row misses, in
     # schema order, with the values of the columns it is mapped from; not a mapped record.
-    from migrate.convert.engine import ColumnarRun
-
     at = "2021-01-01 10:00:00"
     users = [
         {"id": "1", "email": "anna@example.com", "first": "Anna", "last": "Berg", "at": at},
@@ -591,15 +595,7 @@ def test_a_missing_required_attribute_is_decided_in_columns_as_the_mapper_decide
         tmp_path,
         {"users": users, "listings": [], "images": [], "reviews": [], "payouts": []},
     )
-    per_row: list[str] = []
-    original = ColumnarRun._per_row
-
-    def counting(self, item, rows, origins):
-        rows = list(rows)
-        per_row.extend(item.spec.record_type for _ in rows)
-        return original(self, item, iter(rows), origins)
-
-    monkeypatch.setattr(ColumnarRun, "_per_row", counting)
+    per_row = rows_taken_per_row(monkeypatch)
     both_engines(job, tmp_path)
     rejects = read_rejects(tmp_path / "columns" / "diff.rejects.csv")
     assert [

@@ -759,7 +759,7 @@ class RecordPlan:
             return
         inputs, build = converted
         context = self.rule_context
-        key = repr(attribute.key)
+        key = repr(attribute.key)  # the finding's attribute, as Stamper.make writes it
 
         def verdict(*values: Any) -> tuple[str, str, str] | None:
             value = build(*values)
