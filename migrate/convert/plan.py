@@ -259,7 +259,8 @@ class RecordPlan:
         self.mapper_module.finish_columns(row, self.job.defaults, batch)
         # A listing the per-row path would not map is not geocoded there: its missing
         # attributes are left to that path when this run geocodes.
-        unmapped = self._required(batch, row, decide=geocoder is None or not self._geocodes())
+        geocodes = geocoder is not None and self.spec.record_type == "listing"
+        unmapped = self._required(batch, row, decide=not geocodes)
         geocoded = None
         if geocoder is not None and self.spec.record_type == "listing":
             geocoded = geocoder.columns(batch, row, self)
@@ -563,9 +564,6 @@ class RecordPlan:
 
     # finishing ----------------------------------------------------------------------------
 
-    def _geocodes(self) -> bool:
-        return self.spec.record_type == "listing"
-
     def _required(self, batch: Batch, row: RowColumns, decide: bool = True) -> _ValueReject | None:
         """``Mapper._check_required``: the first required attribute a row misses (in schema
         order, as the mapper tests them) rejects it with the mapper's ``attribute-required``
@@ -741,7 +739,7 @@ class RecordPlan:
         found: list[_ValueReject],
     ) -> None:
         """The rows of ``mask`` (a value some rule may find fault with), judged in Python
-        once per distinct value as the rule engine's ``_check_value`` judges the row's value:
+        one by one as the rule engine's ``_check_value`` judges the row's value:
         where it finds exactly one error (and nothing else), the row is rejected for it in
         columns, with the per-row path's code, message and offending value; anything else
         (a warning, two findings, an empty value) sends the row per row."""
