@@ -621,3 +621,29 @@ def test_a_missing_required_attribute_is_decided_in_columns_as_the_mapper_decide
         ),
     ]
     assert per_row == []
+
+
+def test_a_listing_the_mapper_rejects_is_not_geocoded_in_columns_either(tmp_path, monkeypatch):
+    # In a run that geocodes, a listing without a required attribute is rejected in columns
+    # as the mapper rejects it: its address is not looked up, nor counted in the report.
+    at = "2021-01-01 10:00:00"
+    users = [{"id": "1", "email": "anna@example.com", "first": "Anna", "last": "B", "at": at}]
+    place = {"street": "1 Main St", "city": "Paris", "country": "France"}
+    listings = [
+        {"id": "10", "host": "1", "title": "Tent", "state": "active", "at": at, **place},
+        {"id": "11", "host": "1", "title": "", "state": "active", "at": at, **place},
+    ]
+    job = write_export(
+        tmp_path,
+        {"users": users, "listings": listings, "images": [], "reviews": [], "payouts": []},
+        geocode=GEOCODE,
+    )
+    per_row = rows_taken_per_row(monkeypatch)
+    both_engines(job, tmp_path)
+    rejects = read_rejects(tmp_path / "columns" / "diff.rejects.csv")
+    assert [(r["source_id"], r["rule"], r["values"]) for r in rejects] == [
+        ("11", "attribute-required", '{"title": null}')
+    ]
+    report = json.loads((tmp_path / "columns" / "diff.report.json").read_text("utf-8"))
+    assert report["geocode"]["listings"] == 1  # the rejected one was not geocoded
+    assert per_row == []

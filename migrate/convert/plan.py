@@ -257,13 +257,12 @@ class RecordPlan:
             self._extended(batch, extended, row)
             batch.release([sid, *row.values.values(), *_json_vals(row)])
         self.mapper_module.finish_columns(row, self.job.defaults, batch)
-        # A listing the per-row path would not map is not geocoded there: its missing
-        # attributes are left to that path when this run geocodes.
-        geocodes = geocoder is not None and self.spec.record_type == "listing"
-        unmapped = self._required(batch, row, decide=not geocodes)
+        unmapped = self._required(batch, row)
         geocoded = None
         if geocoder is not None and self.spec.record_type == "listing":
-            geocoded = geocoder.columns(batch, row, self)
+            # A listing the per-row path does not map it does not geocode either.
+            skip = unmapped.present if unmapped is not None else None
+            geocoded = geocoder.columns(batch, row, self, skip)
         exposed = []
         for number, path in self.exposed.items():
             val = row.get(path)
@@ -564,12 +563,12 @@ class RecordPlan:
 
     # finishing ----------------------------------------------------------------------------
 
-    def _required(self, batch: Batch, row: RowColumns, decide: bool = True) -> _ValueReject | None:
+    def _required(self, batch: Batch, row: RowColumns) -> _ValueReject | None:
         """``Mapper._check_required``: the first required attribute a row misses (in schema
         order, as the mapper tests them) rejects it with the mapper's ``attribute-required``
         message and the values of the columns it is mapped from; where those cannot be
         shown exactly as the per-row path shows them (a column that is not text, a nested
-        source), or when not ``decide``, the row goes per row."""
+        source), the row goes per row."""
         tests: list[tuple[pl.Expr, Attribute, Path]] = []
         for attribute in self.row_type.attributes:
             if attribute.kind == "map":
@@ -584,7 +583,7 @@ class RecordPlan:
                 tests.append((~row.present((attribute.key,)), attribute, (attribute.key,)))
         if not tests:
             return None
-        if not decide or self.spec.each is not None:
+        if self.spec.each is not None:
             for missing, _, _ in tests:
                 batch.flag(missing)
             return None

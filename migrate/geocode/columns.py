@@ -152,8 +152,9 @@ class GeocodeColumns:
 
     # the columnar path -----------------------------------------------------------------
 
-    def columns(self, batch: Any, row: Any, plan: Any) -> BatchGeocode:
-        """Geocode a batch of listings held as columns (``plan.RowColumns``), in place."""
+    def columns(self, batch: Any, row: Any, plan: Any, skip: Any = None) -> BatchGeocode:
+        """Geocode a batch of listings held as columns (``plan.RowColumns``), in place; the
+        rows of ``skip`` (listings the mapping stage rejects) are not looked up."""
         from migrate.convert.batch import Val
         from migrate.convert.plan import JsonMap, json_lookup
         from migrate.convert.vector import float_text, py_blank
@@ -176,7 +177,8 @@ class GeocodeColumns:
         location = row.get((LOCATION,))
         kept = location.present() if location is not None else pl.lit(False)
         kept = batch.put(kept, "gk")
-        needed = batch.put(~kept & effective.is_not_null(), "gn")
+        needed = ~kept & effective.is_not_null()
+        needed = batch.put(needed if skip is None else needed & ~skip, "gn")
         if not self.offline:
             batch.flag(needed)  # asked in source order, through the cache, row by row
             status = pl.when(kept).then(pl.lit(KEPT)).otherwise(pl.lit(NO_ADDRESS))
