@@ -418,3 +418,29 @@ def test_few_rows_judges_only_the_masked_rows_and_spreads_their_results_back():
     assert batch.series(flags).to_list() == [False, False, False, False, True]
     nothing, none = batch.few_rows([val], judge, pl.lit(False))
     assert nothing.len() == 0 and none == []
+
+
+# The output order of source ids: digit ids by number (Int64 ones on the fast path), then text.
+SOURCE_IDS = st.one_of(
+    st.integers(min_value=0, max_value=2**63 - 1).map(str),
+    st.integers(min_value=0, max_value=10**25).map(str),
+    st.from_regex(r"0[0-9]{0,3}", fullmatch=True),
+    st.sampled_from(["", "+5", "-5", " 5", "5 ", "٣", "a7", "A7", "007", "9223372036854775808"]),
+    st.text(alphabet="0123456789ab-", max_size=6),
+)
+
+
+@EXAMPLES
+@given(st.lists(SOURCE_IDS, max_size=30), st.booleans())
+def test_sort_by_source_id_is_the_per_row_order(ids, plain_only):
+    from migrate.convert.ledger import sort_by_source_id
+    from migrate.convert.pipeline import source_id_key
+
+    if plain_only:  # every id a plain Int64: the one-key fast path
+        ids = [str(int(sid)) for sid in ids if sid.isascii() and sid.isdigit() and int(sid) < 2**63]
+    frame = pl.DataFrame(
+        {"sid": ids, "at": range(len(ids))}, schema={"sid": pl.String, "at": pl.Int64}
+    )
+    ordered = sort_by_source_id(frame).get_column("at").to_list()
+    expected = sorted(range(len(ids)), key=lambda at: source_id_key(ids[at]))
+    assert ordered == expected

@@ -150,3 +150,48 @@ def test_resolves_the_trailhop_sample_listings(gazetteer):
     assert matched / len(rows) >= 0.9
     assert resolved_without / len(without) >= 0.9
     assert close / with_coordinates >= 0.9  # the right one of namesakes, mostly
+
+
+def _answer(match):
+    return None if match is None else (match.location, match.precision, match.score)
+
+
+@pytest.mark.parametrize(
+    "addresses",
+    [
+        # Streets named after cities, shortened or not: only an exact first part counts.
+        [
+            "Lincoln Avenue 5, Springfield, US",
+            "Paris Road 9, Springfield, US",
+            "1 Oak St, Springfield, US",
+        ],
+        ["Paris Road 5, Nowhereville", "Berlin Street 2, Nowhereville"],
+        ["Marienplatz 8, 80331 München, Germany", "Hauptstraße 1, 80331 Munchen, GERMANY"],
+    ],
+)
+def test_addresses_of_one_signature_get_one_answer(addresses):
+    fresh = Gazetteer()  # no remembered answers: each address resolved on its own
+    assert len({fresh.signature(address) for address in addresses}) == 1
+    assert len({_answer(fresh.locate(address)) for address in addresses}) == 1
+
+
+def test_an_exact_first_part_stays_in_the_signature(gazetteer):
+    # "Paris" alone names the city; "Paris Road" only once shortened (a street).
+    assert gazetteer.signature("Paris, Nowhereville") != gazetteer.signature(
+        "Paris Road, Nowhereville"
+    )
+    assert gazetteer.locate("Paris, Nowhereville") is not None
+    assert gazetteer.locate("Paris Road, Nowhereville") is None
+
+
+def test_signatures_group_the_sample_addresses_by_answer(gazetteer):
+    """At the sample's scale: every address answered as the first of its signature is."""
+    with (SAMPLES / "csv" / "listings.csv").open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    first: dict[tuple, object] = {}
+    fresh = Gazetteer()
+    for row in rows:
+        address = ", ".join(v for v in (row["street"], row["city"], row["country"]) if v)
+        answer = _answer(fresh.locate(address))
+        assert first.setdefault(fresh.signature(address), answer) == answer, address
+    assert len(first) < len(rows)  # some streets are left out

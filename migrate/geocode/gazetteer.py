@@ -210,15 +210,20 @@ class Gazetteer:
         """What :meth:`locate`'s location, precision and score depend on, for grouping.
 
         Two addresses with one signature get the same answer (the address parts' index keys
-        and exactness in order, the first part left out when no city carries its name, as it
-        then takes no part in the resolution, and whether the address folds to anything).
+        and exactness in order, and whether the address folds to anything). The first part is
+        left out when it takes no part in the resolution (:meth:`_resolve`): when no city
+        carries its name, or when it names one only once shortened ("Lincoln Avenue") and
+        other parts follow. Streets are then left out of nearly every address: at scale 300
+        of the sample, 44,788 addresses have 883 signatures.
         """
         index = self.index
         texts = split_parts(address)
         parts = [self._part(text)[1:] for text in texts]
         nonempty = any(self._folds_to_something(text) for text in texts)
-        if parts and not (parts[0][0] and index.names.get(parts[0][0])):
-            return (len(parts), None, tuple(parts[1:]), nonempty)
+        if parts:
+            key, exact = parts[0]
+            if not (key and index.names.get(key)) or (not exact and len(parts) > 1):
+                return (len(parts), None, tuple(parts[1:]), nonempty)
         return (len(parts), tuple(parts), nonempty)
 
     def _folds_to_something(self, text: str) -> bool:
