@@ -26,7 +26,16 @@ from migrate.convert.transforms import (
     compile_transform,
     vector_steps,
 )
-from migrate.convert.vector import PY_WHITESPACE, WS, edn_string, float_text, py_blank, py_strip
+from migrate.convert.vector import (
+    PY_WHITESPACE,
+    WS,
+    batch_edn_string_body,
+    batch_nonblank,
+    edn_string,
+    float_text,
+    py_blank,
+    py_strip,
+)
 from migrate.edn.values import Money
 from migrate.edn.writer import dumps
 
@@ -144,12 +153,34 @@ def test_py_strip_is_str_strip(values):
 
 
 @EXAMPLES
+@given(st.lists(st.one_of(texts, st.sampled_from(["", " ", "\x1c", "\u3000 "]), st.none())))
+def test_a_batch_column_without_blanks_is_its_text_as_is(values):
+    batch = Batch(pl.DataFrame({"x": values}, schema={"x": pl.String}))
+    got = batch.series(batch_nonblank(batch, pl.col("x"))).to_list()
+    assert got == [None if not value or value.isspace() else value for value in values]
+
+
+@EXAMPLES
 @given(st.lists(st.one_of(texts, st.text(max_size=20)), max_size=30))
 def test_edn_string_is_the_writers(values):
     # The tricky characters (U+2028, C1 controls, DEL …) are rare in arbitrary text: mixed in.
     values = [v for v in values if not any(0xD800 <= ord(c) <= 0xDFFF for c in v)]
     got = pl.DataFrame({"x": values}, schema={"x": pl.String}).select(edn_string(pl.col("x")))
     assert got.to_series().to_list() == [dumps(value) for value in values]
+
+
+@EXAMPLES
+@given(
+    st.lists(st.one_of(texts, st.text(max_size=20)), max_size=30),
+    st.lists(st.sampled_from(["plain", "two\nlines", None]), max_size=30),
+)
+def test_a_batch_column_is_escaped_as_the_writer_does_in_each_form(values, filler):
+    # Filler rows move the share of rows to escape between none, few and most: each form.
+    values = [v for v in values if not any(0xD800 <= ord(c) <= 0xDFFF for c in v)] + filler
+    batch = Batch(pl.DataFrame({"x": values}, schema={"x": pl.String}))
+    body = batch_edn_string_body(batch, pl.col("x"))
+    got = batch.series(pl.concat_str([pl.lit('"'), body, pl.lit('"')])).to_list()
+    assert got == [None if value is None else dumps(value) for value in values]
 
 
 @EXAMPLES

@@ -33,8 +33,8 @@ from migrate.convert.transforms import (
     vector_steps,
 )
 from migrate.convert.vector import (
+    batch_edn_string_body,
     edn_string,
-    edn_string_body,
     float_text,
     is_ascii,
     py_blank,
@@ -286,7 +286,7 @@ def render_parts(
     if val.const is not None:
         return None
     if val.kind == "str":
-        return '"', edn_string_body(val.expr), '"'
+        return '"', batch_edn_string_body(batch, val.expr), '"'
     if val.kind == "ref":
         assert val.target is not None
         return ref_parts(batch, val.expr, ident, val.target, ids)

@@ -49,6 +49,7 @@ from migrate.convert.mapping import json_key
 from migrate.convert.record_source import PROBLEM_CODE
 from migrate.convert.transforms import KNOWN_CURRENCIES, VectorStep, vector_steps
 from migrate.convert.vector import (
+    batch_nonblank,
     edn_string,
     float_text,
     is_ascii,
@@ -345,7 +346,7 @@ class RecordPlan:
         if spec.column is not None:
             val = self.source(batch, spec.column)
             if val.kind == "str":
-                return Val("str", pl.when(py_blank(val.expr)).then(None).otherwise(val.expr))
+                return Val("str", batch_nonblank(batch, val.expr))
             return val
         if spec.template is not None:
             return self._template(batch, spec.template)
@@ -366,7 +367,7 @@ class RecordPlan:
             if name:
                 val = self.source(batch, name)
                 if val.kind == "str":
-                    parts.append(pl.when(py_blank(val.expr)).then(None).otherwise(val.expr))
+                    parts.append(batch_nonblank(batch, val.expr))
                 else:
                     parts.append(as_text(batch, val).expr)
         return Val("str", pl.concat_str(parts))  # null where any field is empty
@@ -403,8 +404,7 @@ class RecordPlan:
         if spec.map is not None:
             val = batch.put_val(self._map(batch, spec.map, val), "map")
         if val.kind == "str":
-            blank = pl.when(py_blank(val.expr)).then(None).otherwise(val.expr)
-            val = batch.put_val(Val("str", blank), "nb")
+            val = batch.put_val(Val("str", batch_nonblank(batch, val.expr)), "nb")
         if attribute is not None:
             default = pl.lit(self.job.defaults.currency, dtype=pl.String)
             code = default if currency is None else pl.coalesce(currency, default)

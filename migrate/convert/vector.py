@@ -52,6 +52,14 @@ def py_nonblank(expr: pl.Expr) -> pl.Expr:
     return pl.when(py_blank(expr)).then(None).otherwise(expr)
 
 
+def batch_nonblank(batch: Any, expr: pl.Expr) -> pl.Expr:
+    """:func:`py_nonblank` of a text column of ``batch`` (a ``batch.Batch``): the column as it
+    is, uncopied, when no row of it is blank but not null (nearly always: the CSV reader
+    gives empty fields as null already)."""
+    blank = expr.is_not_null() & expr.str.contains(_BLANK)
+    return py_nonblank(expr) if batch.series(blank.any()).item() else expr
+
+
 def is_ascii(expr: pl.Expr) -> pl.Expr:
     """True where the text holds ASCII characters only (null stays null)."""
     return expr.str.len_bytes() == expr.str.len_chars()
@@ -113,6 +121,21 @@ def edn_string_body(expr: pl.Expr) -> pl.Expr:
         .then(expr.str.replace_many(_ESCAPE_FROM, _ESCAPE_TO))
         .otherwise(expr)
     )
+
+
+def batch_edn_string_body(batch: Any, expr: pl.Expr) -> pl.Expr:
+    """:func:`edn_string_body` of a column of ``batch`` (a ``batch.Batch``), in the form its
+    rows call for. Most columns hold no character to escape (names, titles, ids): the text is
+    then used as it is, uncopied. Where most rows need escaping (multi-line descriptions),
+    every row goes through ``replace_many``, which leaves other text alone anyway; only in
+    between does ``when``/``then`` choose (which copies every row and runs ``replace_many``
+    on every row all the same)."""
+    count = batch.series(expr.str.contains(_NEEDS_ESCAPE).sum()).item()
+    if not count:
+        return expr
+    if count * 2 >= batch.height:
+        return expr.str.replace_many(_ESCAPE_FROM, _ESCAPE_TO)
+    return edn_string_body(expr)
 
 
 def join_present(parts: Sequence[pl.Expr], separator: str = " ") -> pl.Expr:
