@@ -143,10 +143,17 @@ def record_line_offsets(piece: bytes, newlines: int, frame: pl.DataFrame) -> pl.
         return None
     if newlines == count or (newlines == count - 1 and not piece.endswith(b"\n")):
         return None
+    # Only the columns that hold a line feed somewhere are counted row by row (a bio, a
+    # description): finding them is a memchr over each column, counting is not.
+    multiline = frame.select(
+        pl.col(name).str.contains("\n", literal=True).any() for name in frame.columns
+    ).row(0)
+    names = [name for name, found in zip(frame.columns, multiline, strict=True) if found]
+    if not names:  # no value holds a line feed: a line per record
+        return pl.Series("offset", range(count), dtype=pl.Int32)
     spans = frame.select(
         pl.sum_horizontal(
-            pl.col(name).str.count_matches("\n", literal=True).fill_null(0)
-            for name in frame.columns
+            pl.col(name).str.count_matches("\n", literal=True).fill_null(0) for name in names
         ).cast(pl.Int32)
         + 1
     ).to_series()
