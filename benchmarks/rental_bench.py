@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from convert_bench import ensure_sample, load, source_rows  # noqa: E402
+from convert_bench import byte_compile, ensure_sample, load, source_rows  # noqa: E402
 
 
 def ensure_rental(scale: int, data: Path) -> Path:
@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, Any] = {"load_before": load()}
     rental = ensure_rental(args.scale, args.data_dir)
     trailhop = ensure_sample(args.trailhop_scale, args.data_dir)
+    byte_compile()  # as an install does (see convert_bench.byte_compile)
     rows = rental_rows(rental)
     samples = {
         f"stayfinch x{args.scale}": (rental / "job.toml", "stayfinch", rows),
