@@ -54,8 +54,8 @@ def py_nonblank(expr: pl.Expr) -> pl.Expr:
 
 def batch_nonblank(batch: Any, expr: pl.Expr) -> pl.Expr:
     """:func:`py_nonblank` of a text column of ``batch`` (a ``batch.Batch``): the column as it
-    is, uncopied, when no row of it is blank but not null (nearly always: the CSV reader
-    gives empty fields as null already)."""
+    is, uncopied, when none of its texts is blank (nearly always: the CSV reader gives empty
+    fields as null already)."""
     blank = expr.is_not_null() & expr.str.contains(_BLANK)
     return py_nonblank(expr) if batch.series(blank.any()).item() else expr
 
