@@ -7,6 +7,7 @@ import csv
 import pytest
 from conftest import SAMPLES
 
+from migrate.geocode import gazetteer as gazetteer_module
 from migrate.geocode.address import fold, normalise_address, split_address
 from migrate.geocode.gazetteer import Gazetteer, default_gazetteer
 
@@ -195,3 +196,29 @@ def test_signatures_group_the_sample_addresses_by_answer(gazetteer):
         answer = _answer(fresh.locate(address))
         assert first.setdefault(fresh.signature(address), answer) == answer, address
     assert len(first) < len(rows)  # some streets are left out
+
+
+def test_the_cached_index_reads_back_as_it_was_built(tmp_path, monkeypatch):
+    """The index kept between runs (sorted names, their cities as flat arrays) answers every
+    name as the one just built does; a damaged file is built anew and replaced."""
+    monkeypatch.setenv("MIGRATE_CACHE_DIR", str(tmp_path))
+    path = gazetteer_module.index_cache_path(15000)
+    assert not path.exists()
+    built = gazetteer_module.cached_index(15000)
+    assert path.exists()
+    read = gazetteer_module.cached_index(15000)
+    assert read.cities == built.cities
+    assert read.names.keys == built.names.keys and len(built.names.keys) > 100_000
+    assert all(read.names.get(key) == built.names.get(key) for key in built.names.keys[::97])
+    assert read.names.get("paris") == built.names.get("paris")
+    assert [built.cities[number].country for number in read.names.get("paris") or []][:1] == ["FR"]
+    assert "paris" in read.names and "no such place" not in read.names
+    assert read.names.get("no such place") is None
+    assert read.names.get("") is None and read.names.get("\U0010ffff") is None  # either end
+    names = gazetteer_module._Names.of({"b": [4, 7], "a": [1], "c": [2], "ab": [3, 5, 6]})
+    assert [names.get(key) for key in ("a", "ab", "b", "c")] == [[1], [3, 5, 6], [4, 7], [2]]
+    assert [key in names for key in ("", "aa", "abc", "d")] == [False] * 4
+    path.write_bytes(b"not an index")
+    again = gazetteer_module.cached_index(15000)
+    assert again.names.keys == built.names.keys
+    assert path.read_bytes() != b"not an index"

@@ -17,14 +17,17 @@ Data: GeoNames (https://www.geonames.org/), licensed CC BY 4.0.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
 import hashlib
 import json
 import marshal
 import os
+import sys
 import tempfile
 import threading
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -119,10 +122,42 @@ class GazetteerMatch:
     matched: str  # the address part that named the city, as written
 
 
+class _Names:
+    """The cities of each folded name: the names sorted, and each name's city numbers in one
+    flat array. Read from the cache as three blobs (about a tenth of the time a dict of
+    300,000 lists takes to load); a name is found by bisection."""
+
+    def __init__(self, keys: list[str], starts: array, cities: array) -> None:
+        self.keys = keys  # sorted
+        self.starts = starts  # the city numbers of keys[i] are cities[starts[i]:starts[i + 1]]
+        self.cities = cities
+
+    @classmethod
+    def of(cls, names: dict[str, list[int]]) -> _Names:
+        """The index of a dict of name -> city numbers."""
+        keys = sorted(names)
+        starts, cities = array("i", [0]), array("i")
+        for key in keys:
+            cities.extend(names[key])
+            starts.append(len(cities))
+        return cls(keys, starts, cities)
+
+    def get(self, key: str) -> list[int] | None:
+        """The numbers of the cities named ``key``, or None."""
+        at = bisect.bisect_left(self.keys, key)
+        if at == len(self.keys) or self.keys[at] != key:
+            return None
+        return self.cities[self.starts[at] : self.starts[at + 1]].tolist()
+
+    def __contains__(self, key: object) -> bool:
+        at = bisect.bisect_left(self.keys, key)  # type: ignore[call-overload]
+        return at < len(self.keys) and self.keys[at] == key
+
+
 @dataclass(slots=True)
 class _Index:
     cities: list[City]
-    names: dict[str, list[int]]
+    names: _Names
     countries: dict[str, str]
     regions: dict[tuple[str, str], str]
 
@@ -328,7 +363,9 @@ def _index_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-_INDEX_FORMAT = b"gazetteer-index-1"
+# The city numbers are stored as machine integers: a cache read on another kind of machine is
+# built anew.
+_INDEX_FORMAT = f"gazetteer-index-2-{sys.byteorder}-{array('i').itemsize}".encode()
 
 
 @contextlib.contextmanager
@@ -357,7 +394,9 @@ def cached_index(min_population: int) -> _Index:
         if data[0] != _INDEX_FORMAT:
             raise ValueError("another index format")
         cities = [City(*fields) for fields in data[1]]
-        return _Index(cities=cities, names=data[2], countries=data[3], regions=data[4])
+        keys, starts, numbers = data[2]
+        names = _Names(keys, _int_array(starts), _int_array(numbers))
+        return _Index(cities=cities, names=names, countries=data[3], regions=data[4])
     except FileNotFoundError:
         pass
     except Exception:  # a damaged or foreign file: build anew and replace it
@@ -367,7 +406,7 @@ def cached_index(min_population: int) -> _Index:
         (
             _INDEX_FORMAT,
             [tuple(city) for city in index.cities],
-            index.names,
+            (index.names.keys, index.names.starts.tobytes(), index.names.cities.tobytes()),
             index.countries,
             index.regions,
         )
@@ -424,4 +463,10 @@ def _build_index(min_population: int) -> _Index:
     for raw in _load("us_states.json").values():
         regions[("US", fold(raw["name"]))] = raw["code"]
         regions[("US", fold(raw["code"]))] = raw["code"]
-    return _Index(cities=cities, names=names, countries=countries, regions=regions)
+    return _Index(cities=cities, names=_Names.of(names), countries=countries, regions=regions)
+
+
+def _int_array(data: bytes) -> array:
+    numbers = array("i")
+    numbers.frombytes(data)
+    return numbers
