@@ -11,9 +11,11 @@ measured against the first sample's job (``samples/csv/job.toml``) at a scale of
 of source rows (Trailhop x50 has ~190 k rows, Stayfinch x100 ~190 k). Each run is
 ``python -m migrate convert JOB -q`` in a child process of its own, one after the other,
 measured from outside: CPU seconds (user + system, ``wait4``), wall seconds, peak resident
-memory (``ru_maxrss``). The rate is source rows (records in the CSV files, not lines) per CPU
-second; the issue's target is that the relational sample converts at a rate similar to the
-first sample's. Both generators write into ``benchmarks/data/`` (git-ignored, reused). The load
+memory (``ru_maxrss``). Three rates per CPU second are compared: source rows (records in the
+CSV files, not lines), rows read by the record tables (the report's ``read``: a Stayfinch
+listing row is read as a host, a listing and a cover photo, a review row as a reviewer and a
+review, while each Trailhop row is read once) and megabytes of CSV. The issue's target is
+that the relational sample converts at a rate similar to the first sample's. Both generators write into ``benchmarks/data/`` (git-ignored, reused). The load
 average is printed before and after: CPU time is the steadier measure on a shared machine.
 """
 
@@ -50,6 +52,13 @@ def ensure_rental(scale: int, data: Path) -> Path:
     return out
 
 
+def csv_bytes(job: Path) -> int:
+    """Bytes of the CSV files beside ``job`` (the sample's export)."""
+    return sum(
+        path.stat().st_size for path in job.parent.glob("*.csv") if path.stem != "expected-rejects"
+    )
+
+
 def rental_rows(folder: Path) -> int:
     """Records in ``listings.csv`` and ``reviews.csv`` (comments span lines)."""
     total = 0
@@ -57,6 +66,14 @@ def rental_rows(folder: Path) -> int:
         with open(folder / name, encoding="utf-8", newline="") as stream:
             total += sum(1 for _ in csv.reader(stream)) - 1
     return total
+
+
+#: The rates compared, each per CPU second.
+RATES = {
+    "rows_per_cpu_s": "source rows (CSV records)",
+    "read_per_cpu_s": "rows read by the record tables (the report's read)",
+    "mb_per_cpu_s": "megabytes of CSV",
+}
 
 
 def measure(job: Path, name: str, out_dir: Path, engine: str) -> dict[str, Any]:
@@ -79,6 +96,7 @@ def measure(job: Path, name: str, out_dir: Path, engine: str) -> dict[str, Any]:
         "cpu_s": usage.ru_utime + usage.ru_stime,
         "wall_s": wall,
         "peak_rss_mb": usage.ru_maxrss / 1024,
+        "read": report["totals"]["read"],
         "written": report["totals"]["written"],
         "rejected": report["totals"]["rejected"],
     }
@@ -121,24 +139,41 @@ def main(argv: list[str] | None = None) -> int:
             for label, (job, name, rows) in samples.items():
                 out = args.data_dir / "out" / f"{label.split()[0]}-{engine}"
                 result = measure(job, name, out, engine)
-                result.update(source_rows=rows, rows_per_cpu_s=rows / result["cpu_s"])
+                result.update(
+                    source_rows=rows,
+                    rows_per_cpu_s=rows / result["cpu_s"],
+                    read_per_cpu_s=result["read"] / result["cpu_s"],
+                    mb_per_cpu_s=csv_bytes(job) / 1e6 / result["cpu_s"],
+                )
                 results[f"{label} {engine}{suffix}"] = result
             theirs = results[f"trailhop x{args.trailhop_scale} {engine}{suffix}"]
             ours = results[f"stayfinch x{args.scale} {engine}{suffix}"]
-            ratios.setdefault(engine, []).append(ours["rows_per_cpu_s"] / theirs["rows_per_cpu_s"])
+            for measure_ in RATES:
+                ratios.setdefault(f"{engine} {measure_}", []).append(
+                    ours[measure_] / theirs[measure_]
+                )
     figures["results"] = results
-    print(f"{'run':31} {'rows':>9} {'CPU s':>7} {'wall s':>7} {'peak MB':>8} {'rows/CPU s':>11}")
+    print(
+        f"{'run':31} {'rows':>9} {'CPU s':>7} {'wall s':>7} {'peak MB':>8} {'rows/CPU s':>11}"
+        f" {'read/CPU s':>11} {'MB/CPU s':>9}"
+    )
     for label, result in results.items():
         print(
             f"{label:31} {result['source_rows']:9,} {result['cpu_s']:7.1f} {result['wall_s']:7.1f}"
             f" {result['peak_rss_mb']:8.0f} {result['rows_per_cpu_s']:11,.0f}"
-            f"   written {result['written']:,}, rejected {result['rejected']:,}"
+            f" {result['read_per_cpu_s']:11,.0f} {result['mb_per_cpu_s']:9.1f}"
+            f"   read {result['read']:,}, written {result['written']:,},"
+            f" rejected {result['rejected']:,}"
         )
-    for engine, each in ratios.items():
+    for key, each in ratios.items():
+        engine, measure_ = key.split()
         rounded = [round(ratio, 2) for ratio in each]  # one figure for one run, as before
-        figures[f"rate_ratio_stayfinch_{engine}"] = rounded if len(rounded) > 1 else rounded[0]
+        name = "" if measure_ == "rows_per_cpu_s" else "_" + measure_.removesuffix("_per_cpu_s")
+        figures[f"rate_ratio_stayfinch_{engine}{name}"] = (
+            rounded if len(rounded) > 1 else rounded[0]
+        )
         shown = ", ".join(f"{ratio:.2f}" for ratio in each)
-        print(f"{engine}: stayfinch rate / Trailhop rate = {shown}")
+        print(f"{engine}: Stayfinch / Trailhop, {RATES[measure_]} = {shown}")
     engines = args.engines.split(",")
     for label, (_, name, _) in samples.items():
         if len(engines) > 1:  # every engine must write the same bytes as the first
