@@ -15,8 +15,9 @@ memory (``ru_maxrss``). Three rates per CPU second are compared: source rows (re
 CSV files, not lines), rows read by the record tables (the report's ``read``: a Stayfinch
 listing row is read as a host, a listing and a cover photo, a review row as a reviewer and a
 review, while each Trailhop row is read once) and megabytes of CSV. The issue's target is
-that the relational sample converts at a rate similar to the first sample's. Both generators write into ``benchmarks/data/`` (git-ignored, reused). The load
-average is printed before and after: CPU time is the steadier measure on a shared machine.
+that the relational sample converts at a rate similar to the first sample's. Both generators
+write into ``benchmarks/data/`` (git-ignored, reused). The load average is printed before and
+after: CPU time is the steadier measure on a shared machine.
 """
 
 from __future__ import annotations
