@@ -142,6 +142,16 @@ class _Names:
             starts.append(len(cities))
         return cls(keys, starts, cities)
 
+    def blobs(self) -> tuple[list[str], bytes, bytes]:
+        """What the cache keeps of the index (read back by :meth:`from_blobs`)."""
+        return self.keys, self.starts.tobytes(), self.cities.tobytes()
+
+    @classmethod
+    def from_blobs(cls, blobs: tuple[list[str], bytes, bytes]) -> _Names:
+        """The index :meth:`blobs` gave."""
+        keys, starts, cities = blobs
+        return cls(keys, _int_array(starts), _int_array(cities))
+
     def get(self, key: str) -> list[int] | None:
         """The numbers of the cities named ``key``, or None."""
         at = bisect.bisect_left(self.keys, key)
@@ -394,8 +404,7 @@ def cached_index(min_population: int) -> _Index:
         if data[0] != _INDEX_FORMAT:
             raise ValueError("another index format")
         cities = [City(*fields) for fields in data[1]]
-        keys, starts, numbers = data[2]
-        names = _Names(keys, _int_array(starts), _int_array(numbers))
+        names = _Names.from_blobs(data[2])
         return _Index(cities=cities, names=names, countries=data[3], regions=data[4])
     except FileNotFoundError:
         pass
@@ -406,7 +415,7 @@ def cached_index(min_population: int) -> _Index:
         (
             _INDEX_FORMAT,
             [tuple(city) for city in index.cities],
-            (index.names.keys, index.names.starts.tobytes(), index.names.cities.tobytes()),
+            index.names.blobs(),
             index.countries,
             index.regions,
         )
