@@ -119,6 +119,8 @@ class Batch:
         # would be a fifth of a plan's steps. Whoever reads the frame (or the flag column)
         # gets them folded in first.
         self._flags: list[pl.Expr] = []
+        #: How many conditions were flagged so far (a step that must flag nothing checks it).
+        self.flags_raised = 0
 
     @property
     def frame(self) -> pl.DataFrame:
@@ -185,6 +187,7 @@ class Batch:
     def flag(self, condition: pl.Expr) -> None:
         """Rows where ``condition`` is true go to the per-row path."""
         self._flags.append(self.scoped(condition))
+        self.flags_raised += 1
         if len(self._flags) >= self.FLAGS_AT_ONCE:
             self._fold_flags()
 

@@ -71,7 +71,6 @@ from migrate.convert.plan import (
     REJECT_MESSAGE,
     REJECT_VALUES,
     SID,
-    TEXT,
     UNMAPPED,
     WARNINGS,
     compile_plan,
@@ -199,6 +198,7 @@ class ColumnarRun:
         for item in self.specs:
             if item.plan is not None:
                 item.plan.ids = ids
+                item.plan.doomed = self.ledger.doomed_ids
         self.done = 0
         self.timings: dict[str, float] = {}
 
@@ -273,11 +273,8 @@ class ColumnarRun:
         except Exception as error:  # a bug: name the rows, as the per-row mapper names its row
             note_where(error, self._batch_where(item, frame))
             raise
-        kept = ~pl.col(FALLBACK) & pl.col(REJECT).is_null()  # rejected rows have no text
-        texts = evaluated.frame.select(pl.when(kept).then(pl.col(TEXT))).to_series()
-        offsets, lengths = self.ledger.spill_texts(texts)
-        del texts
-        fast = evaluated.frame.drop(TEXT).with_columns(offsets, lengths)
+        offsets, lengths = self.ledger.spill_written(evaluated.texts, evaluated.written)
+        fast = evaluated.frame.with_columns(offsets, lengths)
         fast = fast.filter(~pl.col(FALLBACK))
         slow = frame.join(
             evaluated.frame.filter(pl.col(FALLBACK)).select(RECORD), on=RECORD, how="semi"

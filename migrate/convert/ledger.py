@@ -347,6 +347,7 @@ class _Type:
     warning_frames: list[pl.DataFrame] = field(default_factory=list)
     _warnings: list[tuple[str, str]] = field(default_factory=list)
     late_rejects: LateRejects = field(default_factory=LateRejects)  # sid -> code (settle)
+    doomed: list[pl.Series] = field(default_factory=list)  # see Ledger.doomed_ids
 
     def warn(self, sid: str, code: str) -> None:
         """One warning of ``code`` on the row of ``sid`` (counted if the row is written)."""
@@ -461,6 +462,34 @@ class Ledger:
         offsets = lengths.cum_sum() - lengths + start
         return offsets.alias("offset"), lengths.alias("length")
 
+    def spill_written(self, texts: pl.Series, written: pl.Series) -> tuple[pl.Series, pl.Series]:
+        """:meth:`spill_texts` for a batch whose ``texts`` are those of the rows ``written``
+        marks only (in their order): the other rows get length 0."""
+        if written.all():
+            return self.spill_texts(texts)
+        start = self.spill.size
+        if texts.len():
+            start = self.spill.append_lines(texts)
+        lengths = pl.zeros(written.len(), dtype=pl.Int64, eager=True).scatter(
+            written.arg_true(), texts.str.len_bytes().cast(pl.Int64) + 1
+        )
+        offsets = lengths.cum_sum() - lengths + start
+        return offsets.alias("offset"), lengths.alias("length")
+
+    def doomed_ids(self, record_type: str) -> pl.Series:
+        """The source ids of ``record_type`` rows read so far that will not be written: the
+        first row of the id was rejected, or it names in a required reference a row that
+        will not be written (the cascade rejects it when settling; its text was not built).
+        Nothing that happens later keeps such a row, so a row whose required reference
+        names one of these ids needs no text either."""
+        state = self.types.get(record_type)
+        if state is None:  # a type no record table makes: its references are unresolved
+            return pl.Series("sid", [], dtype=pl.String)
+        if len(state.doomed) != 1:
+            parts = state.doomed or [pl.Series("sid", [], dtype=pl.String)]
+            state.doomed = [pl.concat(parts).unique()]
+        return state.doomed[0]
+
     def _reject(self, reject: Reject) -> None:
         self.counts_of(reject.record_type).rejected[reject.code] += 1
         self.rejects.add(reject)
@@ -527,6 +556,17 @@ class Ledger:
         verdicts = self._cross(record_type, spec, refs, added)
         accepted = verdicts.filter(pl.col("cross").is_null())
         self._store(state, spec, accepted, failed.select("sid", "seq", "record", "code"), verdicts)
+        # A candidate without text is one the plan found doomed (a kept row's text holds at
+        # least its newline); with the rows rejected, none of these ids will be written.
+        doomed = pl.concat(
+            [
+                failed.get_column("sid"),
+                verdicts.filter(pl.col("cross").is_not_null()).get_column("sid"),
+                accepted.filter(pl.col("length") == 0).get_column("sid"),
+            ]
+        ).drop_nulls()
+        if doomed.len():
+            state.doomed.append(doomed)
         self._keep_refs(record_type, refs, accepted)
         # Later rows of an id seen before, and rows without an id.
         later = rows.filter(~fresh)
@@ -1294,6 +1334,9 @@ class Ledger:
         nodes = state.nodes().filter(pl.col("state") == ACCEPTED)
         if state.late_rejects:
             nodes = nodes.filter(~pl.col("sid").is_in(state.late_rejects.sids().implode()))
+        if nodes.height and nodes.get_column("length").min() == 0:
+            # A row found doomed while read is kept: its text was never built.
+            raise AssertionError(f"a {record_type} row without text is to be written")
         return sort_by_source_id(nodes.select("sid", "offset", "length", "warnings"))
 
     def texts(self, record_type: str, progress: Any = None) -> Iterator[bytes]:

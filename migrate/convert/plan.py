@@ -14,7 +14,11 @@ for every row, what the per-row path would give -- or a flag that sends the row 
    vectorised form next to its per-row form; a rule without one runs in Python once per
    distinct value) -- any possible error, and any warning that is not decided exactly,
    flags the row;
-6. the row's edn text, built from escaped parts with ``concat_str``.
+6. the row's edn text, built from escaped parts with ``concat_str``, for the rows that can
+   be written only: not those flagged, rejected by the checks, or *doomed* (a required
+   reference names a row the run already knows will not be written, see
+   :meth:`migrate.convert.ledger.Ledger.doomed_ids`). A fifth of a large run's rows are
+   rejected, most of them by the cascade; their texts were built, spilled and dropped.
 
 A spec the compiler cannot express at all (a ``function`` hook, which may change anything)
 gets no plan: its rows all take the per-row path, inside the same columnar run. The plan
@@ -198,10 +202,13 @@ class _ValueReject:
 
 @dataclass
 class Evaluated:
-    """One evaluated batch: the columns of :data:`SID`, :data:`FALLBACK`, :data:`TEXT` …
-    per source row, and the batch's listing geocoding outcomes (see ``GeocodeColumns``)."""
+    """One evaluated batch: the columns of :data:`SID`, :data:`FALLBACK`, :data:`REJECT` …
+    per source row; the edn texts of the rows ``written`` marks, in their order; the batch's
+    listing geocoding outcomes (see ``GeocodeColumns``)."""
 
     frame: pl.DataFrame
+    written: pl.Series  # Boolean, per row: not flagged, not rejected, not doomed
+    texts: pl.Series  # String, one per row of ``written``
     geocoded: Any = None
 
 
@@ -235,6 +242,9 @@ class RecordPlan:
         self._ref_mappings = [mapping for mapping in spec.attributes if mapping.ref is not None]
         self._steps: dict[int, list[VectorStep] | None] = {}
         self.ids: Any = None  # a vector.ImportIds shared by the run's plans, when given
+        # The source ids of a type's rows read so far that will not be written, when given
+        # (the run's Ledger.doomed_ids): rows whose required references name them get no text.
+        self.doomed: Callable[[str], pl.Series] | None = None
         # Attribute values observers read (see pipeline.RunOptions.observers): number -> path.
         self.exposed: dict[int, Path] = {}
         # Which rule codes the run reports (the rule engine's Stamper.wants), when given:
@@ -275,12 +285,15 @@ class RecordPlan:
                 batch.flag(val.present())  # the per-row path gives observers a Python value
                 exposed.append(pl.lit(None, dtype=pl.String).alias(observed_column(number)))
         warnings, reject = self._check(batch, row, unmapped)
-        text = self._text(batch, row, sid)
+        # An alias the fast form cannot name flags its row: decided for every row before the
+        # texts, which are built for the rows still written only.
+        aliases = (
+            batch.put(self._alias_names(batch, sid), "al") if self.job.output.aliases else None
+        )
         out = [
             pl.col(RECORD),
             sid.alias(SID),
             batch.fallback().alias(FALLBACK),
-            text.alias(TEXT),
             warnings.alias(WARNINGS),
             reject[0].alias(REJECT),
             reject[1].alias(REJECT_MESSAGE),
@@ -295,7 +308,28 @@ class RecordPlan:
         result = batch.frame.select(out + exposed)
         if geocoded is not None:
             geocoded = geocoded.finish(batch)
-        return Evaluated(result, geocoded)
+        written = self._written(result)
+        if not written.all():
+            batch.frame = batch.frame.filter(written)
+        flags = batch.flags_raised
+        texts = batch.series(self._text(batch, row, sid, aliases))
+        if batch.flags_raised != flags:  # the rows' FALLBACK above would be wrong
+            raise AssertionError("a row's text flagged it for the per-row path")
+        return Evaluated(result, written, texts, geocoded)
+
+    def _written(self, result: pl.DataFrame) -> pl.Series:
+        """The rows of an evaluated batch whose text is needed: not flagged, not rejected,
+        no required reference to a source id :attr:`doomed` names."""
+        written = ~pl.col(FALLBACK) & pl.col(REJECT).is_null()
+        for ref in self.refs:
+            column = ref_column(ref.index)
+            if not ref.required or self.doomed is None or result.schema[column] != pl.String:
+                continue
+            sids = self.doomed(ref.target)
+            if sids.len():
+                named = pl.col(column).is_in(sids.implode())
+                written = written & ~named.fill_null(False)
+        return result.select(written.alias("written")).to_series()
 
     def _cross_columns(self, batch: Batch, row: RowColumns) -> list[pl.Expr]:
         """The ``KEY`` and ``CREATED`` columns the ledger's cross-row checks read."""
@@ -830,11 +864,13 @@ class RecordPlan:
 
     # text ---------------------------------------------------------------------------------
 
-    def _text(self, batch: Batch, row: RowColumns, sid: pl.Expr) -> pl.Expr:
+    def _text(
+        self, batch: Batch, row: RowColumns, sid: pl.Expr, aliases: pl.Expr | None
+    ) -> pl.Expr:
         """The row's edn text as one ``concat_str`` of flat pieces: literal keys and braces
         (present where their attribute is, with a space unless first in their map) and the
         rendered values; no nested text is built on the way."""
-        pieces = self._id_tuple(batch, sid)
+        pieces = self._id_tuple(batch, sid, aliases)
         pieces.append(pl.lit(" {"))
         self._map_pieces(batch, row, (), self.row_type.attributes, pieces)
         pieces.append(pl.lit("}]"))
@@ -910,7 +946,7 @@ class RecordPlan:
         pieces.append(batch.put(middle, "tx"))
         pieces.append(pl.when(present).then(pl.lit(closing)))
 
-    def _id_tuple(self, batch: Batch, sid: pl.Expr) -> list[pl.Expr]:
+    def _id_tuple(self, batch: Batch, sid: pl.Expr, aliases: pl.Expr | None) -> list[pl.Expr]:
         from migrate.convert.ids import NAMESPACE
 
         record_type = self.spec.record_type
@@ -921,8 +957,8 @@ class RecordPlan:
             self.ids.add(record_type, names, uuids)
         uuid = batch.put(pl.lit(uuids), "id")
         parts = [pl.lit(f'[[:im.{record_type}/id #uuid "'), uuid, pl.lit('"')]
-        if self.job.output.aliases:
-            parts += [pl.lit(f" :{record_type}/"), batch.put(self._alias_names(batch, sid), "al")]
+        if aliases is not None:
+            parts += [pl.lit(f" :{record_type}/"), aliases]
         parts.append(pl.lit("]"))
         return parts
 
