@@ -421,6 +421,42 @@ def test_rows_doomed_by_a_rejected_reference_get_no_text(tmp_path, monkeypatch):
     assert re.findall(r" :(\w+/\w+)\] ", written) == ["user/u2", "listing/l11", "image/i102"]
 
 
+def test_the_gazetteer_is_asked_once_per_signature_in_a_run(tmp_path, monkeypatch):
+    """Listings in slices of two rows: addresses of one signature (streets no city is named
+    after, in one city) are answered once for the whole run, not once per slice."""
+    from migrate.convert import engine
+    from migrate.geocode.gazetteer import Gazetteer
+
+    asked: list[str] = []
+    locate = Gazetteer.locate
+
+    def spy(self, address):
+        asked.append(address)
+        return locate(self, address)
+
+    monkeypatch.setattr(Gazetteer, "locate", spy)
+    monkeypatch.setattr(engine, "SLICE_ROWS", 2)
+    user = {"id": "1", "email": "anna@example.com", "first": "Anna", "last": "Smith",
+            "at": "2021-06-14 09:32:11"}  # fmt: skip
+    streets = ["1 Elm Street", "2 Oak Lane", "3 Birch Road", "4 Pine Court", "5 Ash Way"]
+    listings = [
+        {"id": str(10 + number), "host": "1", "title": "Tent", "state": "active",
+         "price": "85", "currency": "USD", "street": street, "city": "Lyon",
+         "country": "France", "at": "2021-06-15 09:32:11"}
+        for number, street in enumerate(streets)
+    ]  # fmt: skip
+    tables = {**CHAIN, "users": [user], "listings": listings, "images": [], "reviews": []}
+    tables["payouts"] = []
+    job = load_job(write_export(tmp_path, tables, geocode=GEOCODE))
+    convert(job, output_dir=tmp_path / "columns", engine="columns")
+    assert len(asked) == 1 and asked[0].endswith(", Lyon, France")  # any of the five
+    asked.clear()
+    convert(job, output_dir=tmp_path / "rows", engine="rows")
+    assert len(asked) == 5  # the per-row path asks for each listing
+    assert outputs(tmp_path / "columns") == outputs(tmp_path / "rows")
+    assert (tmp_path / "columns" / "diff.edn").read_text("utf-8").count("#im/location") == 5
+
+
 @pytest.mark.parametrize(
     "ids", [["u12", "12", "u12"], ["12", "u12", "u12"], ["u12", "12", "12", "u12"]]
 )

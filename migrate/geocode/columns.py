@@ -81,6 +81,9 @@ class GeocodeColumns:
         self.config = stage.config
         self.offline = stage.provider.name == OFFLINE
         self._path = stage._address_path
+        # The offline gazetteer's answers by address signature, for the whole run: its index
+        # does not change, and a large run's batches share most of their ~900 signatures.
+        self._answers: dict[tuple, Any] = {}
 
     @property
     def report(self) -> GeocodeReport:
@@ -97,6 +100,7 @@ class GeocodeColumns:
         gazetteer = getattr(self.stage.provider, "gazetteer", None)
         if gazetteer is not None:
             gazetteer.release()
+        self._answers.clear()
 
     # the per-row path ------------------------------------------------------------------
 
@@ -238,12 +242,12 @@ class GeocodeColumns:
         return BatchGeocode(status, effective, which, warning, results)
 
     def _locate_all(self, addresses: list[str]) -> list[Any]:
-        """``stage.locate`` of each address; the gazetteer is asked once per signature
-        (addresses that differ only in a street no city is named after answer alike)."""
+        """``stage.locate`` of each address; the gazetteer is asked once per signature in a
+        run (addresses that differ only in a street no city is named after answer alike)."""
         gazetteer = getattr(self.stage.provider, "gazetteer", None)
         if gazetteer is None:
             return [self.stage.locate(address) for address in addresses]
-        answers: dict[tuple, Any] = {}
+        answers = self._answers
         results = []
         for address in addresses:
             signature = gazetteer.signature(address)
