@@ -454,25 +454,19 @@ class Ledger:
 
         The nulls are dropped, not filled: dropping keeps the texts' bytes where they are,
         filling would copy every text (the whole output, a fifth of a run's page faults)."""
-        lengths = (texts.str.len_bytes().cast(pl.Int64) + 1).fill_null(0)
-        start = self.spill.size
-        written = texts.drop_nulls()
-        if written.len():
-            start = self.spill.append_lines(written)
-        offsets = lengths.cum_sum() - lengths + start
-        return offsets.alias("offset"), lengths.alias("length")
+        return self.spill_written(texts.drop_nulls(), texts.is_not_null())
 
     def spill_written(self, texts: pl.Series, written: pl.Series) -> tuple[pl.Series, pl.Series]:
         """:meth:`spill_texts` for a batch whose ``texts`` are those of the rows ``written``
         marks only (in their order): the other rows get length 0."""
-        if written.all():
-            return self.spill_texts(texts)
         start = self.spill.size
         if texts.len():
             start = self.spill.append_lines(texts)
-        lengths = pl.zeros(written.len(), dtype=pl.Int64, eager=True).scatter(
-            written.arg_true(), texts.str.len_bytes().cast(pl.Int64) + 1
-        )
+        lengths = texts.str.len_bytes().cast(pl.Int64) + 1
+        if not written.all():
+            lengths = pl.zeros(written.len(), dtype=pl.Int64, eager=True).scatter(
+                written.arg_true(), lengths
+            )
         offsets = lengths.cum_sum() - lengths + start
         return offsets.alias("offset"), lengths.alias("length")
 
