@@ -445,8 +445,7 @@ def test_the_gazetteer_is_asked_once_per_signature_in_a_run(tmp_path, monkeypatc
          "country": "France", "at": "2021-06-15 09:32:11"}
         for number, street in enumerate(streets)
     ]  # fmt: skip
-    tables = {**CHAIN, "users": [user], "listings": listings, "images": [], "reviews": []}
-    tables["payouts"] = []
+    tables = {"users": [user], "listings": listings, "images": [], "reviews": [], "payouts": []}
     job = load_job(write_export(tmp_path, tables, geocode=GEOCODE))
     convert(job, output_dir=tmp_path / "columns", engine="columns")
     assert len(asked) == 1 and asked[0].endswith(", Lyon, France")  # any of the five

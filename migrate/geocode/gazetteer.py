@@ -154,14 +154,18 @@ class _Names:
 
     def get(self, key: str) -> list[int] | None:
         """The numbers of the cities named ``key``, or None."""
-        at = bisect.bisect_left(self.keys, key)
-        if at == len(self.keys) or self.keys[at] != key:
+        at = self._place(key)
+        if at is None:
             return None
         return self.cities[self.starts[at] : self.starts[at + 1]].tolist()
 
     def __contains__(self, key: object) -> bool:
-        at = bisect.bisect_left(self.keys, key)  # type: ignore[call-overload]
-        return at < len(self.keys) and self.keys[at] == key
+        return isinstance(key, str) and self._place(key) is not None
+
+    def _place(self, key: str) -> int | None:
+        """Where ``key`` is in :attr:`keys`, or None."""
+        at = bisect.bisect_left(self.keys, key)
+        return at if at < len(self.keys) and self.keys[at] == key else None
 
 
 @dataclass(slots=True)
